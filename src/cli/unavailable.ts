@@ -1,0 +1,18 @@
+/**
+ * Stands in for a workshop command whose part is still being built, so every command the
+ * README names answers with what it will do and where that work is tracked, instead of an error.
+ */
+const [command, issue] = process.argv.slice(2);
+const purpose: Record<string, string> = {
+  slides: 'presents the slide deck in the browser',
+  exercise: 'runs an exercise',
+  check: 'checks what you found in an exercise',
+  hint: 'shows the next hint of an exercise',
+  workshop: 'shows your progress through the exercises',
+  pprof: 'prints reports from a profile, as go tool pprof does',
+};
+process.stderr.write(
+  `npm run ${command} (${purpose[command!] ?? 'this command'}) is not available yet: it is being built under issue ${issue}.\n` +
+    (command === 'pprof' ? 'Until then, read profiles with: go tool pprof -top FILE\n' : ''),
+);
+process.exit(1);
