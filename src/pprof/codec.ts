@@ -1,0 +1,125 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
+
+/** Raised for bytes that are not a readable pprof profile; the message says what was wrong. */
+export class ProfileFormatError extends Error {
+  override name = 'ProfileFormatError';
+}
+
+/** Serialises a profile as pprof expects it on disk and on the wire: gzipped protobuf. */
+export function encodeProfile(profile: Profile): Buffer {
+  return gzipSync(profile.encode());
+}
+
+const isGzip = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+
+/**
+ * Reads gzipped or raw pprof protobuf. pprof-format hands back bigint for varints above 2^53
+ * and number otherwise; every numeric field comes back as a number here, so reports can do
+ * arithmetic without caring (only epoch nanoseconds exceed 2^53, and lose under 1 µs).
+ */
+export function decodeProfile(bytes: Uint8Array): Profile {
+  let raw = bytes;
+  if (isGzip(bytes)) {
+    try {
+      raw = gunzipSync(bytes);
+    } catch (error) {
+      throw new ProfileFormatError(`the gzip data is damaged or truncated (${(error as Error).message})`);
+    }
+  }
+  if (raw.length === 0) throw new ProfileFormatError('the profile is empty');
+  let profile: Profile;
+  try {
+    profile = Profile.decode(raw);
+  } catch (error) {
+    throw new ProfileFormatError(`not a pprof protobuf (${(error as Error).message})`);
+  }
+  normaliseNumbers(profile);
+  validate(profile);
+  return profile;
+}
+
+function normaliseNumbers(profile: Profile): void {
+  const n = Number;
+  for (const t of profile.sampleType) Object.assign(t, { type: n(t.type), unit: n(t.unit) });
+  if (profile.periodType) Object.assign(profile.periodType, { type: n(profile.periodType.type), unit: n(profile.periodType.unit) });
+  for (const s of profile.sample) {
+    s.locationId = s.locationId.map(n);
+    s.value = s.value.map(n);
+    for (const l of s.label) Object.assign(l, { key: n(l.key), str: n(l.str), num: n(l.num), numUnit: n(l.numUnit) });
+  }
+  for (const m of profile.mapping) {
+    Object.assign(m, { id: n(m.id), memoryStart: n(m.memoryStart), memoryLimit: n(m.memoryLimit), fileOffset: n(m.fileOffset), filename: n(m.filename), buildId: n(m.buildId) });
+  }
+  for (const loc of profile.location) {
+    Object.assign(loc, { id: n(loc.id), mappingId: n(loc.mappingId), address: n(loc.address) });
+    for (const line of loc.line) Object.assign(line, { functionId: n(line.functionId), line: n(line.line), column: n(line.column) });
+  }
+  for (const f of profile.function) {
+    Object.assign(f, { id: n(f.id), name: n(f.name), systemName: n(f.systemName), filename: n(f.filename), startLine: n(f.startLine) });
+  }
+  Object.assign(profile, {
+    dropFrames: n(profile.dropFrames),
+    keepFrames: n(profile.keepFrames),
+    timeNanos: n(profile.timeNanos),
+    durationNanos: n(profile.durationNanos),
+    period: n(profile.period),
+    comment: profile.comment.map(n),
+    defaultSampleType: n(profile.defaultSampleType),
+    docUrl: n(profile.docUrl),
+  });
+}
+
+/** Rejects decodable bytes that still break pprof's rules, which random data often does. */
+function validate(profile: Profile): void {
+  const strings = profile.stringTable.strings;
+  if (strings.length === 0 || strings[0] !== '') throw new ProfileFormatError('not a pprof profile: its string table does not start with ""');
+  if (profile.sampleType.length === 0) throw new ProfileFormatError('not a pprof profile: it has no sample types');
+  const inTable = (index: unknown) => typeof index === 'number' && index >= 0 && index < strings.length;
+  for (const t of profile.sampleType) {
+    if (!inTable(t.type) || !inTable(t.unit)) throw new ProfileFormatError('not a pprof profile: a sample type names a string that does not exist');
+  }
+  const locationIds = new Set(profile.location.map((l) => l.id));
+  const functionIds = new Set(profile.function.map((f) => f.id));
+  for (const s of profile.sample) {
+    if (s.value.length !== profile.sampleType.length) {
+      throw new ProfileFormatError(`not a pprof profile: a sample has ${s.value.length} values for ${profile.sampleType.length} sample types`);
+    }
+    for (const id of s.locationId) if (!locationIds.has(id)) throw new ProfileFormatError(`not a pprof profile: a sample refers to location ${id}, which does not exist`);
+  }
+  for (const loc of profile.location) {
+    for (const line of loc.line) if (!functionIds.has(line.functionId)) throw new ProfileFormatError(`not a pprof profile: location ${loc.id} refers to function ${line.functionId}, which does not exist`);
+  }
+  for (const f of profile.function) {
+    if (!inTable(f.name) || !inTable(f.filename)) throw new ProfileFormatError(`not a pprof profile: function ${f.id} names a string that does not exist`);
+  }
+}
+
+/**
+ * Writes bytes whole or not at all: into a temporary file beside the target, flushed, then
+ * renamed over it, so a reader never sees half a profile and a failure leaves nothing behind.
+ * Synchronous on purpose: it must also work inside process 'exit' handlers.
+ */
+export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    const fd = openSync(temporary, 'w');
+    try {
+      writeSync(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new Error(`cannot write ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** Writes a profile as gzipped pprof, whole or not at all. */
+export function writeProfile(path: string, profile: Profile): void {
+  writeFileAtomic(path, encodeProfile(profile));
+}

@@ -1,0 +1,12 @@
+/**
+ * The profile model: build a pprof Profile, encode it (gzip) and decode any pprof, and map
+ * generated JavaScript positions back to the TypeScript a person wrote.
+ *
+ *   const builder = new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }] });
+ *   builder.addSample([{ name: 'leaf', file: '/app/x.ts', line: 3 }, { name: 'main', file: '/app/x.ts', line: 9 }], [1]);
+ *   writeProfile('out.pb.gz', builder.build());
+ *   const profile = decodeProfile(readFileSync('out.pb.gz'));
+ */
+export { ProfileBuilder, type Frame, type LabelValue, type ProfileHeader, type ValueTypeSpec } from './builder.ts';
+export { ProfileFormatError, decodeProfile, encodeProfile, writeFileAtomic, writeProfile } from './codec.ts';
+export { SourceMapper, displayPath, type SourcePosition } from './sourcemap.ts';

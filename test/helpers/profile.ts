@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import type { Profile } from 'pprof-format';
+import { decodeProfile } from '../../src/pprof/index.ts';
+
+export const readProfile = (path: string): Profile => decodeProfile(readFileSync(path));
+
+export const stringOf = (profile: Profile, index: unknown) => profile.stringTable.strings[Number(index)]!;
+
+export const sampleTypeNames = (profile: Profile) => profile.sampleType.map((t) => `${stringOf(profile, t.type)}/${stringOf(profile, t.unit)}`);
+
+/** Leaf-first stacks of a profile as frames "name file:line", with each sample's values. */
+export function stacks(profile: Profile): { frames: string[]; values: number[] }[] {
+  const functions = new Map(profile.function.map((f) => [Number(f.id), f]));
+  const locations = new Map(profile.location.map((l) => [Number(l.id), l]));
+  return profile.sample.map((sample) => ({
+    values: sample.value.map(Number),
+    frames: sample.locationId.map((id) => {
+      const line = locations.get(Number(id))!.line[0]!;
+      const fn = functions.get(Number(line.functionId))!;
+      return `${stringOf(profile, fn.name)} ${stringOf(profile, fn.filename)}:${Number(line.line)}`;
+    }),
+  }));
+}
+
+/** Flat (self) value per function name for one sample type, largest first. */
+export function flatByFunction(profile: Profile, sampleType: number): [string, number][] {
+  const totals = new Map<string, number>();
+  for (const { frames, values } of stacks(profile)) {
+    const name = frames[0]!.split(' ')[0]!;
+    totals.set(name, (totals.get(name) ?? 0) + values[sampleType]!);
+  }
+  return [...totals].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+}
+
+/** The 1-based line of the first line of a file containing `text`, so tests name no line numbers. */
+export function lineOf(file: string, text: string): number {
+  const index = readFileSync(file, 'utf8').split('\n').findIndex((line) => line.includes(text));
+  if (index < 0) throw new Error(`${text} not found in ${file}`);
+  return index + 1;
+}

@@ -1,0 +1,26 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { typescriptNodeFlags } from '../../src/cli/typescript-node.ts';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+/** Runs a TypeScript program as the workshop does (tsx + our line-preserving loader). */
+export function runTypeScript(file: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [...typescriptNodeFlags(), file, ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
+}
+
+/** Runs `npm run profile -- ...args` the way a user does, through the CLI entry point. */
+export function runProfileCommand(args: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../../src/cli/profile.ts', import.meta.url)), ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
+}

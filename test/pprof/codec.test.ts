@@ -1,0 +1,102 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { ProfileBuilder, ProfileFormatError, decodeProfile, encodeProfile, writeProfile } from '../../src/pprof/index.ts';
+import { stacks, stringOf } from '../helpers/profile.ts';
+
+const leaf = { name: 'leaf', file: '/app/work.ts', line: 7, functionLine: 5 };
+const main = { name: 'main', file: '/app/main.ts', line: 20, functionLine: 18 };
+
+function sampleProfile() {
+  const builder = new ProfileBuilder({
+    sampleTypes: [
+      { type: 'samples', unit: 'count' },
+      { type: 'cpu', unit: 'nanoseconds' },
+    ],
+    periodType: { type: 'cpu', unit: 'nanoseconds' },
+    period: 10_000_000,
+    timeNanos: 1_763_700_000_123_456_789,
+    durationNanos: 2_000_000_000,
+    comments: ['made by a test'],
+  });
+  builder.addSample([leaf, main], [1, 10_000_000]);
+  builder.addSample([main], [2, 20_000_000], { state: 'running' });
+  builder.addSample([leaf, main], [3, 30_000_000]);
+  return builder.build();
+}
+
+describe('ProfileBuilder', () => {
+  it('interns: string 0 is "", ids start at 1, one function and location per frame', () => {
+    const profile = sampleProfile();
+    expect(profile.stringTable.strings[0]).toBe('');
+    expect(profile.function.map((f) => Number(f.id))).toEqual([1, 2]);
+    expect(profile.location.map((l) => Number(l.id))).toEqual([1, 2]);
+    expect(profile.mapping.map((m) => Number(m.id))).toEqual([1]);
+    expect(new Set(profile.stringTable.strings).size).toBe(profile.stringTable.strings.length);
+  });
+
+  it('folds samples with the same stack and labels, keeps those with other labels apart', () => {
+    const profile = sampleProfile();
+    expect(stacks(profile)).toEqual([
+      { frames: ['leaf /app/work.ts:7', 'main /app/main.ts:20'], values: [4, 40_000_000] },
+      { frames: ['main /app/main.ts:20'], values: [2, 20_000_000] },
+    ]);
+    const label = profile.sample[1]!.label[0]!;
+    expect([stringOf(profile, label.key), stringOf(profile, label.str)]).toEqual(['state', 'running']);
+  });
+
+  it('rejects a sample whose values do not match the sample types', () => {
+    const builder = new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }] });
+    expect(() => builder.addSample([leaf], [1, 2])).toThrow('sample has 2 values, the profile has 1 sample types');
+  });
+});
+
+describe('encode and decode', () => {
+  it('round-trips through gzip with every field intact and numbers as numbers', () => {
+    const bytes = encodeProfile(sampleProfile());
+    expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
+    const decoded = decodeProfile(bytes);
+    expect(stacks(decoded)).toEqual(stacks(sampleProfile()));
+    expect(typeof decoded.timeNanos).toBe('number');
+    expect(Number(decoded.timeNanos)).toBeCloseTo(1_763_700_000_123_456_789, -4);
+    expect(decoded.durationNanos).toBe(2_000_000_000);
+    expect(decoded.period).toBe(10_000_000);
+    expect(stringOf(decoded, decoded.comment[0])).toBe('made by a test');
+    expect(decoded.function.map((f) => f.startLine)).toEqual([5, 18]);
+  });
+
+  it('reads raw (ungzipped) protobuf too', () => {
+    expect(stacks(decodeProfile(sampleProfile().encode()))).toEqual(stacks(sampleProfile()));
+  });
+
+  it.each([
+    ['truncated gzip', () => encodeProfile(sampleProfile()).subarray(0, 40), 'the gzip data is damaged or truncated'],
+    ['an empty file', () => new Uint8Array(), 'the profile is empty'],
+    ['text', () => Buffer.from('this is not a profile at all\n'), 'not a pprof'],
+    ['gzipped JSON', () => gzipSync('{"nodes": []}'), 'not a pprof'],
+  ])('rejects %s with a clear message', (_, bytes, message) => {
+    expect(() => decodeProfile(bytes())).toThrow(ProfileFormatError);
+    expect(() => decodeProfile(bytes())).toThrow(message);
+  });
+});
+
+describe('writeProfile', () => {
+  it('writes the whole profile and leaves no temporary file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'write-'));
+    const path = join(dir, 'cpu.pb.gz');
+    writeProfile(path, sampleProfile());
+    expect(stacks(decodeProfile(readFileSync(path)))).toEqual(stacks(sampleProfile()));
+    expect(readdirSync(dir)).toEqual(['cpu.pb.gz']);
+  });
+
+  it('keeps the old file and leaves nothing behind when it cannot write', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'write-'));
+    const path = join(dir, 'cpu.pb.gz');
+    writeFileSync(path, 'old');
+    expect(() => writeProfile(join(dir, 'missing', 'cpu.pb.gz'), sampleProfile())).toThrow(/cannot write .*missing\/cpu\.pb\.gz/);
+    expect(readdirSync(dir)).toEqual(['cpu.pb.gz']);
+    expect(readFileSync(path, 'utf8')).toBe('old');
+  });
+});
