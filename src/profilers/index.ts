@@ -1,0 +1,37 @@
+/**
+ * Profilers for Node.js that write standard pprof, shaped like Go's runtime/pprof.
+ *
+ * CPU, around some code:
+ *
+ *   import { startCPUProfile, stopCPUProfile, writeProfile } from '#profiler';
+ *   startCPUProfile({ hz: 100 });
+ *   work();
+ *   writeProfile('cpu.pb.gz', stopCPUProfile());
+ *
+ * What the heap holds, and where it was allocated (start early, write when you wonder):
+ *
+ *   startHeapProfiling();
+ *   ...
+ *   writeProfile('heap.pb.gz', heapProfile({ gc: true }));
+ *
+ * What a window of code allocates, including garbage collected since:
+ *
+ *   startAllocationProfile();
+ *   work();
+ *   writeProfile('allocs.pb.gz', stopAllocationProfile());
+ *
+ * Read any of them with `npm run pprof -- -top cpu.pb.gz` or `go tool pprof -top cpu.pb.gz`.
+ * A whole program, start to exit, without changing it: `npm run profile -- --cpu script.ts`.
+ */
+export { MAX_HZ, startCPUProfile, stopCPUProfile, type CpuProfileOptions } from './cpu.ts';
+export {
+  heapProfile,
+  startAllocationProfile,
+  startHeapProfiling,
+  stopAllocationProfile,
+  stopHeapProfiling,
+  type HeapSamplingOptions,
+} from './heap.ts';
+export { convertNodeProfile } from './convert.ts';
+export { DEFAULT_HEAP_INTERVAL_BYTES } from './v8-heap-profile.ts';
+export { decodeProfile, encodeProfile, writeProfile } from '../pprof/index.ts';

@@ -1,0 +1,144 @@
+import type { Profile } from 'pprof-format';
+import { ProfileBuilder, SourceMapper, type Frame } from '../pprof/index.ts';
+
+/** The shape of V8's CPU profile, as `Profiler.stop` returns it and `--cpu-prof` writes it. */
+export interface V8CpuProfile {
+  nodes: V8CpuNode[];
+  startTime: number;
+  endTime: number;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+export interface V8CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+  scriptId?: string | number;
+}
+interface V8CpuNode {
+  id: number;
+  callFrame: V8CallFrame;
+  children?: number[];
+  positionTicks?: { line: number; ticks: number }[];
+}
+
+export interface CpuConversionOptions {
+  /** Sampling period in nanoseconds; estimated from the samples when absent. */
+  periodNanos?: number;
+  /** Wall-clock start of the profile, nanoseconds since the epoch (V8's clock is monotonic). */
+  timeNanos: number;
+  mapper?: SourceMapper;
+  mappingFile?: string;
+}
+
+/** V8's names for time not spent in JavaScript; (idle) is the event loop waiting, not CPU. */
+const IDLE = '(idle)';
+const ROOT = '(root)';
+
+/**
+ * Turns a V8 CPU profile into pprof with sample types samples/count and cpu/nanoseconds.
+ * Each sample is weighted by the time until the next sample (V8's own deltas), not by count x
+ * interval: V8's sampler is late under load, and the deltas say by how much. (idle) samples are
+ * dropped; (garbage collector) and (program) stay as leaves, because the CPU was busy there.
+ * A leaf's line comes from V8's per-line tick counts, split in proportion to them.
+ */
+export function cpuProfileToPprof(v8: V8CpuProfile, options: CpuConversionOptions): Profile {
+  const mapper = options.mapper ?? new SourceMapper();
+  const byId = new Map(v8.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of v8.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+
+  const samples = v8.samples ?? [];
+  const deltas = v8.timeDeltas ?? [];
+  const totals = new Map<number, { count: number; micros: number }>();
+  let timestamp = v8.startTime;
+  for (let i = 0; i < samples.length; i++) {
+    timestamp += deltas[i] ?? 0;
+    const next = i + 1 < samples.length ? timestamp + (deltas[i + 1] ?? 0) : v8.endTime;
+    const total = totals.get(samples[i]!) ?? { count: 0, micros: 0 };
+    total.count += 1;
+    total.micros += Math.max(0, next - timestamp);
+    totals.set(samples[i]!, total);
+  }
+
+  const periodNanos = options.periodNanos ?? estimatePeriodNanos(deltas);
+  const builder = new ProfileBuilder({
+    sampleTypes: [
+      { type: 'samples', unit: 'count' },
+      { type: 'cpu', unit: 'nanoseconds' },
+    ],
+    periodType: { type: 'cpu', unit: 'nanoseconds' },
+    period: periodNanos,
+    defaultSampleType: 'cpu',
+    timeNanos: options.timeNanos,
+    durationNanos: Math.max(0, Math.round((v8.endTime - v8.startTime) * 1000)),
+    mappingFile: options.mappingFile,
+  });
+
+  const callers = new Map<number, Frame[]>();
+  const callerStack = (id: number | undefined): Frame[] => {
+    if (id === undefined) return [];
+    const node = byId.get(id)!;
+    if (node.callFrame.functionName === ROOT && !parentOf.has(id)) return [];
+    let stack = callers.get(id);
+    if (!stack) {
+      stack = [frameOf(node.callFrame, mapper), ...callerStack(parentOf.get(id))];
+      callers.set(id, stack);
+    }
+    return stack;
+  };
+
+  for (const [id, total] of [...totals].sort(([a], [b]) => a - b)) {
+    const node = byId.get(id);
+    if (!node || node.callFrame.functionName === IDLE) continue;
+    const parents = callerStack(parentOf.get(id));
+    const leaf = frameOf(node.callFrame, mapper);
+    const lines = (node.positionTicks ?? []).filter((tick) => tick.ticks > 0).sort((a, b) => a.line - b.line);
+    if (lines.length === 0) {
+      builder.addSample([leaf, ...parents], [total.count, Math.round(total.micros * 1000)]);
+      continue;
+    }
+    const weights = lines.map((tick) => tick.ticks);
+    const counts = apportion(total.count, weights);
+    const nanos = apportion(Math.round(total.micros * 1000), weights);
+    lines.forEach((tick, i) => {
+      // A tick on the declaration's own generated line maps through the declaration's exact
+      // column: right for one-line functions, and honest (function level) for minified code.
+      const line = tick.line === node.callFrame.lineNumber + 1 ? leaf.line : mapper.map(node.callFrame.url, tick.line, 0).line;
+      builder.addSample([{ ...leaf, line }, ...parents], [counts[i]!, nanos[i]!]);
+    });
+  }
+  return builder.build();
+}
+
+/** A frame for a V8 call frame; V8's positions are 0-based and -1 when unknown. */
+export function frameOf(callFrame: V8CallFrame, mapper: SourceMapper): Frame {
+  const name = callFrame.functionName || '(anonymous)';
+  if (callFrame.lineNumber < 0) return { name, file: mapper.map(callFrame.url, 0, 0).file, line: 0 };
+  const position = mapper.map(callFrame.url, callFrame.lineNumber + 1, callFrame.columnNumber + 1);
+  return { name, file: position.file, line: position.line, functionLine: position.line };
+}
+
+/** Splits an integer total into integer parts proportional to weights (largest remainder). */
+export function apportion(total: number, weights: readonly number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum <= 0) return weights.map(() => 0);
+  const exact = weights.map((w) => (total * w) / sum);
+  const parts = exact.map(Math.floor);
+  let left = total - parts.reduce((a, b) => a + b, 0);
+  const order = exact.map((value, i) => [value - parts[i]!, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (const [, i] of order) {
+    if (left <= 0) break;
+    parts[i]! += 1;
+    left -= 1;
+  }
+  return parts;
+}
+
+/** The median gap between samples, for files that do not record the interval they used. */
+function estimatePeriodNanos(deltas: readonly number[]): number {
+  const positive = deltas.filter((d) => d > 0).sort((a, b) => a - b);
+  if (positive.length === 0) return 0;
+  return Math.round(positive[positive.length >> 1]! * 1000);
+}

@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lineOf } from '../helpers/profile.ts';
+import { fixture, runProfileCommand, runTypeScript } from '../helpers/run.ts';
+import { goBinary } from '../helpers/tools.ts';
+
+const go = goBinary();
+
+/** The reference reader: what our profilers write, the real `go tool pprof` must read. */
+describe.skipIf(!go)('go tool pprof reads our profiles', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'interop-'));
+  const pprof = (...args: string[]) => execFileSync(go!, ['tool', 'pprof', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Function names of the `-top` rows, in order. */
+  const topRows = (text: string) => text.split('\n').filter((line) => /^\s*-?[\d.]+\w*\s+-?[\d.]+%\s+-?[\d.]+%/.test(line)).map((line) => line.trim().split(/\s+/).slice(5).join(' '));
+
+  it('CPU: -top has the hot function first and -raw the TypeScript line of its loop', () => {
+    const output = join(dir, 'cpu.pb.gz');
+    expect(runTypeScript(fixture('hot-loop.ts'), [output], { HZ: '1000', MILLIS: '300' }).status).toBe(0);
+    const top = pprof('-top', output);
+    expect(top).toMatch(/^Type: cpu$/m);
+    expect(topRows(top)[0]).toBe('spin');
+    const line = lineOf(fixture('hot-loop.ts'), 'totals.sum +=');
+    expect(pprof('-raw', output)).toMatch(new RegExp(`spin ${fixture('hot-loop.ts')}:${line} `));
+  });
+
+  it('heap: -top has the retaining function first in inuse_space', () => {
+    const output = join(dir, 'heap.pb.gz');
+    expect(runProfileCommand(['--heap', '-o', output, fixture('churn-retain.ts')]).status).toBe(0);
+    const top = pprof('-top', output);
+    expect(top).toMatch(/^Type: inuse_space$/m);
+    expect(topRows(top)[0]).toBe('retain');
+    expect(pprof('-raw', output)).toContain(`retain ${fixture('churn-retain.ts')}:${lineOf(fixture('churn-retain.ts'), 'function retain')}`);
+  });
+
+  it('allocs: -top has the churning function first in alloc_space, and reads alloc_objects', () => {
+    const output = join(dir, 'allocs.pb.gz');
+    expect(runProfileCommand(['--allocs', '-o', output, fixture('churn-retain.ts')]).status).toBe(0);
+    const top = pprof('-top', output);
+    expect(top).toMatch(/^Type: alloc_space$/m);
+    expect(topRows(top)[0]).toBe('churn');
+    expect(pprof('-top', '-sample_index=alloc_objects', output)).toMatch(/^Type: alloc_objects$/m);
+  });
+});

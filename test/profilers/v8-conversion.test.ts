@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { apportion, cpuProfileToPprof, type V8CpuProfile } from '../../src/profilers/v8-cpu-profile.ts';
+import { heapProfileToPprof, unscaleSample } from '../../src/profilers/v8-heap-profile.ts';
+import { sampleTypeNames, stacks } from '../helpers/profile.ts';
+
+const frame = (functionName: string, lineNumber = 0) => ({ functionName, url: '/app/x.js', lineNumber, columnNumber: 0 });
+
+/** (root) -> main -> hot, plus V8's own (idle), (program) and (garbage collector) nodes. */
+const v8: V8CpuProfile = {
+  nodes: [
+    { id: 1, callFrame: frame('(root)', -1), children: [2, 4, 5, 6] },
+    { id: 2, callFrame: frame('main', 9), children: [3] },
+    { id: 3, callFrame: frame('hot', 1), positionTicks: [{ line: 3, ticks: 3 }, { line: 4, ticks: 1 }] },
+    { id: 4, callFrame: frame('(idle)', -1) },
+    { id: 5, callFrame: frame('(program)', -1) },
+    { id: 6, callFrame: frame('(garbage collector)', -1) },
+  ],
+  startTime: 1_000,
+  // Samples at 1000+[10, 20, 30, 40, 50, 60, 70, 90] µs; each is charged the gap to the next.
+  samples: [3, 3, 4, 3, 5, 6, 3, 2],
+  timeDeltas: [10, 10, 10, 10, 10, 10, 10, 20],
+  endTime: 1_100,
+};
+
+describe('cpuProfileToPprof', () => {
+  const profile = cpuProfileToPprof(v8, { timeNanos: 5e18, periodNanos: 10_000 });
+
+  it('has the CPU sample types and records the window', () => {
+    expect(sampleTypeNames(profile)).toEqual(['samples/count', 'cpu/nanoseconds']);
+    expect(Number(profile.period)).toBe(10_000);
+    expect(Number(profile.durationNanos)).toBe(100_000);
+  });
+
+  it('weights samples by their own time, drops (idle), keeps (program) and (garbage collector) as leaves, splits lines by ticks', () => {
+    expect(stacks(profile)).toEqual([
+      { frames: ['main /app/x.js:10'], values: [1, 10_000] },
+      // hot: 4 samples charged 10+10+10+20 µs, split 3:1 over lines 3 and 4.
+      { frames: ['hot /app/x.js:3', 'main /app/x.js:10'], values: [3, 37_500] },
+      { frames: ['hot /app/x.js:4', 'main /app/x.js:10'], values: [1, 12_500] },
+      { frames: ['(program) /app/x.js:0'], values: [1, 10_000] },
+      { frames: ['(garbage collector) /app/x.js:0'], values: [1, 10_000] },
+    ]);
+  });
+
+  it('estimates the period from the samples when it is not given', () => {
+    expect(Number(cpuProfileToPprof(v8, { timeNanos: 0 }).period)).toBe(10_000);
+  });
+});
+
+describe('apportion', () => {
+  it.each([
+    [10, [3, 1], [8, 2]],
+    [7, [1, 1, 1], [3, 2, 2]],
+    [0, [5, 5], [0, 0]],
+    [5, [0, 0], [0, 0]],
+  ])('splits %i by %j into %j, summing to the total', (total, weights, parts) => {
+    expect(apportion(total, weights)).toEqual(parts);
+  });
+});
+
+describe('heap sample scaling', () => {
+  const interval = 512 * 1024;
+  // What V8 reports for one sample of an object of `size` bytes.
+  const reported = (size: number) => size * Math.floor(1 / (1 - Math.exp(-size / interval)) + 0.5);
+
+  it.each([16, 24, 32, 56, 1056, 4096, 65_536, 1_048_576, 8 * 1_048_576])('estimates how many %i-byte objects a sample stands for within 2x', (size) => {
+    const truth = reported(size) / size;
+    const { objects } = unscaleSample(reported(size), interval);
+    expect(objects).toBeGreaterThanOrEqual(truth / 2);
+    expect(objects).toBeLessThanOrEqual(truth * 2);
+  });
+
+  it.each([1_048_576 + 8, 8 * 1_048_576, 100 * 1_048_576])('counts %i-byte objects exactly', (size) => {
+    expect(unscaleSample(reported(size), interval)).toEqual({ objectSize: size, objects: reported(size) / size });
+  });
+
+  it('converts a heap profile into in-use space and objects with a bytes label', () => {
+    const profile = heapProfileToPprof(
+      {
+        head: {
+          id: 1, callFrame: frame('(root)', -1), selfSize: 0,
+          children: [{ id: 2, callFrame: frame('retain', 4), selfSize: 0, children: [] }],
+        },
+        samples: [{ size: reported(1056), nodeId: 2, ordinal: 1 }, { size: reported(1056), nodeId: 2, ordinal: 2 }],
+      },
+      { kind: 'inuse', intervalBytes: interval, timeNanos: 0 },
+    );
+    expect(sampleTypeNames(profile)).toEqual(['inuse_space/bytes', 'inuse_objects/count']);
+    const [sample] = stacks(profile);
+    expect(sample!.frames).toEqual(['retain /app/x.js:5']);
+    expect(sample!.values[0]).toBe(2 * reported(1056));
+    // 497 objects of 1056 B per sample; the estimate lands within a few percent.
+    expect(sample!.values[1]! / (2 * 497)).toBeCloseTo(1, 1);
+  });
+});
