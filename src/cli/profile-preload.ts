@@ -1,0 +1,62 @@
+/**
+ * Loaded into the program that `npm run profile` runs (node --import). It starts the profiler
+ * before the program's first line and writes the profile on every way out: a normal end,
+ * process.exit(), an uncaught error, and SIGINT/SIGTERM/SIGHUP. It never throws into the
+ * program: a failure to write is reported on stderr and left for the parent to notice.
+ */
+import { isMainThread } from 'node:worker_threads';
+import {
+  heapProfile,
+  startAllocationProfile,
+  startCPUProfile,
+  startHeapProfiling,
+  stopAllocationProfile,
+  stopCPUProfile,
+  writeProfile,
+} from '../profilers/index.ts';
+import { PROFILE_REQUEST_ENV, type ProfileRequest } from './profile-request.ts';
+
+const raw = process.env[PROFILE_REQUEST_ENV];
+// Children the program forks inherit our --import flags but not this variable: they run unprofiled.
+delete process.env[PROFILE_REQUEST_ENV];
+
+if (raw && isMainThread) {
+  const request = JSON.parse(raw) as ProfileRequest;
+  const collect = {
+    cpu: () => {
+      startCPUProfile({ hz: request.hz });
+      return stopCPUProfile;
+    },
+    heap: () => {
+      startHeapProfiling({ intervalBytes: request.intervalBytes });
+      // At exit, what the program still holds is what matters, not garbage not yet collected.
+      return () => heapProfile({ gc: true });
+    },
+    allocs: () => {
+      startAllocationProfile({ intervalBytes: request.intervalBytes });
+      return stopAllocationProfile;
+    },
+  }[request.kind]();
+
+  let written = false;
+  const finish = () => {
+    if (written) return;
+    written = true;
+    try {
+      writeProfile(request.output, collect());
+    } catch (error) {
+      process.stderr.write(`profile: could not write ${request.output}: ${(error as Error).message}\n`);
+    }
+  };
+  process.on('exit', finish);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      // A program that handles the signal itself decides when to end; 'exit' still writes.
+      if (process.listenerCount(signal) > 1) return;
+      finish();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}

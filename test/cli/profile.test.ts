@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { flatByFunction, readProfile, sampleTypeNames } from '../helpers/profile.ts';
+import { fixture, repoRoot, runProfileCommand } from '../helpers/run.ts';
+
+const scratch = () => mkdtempSync(join(tmpdir(), 'profile-cli-'));
+
+describe('npm run profile', () => {
+  it.each([
+    ['process.exit', 'exit', 3],
+    ['an uncaught error', 'throw', 1],
+  ])('writes a readable CPU profile when the program ends through %s, and keeps its exit code', (_, how, code) => {
+    const output = join(scratch(), 'cpu.pb.gz');
+    const run = runProfileCommand(['--cpu', '-o', output, fixture('exits.ts'), how]);
+    expect(run.status).toBe(code);
+    expect(run.stderr).toContain(`wrote CPU profile to ${output}`);
+    expect(run.stderr).toContain(`next:    npm run pprof -- -top ${output}`);
+    const profile = readProfile(output);
+    expect(sampleTypeNames(profile)).toEqual(['samples/count', 'cpu/nanoseconds']);
+    expect(flatByFunction(profile, 1)[0]![0]).toBe('burn');
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('writes the profile when the program is stopped with %s', async (signal) => {
+    const output = join(scratch(), 'cpu.pb.gz');
+    const cli = fileURLToPath(new URL('../../src/cli/profile.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), cli, '-o', output, fixture('exits.ts'), 'wait'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // A terminal's Ctrl-C reaches the whole process group; SIGTERM is sent to the CLI alone.
+    if (signal === 'SIGINT') process.kill(-child.pid!, signal);
+    else child.kill(signal);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+    expect(stderr).toContain('wrote CPU profile');
+    expect(flatByFunction(readProfile(output), 1)[0]![0]).toBe('burn');
+  });
+
+  it('puts the churn on top of alloc_space and the retention on top of inuse_space', () => {
+    const dir = scratch();
+    const allocs = runProfileCommand(['--allocs', '-o', join(dir, 'allocs.pb.gz'), fixture('churn-retain.ts')]);
+    const heap = runProfileCommand(['--heap', '-o', join(dir, 'heap.pb.gz'), fixture('churn-retain.ts')]);
+    expect([allocs.status, heap.status]).toEqual([0, 0]);
+    const allocProfile = readProfile(join(dir, 'allocs.pb.gz'));
+    const heapProfile = readProfile(join(dir, 'heap.pb.gz'));
+    expect(sampleTypeNames(allocProfile)).toEqual(['alloc_space/bytes', 'alloc_objects/count']);
+    expect(sampleTypeNames(heapProfile)).toEqual(['inuse_space/bytes', 'inuse_objects/count']);
+    expect(flatByFunction(allocProfile, 0)[0]![0]).toBe('churn');
+    const inuse = flatByFunction(heapProfile, 0);
+    expect(inuse[0]![0]).toBe('retain');
+    // churn keeps nothing: after the exit GC at most a sample or two of it may linger.
+    const churnInuse = inuse.find(([name]) => name === 'churn')?.[1] ?? 0;
+    expect(churnInuse).toBeLessThan(inuse[0]![1] / 10);
+  });
+
+  it.each([
+    [['--cpu'], 'no script given'],
+    [['--cpu', 'no-such-script.ts'], 'script not found: no-such-script.ts'],
+    [['--bogus', 'x.ts'], "Unknown option '--bogus'"],
+    [['--cpu', '--heap', fixture('exits.ts')], 'choose one kind of profile, not --cpu and --heap'],
+    [['--hz', 'fast', fixture('exits.ts')], '--hz must be a whole number from 1 to 10000, got fast'],
+    [['--heap', '--hz', '99', fixture('exits.ts')], '--hz applies to --cpu only'],
+    [['-o', '/no/such/dir/cpu.pb.gz', fixture('exits.ts')], 'cannot write /no/such/dir/cpu.pb.gz: directory /no/such/dir does not exist'],
+    [['-o', tmpdir(), fixture('exits.ts')], `output ${tmpdir()} is a directory`],
+  ])('refuses %j before running anything: %s', (args, message) => {
+    const dir = scratch();
+    const run = runProfileCommand(args.map((a) => (a === 'x.ts' ? join(dir, a) : a)));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`profile: ${message}`);
+    expect(run.stderr).toContain('usage: npm run profile');
+    expect(existsSync(join(repoRoot, 'cpu.pb.gz'))).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
