@@ -9,9 +9,13 @@
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import * as asyncCapture from './async-capture.ts';
 import * as cpuOverhead from './cpu-overhead.ts';
 
-const BENCHMARKS: { name: string; run(options: { quick: boolean }): Promise<void> }[] = [{ name: 'cpu', run: cpuOverhead.run }];
+const BENCHMARKS: { name: string; run(options: { quick: boolean }): Promise<void> }[] = [
+  { name: 'cpu', run: cpuOverhead.run },
+  { name: 'async', run: asyncCapture.run },
+];
 
 const args = process.argv.slice(2);
 const { values, positionals } = parseArgs({ args, options: { quick: { type: 'boolean', default: false } }, allowPositionals: true });

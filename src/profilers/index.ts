@@ -33,5 +33,18 @@ export {
   type HeapSamplingOptions,
 } from './heap.ts';
 export { convertNodeProfile } from './convert.ts';
+export {
+  asyncOperationsInFlight,
+  asyncTrackerInstalled,
+  installAsyncTracker,
+  subscribeAsyncOperations,
+  trackWait,
+  uninstallAsyncTracker,
+  type AsyncOperation,
+  type AsyncOperationKind,
+  type AsyncOperationListener,
+  type AsyncOperationOutcome,
+  type InFlightOperation,
+} from './async-tracker.ts';
 export { DEFAULT_HEAP_INTERVAL_BYTES } from './v8-heap-profile.ts';
 export { decodeProfile, encodeProfile, writeProfile } from '../pprof/index.ts';

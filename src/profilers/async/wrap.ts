@@ -1,0 +1,103 @@
+import type { Callable } from './patch.ts';
+import { endOperation, startOperation, state, type AsyncOperation, type AsyncOperationKind, type AsyncOperationOutcome } from './registry.ts';
+import { userStack } from './stack.ts';
+
+/**
+ * Starts tracking an operation if user code started it (see userStack for `apiModules`).
+ * Undefined when the tracker is off, when Node started it for itself, or when the bookkeeping
+ * failed: the caller then just calls through. The stack is captured here, once per operation.
+ */
+export function begin(
+  kind: AsyncOperationKind,
+  describe: () => string,
+  apiModules: readonly string[] = [],
+  startTime = performance.now(),
+): AsyncOperation | undefined {
+  if (!state.installed) return undefined;
+  try {
+    const stack = userStack(apiModules, begin);
+    return stack && startOperation(kind, describe(), stack, startTime);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ends an operation begin returned, if any. */
+export function end(operation: AsyncOperation | undefined, outcome: AsyncOperationOutcome): void {
+  if (operation) endOperation(operation, outcome);
+}
+
+/** Calls the original; if it throws, nothing was started, so the operation ends there. */
+export function callThrough(operation: AsyncOperation, original: Callable, self: unknown, args: unknown[]): ReturnType<Callable> {
+  try {
+    return original.apply(self, args);
+  } catch (error) {
+    end(operation, 'failed');
+    throw error;
+  }
+}
+
+/**
+ * A wrapper for a Node API whose last argument is a callback `(error, ...results)`. The
+ * operation ends before the callback runs, so the callback's own work never counts as waiting.
+ * A call without a callback is not tracked: nothing would tell when it ends.
+ */
+export function trackCallback(kind: AsyncOperationKind, describe: (args: unknown[]) => string): (original: Callable) => Callable {
+  return (original) =>
+    function trackedCallbackApi(this: unknown, ...args: unknown[]) {
+      const last = args.length - 1;
+      const callback = args[last];
+      const operation = typeof callback === 'function' ? begin(kind, () => describe(args)) : undefined;
+      if (!operation) return original.apply(this, args);
+      args[last] = function endThenCallBack(this: unknown, ...results: unknown[]) {
+        end(operation, results[0] == null ? 'completed' : 'failed');
+        return (callback as Callable).apply(this, results);
+      };
+      return callThrough(operation, original, this, args);
+    };
+}
+
+/** A wrapper for a Node API that returns a promise; see settle. */
+export function trackPromise(kind: AsyncOperationKind, describe: (args: unknown[]) => string): (original: Callable) => Callable {
+  return (original) =>
+    function trackedPromiseApi(this: unknown, ...args: unknown[]) {
+      const operation = begin(kind, () => describe(args));
+      if (!operation) return original.apply(this, args);
+      return settle(callThrough(operation, original, this, args) as PromiseLike<unknown>, operation);
+    };
+}
+
+/**
+ * The promise's result, delivered after the operation has ended, so whatever awaits it never
+ * runs while it still counts as waiting. A new promise rather than a handler on the original,
+ * so that a rejection nobody handles stays unhandled, as it would be without the tracker.
+ */
+export function settle<T>(promise: PromiseLike<T>, operation: AsyncOperation): Promise<T> {
+  return Promise.resolve(promise).then(
+    (value) => {
+      end(operation, 'completed');
+      return value;
+    },
+    (error: unknown) => {
+      end(operation, isAbort(error) ? 'cancelled' : 'failed');
+      throw error;
+    },
+  );
+}
+
+/** Node's and fetch's way of saying "stopped on request" (AbortSignal). */
+export function isAbort(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'AbortError';
+}
+
+/**
+ * Marks a wait the tracker cannot see by itself (a worker's reply, a native driver's
+ * callback turned into a promise): until `promise` settles, it is an operation of kind
+ * `user` described by `label`, on the stack that called trackWait. Await what it returns,
+ * which settles as `promise` does. Without the tracker installed it costs nothing. Do not mark
+ * a promise the tracker already sees (a fetch, a timer): the wait would count twice.
+ */
+export function trackWait<T>(promise: PromiseLike<T>, label: string): Promise<T> {
+  const operation = begin('user', () => label);
+  return operation ? settle(promise, operation) : Promise.resolve(promise);
+}
