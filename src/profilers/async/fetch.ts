@@ -1,6 +1,5 @@
 import { subscribeChannel } from './patch.ts';
-import type { AsyncOperation, AsyncOperationOutcome } from './registry.ts';
-import { begin, end, isAbort } from './wrap.ts';
+import { OperationsByObject, begin, isAbort } from './wrap.ts';
 
 /** What undici's channels say about a request: the fields we describe it by. */
 interface UndiciRequest {
@@ -9,14 +8,7 @@ interface UndiciRequest {
   path?: string;
 }
 
-const requests = new WeakMap<object, AsyncOperation>();
-
-function finish(request: object, outcome: AsyncOperationOutcome): void {
-  const operation = requests.get(request);
-  if (!operation) return;
-  requests.delete(request);
-  end(operation, outcome);
-}
+const requests = new OperationsByObject();
 
 /**
  * fetch (and undici's own API) through undici's diagnostics channels, from the request's
@@ -33,8 +25,8 @@ export function installFetch(): void {
     const operation = begin('fetch', () => `fetch ${request.method} ${String(request.origin)}${request.path}`, ['node:']);
     if (operation) requests.set(request, operation);
   });
-  subscribeChannel('undici:request:headers', ({ request }: { request: object }) => finish(request, 'completed'));
+  subscribeChannel('undici:request:headers', ({ request }: { request: object }) => requests.finish(request, 'completed'));
   subscribeChannel('undici:request:error', ({ request, error }: { request: object; error: unknown }) =>
-    finish(request, isAbort(error) ? 'cancelled' : 'failed'),
+    requests.finish(request, isAbort(error) ? 'cancelled' : 'failed'),
   );
 }

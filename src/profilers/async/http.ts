@@ -2,17 +2,9 @@ import type { ClientRequest } from 'node:http';
 import http from 'node:http';
 import https from 'node:https';
 import { patch, subscribeChannel } from './patch.ts';
-import type { AsyncOperation, AsyncOperationOutcome } from './registry.ts';
-import { begin, end } from './wrap.ts';
+import { OperationsByObject, begin } from './wrap.ts';
 
-const requests = new WeakMap<object, AsyncOperation>();
-
-function finish(request: object, outcome: AsyncOperationOutcome): void {
-  const operation = requests.get(request);
-  if (!operation) return;
-  requests.delete(request);
-  end(operation, outcome);
-}
+const requests = new OperationsByObject();
 
 /**
  * http and https client requests, from request()/get() to the response's headers, an error,
@@ -35,15 +27,15 @@ export function installHttp(): void {
           const operation = begin('http', () => `http ${request.method} ${url(request)}`, [], startTime);
           if (operation) {
             requests.set(request, operation);
-            request.prependOnceListener('close', () => finish(request, 'cancelled'));
+            request.prependOnceListener('close', () => requests.finish(request, 'cancelled'));
           }
           return request;
         },
       );
     }
   }
-  subscribeChannel('http.client.response.finish', ({ request }: { request: object }) => finish(request, 'completed'));
-  subscribeChannel('http.client.request.error', ({ request }: { request: object }) => finish(request, 'failed'));
+  subscribeChannel('http.client.response.finish', ({ request }: { request: object }) => requests.finish(request, 'completed'));
+  subscribeChannel('http.client.request.error', ({ request }: { request: object }) => requests.finish(request, 'failed'));
 }
 
 /** The URL a request goes to; the Host header carries the port when there is one. */

@@ -101,3 +101,22 @@ export function trackWait<T>(promise: PromiseLike<T>, label: string): Promise<T>
   const operation = begin('user', () => label);
   return operation ? settle(promise, operation) : Promise.resolve(promise);
 }
+
+/**
+ * Operations keyed by the object that stands for them (a request), for sources whose start and
+ * end arrive as separate events about that object. Ends once: a second end is ignored.
+ */
+export class OperationsByObject {
+  readonly #operations = new WeakMap<object, AsyncOperation>();
+
+  set(key: object, operation: AsyncOperation): void {
+    this.#operations.set(key, operation);
+  }
+
+  finish(key: object, outcome: AsyncOperationOutcome): void {
+    const operation = this.#operations.get(key);
+    if (!operation) return;
+    this.#operations.delete(key);
+    end(operation, outcome);
+  }
+}
