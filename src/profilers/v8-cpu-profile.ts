@@ -1,5 +1,5 @@
 import type { Profile } from 'pprof-format';
-import { ProfileBuilder, SourceMapper, type Frame } from '../pprof/index.ts';
+import { ProfileBuilder, SourceMapper, type Frame, type LabelValue } from '../pprof/index.ts';
 
 /** The shape of V8's CPU profile, as `Profiler.stop` returns it and `--cpu-prof` writes it. */
 export interface V8CpuProfile {
@@ -35,46 +35,81 @@ export interface CpuConversionOptions {
 /** V8's names for time not spent in JavaScript; (idle) is the event loop waiting, not CPU. */
 const IDLE = '(idle)';
 const ROOT = '(root)';
+const GC = '(garbage collector)';
+const V8_STATES = new Set([IDLE, ROOT, GC, '(program)']);
 
 /**
  * Turns a V8 CPU profile into pprof with sample types samples/count and cpu/nanoseconds.
- * Each sample is weighted by the time until the next sample (V8's own deltas), not by count x
- * interval: V8's sampler is late under load, and the deltas say by how much. (idle) samples are
- * dropped; (garbage collector) and (program) stay as leaves, because the CPU was busy there.
- * A leaf's line comes from V8's per-line tick counts, split in proportion to them.
+ * (idle) samples are dropped; (garbage collector) and (program) stay as leaves, because the CPU
+ * was busy there. See addV8Samples for how samples are weighted and where they go.
  */
 export function cpuProfileToPprof(v8: V8CpuProfile, options: CpuConversionOptions): Profile {
-  const mapper = options.mapper ?? new SourceMapper();
-  const byId = new Map(v8.nodes.map((node) => [node.id, node]));
-  const parentOf = new Map<number, number>();
-  for (const node of v8.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
-
-  const samples = v8.samples ?? [];
-  const deltas = v8.timeDeltas ?? [];
-  const totals = new Map<number, { count: number; micros: number }>();
-  let timestamp = v8.startTime;
-  for (let i = 0; i < samples.length; i++) {
-    timestamp += deltas[i] ?? 0;
-    const next = i + 1 < samples.length ? timestamp + (deltas[i + 1] ?? 0) : v8.endTime;
-    const total = totals.get(samples[i]!) ?? { count: 0, micros: 0 };
-    total.count += 1;
-    total.micros += Math.max(0, next - timestamp);
-    totals.set(samples[i]!, total);
-  }
-
-  const periodNanos = options.periodNanos ?? estimatePeriodNanos(deltas);
   const builder = new ProfileBuilder({
     sampleTypes: [
       { type: 'samples', unit: 'count' },
       { type: 'cpu', unit: 'nanoseconds' },
     ],
     periodType: { type: 'cpu', unit: 'nanoseconds' },
-    period: periodNanos,
+    period: options.periodNanos ?? estimatePeriodNanos(v8.timeDeltas ?? []),
     defaultSampleType: 'cpu',
     timeNanos: options.timeNanos,
     durationNanos: Math.max(0, Math.round((v8.endTime - v8.startTime) * 1000)),
     mappingFile: options.mappingFile,
   });
+  addV8Samples(builder, v8, { mapper: options.mapper ?? new SourceMapper() });
+  return builder.build();
+}
+
+export interface V8SampleOptions {
+  mapper: SourceMapper;
+  /** Labels every sample added carries. */
+  labels?: Readonly<Record<string, LabelValue>>;
+  /**
+   * Drops Node's own frames below the first frame of the program (the timer list, the
+   * microtask queue), so that code resumed after an await starts at the program's function, as
+   * the async tracker's stacks do. Stacks with no frame of the program keep them all.
+   */
+  fromProgramRoot?: boolean;
+}
+
+/**
+ * Adds the non-idle samples of a V8 CPU profile to a builder whose two sample types are a
+ * count and nanoseconds. Each sample is weighted by the time until the next sample (V8's own
+ * deltas), not by count x interval: V8's sampler is late under load, and the deltas say by how
+ * much. A leaf's line comes from V8's per-line tick counts, split in proportion to them.
+ *
+ * V8 records a sample taken during garbage collection with no stack. Most collections run
+ * because the code running allocated (as Go's GC assists run on the allocating goroutine), so
+ * a (garbage collector) sample goes under the stack of the JavaScript sampled just before it,
+ * or just after it; a collection between two idle samples stays at the root.
+ */
+export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options: V8SampleOptions): void {
+  const { mapper, labels } = options;
+  const byId = new Map(v8.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of v8.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+
+  const samples = v8.samples ?? [];
+  const deltas = v8.timeDeltas ?? [];
+  const isJavaScript = (id: number | undefined) => id !== undefined && !V8_STATES.has(byId.get(id)?.callFrame.functionName ?? IDLE);
+  // Totals by sampled node and, for a collection, by the node of the JavaScript it interrupted.
+  const totals = new Map<string, { id: number; host?: number; count: number; micros: number }>();
+  let timestamp = v8.startTime;
+  let host: number | undefined;
+  for (let i = 0; i < samples.length; i++) {
+    timestamp += deltas[i] ?? 0;
+    const next = i + 1 < samples.length ? timestamp + (deltas[i + 1] ?? 0) : v8.endTime;
+    const id = samples[i]!;
+    const collecting = byId.get(id)?.callFrame.functionName === GC;
+    // A run of GC samples belongs to the code sampled just before it, or else just after it.
+    if (!collecting) host = undefined;
+    else if (host === undefined) host = [samples[i - 1], samples[i + 1]].find(isJavaScript);
+    const key = collecting && host !== undefined ? `${id}:${host}` : `${id}`;
+    const total = totals.get(key) ?? { id, host: collecting ? host : undefined, count: 0, micros: 0 };
+    total.count += 1;
+    total.micros += Math.max(0, next - timestamp);
+    totals.set(key, total);
+  }
 
   const callers = new Map<number, Frame[]>();
   const callerStack = (id: number | undefined): Frame[] => {
@@ -88,15 +123,17 @@ export function cpuProfileToPprof(v8: V8CpuProfile, options: CpuConversionOption
     }
     return stack;
   };
+  const add = (stack: Frame[], values: number[]) =>
+    builder.addSample(options.fromProgramRoot ? withoutRuntimeRoot(stack) : stack, values, labels);
 
-  for (const [id, total] of [...totals].sort(([a], [b]) => a - b)) {
-    const node = byId.get(id);
+  for (const total of [...totals.values()].sort((a, b) => a.id - b.id || (a.host ?? 0) - (b.host ?? 0))) {
+    const node = byId.get(total.id);
     if (!node || node.callFrame.functionName === IDLE) continue;
-    const parents = callerStack(parentOf.get(id));
+    const parents = total.host === undefined ? callerStack(parentOf.get(total.id)) : callerStack(total.host);
     const leaf = frameOf(node.callFrame, mapper);
     const lines = (node.positionTicks ?? []).filter((tick) => tick.ticks > 0).sort((a, b) => a.line - b.line);
     if (lines.length === 0) {
-      builder.addSample([leaf, ...parents], [total.count, Math.round(total.micros * 1000)]);
+      add([leaf, ...parents], [total.count, Math.round(total.micros * 1000)]);
       continue;
     }
     const weights = lines.map((tick) => tick.ticks);
@@ -106,10 +143,19 @@ export function cpuProfileToPprof(v8: V8CpuProfile, options: CpuConversionOption
       // A tick on the declaration's own generated line maps through the declaration's exact
       // column: right for one-line functions, and honest (function level) for minified code.
       const line = tick.line === node.callFrame.lineNumber + 1 ? leaf.line : mapper.map(node.callFrame.url, tick.line, 0).line;
-      builder.addSample([{ ...leaf, line }, ...parents], [counts[i]!, nanos[i]!]);
+      add([{ ...leaf, line }, ...parents], [counts[i]!, nanos[i]!]);
     });
   }
-  return builder.build();
+}
+
+/** Node's JavaScript (`node:` modules) and V8's builtins (no file), such as runMicrotasks. */
+const isRuntime = (frame: Frame) => frame.file === '' || frame.file.startsWith('node:');
+
+/** A leaf-first stack without the Node frames under its root-most program frame. */
+function withoutRuntimeRoot(stack: Frame[]): Frame[] {
+  let end = stack.length;
+  while (end > 0 && isRuntime(stack[end - 1]!)) end--;
+  return end === 0 || end === stack.length ? stack : stack.slice(0, end);
 }
 
 /** A frame for a V8 call frame; V8's positions are 0-based and -1 when unknown. */
