@@ -5,13 +5,17 @@
  * program: a failure to write is reported on stderr and left for the parent to notice.
  */
 import { isMainThread } from 'node:worker_threads';
+import { writeFileAtomic } from '../pprof/index.ts';
+import { foldedStacks } from '../report/folded.ts';
 import {
   heapProfile,
   startAllocationProfile,
   startCPUProfile,
   startHeapProfiling,
+  startWallProfile,
   stopAllocationProfile,
   stopCPUProfile,
+  stopWallProfile,
   writeProfile,
 } from '../profilers/index.ts';
 import { PROFILE_REQUEST_ENV, type ProfileRequest } from './profile-request.ts';
@@ -26,6 +30,10 @@ if (raw && isMainThread) {
     cpu: () => {
       startCPUProfile({ hz: request.hz });
       return stopCPUProfile;
+    },
+    wall: () => {
+      startWallProfile({ hz: request.hz });
+      return stopWallProfile;
     },
     heap: () => {
       startHeapProfiling({ intervalBytes: request.intervalBytes });
@@ -43,7 +51,9 @@ if (raw && isMainThread) {
     if (written) return;
     written = true;
     try {
-      writeProfile(request.output, collect());
+      const profile = collect();
+      if (request.format === 'folded') writeFileAtomic(request.output, Buffer.from(foldedStacks(profile)));
+      else writeProfile(request.output, profile);
     } catch (error) {
       process.stderr.write(`profile: could not write ${request.output}: ${(error as Error).message}\n`);
     }

@@ -1,5 +1,5 @@
 /**
- * `npm run profile -- --cpu|--heap|--allocs [-o out.pb.gz] [--hz N] script.ts [args...]`
+ * `npm run profile -- --cpu|--wall|--heap|--allocs [-o out.pb.gz] [--folded] [--hz N] script.ts [args...]`
  *
  * Profiles a program from start to exit without changing it: runs it in a child Node with a
  * preload that starts the profiler first and writes the profile whichever way the program ends.
@@ -8,18 +8,22 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Profile } from 'pprof-format';
 import { decodeProfile } from '../pprof/index.ts';
-import { MAX_HZ } from '../profilers/index.ts';
+import { DEFAULT_WALL_HZ, MAX_HZ } from '../profilers/index.ts';
 import { PROFILE_REQUEST_ENV, type ProfileKind, type ProfileRequest } from './profile-request.ts';
 import { typescriptNodeFlags } from './typescript-node.ts';
 
-const USAGE = `usage: npm run profile -- [--cpu | --heap | --allocs] [-o FILE] [--hz N] [--interval BYTES] script.ts [args...]
+const USAGE = `usage: npm run profile -- [--cpu | --wall | --heap | --allocs] [-o FILE] [--folded] [--hz N] [--interval BYTES] script.ts [args...]
 
   --cpu             CPU profile (default): where the main thread spends its time
+  --wall            wall-clock profile: time running and time awaiting (fetch, timers, fs...),
+                    each on the stack that awaits it
   --heap            in-use heap at exit, after a full GC: what the program still holds
   --allocs          every sampled allocation, collected or not: what churns
-  -o, --output      where to write the profile (default: cpu.pb.gz, heap.pb.gz or allocs.pb.gz)
-  --hz N            CPU samples per second, 1 to ${MAX_HZ} (default 100)
+  -o, --output      where to write the profile (default: KIND.pb.gz, or KIND.folded)
+  --folded          write folded stacks (root;...;leaf VALUE) for flamegraph.pl or speedscope
+  --hz N            samples per second, 1 to ${MAX_HZ} (default 100 for --cpu, ${DEFAULT_WALL_HZ} for --wall)
   --interval BYTES  average bytes between heap samples (default 524288)`;
 
 class UsageError extends Error {}
@@ -35,6 +39,8 @@ function parse(argv: string[]): { request: ProfileRequest; script: string; args:
       strict: true,
       options: {
         cpu: { type: 'boolean' },
+        wall: { type: 'boolean' },
+        folded: { type: 'boolean' },
         heap: { type: 'boolean' },
         allocs: { type: 'boolean' },
         output: { type: 'string', short: 'o' },
@@ -50,7 +56,7 @@ function parse(argv: string[]): { request: ProfileRequest; script: string; args:
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const kinds = (['cpu', 'heap', 'allocs'] as const).filter((k) => values[k]);
+  const kinds = (['cpu', 'wall', 'heap', 'allocs'] as const).filter((k) => values[k]);
   if (kinds.length > 1) throw new UsageError(`choose one kind of profile, not ${kinds.map((k) => `--${k}`).join(' and ')}`);
   const kind: ProfileKind = kinds[0] ?? 'cpu';
   if (scriptIndex < 0) throw new UsageError('no script given: name the program to profile, e.g. npm run profile -- --cpu app.ts');
@@ -58,15 +64,16 @@ function parse(argv: string[]): { request: ProfileRequest; script: string; args:
   const script = resolve(argv[scriptIndex]!);
   if (!existsSync(script) || !statSync(script).isFile()) throw new UsageError(`script not found: ${argv[scriptIndex]}`);
 
-  const request: ProfileRequest = { kind, output: resolve(values.output ?? `${kind}.pb.gz`) };
+  const format = values.folded ? 'folded' : 'pprof';
+  const request: ProfileRequest = { kind, format, output: resolve(values.output ?? `${kind}.${format === 'folded' ? 'folded' : 'pb.gz'}`) };
   if (values.hz !== undefined) {
-    if (kind !== 'cpu') throw new UsageError('--hz applies to --cpu only');
+    if (kind !== 'cpu' && kind !== 'wall') throw new UsageError('--hz applies to --cpu and --wall only');
     const hz = Number(values.hz);
     if (!Number.isInteger(hz) || hz < 1 || hz > MAX_HZ) throw new UsageError(`--hz must be a whole number from 1 to ${MAX_HZ}, got ${values.hz}`);
     request.hz = hz;
   }
   if (values.interval !== undefined) {
-    if (kind === 'cpu') throw new UsageError('--interval applies to --heap and --allocs only');
+    if (kind === 'cpu' || kind === 'wall') throw new UsageError('--interval applies to --heap and --allocs only');
     const bytes = Number(values.interval);
     if (!Number.isInteger(bytes) || bytes < 1) throw new UsageError(`--interval must be a positive whole number of bytes, got ${values.interval}`);
     request.intervalBytes = bytes;
@@ -87,16 +94,33 @@ function checkWritable(output: string): void {
   }
 }
 
-const label = { cpu: 'CPU profile', heap: 'heap profile', allocs: 'allocation profile' };
+const label = { cpu: 'CPU profile', wall: 'wall-clock profile', heap: 'heap profile', allocs: 'allocation profile' };
 
 function summary(request: ProfileRequest, startedMs: number): string | undefined {
   if (!existsSync(request.output) || statSync(request.output).mtimeMs < startedMs - 1000) return undefined;
-  const profile = decodeProfile(readFileSync(request.output));
-  const total = profile.sample.reduce((sum, s) => sum + Number(s.value[0]), 0);
-  const unit = request.kind === 'cpu' ? `${total} samples` : `${(total / 2 ** 20).toFixed(1)} MiB sampled`;
   const shown = relative(process.cwd(), request.output) || request.output;
   const path = shown.startsWith('..') ? request.output : shown;
-  return `profile: wrote ${label[request.kind]} to ${path} (${unit})\nnext:    npm run pprof -- -top ${path}`;
+  if (request.format === 'folded') {
+    const stacks = readFileSync(request.output, 'utf8').split('\n').filter(Boolean).length;
+    return `profile: wrote ${label[request.kind]} as folded stacks to ${path} (${stacks} stacks)\nnext:    flamegraph.pl ${path} > flame.svg, or open it in https://www.speedscope.app`;
+  }
+  const profile = decodeProfile(readFileSync(request.output));
+  return `profile: wrote ${label[request.kind]} to ${path} (${contents(request.kind, profile)})\nnext:    npm run pprof -- -top ${path}`;
+}
+
+/** What a profile holds, in a few words: samples, time running and waiting, or bytes. */
+function contents(kind: ProfileKind, profile: Profile): string {
+  const sum = (index: number, keep: (sample: Profile['sample'][number]) => boolean = () => true) =>
+    profile.sample.filter(keep).reduce((total, sample) => total + Number(sample.value[index]), 0);
+  if (kind === 'cpu') return `${sum(0)} samples`;
+  if (kind === 'wall') {
+    const state = profile.stringTable.strings.indexOf('state');
+    const waiting = profile.stringTable.strings.indexOf('waiting');
+    const isWaiting = (sample: Profile['sample'][number]) => sample.label.some((l) => Number(l.key) === state && Number(l.str) === waiting);
+    const seconds = (nanos: number) => `${(nanos / 1e9).toFixed(1)} s`;
+    return `${seconds(sum(1, (s) => !isWaiting(s)))} running, ${seconds(sum(1, isWaiting))} waiting, in ${seconds(Number(profile.durationNanos))}`;
+  }
+  return `${(sum(0) / 2 ** 20).toFixed(1)} MiB sampled`;
 }
 
 function main(): void {

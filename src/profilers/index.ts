@@ -8,6 +8,13 @@
  *   work();
  *   writeProfile('cpu.pb.gz', stopCPUProfile());
  *
+ * Wall-clock, around some code: time on the CPU and time awaiting (fetch, timers, fs, dns...),
+ * each wait on the stack of the code that awaits it, labelled state=running|waiting:
+ *
+ *   startWallProfile();
+ *   await handleRequests();
+ *   writeProfile('wall.pb.gz', stopWallProfile());
+ *
  * What the heap holds, and where it was allocated (start early, write when you wonder):
  *
  *   startHeapProfiling();
@@ -32,6 +39,7 @@ export {
   stopHeapProfiling,
   type HeapSamplingOptions,
 } from './heap.ts';
+export { DEFAULT_WALL_HZ, startWallProfile, stopWallProfile, type WallProfileOptions } from './wall.ts';
 export { convertNodeProfile } from './convert.ts';
 export {
   asyncOperationsInFlight,

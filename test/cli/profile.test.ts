@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { flatByFunction, readProfile, sampleTypeNames } from '../helpers/profile.ts';
+import { flatByFunction, readProfile, sampleTypeNames, stacks } from '../helpers/profile.ts';
 import { fixture, repoRoot, runProfileCommand } from '../helpers/run.ts';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'profile-cli-'));
@@ -61,13 +61,38 @@ describe('npm run profile', () => {
     expect(churnInuse).toBeLessThan(inuse[0]![1] / 10);
   });
 
+  it('writes a wall-clock profile of a whole program: its waits, each under the function that awaits', () => {
+    const output = join(scratch(), 'wall.pb.gz');
+    const run = runProfileCommand(['--wall', '-o', output, fixture('wall/canonical-loop.ts'), 'none', '1']);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(new RegExp(`wrote wall-clock profile to ${output} \\(\\d+\\.\\d s running, \\d+\\.\\d s waiting, in \\d+\\.\\d s\\)`));
+    const profile = readProfile(output);
+    expect(sampleTypeNames(profile)).toEqual(['samples/count', 'wall/nanoseconds']);
+    const leaves = flatByFunction(profile, 1).map(([name]) => name);
+    expect(leaves[0]).toBe('(wait)');
+    expect(stacks(profile).some(({ frames }) => /^\(wait\) setTimeout 10ms /.test(frames[0]!) && frames[1]!.startsWith('weirdFunction '))).toBe(true);
+  });
+
+  it('writes folded stacks, root first, for flame graph tools', () => {
+    const output = join(scratch(), 'wall.folded');
+    const run = runProfileCommand(['--wall', '--folded', '-o', output, fixture('wall/canonical-loop.ts'), 'none', '1']);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(new RegExp(`wrote wall-clock profile as folded stacks to ${output} \\(\\d+ stacks\\)`));
+    const lines = readFileSync(output, 'utf8').trimEnd().split('\n');
+    for (const line of lines) expect(line).toMatch(/^[^;]+(;[^;]+)* \d+$/);
+    expect(lines).toEqual([...lines].sort());
+    expect(lines.some((line) => /;timed;weirdFunction;.*\(wait\) setTimeout 10ms \d+$/.test(line))).toBe(true);
+  });
+
   it.each([
     [['--cpu'], 'no script given'],
     [['--cpu', 'no-such-script.ts'], 'script not found: no-such-script.ts'],
     [['--bogus', 'x.ts'], "Unknown option '--bogus'"],
     [['--cpu', '--heap', fixture('exits.ts')], 'choose one kind of profile, not --cpu and --heap'],
     [['--hz', 'fast', fixture('exits.ts')], '--hz must be a whole number from 1 to 10000, got fast'],
-    [['--heap', '--hz', '99', fixture('exits.ts')], '--hz applies to --cpu only'],
+    [['--heap', '--hz', '99', fixture('exits.ts')], '--hz applies to --cpu and --wall only'],
+    [['--wall', '--interval', '1024', fixture('exits.ts')], '--interval applies to --heap and --allocs only'],
+    [['--wall', '--cpu', fixture('exits.ts')], 'choose one kind of profile, not --cpu and --wall'],
     [['-o', '/no/such/dir/cpu.pb.gz', fixture('exits.ts')], 'cannot write /no/such/dir/cpu.pb.gz: directory /no/such/dir does not exist'],
     [['-o', tmpdir(), fixture('exits.ts')], `output ${tmpdir()} is a directory`],
   ])('refuses %j before running anything: %s', (args, message) => {

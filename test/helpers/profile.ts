@@ -38,3 +38,18 @@ export function lineOf(file: string, text: string): number {
   if (index < 0) throw new Error(`${text} not found in ${file}`);
   return index + 1;
 }
+
+/** Like stacks, with each sample's string labels. */
+export function labelledStacks(profile: Profile): { frames: string[]; values: number[]; labels: Record<string, string> }[] {
+  return stacks(profile).map((sample, i) => ({
+    ...sample,
+    labels: Object.fromEntries(profile.sample[i]!.label.map((label) => [stringOf(profile, label.key), stringOf(profile, label.str)])),
+  }));
+}
+
+/** The value (one sample type) of every sample whose stack contains a function named `name`. */
+export function cumulative(profile: Profile, sampleType: number, name: string): number {
+  return stacks(profile)
+    .filter(({ frames }) => frames.some((frame) => frame.split(' ')[0] === name))
+    .reduce((sum, { values }) => sum + values[sampleType]!, 0);
+}

@@ -43,4 +43,18 @@ describe.skipIf(!go)('go tool pprof reads our profiles', () => {
     expect(topRows(top)[0]).toBe('churn');
     expect(pprof('-top', '-sample_index=alloc_objects', output)).toMatch(/^Type: alloc_objects$/m);
   });
+
+  it('wall: -top has the fetch wait first, -tagfocus separates running from waiting', () => {
+    const output = join(dir, 'wall.pb.gz');
+    expect(runProfileCommand(['--wall', '-o', output, fixture('wall/canonical-loop.ts'), 'none', '1']).status).toBe(0);
+    const top = pprof('-top', output);
+    expect(top).toMatch(/^Type: wall$/m);
+    expect(topRows(top)[0]).toMatch(/^\(wait\) fetch GET http:\/\/127\.0\.0\.1:\d+\/slow$/);
+    expect(topRows(pprof('-top', '-tagfocus=state=running', output))).not.toContainEqual(expect.stringMatching(/^\(wait\)/));
+    // Waiting time is all in (wait) leaves; the functions above them only add it up.
+    const waiting = pprof('-top', '-tagfocus=state=waiting', output).split('\n').filter((line) => /^\s*[\d.]+m?s\s/.test(line));
+    expect(waiting.length).toBeGreaterThan(0);
+    for (const row of waiting) expect(row.trim().split(/\s+/).slice(5).join(' ')).toMatch(/^\(wait\) /);
+    expect(pprof('-traces', '-tagfocus=wait=timer', output)).toMatch(/\(wait\) setTimeout 10ms\n\s+weirdFunction\n/);
+  });
 });

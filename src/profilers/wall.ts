@@ -1,0 +1,187 @@
+import type { Profile } from 'pprof-format';
+import { ProfileBuilder, SourceMapper, type Frame } from '../pprof/index.ts';
+import { asyncTrackerInstalled, installAsyncTracker, uninstallAsyncTracker } from './async/install.ts';
+import { asyncOperationsInFlight, subscribeAsyncOperations, type AsyncOperation, type AsyncOperationKind } from './async/registry.ts';
+import { epochNanos } from './clock.ts';
+import { MAX_HZ } from './cpu.ts';
+import { inUse, post } from './session.ts';
+import { addV8Samples, type V8CpuProfile } from './v8-cpu-profile.ts';
+
+export interface WallProfileOptions {
+  /**
+   * Samples per second of the running thread. 99 by default, as fgprof: not 100, so that the
+   * samples do not fall in step with the 10 ms timers and intervals programs are full of, which
+   * would put every sample at the same point of each period and overstate it.
+   */
+  hz?: number;
+}
+
+export const DEFAULT_WALL_HZ = 99;
+
+/**
+ * Where one window's waits add up: a tree of the stacks operations started on (leaf first,
+ * keyed by the tracker's shared frames), each node holding a total per description. Memory
+ * grows with distinct stacks and descriptions, not with the number of operations.
+ */
+interface StackNode {
+  readonly children: Map<Frame, StackNode>;
+  waits?: Map<string, WaitTotal>;
+}
+interface WaitTotal {
+  readonly kind: AsyncOperationKind;
+  readonly stack: readonly Frame[];
+  count: number;
+  nanos: number;
+}
+
+/**
+ * The synchronous run of JavaScript an operation was started in. It ends when the runtime next
+ * takes a microtask queued in it: until then, the code that started the operation is still
+ * running (`const reply = fetch(url); hash(data); await reply`), so it is not waiting yet.
+ */
+interface Turn {
+  end: number;
+}
+
+interface Window {
+  readonly periodMs: number;
+  readonly startTime: number;
+  readonly timeNanos: number;
+  readonly waits: StackNode;
+  readonly turns: WeakMap<AsyncOperation, Turn>;
+  readonly unsubscribe: () => void;
+  readonly installedTracker: boolean;
+  currentTurn?: Turn;
+}
+
+let running: Window | undefined;
+
+/**
+ * Starts a wall-clock profile of this thread: every millisecond of the window is charged to a
+ * stack, whether the code ran on the CPU (V8's samples) or waited for an async operation to end
+ * (the async tracker, installed here if it is not already). Throws if a CPU or wall profile is
+ * already running: both take V8's one sampler.
+ */
+export function startWallProfile(options: WallProfileOptions = {}): void {
+  const hz = options.hz ?? DEFAULT_WALL_HZ;
+  if (!Number.isFinite(hz) || hz < 1 || hz > MAX_HZ) throw new RangeError(`hz must be a number from 1 to ${MAX_HZ}, got ${options.hz}`);
+  if (inUse.cpu) throw new Error(`CPU profiling already in use (${inUse.cpu})`);
+  const intervalMicros = Math.round(1e6 / hz);
+  const installedTracker = !asyncTrackerInstalled();
+  installAsyncTracker();
+  // The window opens before V8's sampler starts: starting it takes V8 milliseconds, which its
+  // first samples record as running, and which must lie inside the window.
+  const startTime = performance.now();
+  const timeNanos = epochNanos();
+  post('Profiler.enable');
+  post('Profiler.setSamplingInterval', { interval: intervalMicros });
+  post('Profiler.start');
+  inUse.cpu = `a ${hz} Hz wall profile started at ${new Date().toISOString()}`;
+
+  const window: Window = {
+    periodMs: intervalMicros / 1000,
+    startTime,
+    timeNanos,
+    waits: { children: new Map() },
+    turns: new WeakMap(),
+    installedTracker,
+    unsubscribe: subscribeAsyncOperations({
+      onStart(operation) {
+        window.turns.set(operation, window.currentTurn ?? startTurn(window));
+      },
+      onEnd(operation, endTime, outcome) {
+        // A cleared timer was a guard nobody waited on (a timeout that did not fire).
+        if (operation.kind === 'timer' && outcome === 'cancelled') return;
+        charge(window, operation, endTime);
+      },
+    }),
+  };
+  running = window;
+}
+
+function startTurn(window: Window): Turn {
+  const turn: Turn = { end: Number.NaN };
+  window.currentTurn = turn;
+  queueMicrotask(() => {
+    turn.end = performance.now();
+    if (window.currentTurn === turn) window.currentTurn = undefined;
+  });
+  return turn;
+}
+
+/**
+ * Adds the part of an operation's wait inside the window. Intervals are left out: nothing
+ * awaits a callback interval, so its periods are no one's wait. `samples` counts the ticks of a
+ * `hz` clock running from the window's start that fall inside the wait: what a sampler looking
+ * at every waiting stack `hz` times a second would have counted.
+ */
+function charge(window: Window, operation: AsyncOperation, endTime: number): void {
+  if (operation.kind === 'interval') return;
+  const turnEnd = window.turns.get(operation)?.end;
+  const waitStart = Math.max(window.startTime, operation.startTime, Number.isNaN(turnEnd) ? endTime : (turnEnd ?? 0));
+  if (endTime <= waitStart) return;
+  let node = window.waits;
+  for (const frame of operation.stack) {
+    let child = node.children.get(frame);
+    if (!child) node.children.set(frame, (child = { children: new Map() }));
+    node = child;
+  }
+  node.waits ??= new Map();
+  let total = node.waits.get(operation.description);
+  if (!total) node.waits.set(operation.description, (total = { kind: operation.kind, stack: operation.stack, count: 0, nanos: 0 }));
+  const tick = (time: number) => Math.ceil((time - window.startTime) / window.periodMs);
+  total.count += tick(endTime) - tick(waitStart);
+  total.nanos += Math.round((endTime - waitStart) * 1e6);
+}
+
+/**
+ * Stops the wall profile and returns it as pprof: sample types samples/count and
+ * wall/nanoseconds, labels `state` (running or waiting) and, on waits, `wait` (the kind of
+ * operation). Waits still in flight are charged up to now.
+ */
+export function stopWallProfile(): Profile {
+  const window = running;
+  if (!window) throw new Error('no wall profile is running in this module: call startWallProfile() first');
+  running = undefined;
+  const endTime = performance.now();
+  let v8: V8CpuProfile;
+  try {
+    window.unsubscribe();
+    for (const operation of asyncOperationsInFlight()) charge(window, operation, endTime);
+    v8 = post<{ profile: V8CpuProfile }>('Profiler.stop').profile;
+    post('Profiler.disable');
+  } finally {
+    inUse.cpu = undefined;
+    if (window.installedTracker) uninstallAsyncTracker();
+  }
+
+  const builder = new ProfileBuilder({
+    sampleTypes: [
+      { type: 'samples', unit: 'count' },
+      { type: 'wall', unit: 'nanoseconds' },
+    ],
+    periodType: { type: 'wall', unit: 'nanoseconds' },
+    period: Math.round(window.periodMs * 1e6),
+    defaultSampleType: 'wall',
+    timeNanos: window.timeNanos,
+    durationNanos: Math.round((endTime - window.startTime) * 1e6),
+    mappingFile: process.argv[1],
+    comments: ['wall: time on the CPU (state=running) plus time awaiting async operations (state=waiting); concurrent waits add up'],
+  });
+  addV8Samples(builder, v8, { mapper: new SourceMapper(), labels: { state: 'running' }, fromProgramRoot: true });
+  for (const [description, total] of waitTotals(window.waits)) {
+    // Lines, not columns: an await and a call on the same line are one place in a profile.
+    const stack = total.stack.map(({ name, file, line, functionLine }) => ({ name, file, line, functionLine }));
+    builder.addSample([{ name: `(wait) ${description}`, file: '', line: 0 }, ...stack], [total.count, total.nanos], {
+      state: 'waiting',
+      wait: total.kind,
+    });
+  }
+  return builder.build();
+}
+
+/** Every wait total in the tree, depth first: the same program gives the same order. */
+function* waitTotals(node: StackNode): Generator<[string, WaitTotal]> {
+  if (node.waits) yield* [...node.waits].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const child of node.children.values()) yield* waitTotals(child);
+}

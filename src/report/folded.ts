@@ -1,0 +1,46 @@
+import type { Profile } from 'pprof-format';
+
+/**
+ * Folded stacks, the text flamegraph.pl, speedscope and inferno read: one line per distinct
+ * stack, function names from root to leaf joined by `;`, a space, and the stack's total for one
+ * sample type. Lines are sorted, so one profile always folds to the same text; stacks that add
+ * up to zero are left out. Frames are named by function only, as those tools expect; a `;` or a
+ * line break inside a name (a URL in a wait's name can hold one) becomes a space, so it cannot
+ * split a frame or a line.
+ *
+ * `sampleIndex` picks the sample type; by default the profile's default one, else the last, as
+ * pprof readers choose.
+ */
+export function foldedStacks(profile: Profile, sampleIndex = defaultSampleIndex(profile)): string {
+  if (!Number.isInteger(sampleIndex) || sampleIndex < 0 || sampleIndex >= profile.sampleType.length) {
+    throw new RangeError(`sample index ${sampleIndex} is out of range: the profile has ${profile.sampleType.length} sample types (0 to ${profile.sampleType.length - 1})`);
+  }
+  const strings = profile.stringTable.strings;
+  const functionNames = new Map(profile.function.map((fn) => [Number(fn.id), strings[Number(fn.name)]!.replace(/[;\r\n]+/g, ' ')]));
+  // A location holds its inlined frames innermost first; folded stacks want them outermost first.
+  const locationNames = new Map(
+    profile.location.map((location) => [
+      Number(location.id),
+      location.line.map((line) => functionNames.get(Number(line.functionId)) ?? '?').reverse().join(';'),
+    ]),
+  );
+  const totals = new Map<string, number>();
+  for (const sample of profile.sample) {
+    const value = Number(sample.value[sampleIndex] ?? 0);
+    if (value === 0) continue;
+    const stack = sample.locationId.map((id) => locationNames.get(Number(id)) ?? '?').reverse().join(';');
+    totals.set(stack, (totals.get(stack) ?? 0) + value);
+  }
+  return [...totals]
+    .filter(([, value]) => value !== 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([stack, value]) => `${stack} ${value}\n`)
+    .join('');
+}
+
+/** The sample type a reader shows unless told otherwise: the profile's default, else the last. */
+export function defaultSampleIndex(profile: Profile): number {
+  const name = Number(profile.defaultSampleType);
+  const index = name ? profile.sampleType.findIndex((type) => Number(type.type) === name) : -1;
+  return index >= 0 ? index : profile.sampleType.length - 1;
+}
