@@ -22,7 +22,7 @@ interface SpawnOptions {
 export function installChildProcess(): void {
   patch(ChildProcess.prototype, 'spawn', (original) =>
     function trackedSpawn(this: ChildProcess, options: SpawnOptions) {
-      const operation = begin('child_process', () => command(options), API_MODULES);
+      const operation = begin('child_process', () => command(options), { apiModules: API_MODULES });
       if (!operation) return original.call(this, options);
       // Prepended, to end before the program's listeners run; no 'error' listener (see net.ts).
       const exited = () => {

@@ -21,8 +21,9 @@ const requests = new OperationsByObject();
  * is not tracked.
  */
 export function installFetch(): void {
+  const { fetch } = globalThis;
   subscribeChannel('undici:request:create', ({ request }: { request: UndiciRequest }) => {
-    const operation = begin('fetch', () => `fetch ${request.method} ${String(request.origin)}${request.path}`, ['node:']);
+    const operation = begin('fetch', () => `fetch ${request.method} ${String(request.origin)}${request.path}`, { apiModules: ['node:'], entry: fetch });
     if (operation) requests.set(request, operation);
   });
   subscribeChannel('undici:request:headers', ({ request }: { request: object }) => requests.finish(request, 'completed'));

@@ -24,7 +24,7 @@ export function installHttp(): void {
         function trackedRequest(this: unknown, ...args: unknown[]) {
           const startTime = performance.now();
           const request: ClientRequest = original.apply(this, args);
-          const operation = begin('http', () => `http ${request.method} ${url(request)}`, [], startTime);
+          const operation = begin('http', () => `http ${request.method} ${url(request)}`, { startTime });
           if (operation) {
             requests.set(request, operation);
             request.prependOnceListener('close', () => requests.finish(request, 'cancelled'));

@@ -38,18 +38,34 @@ const frames = new Map<string, Map<number, Frame>>();
  * connects with tls.connect, and counting that would count one wait twice.
  */
 export function userStack(apiModules: readonly string[], below: Function): Frame[] | undefined {
+  // Node calls timers and fs for itself on every request it serves (undici arms a timer per
+  // request). One look at the nearest frames tells those calls apart, for a fraction of the
+  // cost of the whole stack.
+  if (!apiModules.includes('node:')) {
+    const caller = callSites(below, CALLER_FRAMES).find((site) => !isTrackers(site.getFileName()));
+    if (caller && isNodesOwn(caller.getFileName()!, apiModules)) return undefined;
+  }
   const stack: Frame[] = [];
-  for (const site of callSites(below)) {
+  for (const site of callSites(below, MAX_FRAMES)) {
     const file = site.getFileName();
-    if (!file || file.startsWith(trackerDirectory) || file.startsWith(trackerDirectoryPath)) continue;
+    if (!file || isTrackers(file)) continue;
     if (file.startsWith('node:')) {
-      if (stack.length === 0 && !file.startsWith(PASS_THROUGH) && !apiModules.some((name) => file.startsWith(name))) return undefined;
+      if (stack.length === 0 && isNodesOwn(file, apiModules)) return undefined;
       continue;
     }
     stack.push(frameOf(site, file));
   }
   return stack.length > 0 ? stack : undefined;
 }
+
+/** Enough frames to get past the tracker's own (a wrapper, callThrough) to its caller. */
+const CALLER_FRAMES = 4;
+
+const isTrackers = (file: string | null) => !file || file.startsWith(trackerDirectory) || file.startsWith(trackerDirectoryPath);
+
+/** A Node module calling for itself: neither the API hooked nor promisify acting for the program. */
+const isNodesOwn = (file: string, apiModules: readonly string[]) =>
+  file.startsWith('node:') && !file.startsWith(PASS_THROUGH) && !apiModules.some((name) => file.startsWith(name));
 
 /** Frees the source maps and frames held, when the tracker is uninstalled. */
 export function forgetFrames(): void {
@@ -65,11 +81,11 @@ const structured = (_error: Error, sites: NodeJS.CallSite[]) => sites;
  * parsing text. Positions are those of the JavaScript V8 runs: Node applies source maps to
  * error.stack strings only, not to CallSites (checked on Node 20), so frameOf maps them.
  */
-function callSites(below: Function): NodeJS.CallSite[] {
+function callSites(below: Function, limit: number): NodeJS.CallSite[] {
   const { prepareStackTrace, stackTraceLimit } = Error;
   try {
     Error.prepareStackTrace = structured;
-    Error.stackTraceLimit = MAX_FRAMES;
+    Error.stackTraceLimit = limit;
     const holder: { stack?: unknown } = {};
     Error.captureStackTrace(holder, below);
     // V8 formats lazily, on first read: read while our prepareStackTrace is in place.

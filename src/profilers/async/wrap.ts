@@ -2,20 +2,29 @@ import type { Callable } from './patch.ts';
 import { endOperation, startOperation, state, type AsyncOperation, type AsyncOperationKind, type AsyncOperationOutcome } from './registry.ts';
 import { userStack } from './stack.ts';
 
+export interface BeginOptions {
+  /** Prefixes of the `node:` modules that implement the API hooked; see userStack. */
+  apiModules?: readonly string[];
+  startTime?: number;
+  /**
+   * The API function the program called, when the hook runs deep inside it (fetch publishes its
+   * channel under some thirty frames of undici): the stack is captured from its caller down,
+   * which skips those frames and most of the capture's cost. When it is not on the stack (the
+   * request came from undici's own package), the whole stack is captured.
+   */
+  entry?: Function;
+}
+
 /**
  * Starts tracking an operation if user code started it (see userStack for `apiModules`).
  * Undefined when the tracker is off, when Node started it for itself, or when the bookkeeping
  * failed: the caller then just calls through. The stack is captured here, once per operation.
  */
-export function begin(
-  kind: AsyncOperationKind,
-  describe: () => string,
-  apiModules: readonly string[] = [],
-  startTime = performance.now(),
-): AsyncOperation | undefined {
+export function begin(kind: AsyncOperationKind, describe: () => string, options: BeginOptions = {}): AsyncOperation | undefined {
   if (!state.installed) return undefined;
   try {
-    const stack = userStack(apiModules, begin);
+    const { apiModules = [], startTime = performance.now(), entry } = options;
+    const stack = (entry && userStack(apiModules, entry)) || userStack(apiModules, begin);
     return stack && startOperation(kind, describe(), stack, startTime);
   } catch {
     return undefined;
