@@ -53,3 +53,13 @@ export function cumulative(profile: Profile, sampleType: number, name: string): 
     .filter(({ frames }) => frames.some((frame) => frame.split(' ')[0] === name))
     .reduce((sum, { values }) => sum + values[sampleType]!, 0);
 }
+
+/** Wall nanoseconds of a wall profile, of one state (running, waiting) or in all. */
+export function wallNanos(profile: Profile, state?: string): number {
+  return labelledStacks(profile)
+    .filter(({ labels }) => !state || labels.state === state)
+    .reduce((sum, { values }) => sum + values[1]!, 0);
+}
+
+/** The waiting samples of a wall profile. */
+export const waitingStacks = (profile: Profile) => labelledStacks(profile).filter(({ labels }) => labels.state === 'waiting');
