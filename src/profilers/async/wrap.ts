@@ -1,18 +1,14 @@
 import type { Callable } from './patch.ts';
 import { endOperation, startOperation, state, type AsyncOperation, type AsyncOperationKind, type AsyncOperationOutcome } from './registry.ts';
+import type { Frame } from '../../pprof/builder.ts';
 import { userStack } from './stack.ts';
 
 export interface BeginOptions {
   /** Prefixes of the `node:` modules that implement the API hooked; see userStack. */
   apiModules?: readonly string[];
   startTime?: number;
-  /**
-   * The API function the program called, when the hook runs deep inside it (fetch publishes its
-   * channel under some thirty frames of undici): the stack is captured from its caller down,
-   * which skips those frames and most of the capture's cost. When it is not on the stack (the
-   * request came from undici's own package), the whole stack is captured.
-   */
-  entry?: Function;
+  /** The stack, when it was captured ahead of the operation (see stackBelow). */
+  stack?: readonly Frame[];
 }
 
 /**
@@ -23,9 +19,24 @@ export interface BeginOptions {
 export function begin(kind: AsyncOperationKind, describe: () => string, options: BeginOptions = {}): AsyncOperation | undefined {
   if (!state.installed) return undefined;
   try {
-    const { apiModules = [], startTime = performance.now(), entry } = options;
-    const stack = (entry && userStack(apiModules, entry)) || userStack(apiModules, begin);
+    const { apiModules = [], startTime = performance.now() } = options;
+    const stack = options.stack ?? userStack(apiModules, begin);
     return stack && startOperation(kind, describe(), stack, startTime);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The program's stack below `entry`, a wrapper of the API it called, for a hook that fires deep
+ * inside that API: a capture there would walk every frame of the API's insides as well (fetch
+ * creates its request some thirty undici frames down, and those frames, optimised, are what a
+ * capture spends its time on). Undefined when the tracker is off or Node made the call.
+ */
+export function stackBelow(entry: Function): readonly Frame[] | undefined {
+  if (!state.installed) return undefined;
+  try {
+    return userStack([], entry);
   } catch {
     return undefined;
   }
