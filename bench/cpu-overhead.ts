@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { median, percent, printTable, progress } from './table.ts';
 
 /** Requests per run: about 1.2 s of work here, long enough that a 100 Hz profiler takes 100+ samples. */
 const REQUESTS = 48_000;
@@ -195,12 +196,6 @@ function spawnRun(key: string): RunResult {
   return JSON.parse(child.stdout) as RunResult;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 export async function run(options: { quick: boolean }): Promise<void> {
   const rounds = options.quick ? QUICK_ROUNDS : ROUNDS;
   console.log(`cpu-overhead: ${REQUESTS} requests per run (JSON round trip, recursive validation, pricing, sha256 x8),`);
@@ -209,11 +204,11 @@ export async function run(options: { quick: boolean }): Promise<void> {
   console.log('');
 
   const results = VARIANTS.map(() => [] as RunResult[]);
-  for (let round = 1; round <= rounds; round++) {
-    if (process.stderr.isTTY) process.stderr.write(`\rround ${round}/${rounds}`);
+  for (let round = 0; round < rounds; round++) {
+    progress('round', round, rounds);
     VARIANTS.forEach((variant, i) => results[i]!.push(spawnRun(variant.key)));
   }
-  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  progress('round', rounds, rounds);
 
   const checksums = new Set(results.flat().map((r) => r.checksum));
   if (checksums.size !== 1) throw new Error(`runs did different work: checksums ${[...checksums].join(', ')}`);
@@ -235,11 +230,9 @@ export async function run(options: { quick: boolean }): Promise<void> {
       startStopMs: profiled ? median(runs.map((r) => r.startStopMs)) : undefined,
     };
   });
-  const percent = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
-
-  const table = [
+  printTable(
     ['variant', 'median ms', 'min..max ms', 'ratio', 'overhead', 'samples', 'start+stop ms'],
-    ...rows.map((row) => [
+    rows.map((row) => [
       row.label,
       row.ms.toFixed(1),
       `${row.min.toFixed(0)}..${row.max.toFixed(0)}`,
@@ -248,11 +241,7 @@ export async function run(options: { quick: boolean }): Promise<void> {
       row.samples === undefined ? '-' : row.samples.toFixed(0),
       row.startStopMs === undefined ? '-' : row.startStopMs.toFixed(1),
     ]),
-  ];
-  const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => line[column]!.length)));
-  for (const line of table) {
-    console.log(line.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd());
-  }
+  );
 
   const [, ours100, , datadog100] = rows;
   console.log('');

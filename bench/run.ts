@@ -11,10 +11,14 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as asyncCapture from './async-capture.ts';
 import * as cpuOverhead from './cpu-overhead.ts';
+import * as wallAccuracy from './wall-accuracy.ts';
+import * as wallOverhead from './wall-overhead.ts';
 
 const BENCHMARKS: { name: string; run(options: { quick: boolean }): Promise<void> }[] = [
   { name: 'cpu', run: cpuOverhead.run },
   { name: 'async', run: asyncCapture.run },
+  { name: 'wall-accuracy', run: wallAccuracy.run },
+  { name: 'wall-overhead', run: wallOverhead.run },
 ];
 
 const args = process.argv.slice(2);

@@ -1,0 +1,27 @@
+/** What the benchmarks share: statistics over rounds and the way their tables are printed. */
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** A ratio to the baseline as a signed percentage: 1.034 -> "+3.4%". */
+export function percent(ratio: number): string {
+  return `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
+}
+
+/** Prints rows under a header, the first column left-aligned and the others right-aligned. */
+export function printTable(header: string[], rows: string[][]): void {
+  const table = [header, ...rows];
+  const widths = header.map((_, column) => Math.max(...table.map((line) => (line[column] ?? '').length)));
+  for (const line of table) {
+    console.log(line.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd());
+  }
+}
+
+/** Shows "label 3/15" on a terminal while rounds run, and clears it when done. */
+export function progress(label: string, done: number, total: number): void {
+  if (!process.stderr.isTTY) return;
+  process.stderr.write(done < total ? `\r${label} ${done + 1}/${total}` : '\r\x1b[K');
+}
