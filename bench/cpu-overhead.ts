@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { median, percent, printTable, progress } from './table.ts';
+import { median, percent, printTable, progress, provenSamples, type SampledProfile } from './table.ts';
 
 /** Requests per run: about 1.2 s of work here, long enough that a 100 Hz profiler takes 100+ samples. */
 const REQUESTS = 48_000;
@@ -26,12 +26,6 @@ const QUICK_ROUNDS = 3;
 
 /** A hot, never-inlined function every profile of the workload holds: proof the sampler saw our stacks. */
 const PROOF_FRAME = 'validate';
-
-/** The part of a pprof Profile the checks read; ours and @datadog/pprof's bundled copy both fit. */
-interface SampledProfile {
-  sample: { value: (number | bigint)[] }[];
-  stringTable: { strings: string[] };
-}
 interface Profiler {
   start(): void;
   stop(): SampledProfile;
@@ -173,15 +167,7 @@ async function runChild(key: string): Promise<void> {
   const profile = profiler?.stop();
   const t4 = performance.now();
 
-  let samples = 0;
-  if (profile) {
-    for (const sample of profile.sample) samples += Number(sample.value[0]);
-    // A benchmark of a profiler that did not sample measures nothing: refuse to report it.
-    const sawWorkload = profile.stringTable.strings.includes(PROOF_FRAME);
-    if (samples === 0 || !sawWorkload) {
-      throw new Error(`${variant.label} did not sample the workload: ${samples} samples, ${PROOF_FRAME}() ${sawWorkload ? 'present' : 'absent'}`);
-    }
-  }
+  const samples = profile ? provenSamples(variant.label, profile, [PROOF_FRAME]) : 0;
   const result: RunResult = { workMs: t3 - t2, startStopMs: t1 - t0 + (t4 - t3), samples, checksum };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

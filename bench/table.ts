@@ -1,4 +1,23 @@
-/** What the benchmarks share: statistics over rounds and the way their tables are printed. */
+/** What the benchmarks share: checks on the profiles taken, statistics over rounds, and tables. */
+
+/** The part of a pprof Profile the checks read; ours and @datadog/pprof's bundled copy both fit. */
+export interface SampledProfile {
+  sample: { value: (number | bigint)[] }[];
+  stringTable: { strings: string[] };
+}
+
+/**
+ * The samples in a profile, refusing one with none or without a name the workload must show
+ * (a prefix): a benchmark of a profiler that did not sample the workload measures nothing.
+ */
+export function provenSamples(label: string, profile: SampledProfile, mustName: readonly string[]): number {
+  const samples = profile.sample.reduce((sum, sample) => sum + Number(sample.value[0]), 0);
+  const missing = mustName.filter((name) => !profile.stringTable.strings.some((s) => s.startsWith(name)));
+  if (samples === 0 || missing.length > 0) {
+    throw new Error(`${label} did not sample the workload: ${samples} samples${missing.length > 0 ? `, no ${missing.join(' or ')}` : ''}`);
+  }
+  return samples;
+}
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
