@@ -74,14 +74,17 @@ export interface V8SampleOptions {
 
 /**
  * Adds the non-idle samples of a V8 CPU profile to a builder whose two sample types are a
- * count and nanoseconds. Each sample is weighted by the time until the next sample (V8's own
- * deltas), not by count x interval: V8's sampler is late under load, and the deltas say by how
- * much. A leaf's line comes from V8's per-line tick counts, split in proportion to them.
+ * count and nanoseconds. Each sample is weighted by the time since the sample before it (V8's
+ * own deltas), not by count x interval: V8's sampler is late under load, and the deltas say by
+ * how much. The interval that just ended, as a SIGPROF charges it: a sample is taken when the
+ * signal reaches the thread, which is later while it runs busy code than while it sleeps, so the
+ * code a sample finds has usually been running for the time before it, not after it. A leaf's
+ * line comes from V8's per-line tick counts, split in proportion to them.
  *
  * V8 records a sample taken during garbage collection with no stack. Most collections run
  * because the code running allocated (as Go's GC assists run on the allocating goroutine), so
- * a (garbage collector) sample goes under the stack of the JavaScript sampled just before it,
- * or just after it; a collection between two idle samples stays at the root.
+ * a run of (garbage collector) samples goes under the stack of the JavaScript sampled just
+ * before it, or else just after it; a run between two idle samples stays at the root.
  */
 export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options: V8SampleOptions): void {
   const { mapper, labels } = options;
@@ -94,20 +97,21 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   const isJavaScript = (id: number | undefined) => id !== undefined && !V8_STATES.has(byId.get(id)?.callFrame.functionName ?? IDLE);
   // Totals by sampled node and, for a collection, by the node of the JavaScript it interrupted.
   const totals = new Map<string, { id: number; host?: number; count: number; micros: number }>();
-  let timestamp = v8.startTime;
+  const collecting = (i: number) => byId.get(samples[i]!)?.callFrame.functionName === GC;
   let host: number | undefined;
   for (let i = 0; i < samples.length; i++) {
-    timestamp += deltas[i] ?? 0;
-    const next = i + 1 < samples.length ? timestamp + (deltas[i + 1] ?? 0) : v8.endTime;
     const id = samples[i]!;
-    const collecting = byId.get(id)?.callFrame.functionName === GC;
     // A run of GC samples belongs to the code sampled just before it, or else just after it.
-    if (!collecting) host = undefined;
-    else if (host === undefined) host = [samples[i - 1], samples[i + 1]].find(isJavaScript);
-    const key = collecting && host !== undefined ? `${id}:${host}` : `${id}`;
-    const total = totals.get(key) ?? { id, host: collecting ? host : undefined, count: 0, micros: 0 };
+    if (!collecting(i)) host = undefined;
+    else if (i === 0 || !collecting(i - 1)) {
+      let after = i;
+      while (after < samples.length && collecting(after)) after++;
+      host = [samples[i - 1], samples[after]].find(isJavaScript);
+    }
+    const key = collecting(i) && host !== undefined ? `${id}:${host}` : `${id}`;
+    const total = totals.get(key) ?? { id, host: collecting(i) ? host : undefined, count: 0, micros: 0 };
     total.count += 1;
-    total.micros += Math.max(0, next - timestamp);
+    total.micros += Math.max(0, deltas[i] ?? 0);
     totals.set(key, total);
   }
 

@@ -7,22 +7,23 @@ const frame = (functionName: string, lineNumber = 0) => ({ functionName, url: '/
 
 /**
  * (root) -> main -> hot, plus V8's own (idle), (program) and (garbage collector) nodes. The
- * collections: one after (program) and before hot, two in a row after main, one between idles.
+ * collections: one after (program) and before hot, two in a row after main, one between idles,
+ * and two in a row after an idle and before hot.
  */
 const v8: V8CpuProfile = {
   nodes: [
     { id: 1, callFrame: frame('(root)', -1), children: [2, 4, 5, 6] },
     { id: 2, callFrame: frame('main', 9), children: [3] },
-    { id: 3, callFrame: frame('hot', 1), positionTicks: [{ line: 3, ticks: 3 }, { line: 4, ticks: 1 }] },
+    { id: 3, callFrame: frame('hot', 1), positionTicks: [{ line: 3, ticks: 4 }, { line: 4, ticks: 1 }] },
     { id: 4, callFrame: frame('(idle)', -1) },
     { id: 5, callFrame: frame('(program)', -1) },
     { id: 6, callFrame: frame('(garbage collector)', -1) },
   ],
   startTime: 1_000,
-  // Samples at 1000+[10, 20, ..., 120, 140] µs; each is charged the gap to the next.
-  samples: [3, 3, 4, 3, 5, 6, 3, 2, 6, 6, 4, 6, 4],
-  timeDeltas: [10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 20],
-  endTime: 1_150,
+  // Each sample is charged its delta: the time since the sample before it.
+  samples: [3, 3, 4, 3, 5, 6, 3, 2, 6, 6, 4, 6, 4, 6, 6, 3],
+  timeDeltas: [10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 20, 10, 10, 10, 30],
+  endTime: 1_200,
 };
 
 describe('cpuProfileToPprof', () => {
@@ -31,21 +32,22 @@ describe('cpuProfileToPprof', () => {
   it('has the CPU sample types and records the window', () => {
     expect(sampleTypeNames(profile)).toEqual(['samples/count', 'cpu/nanoseconds']);
     expect(Number(profile.period)).toBe(10_000);
-    expect(Number(profile.durationNanos)).toBe(150_000);
+    expect(Number(profile.durationNanos)).toBe(200_000);
   });
 
-  it('weights samples by their own time, drops (idle), keeps (program) and (garbage collector) as leaves, splits lines by ticks', () => {
+  it('weights samples by the time since the one before, drops (idle), keeps (program) and (garbage collector) as leaves, splits lines by ticks', () => {
     expect(stacks(profile)).toEqual([
       { frames: ['main /app/x.js:10'], values: [1, 10_000] },
-      // hot: 4 samples charged 10+10+10+10 µs, split 3:1 over lines 3 and 4.
-      { frames: ['hot /app/x.js:3', 'main /app/x.js:10'], values: [3, 30_000] },
-      { frames: ['hot /app/x.js:4', 'main /app/x.js:10'], values: [1, 10_000] },
+      // hot: 5 samples charged 10+10+10+10+30 µs, split 4:1 over lines 3 and 4.
+      { frames: ['hot /app/x.js:3', 'main /app/x.js:10'], values: [4, 56_000] },
+      { frames: ['hot /app/x.js:4', 'main /app/x.js:10'], values: [1, 14_000] },
       { frames: ['(program) /app/x.js:0'], values: [1, 10_000] },
       // Between two idle samples, nothing allocated: it stays at the root.
       { frames: ['(garbage collector) /app/x.js:0'], values: [1, 20_000] },
-      // The two after main go to main; the one after (program) to hot, sampled next.
+      // The two after main go to main; the one after (program), and the two after an idle, to
+      // hot, sampled next.
       { frames: ['(garbage collector) /app/x.js:0', 'main /app/x.js:10'], values: [2, 20_000] },
-      { frames: ['(garbage collector) /app/x.js:0', 'hot /app/x.js:2', 'main /app/x.js:10'], values: [1, 10_000] },
+      { frames: ['(garbage collector) /app/x.js:0', 'hot /app/x.js:2', 'main /app/x.js:10'], values: [3, 30_000] },
     ]);
   });
 
