@@ -76,10 +76,10 @@ export interface V8SampleOptions {
  * Adds the non-idle samples of a V8 CPU profile to a builder whose two sample types are a
  * count and nanoseconds. Each sample is weighted by the time since the sample before it (V8's
  * own deltas), not by count x interval: V8's sampler is late under load, and the deltas say by
- * how much. The interval that just ended, as a SIGPROF charges it: a sample is taken when the
- * signal reaches the thread, which is later while it runs busy code than while it sleeps, so the
- * code a sample finds has usually been running for the time before it, not after it. A leaf's
- * line comes from V8's per-line tick counts, split in proportion to them.
+ * how much. A sample is charged the interval that just ended, as a SIGPROF charges it: charged
+ * the interval after it instead, the canonical loop's hashing step read 1 to 2 points low in
+ * wall profiles measured against the program's own clock. A leaf's line comes from V8's
+ * per-line tick counts, split in proportion to them.
  *
  * V8 records a sample taken during garbage collection with no stack. Most collections run
  * because the code running allocated (as Go's GC assists run on the allocating goroutine), so

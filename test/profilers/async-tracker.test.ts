@@ -181,3 +181,18 @@ describe('async-operation tracker, in a TypeScript program', () => {
     expect(output.afterUninstall).toBe(0);
   });
 });
+
+describe('async-operation tracker, on call sites that share their nearest frames', () => {
+  it('records each operation under the caller that started it, whichever caller came first', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [...typescriptNodeFlags(), fixturePath('async/shared-call-site.ts')], {
+      cwd: repoRoot,
+      timeout: 30_000,
+    });
+    const { callers, stacks } = JSON.parse(stdout) as { callers: string[]; stacks: string[][] };
+    expect(stacks).toHaveLength(callers.length);
+    stacks.forEach((names, i) => {
+      expect(names.slice(0, 8)).toEqual(['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7', 'h8']);
+      expect(names[8], `operation ${i}`).toBe(callers[i]);
+    });
+  });
+});

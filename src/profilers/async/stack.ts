@@ -3,9 +3,8 @@ import type { Frame } from '../../pprof/builder.ts';
 import { SourceMapper } from '../../pprof/sourcemap.ts';
 
 /**
- * At most this many frames are captured, ours and Node's included. Capture costs about 0.4 µs
- * a frame; 64 holds a fetch's 30 frames of undici under a request handler's stack and its
- * async callers.
+ * At most this many frames are captured, ours and Node's included: a fetch's 30 frames of
+ * undici under a request handler's stack and its async callers.
  */
 const MAX_FRAMES = 64;
 
@@ -26,31 +25,72 @@ let mapper = new SourceMapper();
  */
 const frames = new Map<string, Map<number, Frame>>();
 
+/** userStack's answer when Node called the API for its own ends. */
+export const NODES_OWN = Symbol('called by Node for itself');
+type Verdict = readonly Frame[] | typeof NODES_OWN | undefined;
+
 /**
- * The stack of the code that started an operation, leaf first, or undefined when no user
- * code started it. Node's own frames go (they are the API's insides and the event loop's
- * plumbing, not what the learner wrote), and so do builtins without a script (`new Promise`,
- * `Array.map`) and the tracker's frames. Frames above `below` (and it) are not even captured.
+ * Frames captured for every operation. Capturing costs V8 a few microseconds plus about half a
+ * microsecond a frame, and a request handler under express sits some twenty frames deep: the
+ * nearest frames name the call site, and the whole stack under them is remembered per call site.
+ */
+const PREFIX_FRAMES = 6;
+/**
+ * The same nearest frames can sit on different callers (a helper called from many places
+ * deeper than PREFIX_FRAMES), so a call site's stack is captured whole on its first LEARN_USES
+ * uses, and then on a random one in CHECK_ONE_IN (random, so that no pattern of callers can
+ * keep slipping past the checks). A call site found to vary is captured whole from then on.
+ */
+const LEARN_USES = 8;
+const CHECK_ONE_IN = 16;
+
+/** What the whole stack under one call site (its nearest frames) came to. */
+interface CallSiteMemo {
+  readonly next: Map<string, Map<number, CallSiteMemo>>;
+  verdict?: Verdict;
+  uses: number;
+  varies: boolean;
+}
+let memos: CallSiteMemo = newMemo();
+
+function newMemo(): CallSiteMemo {
+  return { next: new Map(), uses: 0, varies: false };
+}
+
+/**
+ * The stack of the code that started an operation, leaf first, undefined when no user code
+ * started it, or NODES_OWN. Node's own frames go (they are the API's insides and the event
+ * loop's plumbing, not what the learner wrote), and so do builtins without a script
+ * (`new Promise`, `Array.map`) and the tracker's frames. Frames above `below` (and it) are not
+ * even captured. The array returned may be shared with other operations: it is never changed.
  *
  * The frames between the tracker's hook and the first user frame must all belong to
  * `apiModules` (prefixes of `node:` module names), the modules implementing the API hooked:
- * otherwise Node called the API for itself, as undici arms timers inside fetch and https
- * connects with tls.connect, and counting that would count one wait twice.
+ * otherwise Node called the API for itself (NODES_OWN), as undici arms timers inside fetch and
+ * https connects with tls.connect, and counting that would count one wait twice.
  */
-export function userStack(apiModules: readonly string[], below: Function): Frame[] | undefined {
-  // Node calls timers and fs for itself on every request it serves (undici arms a timer per
-  // request). One look at the nearest frames tells those calls apart, for a fraction of the
-  // cost of the whole stack.
-  if (!apiModules.includes('node:')) {
-    const caller = callSites(below, CALLER_FRAMES).find((site) => !isTrackers(site.getFileName()));
-    if (caller && isNodesOwn(caller.getFileName()!, apiModules)) return undefined;
-  }
+export function userStack(apiModules: readonly string[], below: Function): Verdict {
+  const nearest = callSites(below, PREFIX_FRAMES);
+  // Node's own call shows in the nearest frames; a stack no deeper than them is all there is.
+  const partial = verdictOf(nearest, apiModules);
+  if (partial === NODES_OWN || nearest.length < PREFIX_FRAMES) return partial;
+  const memo = memoOf(nearest);
+  const check = memo.varies || memo.uses < LEARN_USES || Math.random() * CHECK_ONE_IN < 1;
+  memo.uses++;
+  if (!check) return memo.verdict;
+  const verdict = verdictOf(callSites(below, MAX_FRAMES), apiModules);
+  if (memo.uses > 1 && !sameVerdict(memo.verdict, verdict)) memo.varies = true;
+  memo.verdict = verdict;
+  return verdict;
+}
+
+function verdictOf(sites: readonly NodeJS.CallSite[], apiModules: readonly string[]): Verdict {
   const stack: Frame[] = [];
-  for (const site of callSites(below, MAX_FRAMES)) {
+  for (const site of sites) {
     const file = site.getFileName();
     if (!file || isTrackers(file)) continue;
     if (file.startsWith('node:')) {
-      if (stack.length === 0 && isNodesOwn(file, apiModules)) return undefined;
+      if (stack.length === 0 && isNodesOwn(file, apiModules)) return NODES_OWN;
       continue;
     }
     stack.push(frameOf(site, file));
@@ -58,8 +98,27 @@ export function userStack(apiModules: readonly string[], below: Function): Frame
   return stack.length > 0 ? stack : undefined;
 }
 
-/** Enough frames to get past the tracker's own (a wrapper, callThrough) to its caller. */
-const CALLER_FRAMES = 4;
+/** The memo of a call site, keyed by the script and position of each of its nearest frames. */
+function memoOf(sites: readonly NodeJS.CallSite[]): CallSiteMemo {
+  let memo = memos;
+  for (const site of sites) {
+    const file = site.getFileName() ?? '';
+    let byPosition = memo.next.get(file);
+    if (!byPosition) memo.next.set(file, (byPosition = new Map()));
+    const position = site.getPosition();
+    let next = byPosition.get(position);
+    if (!next) byPosition.set(position, (next = newMemo()));
+    memo = next;
+  }
+  return memo;
+}
+
+/** Frames are shared objects (see frameOf): equal stacks hold the same ones. */
+function sameVerdict(a: Verdict, b: Verdict): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a.length !== b.length) return false;
+  return a.every((frame, i) => frame === b[i]);
+}
 
 const isTrackers = (file: string | null) => !file || file.startsWith(trackerDirectory) || file.startsWith(trackerDirectoryPath);
 
@@ -70,6 +129,7 @@ const isNodesOwn = (file: string, apiModules: readonly string[]) =>
 /** Frees the source maps and frames held, when the tracker is uninstalled. */
 export function forgetFrames(): void {
   frames.clear();
+  memos = newMemo();
   mapper = new SourceMapper();
 }
 

@@ -38,7 +38,7 @@ export function installTimers(): void {
   for (const target of [globalThis, timers]) {
     patch(target, 'setTimeout', (original) =>
       function trackedSetTimeout(this: unknown, callback: unknown, ...rest: unknown[]) {
-        const operation = typeof callback === 'function' ? begin('timer', () => `setTimeout ${delayOf(rest[0])}ms`) : undefined;
+        const operation = typeof callback === 'function' ? begin('timer', () => `setTimeout ${delayOf(rest[0])}ms`, { callback }) : undefined;
         if (!operation) return original.call(this, callback, ...rest);
         const fire = function endThenFire(this: unknown, ...args: unknown[]) {
           finish(timer, 'completed');
@@ -51,7 +51,7 @@ export function installTimers(): void {
     );
     patch(target, 'setInterval', (original) =>
       function trackedSetInterval(this: unknown, callback: unknown, ...rest: unknown[]) {
-        const operation = typeof callback === 'function' ? begin('interval', () => `setInterval ${delayOf(rest[0])}ms`) : undefined;
+        const operation = typeof callback === 'function' ? begin('interval', () => `setInterval ${delayOf(rest[0])}ms`, { callback }) : undefined;
         if (!operation) return original.call(this, callback, ...rest);
         const timer: object = callThrough(operation, original, this, [callback, ...rest]);
         pending.set(timer, operation);

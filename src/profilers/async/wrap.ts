@@ -1,7 +1,7 @@
 import type { Callable } from './patch.ts';
 import { endOperation, startOperation, state, type AsyncOperation, type AsyncOperationKind, type AsyncOperationOutcome } from './registry.ts';
 import type { Frame } from '../../pprof/builder.ts';
-import { userStack } from './stack.ts';
+import { NODES_OWN, userStack } from './stack.ts';
 
 export interface BeginOptions {
   /** Prefixes of the `node:` modules that implement the API hooked; see userStack. */
@@ -9,7 +9,15 @@ export interface BeginOptions {
   startTime?: number;
   /** The stack, when it was captured ahead of the operation (see stackBelow). */
   stack?: readonly Frame[];
+  /**
+   * The function the operation will call back. Node passes its own functions, which the
+   * program cannot reach: once a callback is seen passed by Node for itself, later operations
+   * with it are turned away without a look at the stack (undici arms a timer per request).
+   */
+  callback?: unknown;
 }
+
+const nodesCallbacks = new WeakSet<Function>();
 
 /**
  * Starts tracking an operation if user code started it (see userStack for `apiModules`).
@@ -19,8 +27,13 @@ export interface BeginOptions {
 export function begin(kind: AsyncOperationKind, describe: () => string, options: BeginOptions = {}): AsyncOperation | undefined {
   if (!state.installed) return undefined;
   try {
-    const { apiModules = [], startTime = performance.now() } = options;
+    const { apiModules = [], startTime = performance.now(), callback } = options;
+    if (typeof callback === 'function' && nodesCallbacks.has(callback)) return undefined;
     const stack = options.stack ?? userStack(apiModules, begin);
+    if (stack === NODES_OWN) {
+      if (typeof callback === 'function') nodesCallbacks.add(callback);
+      return undefined;
+    }
     return stack && startOperation(kind, describe(), stack, startTime);
   } catch {
     return undefined;
@@ -36,7 +49,8 @@ export function begin(kind: AsyncOperationKind, describe: () => string, options:
 export function stackBelow(entry: Function): readonly Frame[] | undefined {
   if (!state.installed) return undefined;
   try {
-    return userStack([], entry);
+    const stack = userStack([], entry);
+    return stack === NODES_OWN ? undefined : stack;
   } catch {
     return undefined;
   }
@@ -67,7 +81,7 @@ export function trackCallback(kind: AsyncOperationKind, describe: (args: unknown
     function trackedCallbackApi(this: unknown, ...args: unknown[]) {
       const last = args.length - 1;
       const callback = args[last];
-      const operation = typeof callback === 'function' ? begin(kind, () => describe(args)) : undefined;
+      const operation = typeof callback === 'function' ? begin(kind, () => describe(args), { callback }) : undefined;
       if (!operation) return original.apply(this, args);
       args[last] = function endThenCallBack(this: unknown, ...results: unknown[]) {
         end(operation, results[0] == null ? 'completed' : 'failed');
