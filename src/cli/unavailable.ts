@@ -9,10 +9,6 @@ const purpose: Record<string, string> = {
   check: 'checks what you found in an exercise',
   hint: 'shows the next hint of an exercise',
   workshop: 'shows your progress through the exercises',
-  pprof: 'prints reports from a profile, as go tool pprof does',
 };
-process.stderr.write(
-  `npm run ${command} (${purpose[command!] ?? 'this command'}) is not available yet: it is being built under issue ${issue}.\n` +
-    (command === 'pprof' ? 'Until then, read profiles with: go tool pprof -top FILE\n' : ''),
-);
+process.stderr.write(`npm run ${command} (${purpose[command!] ?? 'this command'}) is not available yet: it is being built under issue ${issue}.\n`);
 process.exit(1);

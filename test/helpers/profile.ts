@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Profile } from 'pprof-format';
-import { decodeProfile } from '../../src/pprof/index.ts';
+import { ProfileBuilder, decodeProfile, type ProfileHeader } from '../../src/pprof/index.ts';
 
 export const readProfile = (path: string): Profile => decodeProfile(readFileSync(path));
 
@@ -63,3 +63,17 @@ export function wallNanos(profile: Profile, state?: string): number {
 
 /** The waiting samples of a wall profile. */
 export const waitingStacks = (profile: Profile) => labelledStacks(profile).filter(({ labels }) => labels.state === 'waiting');
+
+/** A builder for a CPU-shaped profile: samples/count and cpu/nanoseconds, 10 ms period, a 2 s window. */
+export function cpuShapedBuilder(header: Partial<ProfileHeader> = {}): ProfileBuilder {
+  return new ProfileBuilder({
+    sampleTypes: [
+      { type: 'samples', unit: 'count' },
+      { type: 'cpu', unit: 'nanoseconds' },
+    ],
+    periodType: { type: 'cpu', unit: 'nanoseconds' },
+    period: 10_000_000,
+    durationNanos: 2_000_000_000,
+    ...header,
+  });
+}

@@ -17,7 +17,16 @@ export function runTypeScript(file: string, args: string[] = [], env: NodeJS.Pro
 
 /** Runs `npm run profile -- ...args` the way a user does, through the CLI entry point. */
 export function runProfileCommand(args: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../../src/cli/profile.ts', import.meta.url)), ...args], {
+  return runCli('profile', args, env);
+}
+
+/** Runs `npm run pprof -- ARGS` without npm. */
+export function runPprofCommand(args: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return runCli('pprof', args, env);
+}
+
+function runCli(name: string, args: string[], env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL(`../../src/cli/${name}.ts`, import.meta.url)), ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
     env: { ...process.env, ...env },

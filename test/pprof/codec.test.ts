@@ -4,23 +4,13 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ProfileBuilder, ProfileFormatError, decodeProfile, encodeProfile, writeProfile } from '../../src/pprof/index.ts';
-import { stacks, stringOf } from '../helpers/profile.ts';
+import { cpuShapedBuilder, stacks, stringOf } from '../helpers/profile.ts';
 
 const leaf = { name: 'leaf', file: '/app/work.ts', line: 7, functionLine: 5 };
 const main = { name: 'main', file: '/app/main.ts', line: 20, functionLine: 18 };
 
 function sampleProfile() {
-  const builder = new ProfileBuilder({
-    sampleTypes: [
-      { type: 'samples', unit: 'count' },
-      { type: 'cpu', unit: 'nanoseconds' },
-    ],
-    periodType: { type: 'cpu', unit: 'nanoseconds' },
-    period: 10_000_000,
-    timeNanos: 1_763_700_000_123_456_789,
-    durationNanos: 2_000_000_000,
-    comments: ['made by a test'],
-  });
+  const builder = cpuShapedBuilder({ timeNanos: 1_763_700_000_123_456_789, comments: ['made by a test'] });
   builder.addSample([leaf, main], [1, 10_000_000]);
   builder.addSample([main], [2, 20_000_000], { state: 'running' });
   builder.addSample([leaf, main], [3, 30_000_000]);

@@ -1,0 +1,124 @@
+/**
+ * npm run pprof -- [options] -top|-folded source
+ *
+ * Reports on a profile as go tool pprof prints them. Reads .pb.gz and raw .pb pprof files (Go's
+ * too) and Node's .cpuprofile and .heapprofile. Options take Go's spellings:
+ * -sample_index=NAME|N, -nodecount=N, -cum, -output=FILE (also `-name value`).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Profile } from 'pprof-format';
+import { ProfileFormatError, decodeProfile } from '../pprof/index.ts';
+import { convertNodeProfile } from '../profilers/convert.ts';
+import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
+import { topReport } from '../report/top.ts';
+
+const REPORTS = ['top', 'folded'] as const;
+type Report = (typeof REPORTS)[number];
+const BOOLEAN_OPTIONS = ['cum'] as const;
+const VALUE_OPTIONS = ['sample_index', 'nodecount', 'output'] as const;
+
+class UsageError extends Error {}
+
+interface Request {
+  report: Report;
+  source: string;
+  sampleIndex?: string;
+  nodeCount?: number;
+  cum: boolean;
+  output?: string;
+}
+
+const USAGE = `usage: npm run pprof -- [options] -top|-folded profile
+reports: ${REPORTS.map((name) => `-${name}`).join(' ')}
+options: -sample_index=NAME|N  -nodecount=N  -cum  -output=FILE`;
+
+function parseArgs(args: readonly string[]): Request {
+  let report: Report | undefined;
+  const sources: string[] = [];
+  const values = new Map<string, string>();
+  let cum = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('-') || arg === '-') {
+      sources.push(arg);
+      continue;
+    }
+    const [rawName, inlineValue] = arg.replace(/^--?/, '').split(/=(.*)/s, 2) as [string, string | undefined];
+    const name = rawName;
+    if ((REPORTS as readonly string[]).includes(name)) {
+      if (report && report !== name) throw new UsageError(`only one report at a time: -${report} and -${name} were both given`);
+      report = name as Report;
+    } else if ((BOOLEAN_OPTIONS as readonly string[]).includes(name)) {
+      cum = inlineValue === undefined ? true : inlineValue === 'true';
+    } else if ((VALUE_OPTIONS as readonly string[]).includes(name)) {
+      const value = inlineValue ?? args[++i];
+      if (value === undefined) throw new UsageError(`-${name} needs a value`);
+      values.set(name, value);
+    } else {
+      throw new UsageError(`unknown option ${arg}`);
+    }
+  }
+  if (!report) throw new UsageError('no report given: pick one of ' + REPORTS.map((name) => `-${name}`).join(', '));
+  if (sources.length === 0) throw new UsageError('no profile given');
+  if (sources.length > 1) throw new UsageError(`one profile at a time for now, got ${sources.length}: ${sources.join(' ')}`);
+  const nodeCountText = values.get('nodecount');
+  const nodeCount = nodeCountText === undefined ? undefined : Number(nodeCountText);
+  if (nodeCount !== undefined && (!Number.isInteger(nodeCount) || nodeCount < 0)) throw new UsageError(`-nodecount must be a whole number of nodes, 0 or more, got ${nodeCountText}`);
+  return { report, source: sources[0]!, sampleIndex: values.get('sample_index'), nodeCount, cum, output: values.get('output') };
+}
+
+/** A pprof file (gzipped or not) or a Node .cpuprofile/.heapprofile, as a pprof Profile. */
+export function readSource(path: string): Profile {
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ProfileFormatError(code === 'ENOENT' ? `${path}: no such file` : code === 'EISDIR' ? `${path} is a directory, not a profile` : `${path}: ${(error as Error).message}`);
+  }
+  if (/\.(cpuprofile|heapprofile)$/.test(path)) return convertNodeProfile(path);
+  try {
+    return decodeProfile(data);
+  } catch (error) {
+    throw new ProfileFormatError(`${path}: ${(error as Error).message}`);
+  }
+}
+
+/** The sample type named or numbered by -sample_index, else the profile's default. */
+export function sampleIndexOf(profile: Profile, requested: string | undefined): number {
+  const names = profile.sampleType.map((type) => profile.stringTable.strings[Number(type.type)] ?? '');
+  if (names.length === 0) throw new ProfileFormatError('the profile has no sample types');
+  if (requested === undefined) return defaultSampleIndex(profile);
+  const byName = names.indexOf(requested);
+  if (byName >= 0) return byName;
+  const byNumber = Number(requested);
+  if (/^\d+$/.test(requested) && byNumber < names.length) return byNumber;
+  throw new UsageError(`-sample_index=${requested} is not in this profile: use one of ${names.join(', ')} (or 0 to ${names.length - 1})`);
+}
+
+function main(args: readonly string[]): number {
+  try {
+    const request = parseArgs(args);
+    const profile = readSource(request.source);
+    const sampleIndex = sampleIndexOf(profile, request.sampleIndex);
+    const text =
+      request.report === 'top'
+        ? topReport(profile, { sampleIndex, nodeCount: request.nodeCount, cum: request.cum })
+        : foldedStacks(profile, sampleIndex);
+    if (request.output) writeFileSync(request.output, text);
+    else process.stdout.write(text);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`pprof: ${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof ProfileFormatError) {
+      process.stderr.write(`pprof: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

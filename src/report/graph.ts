@@ -1,0 +1,178 @@
+import type { Profile } from 'pprof-format';
+
+/**
+ * The call graph pprof's reports are drawn from: one node per function (or per line, or file),
+ * each with its flat value (samples where it is the leaf) and cum value (samples it is on, once
+ * per sample however often it recurs). Built the way go tool pprof builds it, so the numbers
+ * agree row for row.
+ */
+export type Granularity = 'functions' | 'filefunctions' | 'lines' | 'files';
+
+export interface NodeInfo {
+  readonly name: string;
+  readonly file: string;
+  readonly line: number;
+  readonly objfile: string;
+  readonly startLine: number;
+}
+
+export interface GraphNode {
+  readonly key: string;
+  readonly info: NodeInfo;
+  flat: number;
+  cum: number;
+  /** Reached through an inlined call, a real call, or both (go tool pprof's "(inline)" marks). */
+  inlinedIn: boolean;
+  calledIn: boolean;
+}
+
+/** The name a report prints for a node: the function, else what is known of where it is. */
+export function printableName(info: NodeInfo): string {
+  const parts: string[] = [];
+  if (info.name) parts.push(info.name);
+  if (info.line !== 0) parts.push(`${info.file}:${info.line}`);
+  else if (info.file) parts.push(info.file);
+  else if (!info.name) parts.push(info.objfile ? `[${info.objfile.split('/').pop()}]` : '<unknown>');
+  return parts.join(' ');
+}
+
+/** Location id to its nodes, innermost (inlined) first as the location lists its lines. */
+type LocationNodes = Map<number, (GraphNode | undefined)[]>;
+
+function createNodes(profile: Profile, granularity: Granularity, kept: ReadonlySet<string> | undefined): { nodes: Map<string, GraphNode>; locations: LocationNodes } {
+  const strings = profile.stringTable.strings;
+  const functions = new Map(profile.function.map((fn) => [Number(fn.id), fn]));
+  const mappings = new Map(profile.mapping.map((mapping) => [Number(mapping.id), strings[Number(mapping.filename)] ?? '']));
+  const nodes = new Map<string, GraphNode>();
+  const locations: LocationNodes = new Map();
+  const nodeOf = (info: NodeInfo): GraphNode | undefined => {
+    const key = JSON.stringify([info.name, info.file, info.line, info.objfile, info.startLine]);
+    if (kept && !kept.has(key)) return undefined;
+    let node = nodes.get(key);
+    if (!node) nodes.set(key, (node = { key, info, flat: 0, cum: 0, inlinedIn: false, calledIn: false }));
+    return node;
+  };
+  const keepName = granularity !== 'files';
+  const keepFile = granularity !== 'functions';
+  const keepLine = granularity === 'lines';
+  for (const location of profile.location) {
+    const objfile = mappings.get(Number(location.mappingId)) ?? '';
+    const lines = location.line.length > 0 ? location.line : [undefined];
+    locations.set(
+      Number(location.id),
+      lines.map((line) => {
+        const fn = line && functions.get(Number(line.functionId));
+        if (!fn) return nodeOf({ name: '', file: '', line: 0, objfile, startLine: 0 });
+        const name = keepName ? (strings[Number(fn.name)] ?? '') : '';
+        const file = keepFile ? cleanPath(strings[Number(fn.filename)] ?? '') : '';
+        // A function without a name is told apart by its binary and first line.
+        const anonymous = name === '';
+        return nodeOf({ name, file, line: keepLine ? Number(line.line) : 0, objfile: anonymous ? objfile : '', startLine: anonymous ? Number(fn.startLine) : 0 });
+      }),
+    );
+  }
+  return { nodes, locations };
+}
+
+/** What Go's filepath.Clean does to the paths a profile names: no doubled or trailing slashes. */
+function cleanPath(path: string): string {
+  if (path === '' || path.includes(':') && !path.startsWith('/')) return path;
+  return path.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
+}
+
+/**
+ * The graph of one sample type. `kept` (node keys) leaves the other nodes out: a sample whose
+ * leaf is left out adds no flat value anywhere, as in go tool pprof.
+ */
+export function buildGraph(profile: Profile, sampleIndex: number, granularity: Granularity, kept?: ReadonlySet<string>): GraphNode[] {
+  const { nodes, locations } = createNodes(profile, granularity, kept);
+  const seen = new Set<GraphNode>();
+  const seenEdges = new Set<string>();
+  for (const sample of profile.sample) {
+    const value = Number(sample.value[sampleIndex] ?? 0);
+    if (value === 0) continue;
+    seen.clear();
+    seenEdges.clear();
+    let parent: GraphNode | undefined;
+    let residual = false;
+    for (let i = sample.locationId.length - 1; i >= 0; i--) {
+      const locationNodes = locations.get(Number(sample.locationId[i])) ?? [];
+      for (let j = locationNodes.length - 1; j >= 0; j--) {
+        const node = locationNodes[j];
+        if (!node) {
+          residual = true;
+          continue;
+        }
+        if (!seen.has(node)) {
+          seen.add(node);
+          node.cum += value;
+        }
+        if (parent && node !== parent && !seenEdges.has(`${parent.key}\n${node.key}`)) {
+          seenEdges.add(`${parent.key}\n${node.key}`);
+          if (j !== locationNodes.length - 1) node.inlinedIn = true;
+          else node.calledIn = true;
+        }
+        parent = node;
+        residual = false;
+      }
+    }
+    if (parent && !residual) parent.flat += value;
+  }
+  return [...nodes.values()].filter((node) => node.flat !== 0 || node.cum !== 0);
+}
+
+const byName = (a: GraphNode, b: GraphNode) => {
+  const [x, y] = [printableName(a.info), printableName(b.info)];
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+const byKey = (a: GraphNode, b: GraphNode) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** go tool pprof's orders: by flat, then name; or, with `cum`, by cum, then name, then flat. */
+export function sortNodes(nodes: GraphNode[], cum: boolean): GraphNode[] {
+  return nodes.sort(
+    cum
+      ? (a, b) => Math.abs(b.cum) - Math.abs(a.cum) || byName(a, b) || Math.abs(b.flat) - Math.abs(a.flat) || byKey(a, b)
+      : (a, b) => Math.abs(b.flat) - Math.abs(a.flat) || byName(a, b) || Math.abs(b.cum) - Math.abs(a.cum) || byKey(a, b),
+  );
+}
+
+export interface TrimOptions {
+  sampleIndex: number;
+  granularity: Granularity;
+  /** Nodes whose cum is below this share of the total are dropped (go tool pprof: 0.005). */
+  nodeFraction: number;
+  /** At most this many nodes, the first in report order; 0 for all. */
+  nodeCount: number;
+  cum: boolean;
+}
+
+export interface TrimmedGraph {
+  nodes: GraphNode[];
+  /** Nodes left after dropping the small ones, before nodeCount. */
+  nodesBeforeCount: number;
+  droppedNodes: number;
+  /** Sum of the flat values of all nodes before trimming. */
+  graphTotal: number;
+}
+
+/** The graph a text report shows: small nodes dropped, then the top nodeCount kept, sorted. */
+export function trimmedGraph(profile: Profile, options: TrimOptions): TrimmedGraph {
+  let nodes = buildGraph(profile, options.sampleIndex, options.granularity);
+  const graphTotal = nodes.reduce((sum, node) => sum + node.flat, 0);
+  const cutoff = Math.abs(Math.trunc(graphTotal * options.nodeFraction));
+  let droppedNodes = 0;
+  if (cutoff > 0) {
+    const kept = nodes.filter((node) => Math.abs(node.cum) >= cutoff);
+    if (kept.length !== nodes.length) {
+      droppedNodes = nodes.length - kept.length;
+      nodes = buildGraph(profile, options.sampleIndex, options.granularity, new Set(kept.map((node) => node.key)));
+    }
+  }
+  const nodesBeforeCount = nodes.length;
+  sortNodes(nodes, options.cum);
+  if (options.nodeCount > 0 && options.nodeCount < nodes.length) {
+    const top = new Set(nodes.slice(0, options.nodeCount).map((node) => node.key));
+    nodes = sortNodes(buildGraph(profile, options.sampleIndex, options.granularity, top), options.cum);
+  }
+  return { nodes, nodesBeforeCount, droppedNodes, graphTotal };
+}

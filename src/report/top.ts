@@ -1,0 +1,128 @@
+import type { Profile } from 'pprof-format';
+import { printableName, trimmedGraph, type Granularity } from './graph.ts';
+import { percentage, scale, scaledLabel } from './measurement.ts';
+
+export interface TopOptions {
+  sampleIndex: number;
+  /** 0 for every node (go tool pprof -top), 10 for the interactive `top`. */
+  nodeCount?: number;
+  nodeFraction?: number;
+  cum?: boolean;
+  granularity?: Granularity;
+}
+
+/** go tool pprof's default share of the total below which a node is left out of a report. */
+export const NODE_FRACTION = 0.005;
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "Nov 21, 2026 at 7:02am (UTC)", in this machine's time zone, as go tool pprof prints a profile's time. */
+export function profileTime(timeNanos: number): string {
+  const date = new Date(timeNanos / 1e6);
+  const zone = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(date).find((part) => part.type === 'timeZoneName')?.value ?? '';
+  const hour = date.getHours() % 12 || 12;
+  const meridiem = date.getHours() < 12 ? 'am' : 'pm';
+  const minutes = String(date.getMinutes()).padStart(2, '0');
+  return `${MONTHS[date.getMonth()]} ${date.getDate()}, ${date.getFullYear()} at ${hour}:${minutes}${meridiem} (${zone})`;
+}
+
+/** A report's view of one sample type: its name, unit, the total, and how values print. */
+export interface ValueFormat {
+  readonly type: string;
+  readonly unit: string;
+  readonly total: number;
+  outputUnit: string;
+  format(value: number): string;
+}
+
+export function valueFormat(profile: Profile, sampleIndex: number): ValueFormat {
+  const strings = profile.stringTable.strings;
+  const sampleType = profile.sampleType[sampleIndex]!;
+  const unit = strings[Number(sampleType.unit)] ?? '';
+  const total = profile.sample.reduce((sum, sample) => sum + Math.abs(Number(sample.value[sampleIndex] ?? 0)), 0);
+  const view: ValueFormat = {
+    type: strings[Number(sampleType.type)] ?? '',
+    unit,
+    total,
+    outputUnit: unit,
+    format: (value) => scaledLabel(value, unit, view.outputUnit),
+  };
+  return view;
+}
+
+/**
+ * Picks the unit the rows print in, as go tool pprof does: the unit of the smallest value
+ * shown, or a larger one when that would print the total in a much smaller unit.
+ */
+function chooseOutputUnit(view: ValueFormat, values: readonly number[]): void {
+  let min = 0;
+  for (const value of values) if (value > 0 && (min === 0 || value < min)) min = value;
+  const max = view.total;
+  if (min === 0) min = max;
+  const [, minUnit] = scale(min, view.unit, 'minimum');
+  const [, maxUnit] = scale(max, view.unit, 'minimum');
+  let unit = minUnit;
+  if (minUnit !== maxUnit && min * 100 < max) [, unit] = scale(100 * min, view.unit, 'minimum');
+  view.outputUnit = unit || view.unit;
+}
+
+/** The lines that head every report: file, comments, type, time, duration and total. */
+export function profileLabels(profile: Profile, view: ValueFormat): string[] {
+  const strings = profile.stringTable.strings;
+  const labels: string[] = [];
+  const mapping = profile.mapping[0];
+  if (mapping) {
+    const file = strings[Number(mapping.filename)] ?? '';
+    if (file) labels.push(`File: ${file.split('/').pop()}`);
+    const buildId = strings[Number(mapping.buildId)] ?? '';
+    if (buildId) labels.push(`Build ID: ${buildId}`);
+  }
+  for (const comment of profile.comment) {
+    const text = strings[Number(comment)] ?? '';
+    if (!text.startsWith('#')) labels.push(text);
+  }
+  if (view.type) labels.push(`Type: ${view.type}`);
+  if (Number(profile.timeNanos) !== 0) labels.push(`Time: ${profileTime(Number(profile.timeNanos))}`);
+  const durationNanos = Number(profile.durationNanos);
+  if (durationNanos !== 0) {
+    const [totalNanos, totalUnit] = scale(view.total, view.unit, 'nanoseconds');
+    const ratio = totalUnit === 'ns' && totalNanos !== 0 ? `(${percentage(totalNanos, durationNanos)})` : '';
+    labels.push(`Duration: ${scaledLabel(durationNanos, 'nanoseconds', 'auto')}, Total samples = ${view.format(view.total)} ${ratio}`);
+  }
+  return labels;
+}
+
+/** The text of `go tool pprof -top`: header lines, then flat flat% sum% cum cum% name rows. */
+export function topReport(profile: Profile, options: TopOptions): string {
+  const view = valueFormat(profile, options.sampleIndex);
+  const nodeFraction = options.nodeFraction ?? NODE_FRACTION;
+  const graph = trimmedGraph(profile, {
+    sampleIndex: options.sampleIndex,
+    granularity: options.granularity ?? 'functions',
+    nodeFraction,
+    nodeCount: options.nodeCount ?? 0,
+    cum: options.cum ?? false,
+  });
+  chooseOutputUnit(view, graph.nodes.map((node) => Math.abs(node.flat) || Math.abs(node.cum)));
+  const shown = graph.nodes.reduce((sum, node) => sum + node.flat, 0);
+  const lines = profileLabels(profile, view);
+  lines.push(`Showing nodes accounting for ${view.format(shown)}, ${percentage(shown, view.total).trim()} of ${view.format(view.total)} total`);
+  if (view.total !== 0) {
+    if (graph.droppedNodes > 0) {
+      const noun = graph.droppedNodes > 1 ? 'nodes' : 'node';
+      lines.push(`Dropped ${graph.droppedNodes} ${noun} (cum <= ${view.format(Math.abs(Math.trunc(view.total * nodeFraction)))})`);
+    }
+    const nodeCount = options.nodeCount ?? 0;
+    if (nodeCount > 0 && nodeCount < graph.nodesBeforeCount) lines.push(`Showing top ${nodeCount} nodes out of ${graph.nodesBeforeCount}`);
+  }
+  lines.push(`${'flat'.padStart(10)} ${'flat'.padStart(5)}% ${'sum'.padStart(5)}% ${'cum'.padStart(10)} ${'cum'.padStart(5)}%`);
+  let sum = 0;
+  for (const node of graph.nodes) {
+    sum += node.flat;
+    const inline = node.inlinedIn ? (node.calledIn ? ' (partial-inline)' : ' (inline)') : '';
+    lines.push(
+      `${view.format(node.flat).padStart(10)} ${percentage(node.flat, view.total)} ${percentage(sum, view.total)} ${view.format(node.cum).padStart(10)} ${percentage(node.cum, view.total)}  ${printableName(node.info)}${inline}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,100 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ProfileBuilder, writeProfile } from '../../src/pprof/index.ts';
+import { cpuShapedBuilder } from '../helpers/profile.ts';
+import { runPprofCommand } from '../helpers/run.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'pprof-cli-'));
+
+/**
+ * main calls work twice (once through helper) and idle once; work is hot. 1.2 s of CPU in all,
+ * over a 2 s window. No default sample type: reports show the last, cpu.
+ */
+function fixedProfile(): string {
+  const builder = cpuShapedBuilder({ mappingFile: '/app/server.ts', comments: ['a fixed profile'] });
+  const frame = (name: string, line: number) => ({ name, file: '/app/server.ts', line });
+  builder.addSample([frame('work', 3), frame('main', 20)], [70, 700_000_000]);
+  builder.addSample([frame('work', 4), frame('helper', 12), frame('main', 21)], [30, 300_000_000]);
+  builder.addSample([frame('helper', 13), frame('main', 21)], [15, 150_000_000]);
+  builder.addSample([frame('idle', 30), frame('main', 22)], [4, 45_000_000]);
+  builder.addSample([frame('main', 23)], [1, 5_000_000]);
+  const path = join(dir, 'fixed.pb.gz');
+  writeProfile(path, builder.build());
+  return path;
+}
+
+describe('npm run pprof', () => {
+  const profile = fixedProfile();
+
+  it('-top prints the header and the rows as go tool pprof does (checked against it)', () => {
+    const result = runPprofCommand(['-top', profile]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        'File: server.ts',
+        'a fixed profile',
+        'Type: cpu',
+        'Duration: 2s, Total samples = 1200ms (60.00%)',
+        'Showing nodes accounting for 1200ms, 100% of 1200ms total',
+        '      flat  flat%   sum%        cum   cum%',
+        '    1000ms 83.33% 83.33%     1000ms 83.33%  work',
+        '     150ms 12.50% 95.83%      450ms 37.50%  helper',
+        '      45ms  3.75% 99.58%       45ms  3.75%  idle',
+        '       5ms  0.42%   100%     1200ms   100%  main',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('-top -cum -nodecount=2 sorts by cum and says how many nodes it left out', () => {
+    const lines = runPprofCommand(['-top', '-cum', '-nodecount=2', profile]).stdout.split('\n');
+    expect(lines).toContain('Showing top 2 nodes out of 4');
+    expect(lines.filter((line) => /%\s+\S+$/.test(line)).map((line) => line.trim().split(/\s+/).pop())).toEqual(['main', 'work']);
+  });
+
+  it('-sample_index picks a sample type by name or number', () => {
+    expect(runPprofCommand(['-top', '-sample_index=samples', profile]).stdout).toMatch(/^Type: samples$/m);
+    expect(runPprofCommand(['-top', '-sample_index', '0', profile]).stdout).toMatch(/^ {7}100 83\.33% 83\.33% {8}100 83\.33%  work$/m);
+  });
+
+  it('-folded writes folded stacks, root first, to -output', () => {
+    const output = join(dir, 'out.folded');
+    expect(runPprofCommand(['-folded', `-output=${output}`, profile]).status).toBe(0);
+    expect(readFileSync(output, 'utf8')).toBe('main 5000000\nmain;helper 150000000\nmain;helper;work 300000000\nmain;idle 45000000\nmain;work 700000000\n');
+  });
+
+  const notAProfile = join(dir, 'notes.txt');
+  writeFileSync(notAProfile, 'not a profile at all\n');
+  const truncated = join(dir, 'truncated.pb.gz');
+  writeFileSync(truncated, readFileSync(profile).subarray(0, 40));
+  const raw = join(dir, 'raw.pb');
+  writeFileSync(raw, new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }] }).build().encode());
+
+  it.each([
+    [['-top', '-bogus', profile], 2, /^pprof: unknown option -bogus$/],
+    [[profile], 2, /^pprof: no report given: pick one of -top, -folded$/],
+    [['-top'], 2, /^pprof: no profile given$/],
+    [['-top', '-sample_index=alloc_space', profile], 2, /^pprof: -sample_index=alloc_space is not in this profile: use one of samples, cpu \(or 0 to 1\)$/],
+    [['-top', '-sample_index=7', profile], 2, /^pprof: -sample_index=7 is not in this profile/],
+    [['-top', '-nodecount=many', profile], 2, /^pprof: -nodecount must be a whole number/],
+    [['-top', join(dir, 'missing.pb.gz')], 1, /^pprof: .*missing\.pb\.gz: no such file$/],
+    [['-top', dir], 1, /^pprof: .* is a directory, not a profile$/],
+    [['-top', notAProfile], 1, /^pprof: .*notes\.txt: /],
+    [['-top', truncated], 1, /^pprof: .*truncated\.pb\.gz: /],
+  ])('%j fails with one clear line and exit %i', (args, status, message) => {
+    const result = runPprofCommand(args);
+    expect(result.status).toBe(status);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.split('\n')[0]).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('reads a raw, ungzipped .pb', () => {
+    const result = runPprofCommand(['-top', raw]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Type: samples$/m);
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { percentage, scaledLabel, significant } from '../../src/report/measurement.ts';
+
+// Expected texts are what go tool pprof prints for the same values.
+describe('pprof value formatting', () => {
+  it.each([
+    [1, 1, '  100%'],
+    [5599, 10000, '55.99%'],
+    [51, 10000, ' 0.51%'],
+    [46, 100000, '0.046%'],
+    [1, 10000000, '1e-05%'],
+    [0, 100, '    0%'],
+    [5, 0, '    0%'],
+    [-30, 100, '30.00%'],
+  ])('percentage(%d, %d) is %j', (value, total, text) => {
+    expect(percentage(value, total)).toBe(text);
+  });
+
+  it.each([
+    [2_200_000_000, 'nanoseconds', 'auto', '2.20s'],
+    [10_000_000, 'nanoseconds', 's', '0.01s'],
+    [10_000_000, 'nanoseconds', 'auto', '10ms'],
+    [0, 'nanoseconds', 's', '0'],
+    [1536, 'bytes', 'auto', '1.50kB'],
+    [78_643_200, 'bytes', 'MB', '75MB'],
+    [123, 'count', 'count', '123'],
+    [-1_500_000, 'nanoseconds', 'ms', '-1.50ms'],
+  ])('scaledLabel(%d, %s, %s) is %s', (value, from, to, text) => {
+    expect(scaledLabel(value, from, to)).toBe(text);
+  });
+
+  it.each([
+    [0.51, '0.51'],
+    [0.5, '0.5'],
+    [0.046, '0.046'],
+    [0.00001, '1e-05'],
+    [0.995, '0.99'],
+    [0.9951, '1'],
+  ])('significant(%d, 2) is %s', (value, text) => {
+    expect(significant(value, 2)).toBe(text);
+  });
+});
