@@ -73,7 +73,7 @@ export function scale(value: number, from: string, to: string): [number, string]
 /** A value with two decimals (".00" dropped) and its unit: `1.23s`, `10ms`, `0`. */
 export function scaledLabel(value: number, from: string, to: string): string {
   const [scaled, unit] = scale(value, from, to);
-  const text = scaled.toFixed(2).replace(/\.00$/, '');
+  const text = toFixed(scaled, 2).replace(/\.00$/, '');
   return text === '0' || text === '-0' ? '0' : `${text}${unit}`;
 }
 
@@ -84,23 +84,59 @@ export function scaledLabel(value: number, from: string, to: string): string {
 export function percentage(value: number, total: number): string {
   const ratio = total === 0 ? 0 : Math.abs(value / total) * 100;
   if (ratio >= 99.95 && ratio <= 100.05) return '  100%';
-  if (ratio >= 1) return `${ratio.toFixed(2).padStart(5)}%`;
+  if (ratio >= 1) return `${toFixed(ratio, 2).padStart(5)}%`;
   return `${significant(ratio, 2).padStart(5)}%`;
 }
 
 /**
  * `value` to `digits` significant digits, trailing zeros dropped, in exponent form when the
- * exponent is below -4 (`1e-05`): how Go's %g prints.
+ * exponent is below -4 or reaches `digits` (`1e-05`): how Go's %g prints.
  */
 export function significant(value: number, digits: number): string {
   if (value === 0) return '0';
-  const [mantissa, exponentText] = value.toExponential(digits - 1).split('e');
-  const exponent = Number(exponentText);
+  const sign = value < 0 ? '-' : '';
+  const [mantissa, exponentText] = Math.abs(value).toExponential(digits - 1 + EXTRA_DIGITS).split('e') as [string, string];
+  const rounded = roundHalfEven(mantissa.replace('.', ''), digits);
+  const exponent = Number(exponentText) + (rounded.length > digits ? 1 : 0);
+  const kept = rounded.slice(0, digits);
   if (exponent < -4 || exponent >= digits) {
-    const trimmed = mantissa!.includes('.') ? mantissa!.replace(/\.?0+$/, '') : mantissa!;
-    const sign = exponent < 0 ? '-' : '+';
-    return `${trimmed}e${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
+    const fraction = kept.slice(1).replace(/0+$/, '');
+    return `${sign}${kept[0]}${fraction ? `.${fraction}` : ''}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
   }
-  const fixed = value.toFixed(Math.max(0, digits - 1 - exponent));
-  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+  const integer = exponent >= 0 ? kept.slice(0, exponent + 1) : '0';
+  const fraction = (exponent >= 0 ? kept.slice(exponent + 1) : '0'.repeat(-exponent - 1) + kept).replace(/0+$/, '');
+  return `${sign}${integer}${fraction ? `.${fraction}` : ''}`;
+}
+
+/**
+ * `value` with `decimals` digits after the point, rounded as Go rounds: a value exactly halfway
+ * goes to the even digit (40.625 prints 40.62, where JavaScript's toFixed prints 40.63).
+ */
+export function toFixed(value: number, decimals: number): string {
+  const sign = value < 0 ? '-' : '';
+  const [integer, fraction] = Math.abs(value).toFixed(decimals + EXTRA_DIGITS).split('.') as [string, string];
+  const rounded = roundHalfEven(integer + fraction, integer.length + decimals);
+  const integerDigits = rounded.length - decimals;
+  const text = decimals > 0 ? `${rounded.slice(0, integerDigits)}.${rounded.slice(integerDigits)}` : rounded;
+  return /^[0.]+$/.test(text) ? text : sign + text;
+}
+
+/**
+ * Digits past the ones kept that decide a rounding: a double near the values reports print
+ * holds under 20 significant digits, so a true halfway case shows as 5 and then only zeros.
+ */
+const EXTRA_DIGITS = 25;
+
+/** The first `keep` of a string of decimal digits, rounded half to even (one digit longer on a carry out). */
+function roundHalfEven(digits: string, keep: number): string {
+  const kept = digits.slice(0, keep).split('').map(Number);
+  const rest = digits.slice(keep);
+  const halfway = rest[0] === '5' && /^0*$/.test(rest.slice(1));
+  const up = rest[0] !== undefined && (rest[0] > '5' || (rest[0] === '5' && !halfway) || (halfway && (kept[kept.length - 1] ?? 0) % 2 === 1));
+  if (!up) return kept.join('');
+  let i = kept.length - 1;
+  while (i >= 0 && kept[i] === 9) kept[i--] = 0;
+  if (i < 0) kept.unshift(1);
+  else kept[i]! += 1;
+  return kept.join('');
 }

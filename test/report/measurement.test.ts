@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentage, scaledLabel, significant } from '../../src/report/measurement.ts';
+import { percentage, scaledLabel, significant, toFixed } from '../../src/report/measurement.ts';
 
 // Expected texts are what go tool pprof prints for the same values.
 describe('pprof value formatting', () => {
@@ -36,6 +36,32 @@ describe('pprof value formatting', () => {
     [0.00001, '1e-05'],
     [0.995, '0.99'],
     [0.9951, '1'],
+  ])('significant(%d, 2) is %s', (value, text) => {
+    expect(significant(value, 2)).toBe(text);
+  });
+});
+
+describe('rounding as Go does', () => {
+  // Halfway cases go to the even digit: 390/960 of a total is 40.625%, which Go prints 40.62.
+  it.each([
+    [40.625, 2, '40.62'],
+    [3.125, 2, '3.12'],
+    [78.125, 2, '78.12'],
+    [0.375, 2, '0.38'],
+    [2.675, 2, '2.67'],
+    [99.999, 2, '100.00'],
+    [1.005, 2, '1.00'],
+    [-1.5, 0, '-2'],
+    [0.001, 2, '0.00'],
+  ])('toFixed(%d, %d) is %s', (value, decimals, text) => {
+    expect(toFixed(value, decimals)).toBe(text);
+  });
+
+  it.each([
+    [0.125, '0.12'],
+    [0.135, '0.14'],
+    [0.0625, '0.062'],
+    [0.99999, '1'],
   ])('significant(%d, 2) is %s', (value, text) => {
     expect(significant(value, 2)).toBe(text);
   });
