@@ -1,18 +1,21 @@
 /**
- * npm run pprof -- [options] -top|-folded source
+ * npm run pprof -- [options] -top|-traces|-folded source...
  *
- * Reports on a profile as go tool pprof prints them. Reads .pb.gz and raw .pb pprof files (Go's
- * too) and Node's .cpuprofile and .heapprofile. Options take Go's spellings:
- * -sample_index=NAME|N, -nodecount=N, -cum, -output=FILE (also `-name value`).
+ * Reports on profiles as go tool pprof prints them. Reads .pb.gz and raw .pb pprof files (Go's
+ * too) and Node's .cpuprofile and .heapprofile; several sources are merged into one profile.
+ * Options take Go's spellings: -sample_index=NAME|N, -nodecount=N, -cum, -output=FILE (also
+ * `-name value`).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Profile } from 'pprof-format';
 import { ProfileFormatError, decodeProfile } from '../pprof/index.ts';
 import { convertNodeProfile } from '../profilers/convert.ts';
 import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
+import { IncompatibleProfilesError, mergeProfiles } from '../report/merge.ts';
 import { topReport } from '../report/top.ts';
+import { tracesReport } from '../report/traces.ts';
 
-const REPORTS = ['top', 'folded'] as const;
+const REPORTS = ['top', 'traces', 'folded'] as const;
 type Report = (typeof REPORTS)[number];
 const BOOLEAN_OPTIONS = ['cum'] as const;
 const VALUE_OPTIONS = ['sample_index', 'nodecount', 'output'] as const;
@@ -21,14 +24,14 @@ class UsageError extends Error {}
 
 interface Request {
   report: Report;
-  source: string;
+  sources: string[];
   sampleIndex?: string;
   nodeCount?: number;
   cum: boolean;
   output?: string;
 }
 
-const USAGE = `usage: npm run pprof -- [options] -top|-folded profile
+const USAGE = `usage: npm run pprof -- [options] -top|-traces|-folded profile...
 reports: ${REPORTS.map((name) => `-${name}`).join(' ')}
 options: -sample_index=NAME|N  -nodecount=N  -cum  -output=FILE`;
 
@@ -60,11 +63,10 @@ function parseArgs(args: readonly string[]): Request {
   }
   if (!report) throw new UsageError('no report given: pick one of ' + REPORTS.map((name) => `-${name}`).join(', '));
   if (sources.length === 0) throw new UsageError('no profile given');
-  if (sources.length > 1) throw new UsageError(`one profile at a time for now, got ${sources.length}: ${sources.join(' ')}`);
   const nodeCountText = values.get('nodecount');
   const nodeCount = nodeCountText === undefined ? undefined : Number(nodeCountText);
   if (nodeCount !== undefined && (!Number.isInteger(nodeCount) || nodeCount < 0)) throw new UsageError(`-nodecount must be a whole number of nodes, 0 or more, got ${nodeCountText}`);
-  return { report, source: sources[0]!, sampleIndex: values.get('sample_index'), nodeCount, cum, output: values.get('output') };
+  return { report, sources, sampleIndex: values.get('sample_index'), nodeCount, cum, output: values.get('output') };
 }
 
 /** A pprof file (gzipped or not) or a Node .cpuprofile/.heapprofile, as a pprof Profile. */
@@ -99,12 +101,15 @@ export function sampleIndexOf(profile: Profile, requested: string | undefined): 
 function main(args: readonly string[]): number {
   try {
     const request = parseArgs(args);
-    const profile = readSource(request.source);
+    // Merged even when there is one, as go tool pprof does: equal samples add up, empty ones go.
+    const profile = mergeProfiles(request.sources.map(readSource));
     const sampleIndex = sampleIndexOf(profile, request.sampleIndex);
-    const text =
-      request.report === 'top'
-        ? topReport(profile, { sampleIndex, nodeCount: request.nodeCount, cum: request.cum })
-        : foldedStacks(profile, sampleIndex);
+    const reports: Record<Report, () => string> = {
+      top: () => topReport(profile, { sampleIndex, nodeCount: request.nodeCount, cum: request.cum }),
+      traces: () => tracesReport(profile, sampleIndex),
+      folded: () => foldedStacks(profile, sampleIndex),
+    };
+    const text = reports[request.report]();
     if (request.output) writeFileSync(request.output, text);
     else process.stdout.write(text);
     return 0;
@@ -113,7 +118,7 @@ function main(args: readonly string[]): number {
       process.stderr.write(`pprof: ${error.message}\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof ProfileFormatError) {
+    if (error instanceof ProfileFormatError || error instanceof IncompatibleProfilesError) {
       process.stderr.write(`pprof: ${error.message}\n`);
       return 1;
     }

@@ -18,7 +18,7 @@ function fixedProfile(): string {
   builder.addSample([frame('work', 3), frame('main', 20)], [70, 700_000_000]);
   builder.addSample([frame('work', 4), frame('helper', 12), frame('main', 21)], [30, 300_000_000]);
   builder.addSample([frame('helper', 13), frame('main', 21)], [15, 150_000_000]);
-  builder.addSample([frame('idle', 30), frame('main', 22)], [4, 45_000_000]);
+  builder.addSample([frame('idle', 30), frame('main', 22)], [4, 45_000_000], { state: 'waiting', kind: 'timer' });
   builder.addSample([frame('main', 23)], [1, 5_000_000]);
   const path = join(dir, 'fixed.pb.gz');
   writeProfile(path, builder.build());
@@ -55,6 +55,29 @@ describe('npm run pprof', () => {
     expect(lines.filter((line) => /%\s+\S+$/.test(line)).map((line) => line.trim().split(/\s+/).pop())).toEqual(['main', 'work']);
   });
 
+  it('-traces prints each sample with its labels and stack, as go tool pprof does (checked against it)', () => {
+    const result = runPprofCommand(['-traces', profile]);
+    expect(result.stderr).toBe('');
+    const separator = '-----------+-------------------------------------------------------';
+    expect(result.stdout.split(separator).slice(1)).toEqual([
+      '\n     700ms   work\n             main\n',
+      '\n     300ms   work\n             helper\n             main\n',
+      '\n     150ms   helper\n             main\n',
+      '\n      kind:  timer\n     state:  waiting\n      45ms   idle\n             main\n',
+      '\n       5ms   main\n',
+      '\n',
+    ]);
+  });
+
+  it('merges several profiles into one, and refuses profiles of different types', () => {
+    expect(runPprofCommand(['-top', profile, profile]).stdout).toMatch(/^Duration: 4s, Total samples = 2.40s \(60\.00%\)$/m);
+    const heap = join(dir, 'heap.pb.gz');
+    writeProfile(heap, new ProfileBuilder({ sampleTypes: [{ type: 'inuse_space', unit: 'bytes' }] }).build());
+    const result = runPprofCommand(['-top', profile, heap]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('pprof: profiles with different sample types cannot be merged: [samples/count, cpu/nanoseconds] and [inuse_space/bytes]\n');
+  });
+
   it('-sample_index picks a sample type by name or number', () => {
     expect(runPprofCommand(['-top', '-sample_index=samples', profile]).stdout).toMatch(/^Type: samples$/m);
     expect(runPprofCommand(['-top', '-sample_index', '0', profile]).stdout).toMatch(/^ {7}100 83\.33% 83\.33% {8}100 83\.33%  work$/m);
@@ -75,7 +98,7 @@ describe('npm run pprof', () => {
 
   it.each([
     [['-top', '-bogus', profile], 2, /^pprof: unknown option -bogus$/],
-    [[profile], 2, /^pprof: no report given: pick one of -top, -folded$/],
+    [[profile], 2, /^pprof: no report given: pick one of -top, -traces, -folded$/],
     [['-top'], 2, /^pprof: no profile given$/],
     [['-top', '-sample_index=alloc_space', profile], 2, /^pprof: -sample_index=alloc_space is not in this profile: use one of samples, cpu \(or 0 to 1\)$/],
     [['-top', '-sample_index=7', profile], 2, /^pprof: -sample_index=7 is not in this profile/],

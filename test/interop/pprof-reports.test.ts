@@ -9,11 +9,11 @@ import { goBinary } from '../helpers/tools.ts';
 const go = goBinary();
 
 /**
- * Our -top against the real go tool pprof on the same files, whole text: profiles from our
- * profilers and from a Go program (mappings, addresses, inlined frames). Both run here, in one
- * time zone, so even the Time line must match.
+ * Our reports against the real go tool pprof on the same files, whole text: profiles from our
+ * profilers and from a Go program (mappings, addresses, inlined frames), alone and merged. Both
+ * run here, in one time zone, so even the Time line must match.
  */
-describe.skipIf(!go)('npm run pprof -- -top prints what go tool pprof -top prints', () => {
+describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pprof-top-'));
   const file = (name: string) => join(dir, name);
 
@@ -32,20 +32,28 @@ describe.skipIf(!go)('npm run pprof -- -top prints what go tool pprof -top print
   }, 120_000);
 
   it.each([
-    ['cpu.pb.gz'],
-    ['cpu.pb.gz', '-sample_index=samples'],
-    ['heap.pb.gz'],
-    ['heap.pb.gz', '-sample_index=inuse_objects'],
-    ['allocs.pb.gz', '-cum'],
-    ['allocs.pb.gz', '-sample_index=1', '-nodecount=2'],
-    ['wall.pb.gz'],
-    ['wall.pb.gz', '-nodecount=5', '-cum'],
-    ['go-cpu.pb.gz'],
-    ['go-cpu.pb.gz', '-cum', '-nodecount=10'],
-    ['go-heap.pb.gz', '-sample_index=alloc_space'],
-  ])('%s %s %s', (name, ...options) => {
-    const theirs = execFileSync(go!, ['tool', 'pprof', '-top', ...options, file(name)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const ours = runPprofCommand(['-top', ...options, file(name)]);
+    ['-top', 'cpu.pb.gz'],
+    ['-top -sample_index=samples', 'cpu.pb.gz'],
+    ['-top', 'heap.pb.gz'],
+    ['-top -sample_index=inuse_objects', 'heap.pb.gz'],
+    ['-top -cum', 'allocs.pb.gz'],
+    ['-top -sample_index=1 -nodecount=2', 'allocs.pb.gz'],
+    ['-top', 'wall.pb.gz'],
+    ['-top -nodecount=5 -cum', 'wall.pb.gz'],
+    ['-top', 'go-cpu.pb.gz'],
+    ['-top -cum -nodecount=10', 'go-cpu.pb.gz'],
+    ['-top -sample_index=alloc_space', 'go-heap.pb.gz'],
+    ['-top', 'cpu.pb.gz go-cpu.pb.gz'],
+    ['-traces', 'cpu.pb.gz'],
+    ['-traces', 'heap.pb.gz'],
+    ['-traces', 'wall.pb.gz'],
+    ['-traces', 'go-cpu.pb.gz'],
+    ['-traces -sample_index=alloc_space', 'go-heap.pb.gz'],
+    ['-traces', 'allocs.pb.gz allocs.pb.gz'],
+  ])('%s %s', (options, names) => {
+    const args = [...options.split(' '), ...names.split(' ').map(file)];
+    const theirs = execFileSync(go!, ['tool', 'pprof', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const ours = runPprofCommand(args);
     expect(ours.stderr).toBe('');
     expect(ours.stdout).toBe(theirs);
   });
