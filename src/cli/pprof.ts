@@ -10,15 +10,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Profile } from 'pprof-format';
 import { ProfileFormatError, decodeProfile } from '../pprof/index.ts';
 import { convertNodeProfile } from '../profilers/convert.ts';
+import { FILTER_NAMES, FilterError, activeFilters, applyFilters, type Filters } from '../report/filter.ts';
 import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
 import { IncompatibleProfilesError, mergeProfiles } from '../report/merge.ts';
-import { topReport } from '../report/top.ts';
+import { sampleTotal, topReport } from '../report/top.ts';
 import { tracesReport } from '../report/traces.ts';
 
 const REPORTS = ['top', 'traces', 'folded'] as const;
 type Report = (typeof REPORTS)[number];
 const BOOLEAN_OPTIONS = ['cum'] as const;
-const VALUE_OPTIONS = ['sample_index', 'nodecount', 'output'] as const;
+const VALUE_OPTIONS = ['sample_index', 'nodecount', 'output', ...FILTER_NAMES] as const;
 
 class UsageError extends Error {}
 
@@ -29,11 +30,13 @@ interface Request {
   nodeCount?: number;
   cum: boolean;
   output?: string;
+  filters: Filters;
 }
 
 const USAGE = `usage: npm run pprof -- [options] -top|-traces|-folded profile...
 reports: ${REPORTS.map((name) => `-${name}`).join(' ')}
-options: -sample_index=NAME|N  -nodecount=N  -cum  -output=FILE`;
+options: -sample_index=NAME|N  -nodecount=N  -cum  -output=FILE
+filters: -focus -ignore -hide -show (regexps on functions and files), -tagfocus -tagignore (on labels)`;
 
 function parseArgs(args: readonly string[]): Request {
   let report: Report | undefined;
@@ -66,7 +69,8 @@ function parseArgs(args: readonly string[]): Request {
   const nodeCountText = values.get('nodecount');
   const nodeCount = nodeCountText === undefined ? undefined : Number(nodeCountText);
   if (nodeCount !== undefined && (!Number.isInteger(nodeCount) || nodeCount < 0)) throw new UsageError(`-nodecount must be a whole number of nodes, 0 or more, got ${nodeCountText}`);
-  return { report, sources, sampleIndex: values.get('sample_index'), nodeCount, cum, output: values.get('output') };
+  const filters = Object.fromEntries(FILTER_NAMES.filter((name) => values.has(name)).map((name) => [name, values.get(name)])) as Filters;
+  return { report, sources, sampleIndex: values.get('sample_index'), nodeCount, cum, output: values.get('output'), filters };
 }
 
 /** A pprof file (gzipped or not) or a Node .cpuprofile/.heapprofile, as a pprof Profile. */
@@ -104,9 +108,11 @@ function main(args: readonly string[]): number {
     // Merged even when there is one, as go tool pprof does: equal samples add up, empty ones go.
     const profile = mergeProfiles(request.sources.map(readSource));
     const sampleIndex = sampleIndexOf(profile, request.sampleIndex);
+    const total = sampleTotal(profile, sampleIndex);
+    for (const note of applyFilters(profile, request.filters)) process.stderr.write(`${note}\n`);
     const reports: Record<Report, () => string> = {
-      top: () => topReport(profile, { sampleIndex, nodeCount: request.nodeCount, cum: request.cum }),
-      traces: () => tracesReport(profile, sampleIndex),
+      top: () => topReport(profile, { sampleIndex, nodeCount: request.nodeCount, cum: request.cum, activeFilters: activeFilters(request.filters), total }),
+      traces: () => tracesReport(profile, sampleIndex, { total }),
       folded: () => foldedStacks(profile, sampleIndex),
     };
     const text = reports[request.report]();
@@ -118,7 +124,7 @@ function main(args: readonly string[]): number {
       process.stderr.write(`pprof: ${error.message}\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof ProfileFormatError || error instanceof IncompatibleProfilesError) {
+    if (error instanceof ProfileFormatError || error instanceof IncompatibleProfilesError || error instanceof FilterError) {
       process.stderr.write(`pprof: ${error.message}\n`);
       return 1;
     }

@@ -9,6 +9,10 @@ export interface TopOptions {
   nodeFraction?: number;
   cum?: boolean;
   granularity?: Granularity;
+  /** The filters applied to the profile, as `name=value`, listed under "Active filters:". */
+  activeFilters?: readonly string[];
+  /** What percentages are of: by default the profile's total, given when filters removed samples. */
+  total?: number;
 }
 
 /** go tool pprof's default share of the total below which a node is left out of a report. */
@@ -35,11 +39,18 @@ export interface ValueFormat {
   format(value: number): string;
 }
 
-export function valueFormat(profile: Profile, sampleIndex: number): ValueFormat {
+/**
+ * The total of one sample type, what a report's percentages are of. go tool pprof takes it before
+ * applying -focus and the other filters, so a focused report shows its share of the whole.
+ */
+export function sampleTotal(profile: Profile, sampleIndex: number): number {
+  return profile.sample.reduce((sum, sample) => sum + Math.abs(Number(sample.value[sampleIndex] ?? 0)), 0);
+}
+
+export function valueFormat(profile: Profile, sampleIndex: number, total = sampleTotal(profile, sampleIndex)): ValueFormat {
   const strings = profile.stringTable.strings;
   const sampleType = profile.sampleType[sampleIndex]!;
   const unit = strings[Number(sampleType.unit)] ?? '';
-  const total = profile.sample.reduce((sum, sample) => sum + Math.abs(Number(sample.value[sampleIndex] ?? 0)), 0);
   const view: ValueFormat = {
     type: strings[Number(sampleType.type)] ?? '',
     unit,
@@ -94,7 +105,7 @@ export function profileLabels(profile: Profile, view: ValueFormat): string[] {
 
 /** The text of `go tool pprof -top`: header lines, then flat flat% sum% cum cum% name rows. */
 export function topReport(profile: Profile, options: TopOptions): string {
-  const view = valueFormat(profile, options.sampleIndex);
+  const view = valueFormat(profile, options.sampleIndex, options.total);
   const nodeFraction = options.nodeFraction ?? NODE_FRACTION;
   const graph = trimmedGraph(profile, {
     sampleIndex: options.sampleIndex,
@@ -106,6 +117,9 @@ export function topReport(profile: Profile, options: TopOptions): string {
   chooseOutputUnit(view, graph.nodes.map((node) => Math.abs(node.flat) || Math.abs(node.cum)));
   const shown = graph.nodes.reduce((sum, node) => sum + node.flat, 0);
   const lines = profileLabels(profile, view);
+  if (options.activeFilters?.length) {
+    lines.push('Active filters:', ...options.activeFilters.map((filter) => `   ${filter.length > 80 ? `${filter.slice(0, 80)}…` : filter}`));
+  }
   lines.push(`Showing nodes accounting for ${view.format(shown)}, ${percentage(shown, view.total).trim()} of ${view.format(view.total)} total`);
   if (view.total !== 0) {
     if (graph.droppedNodes > 0) {

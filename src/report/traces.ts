@@ -1,5 +1,6 @@
 import type { Profile } from 'pprof-format';
 import { printableName, type Granularity } from './graph.ts';
+import { numericUnits } from './filter.ts';
 import { scaledLabel } from './measurement.ts';
 import { profileLabels, valueFormat } from './top.ts';
 
@@ -8,10 +9,11 @@ const SEPARATOR = '-----------+-------------------------------------------------
 /**
  * The text of `go tool pprof -traces`: every sample in the profile's order, its labels, its
  * value, and its stack leaf first, one frame a line (`(inline)` after a frame inlined into the
- * next), between separator lines.
+ * next), between separator lines. `total` as for topReport.
  */
-export function tracesReport(profile: Profile, sampleIndex: number, granularity: Granularity = 'functions'): string {
-  const view = valueFormat(profile, sampleIndex);
+export function tracesReport(profile: Profile, sampleIndex: number, options: { total?: number; granularity?: Granularity } = {}): string {
+  const { granularity = 'functions' } = options;
+  const view = valueFormat(profile, sampleIndex, options.total);
   view.outputUnit = 'minimum';
   const strings = profile.stringTable.strings;
   const functions = new Map(profile.function.map((fn) => [Number(fn.id), fn]));
@@ -30,7 +32,7 @@ export function tracesReport(profile: Profile, sampleIndex: number, granularity:
       return [Number(location.id), names];
     }),
   );
-  const numberUnits = numericLabelUnits(profile);
+  const numberUnits = numericUnits(profile);
 
   const lines = profileLabels(profile, view);
   for (const sample of profile.sample) {
@@ -51,21 +53,4 @@ export function tracesReport(profile: Profile, sampleIndex: number, granularity:
   }
   lines.push(SEPARATOR);
   return `${lines.join('\n')}\n`;
-}
-
-/** Each numeric label's unit: the first one given, else bytes for request and alignment, else the key. */
-function numericLabelUnits(profile: Profile): Map<string, string> {
-  const strings = profile.stringTable.strings;
-  const units = new Map<string, string>();
-  for (const sample of profile.sample) {
-    for (const label of sample.label) {
-      if (Number(label.str) !== 0) continue;
-      const key = strings[Number(label.key)] ?? '';
-      const unit = strings[Number(label.numUnit)] ?? '';
-      if (unit && !units.get(key)) units.set(key, unit);
-      else if (!units.has(key)) units.set(key, '');
-    }
-  }
-  for (const [key, unit] of units) if (!unit) units.set(key, key === 'alignment' || key === 'request' ? 'bytes' : key);
-  return units;
 }

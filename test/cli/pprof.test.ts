@@ -69,6 +69,13 @@ describe('npm run pprof', () => {
     ]);
   });
 
+  it('-focus keeps the samples through a function, and the percentages stay of the whole', () => {
+    const lines = runPprofCommand(['-top', '-focus=helper', profile]).stdout.split('\n');
+    expect(lines).toContain('Active filters:');
+    expect(lines).toContain('   focus=helper');
+    expect(lines).toContain('Showing nodes accounting for 450ms, 37.50% of 1200ms total');
+  });
+
   it('merges several profiles into one, and refuses profiles of different types', () => {
     expect(runPprofCommand(['-top', profile, profile]).stdout).toMatch(/^Duration: 4s, Total samples = 2.40s \(60\.00%\)$/m);
     const heap = join(dir, 'heap.pb.gz');
@@ -107,6 +114,9 @@ describe('npm run pprof', () => {
     [['-top', dir], 1, /^pprof: .* is a directory, not a profile$/],
     [['-top', notAProfile], 1, /^pprof: .*notes\.txt: /],
     [['-top', truncated], 1, /^pprof: .*truncated\.pb\.gz: /],
+    [['-top', '-focus=nothingLikeThis', profile], 1, /^pprof: -focus=nothingLikeThis matches no function, file or binary in the profile$/],
+    [['-top', '-focus=(unclosed', profile], 1, /^pprof: -focus=\(unclosed is not a regular expression: /],
+    [['-top', '-tagfocus=state=running', profile], 1, /^pprof: -tagfocus=state=running matches no sample's labels \(see -traces for the labels there are\)$/],
   ])('%j fails with one clear line and exit %i', (args, status, message) => {
     const result = runPprofCommand(args);
     expect(result.status).toBe(status);

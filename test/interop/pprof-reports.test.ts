@@ -50,11 +50,20 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
     ['-traces', 'go-cpu.pb.gz'],
     ['-traces -sample_index=alloc_space', 'go-heap.pb.gz'],
     ['-traces', 'allocs.pb.gz allocs.pb.gz'],
+    ['-top -focus=cpuIntensiveTask', 'wall.pb.gz'],
+    ['-top -ignore=wait -hide=digest|update', 'wall.pb.gz'],
+    ['-top -show=Intensive|slowNetwork', 'wall.pb.gz'],
+    ['-top -tagfocus=state=waiting', 'wall.pb.gz'],
+    ['-top -tagignore=state=running -cum', 'wall.pb.gz'],
+    ['-traces -tagfocus=wait=timer', 'wall.pb.gz'],
+    ['-top -tagfocus=bytes=:1kb', 'heap.pb.gz'],
+    ['-top -focus=main -hide=runtime -cum', 'go-cpu.pb.gz'],
+    ['-traces -focus=step', 'go-cpu.pb.gz'],
   ])('%s %s', (options, names) => {
     const args = [...options.split(' '), ...names.split(' ').map(file)];
     const theirs = execFileSync(go!, ['tool', 'pprof', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const ours = runPprofCommand(args);
-    expect(ours.stderr).toBe('');
+    expect(ours.status, ours.stderr).toBe(0);
     expect(ours.stdout).toBe(theirs);
   });
 });
