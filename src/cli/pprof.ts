@@ -1,5 +1,5 @@
 /**
- * npm run pprof -- [options] -top|-traces|-folded source...
+ * npm run pprof -- [options] -top|-traces|-list=REGEX|-folded source...
  *
  * Reports on profiles as go tool pprof prints them. Reads .pb.gz and raw .pb pprof files (Go's
  * too) and Node's .cpuprofile and .heapprofile; several sources are merged into one profile.
@@ -13,11 +13,14 @@ import { convertNodeProfile } from '../profilers/convert.ts';
 import { FILTER_NAMES, FilterError, activeFilters, applyFilters, type Filters } from '../report/filter.ts';
 import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
 import { IncompatibleProfilesError, mergeProfiles } from '../report/merge.ts';
+import { NoMatchError, listReport } from '../report/list.ts';
 import { sampleTotal, topReport } from '../report/top.ts';
 import { tracesReport } from '../report/traces.ts';
 
-const REPORTS = ['top', 'traces', 'folded'] as const;
+const REPORTS = ['top', 'traces', 'list', 'folded'] as const;
 type Report = (typeof REPORTS)[number];
+/** Reports that take a regular expression: -list REGEX. */
+const REPORTS_WITH_REGEX: readonly Report[] = ['list'];
 const BOOLEAN_OPTIONS = ['cum'] as const;
 const VALUE_OPTIONS = ['sample_index', 'nodecount', 'output', ...FILTER_NAMES] as const;
 
@@ -25,6 +28,8 @@ class UsageError extends Error {}
 
 interface Request {
   report: Report;
+  /** The regular expression of -list. */
+  symbol?: RegExp;
   sources: string[];
   sampleIndex?: string;
   nodeCount?: number;
@@ -33,13 +38,14 @@ interface Request {
   filters: Filters;
 }
 
-const USAGE = `usage: npm run pprof -- [options] -top|-traces|-folded profile...
+const USAGE = `usage: npm run pprof -- [options] -top|-traces|-list=REGEX|-folded profile...
 reports: ${REPORTS.map((name) => `-${name}`).join(' ')}
 options: -sample_index=NAME|N  -nodecount=N  -cum  -output=FILE
 filters: -focus -ignore -hide -show (regexps on functions and files), -tagfocus -tagignore (on labels)`;
 
 function parseArgs(args: readonly string[]): Request {
   let report: Report | undefined;
+  let symbol: RegExp | undefined;
   const sources: string[] = [];
   const values = new Map<string, string>();
   let cum = false;
@@ -54,6 +60,15 @@ function parseArgs(args: readonly string[]): Request {
     if ((REPORTS as readonly string[]).includes(name)) {
       if (report && report !== name) throw new UsageError(`only one report at a time: -${report} and -${name} were both given`);
       report = name as Report;
+      if (REPORTS_WITH_REGEX.includes(report)) {
+        const source = inlineValue ?? args[++i];
+        if (source === undefined) throw new UsageError(`-${name} needs a regular expression naming functions, as in -${name}=main`);
+        try {
+          symbol = new RegExp(source);
+        } catch (error) {
+          throw new UsageError(`-${name}=${source} is not a regular expression: ${(error as Error).message}`);
+        }
+      }
     } else if ((BOOLEAN_OPTIONS as readonly string[]).includes(name)) {
       cum = inlineValue === undefined ? true : inlineValue === 'true';
     } else if ((VALUE_OPTIONS as readonly string[]).includes(name)) {
@@ -70,7 +85,7 @@ function parseArgs(args: readonly string[]): Request {
   const nodeCount = nodeCountText === undefined ? undefined : Number(nodeCountText);
   if (nodeCount !== undefined && (!Number.isInteger(nodeCount) || nodeCount < 0)) throw new UsageError(`-nodecount must be a whole number of nodes, 0 or more, got ${nodeCountText}`);
   const filters = Object.fromEntries(FILTER_NAMES.filter((name) => values.has(name)).map((name) => [name, values.get(name)])) as Filters;
-  return { report, sources, sampleIndex: values.get('sample_index'), nodeCount, cum, output: values.get('output'), filters };
+  return { report, symbol, sources, sampleIndex: values.get('sample_index'), nodeCount, cum, output: values.get('output'), filters };
 }
 
 /** A pprof file (gzipped or not) or a Node .cpuprofile/.heapprofile, as a pprof Profile. */
@@ -113,6 +128,7 @@ function main(args: readonly string[]): number {
     const reports: Record<Report, () => string> = {
       top: () => topReport(profile, { sampleIndex, nodeCount: request.nodeCount, cum: request.cum, activeFilters: activeFilters(request.filters), total }),
       traces: () => tracesReport(profile, sampleIndex, { total }),
+      list: () => listReport(profile, sampleIndex, request.symbol!, { total }),
       folded: () => foldedStacks(profile, sampleIndex),
     };
     const text = reports[request.report]();
@@ -124,7 +140,7 @@ function main(args: readonly string[]): number {
       process.stderr.write(`pprof: ${error.message}\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof ProfileFormatError || error instanceof IncompatibleProfilesError || error instanceof FilterError) {
+    if (error instanceof ProfileFormatError || error instanceof IncompatibleProfilesError || error instanceof FilterError || error instanceof NoMatchError) {
       process.stderr.write(`pprof: ${error.message}\n`);
       return 1;
     }

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { Profile } from 'pprof-format';
 
 /**
@@ -39,7 +40,7 @@ export function printableName(info: NodeInfo): string {
 /** Location id to its nodes, innermost (inlined) first as the location lists its lines. */
 type LocationNodes = Map<number, (GraphNode | undefined)[]>;
 
-function createNodes(profile: Profile, granularity: Granularity, kept: ReadonlySet<string> | undefined): { nodes: Map<string, GraphNode>; locations: LocationNodes } {
+function createNodes(profile: Profile, granularity: Granularity, kept: ReadonlySet<string> | undefined, objNames: boolean): { nodes: Map<string, GraphNode>; locations: LocationNodes } {
   const strings = profile.stringTable.strings;
   const functions = new Map(profile.function.map((fn) => [Number(fn.id), fn]));
   const mappings = new Map(profile.mapping.map((mapping) => [Number(mapping.id), strings[Number(mapping.filename)] ?? '']));
@@ -66,26 +67,26 @@ function createNodes(profile: Profile, granularity: Granularity, kept: ReadonlyS
         const name = keepName ? (strings[Number(fn.name)] ?? '') : '';
         const file = keepFile ? cleanPath(strings[Number(fn.filename)] ?? '') : '';
         // A function without a name is told apart by its binary and first line.
-        const anonymous = name === '';
-        return nodeOf({ name, file, line: keepLine ? Number(line.line) : 0, objfile: anonymous ? objfile : '', startLine: anonymous ? Number(fn.startLine) : 0 });
+        const placed = objNames || name === '';
+        return nodeOf({ name, file, line: keepLine ? Number(line.line) : 0, objfile: placed ? objfile : '', startLine: placed ? Number(fn.startLine) : 0 });
       }),
     );
   }
   return { nodes, locations };
 }
 
-/** What Go's filepath.Clean does to the paths a profile names: no doubled or trailing slashes. */
+/** What Go's filepath.Clean does to the paths a profile names (`wasm://x` becomes `wasm:/x`). */
 function cleanPath(path: string): string {
-  if (path === '' || path.includes(':') && !path.startsWith('/')) return path;
-  return path.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
+  return path === '' ? '' : posix.normalize(path).replace(/(.)\/$/, '$1');
 }
 
 /**
  * The graph of one sample type. `kept` (node keys) leaves the other nodes out: a sample whose
- * leaf is left out adds no flat value anywhere, as in go tool pprof.
+ * leaf is left out adds no flat value anywhere, as in go tool pprof. `objNames` keeps each
+ * node's binary and function start line, as source listings need.
  */
-export function buildGraph(profile: Profile, sampleIndex: number, granularity: Granularity, kept?: ReadonlySet<string>): GraphNode[] {
-  const { nodes, locations } = createNodes(profile, granularity, kept);
+export function buildGraph(profile: Profile, sampleIndex: number, granularity: Granularity, kept?: ReadonlySet<string>, objNames = false): GraphNode[] {
+  const { nodes, locations } = createNodes(profile, granularity, kept, objNames);
   const seen = new Set<GraphNode>();
   const seenEdges = new Set<string>();
   for (const sample of profile.sample) {

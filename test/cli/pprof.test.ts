@@ -76,6 +76,35 @@ describe('npm run pprof', () => {
     expect(lines).toContain('Showing nodes accounting for 450ms, 37.50% of 1200ms total');
   });
 
+  it('-list shows a function\'s source lines with their flat and cum values, read from disk (checked against go tool pprof)', () => {
+    const source = join(dir, 'server.ts');
+    writeFileSync(source, Array.from({ length: 30 }, (_, i) => `// line ${i + 1}`).join('\n'));
+    const builder = cpuShapedBuilder();
+    const frame = (name: string, line: number, functionLine: number) => ({ name, file: source, line, functionLine });
+    builder.addSample([frame('work', 4, 2), frame('main', 20, 18)], [3, 30_000_000]);
+    builder.addSample([frame('work', 6, 2), frame('main', 18, 18)], [1, 10_000_000]);
+    const path = join(dir, 'list.pb.gz');
+    writeProfile(path, builder.build());
+    expect(runPprofCommand(['-list=^work$', path]).stdout).toBe(
+      [
+        'Total: 40ms',
+        `ROUTINE ======================== work in ${source}`,
+        '      40ms       40ms (flat, cum)   100% of Total',
+        '         .          .      2:// line 2',
+        '         .          .      3:// line 3',
+        '      30ms       30ms      4:// line 4',
+        '         .          .      5:// line 5',
+        '      10ms       10ms      6:// line 6',
+        '         .          .      7:// line 7',
+        '         .          .      8:// line 8',
+        '         .          .      9:// line 9',
+        '         .          .     10:// line 10',
+        '         .          .     11:// line 11',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('merges several profiles into one, and refuses profiles of different types', () => {
     expect(runPprofCommand(['-top', profile, profile]).stdout).toMatch(/^Duration: 4s, Total samples = 2.40s \(60\.00%\)$/m);
     const heap = join(dir, 'heap.pb.gz');
@@ -105,7 +134,7 @@ describe('npm run pprof', () => {
 
   it.each([
     [['-top', '-bogus', profile], 2, /^pprof: unknown option -bogus$/],
-    [[profile], 2, /^pprof: no report given: pick one of -top, -traces, -folded$/],
+    [[profile], 2, /^pprof: no report given: pick one of -top, -traces, -list, -folded$/],
     [['-top'], 2, /^pprof: no profile given$/],
     [['-top', '-sample_index=alloc_space', profile], 2, /^pprof: -sample_index=alloc_space is not in this profile: use one of samples, cpu \(or 0 to 1\)$/],
     [['-top', '-sample_index=7', profile], 2, /^pprof: -sample_index=7 is not in this profile/],
@@ -116,6 +145,8 @@ describe('npm run pprof', () => {
     [['-top', truncated], 1, /^pprof: .*truncated\.pb\.gz: /],
     [['-top', '-focus=nothingLikeThis', profile], 1, /^pprof: -focus=nothingLikeThis matches no function, file or binary in the profile$/],
     [['-top', '-focus=(unclosed', profile], 1, /^pprof: -focus=\(unclosed is not a regular expression: /],
+    [['-list=noSuchFunction', profile], 1, /^pprof: no function matches noSuchFunction: -list takes a regular expression on function names \(see -top for them\)$/],
+    [['-list'], 2, /^pprof: -list needs a regular expression naming functions, as in -list=main$/],
     [['-top', '-tagfocus=state=running', profile], 1, /^pprof: -tagfocus=state=running matches no sample's labels \(see -traces for the labels there are\)$/],
   ])('%j fails with one clear line and exit %i', (args, status, message) => {
     const result = runPprofCommand(args);

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixture, runPprofCommand, runProfileCommand, runTypeScript } from '../helpers/run.ts';
+import { fixture, repoRoot, runPprofCommand, runProfileCommand, runTypeScript } from '../helpers/run.ts';
 import { goBinary } from '../helpers/tools.ts';
 
 const go = goBinary();
@@ -59,9 +59,15 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
     ['-top -tagfocus=bytes=:1kb', 'heap.pb.gz'],
     ['-top -focus=main -hide=runtime -cum', 'go-cpu.pb.gz'],
     ['-traces -focus=step', 'go-cpu.pb.gz'],
+    ['-list=cpuIntensiveTask', 'wall.pb.gz'],
+    ['-list=.', 'wall.pb.gz'],
+    ['-list=spin', 'cpu.pb.gz'],
+    ['-list=retain -sample_index=inuse_objects', 'heap.pb.gz'],
+    ['-list=main\\.', 'go-cpu.pb.gz'],
   ])('%s %s', (options, names) => {
     const args = [...options.split(' '), ...names.split(' ').map(file)];
-    const theirs = execFileSync(go!, ['tool', 'pprof', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    // Both look for -list's source files from the same directory.
+    const theirs = execFileSync(go!, ['tool', 'pprof', ...args], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const ours = runPprofCommand(args);
     expect(ours.status, ours.stderr).toBe(0);
     expect(ours.stdout).toBe(theirs);

@@ -1,0 +1,99 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import type { Profile } from 'pprof-format';
+import { buildGraph, type GraphNode } from './graph.ts';
+import { percentage } from './measurement.ts';
+import { valueFormat } from './top.ts';
+
+/** Lines shown around the first and last line with samples. */
+const MARGIN = 5;
+
+/** A -list regular expression that names no function in the profile. */
+export class NoMatchError extends Error {}
+
+/**
+ * The text of `go tool pprof -list REGEX`: for each function whose name matches, each of its
+ * source files read from disk, its lines from the function's first (else five before the first
+ * line with samples) to five after the last line with samples, each with its flat and cum
+ * values (`.` for none). Source files are found as go
+ * tool pprof finds them: an absolute path as it is, unless it contains the name of the current
+ * directory, in which case the rest is looked for there and in its parents.
+ */
+export function listReport(profile: Profile, sampleIndex: number, symbol: RegExp, options: { total?: number; cwd?: string } = {}): string {
+  const view = valueFormat(profile, sampleIndex, options.total);
+  view.outputUnit = 'minimum';
+  const nodes = buildGraph(profile, sampleIndex, 'lines', undefined, true);
+  const byFunction = new Map<string, GraphNode[]>();
+  for (const node of nodes) {
+    if (!symbol.test(node.info.name)) continue;
+    byFunction.set(node.info.name, [...(byFunction.get(node.info.name) ?? []), node]);
+  }
+  if (byFunction.size === 0) throw new NoMatchError(`no function matches ${symbol.source}: -list takes a regular expression on function names (see -top for them)`);
+
+  const cwd = options.cwd ?? process.cwd();
+  const valueOrDot = (value: number) => (value === 0 ? '.' : view.format(value));
+  const out = [`Total: ${view.format(view.total)}`];
+  for (const name of [...byFunction.keys()].sort()) {
+    const byFile = new Map<string, GraphNode[]>();
+    for (const node of byFunction.get(name)!) if (node.info.file) byFile.set(node.info.file, [...(byFile.get(node.info.file) ?? []), node]);
+    if (byFile.size === 0) {
+      out.push(`No source information for ${name}`);
+      continue;
+    }
+    for (const file of [...byFile.keys()].sort()) {
+      const lineNodes = byFile.get(file)!;
+      const flat = lineNodes.reduce((sum, node) => sum + node.flat, 0);
+      const cum = lineNodes.reduce((sum, node) => sum + node.cum, 0);
+      out.push(`ROUTINE ======================== ${name} in ${file}`);
+      out.push(`${view.format(flat).padStart(10)} ${view.format(cum).padStart(10)} (flat, cum) ${percentage(cum, view.total)} of Total`);
+      const source = readSource(file, cwd);
+      if (typeof source === 'string') {
+        out.push(` Error: ${source}`);
+        continue;
+      }
+      // From the function's first line when the profile knows it, else five lines before the first
+      // sample, to five lines after the last.
+      const first = lineNodes[0]!.info;
+      let start = first.startLine || first.line - MARGIN;
+      let end = first.line + MARGIN;
+      for (const { info } of lineNodes) {
+        const nodeStart = info.startLine || info.line - MARGIN;
+        if (nodeStart < start) start = nodeStart;
+        else if (info.line + MARGIN > end) end = info.line + MARGIN;
+      }
+      start = Math.max(1, start);
+      for (let line = start; line <= end && line <= source.length; line++) {
+        const here = lineNodes.filter((node) => node.info.line === line);
+        const lineFlat = here.reduce((sum, node) => sum + node.flat, 0);
+        const lineCum = here.reduce((sum, node) => sum + node.cum, 0);
+        out.push(`${valueOrDot(lineFlat).padStart(10)} ${valueOrDot(lineCum).padStart(10)} ${String(line).padStart(6)}:${source[line - 1]}`);
+      }
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** A source file's lines, or why it could not be read. */
+function readSource(file: string, cwd: string): string[] | string {
+  let path = file;
+  const marker = `/${basename(cwd)}/`;
+  const found = file.indexOf(marker);
+  if (found !== -1) path = file.slice(found + marker.length);
+  if (!isAbsolute(path)) {
+    for (let dir = cwd; ; dir = dirname(dir)) {
+      if (existsSync(join(dir, path))) {
+        path = join(dir, path);
+        break;
+      }
+      if (dirname(dir) === dir) return `could not find file ${path} on path ${cwd}`;
+    }
+  }
+  try {
+    const text = readFileSync(path, 'utf8');
+    const lines = text.split('\n').map((line) => line.replace(/\r$/, ''));
+    if (lines[lines.length - 1] === '') lines.pop();
+    return lines;
+  } catch (error) {
+    return `open ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`;
+  }
+}
