@@ -1,5 +1,5 @@
 /**
- * npm run pprof -- [options] -top|-traces|-list=REGEX|-folded source...
+ * npm run pprof -- [options] -top|-traces|-list=REGEX|-peek=REGEX|-tree|-folded source...
  *
  * Reports on profiles as go tool pprof prints them. Reads .pb.gz and raw .pb pprof files (Go's
  * too) and Node's .cpuprofile and .heapprofile; several sources are merged into one profile.
@@ -15,12 +15,13 @@ import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
 import { IncompatibleProfilesError, mergeProfiles } from '../report/merge.ts';
 import { NoMatchError, listReport } from '../report/list.ts';
 import { sampleTotal, topReport } from '../report/top.ts';
+import { treeReport } from '../report/tree.ts';
 import { tracesReport } from '../report/traces.ts';
 
-const REPORTS = ['top', 'traces', 'list', 'folded'] as const;
+const REPORTS = ['top', 'traces', 'list', 'peek', 'tree', 'folded'] as const;
 type Report = (typeof REPORTS)[number];
-/** Reports that take a regular expression: -list REGEX. */
-const REPORTS_WITH_REGEX: readonly Report[] = ['list'];
+/** Reports that take a regular expression: -list REGEX, -peek REGEX. */
+const REPORTS_WITH_REGEX: readonly Report[] = ['list', 'peek'];
 const BOOLEAN_OPTIONS = ['cum'] as const;
 const VALUE_OPTIONS = ['sample_index', 'nodecount', 'output', ...FILTER_NAMES] as const;
 
@@ -28,7 +29,7 @@ class UsageError extends Error {}
 
 interface Request {
   report: Report;
-  /** The regular expression of -list. */
+  /** The regular expression of -list or -peek. */
   symbol?: RegExp;
   sources: string[];
   sampleIndex?: string;
@@ -38,7 +39,7 @@ interface Request {
   filters: Filters;
 }
 
-const USAGE = `usage: npm run pprof -- [options] -top|-traces|-list=REGEX|-folded profile...
+const USAGE = `usage: npm run pprof -- [options] -top|-traces|-list=REGEX|-peek=REGEX|-tree|-folded profile...
 reports: ${REPORTS.map((name) => `-${name}`).join(' ')}
 options: -sample_index=NAME|N  -nodecount=N  -cum  -output=FILE
 filters: -focus -ignore -hide -show (regexps on functions and files), -tagfocus -tagignore (on labels)`;
@@ -125,10 +126,13 @@ function main(args: readonly string[]): number {
     const sampleIndex = sampleIndexOf(profile, request.sampleIndex);
     const total = sampleTotal(profile, sampleIndex);
     for (const note of applyFilters(profile, request.filters)) process.stderr.write(`${note}\n`);
+    const filters = activeFilters(request.filters);
     const reports: Record<Report, () => string> = {
-      top: () => topReport(profile, { sampleIndex, nodeCount: request.nodeCount, cum: request.cum, activeFilters: activeFilters(request.filters), total }),
+      top: () => topReport(profile, { sampleIndex, nodeCount: request.nodeCount, cum: request.cum, activeFilters: filters, total }),
       traces: () => tracesReport(profile, sampleIndex, { total }),
       list: () => listReport(profile, sampleIndex, request.symbol!, { total }),
+      peek: () => treeReport(profile, { sampleIndex, symbol: request.symbol, cum: request.cum, activeFilters: filters, total }),
+      tree: () => treeReport(profile, { sampleIndex, nodeCount: request.nodeCount, cum: request.cum, activeFilters: filters, total }),
       folded: () => foldedStacks(profile, sampleIndex),
     };
     const text = reports[request.report]();

@@ -22,9 +22,19 @@ export interface GraphNode {
   readonly info: NodeInfo;
   flat: number;
   cum: number;
-  /** Reached through an inlined call, a real call, or both (go tool pprof's "(inline)" marks). */
-  inlinedIn: boolean;
-  calledIn: boolean;
+  /** Calls into this node, by caller, and out of it, by callee. */
+  readonly in: Map<GraphNode, GraphEdge>;
+  readonly out: Map<GraphNode, GraphEdge>;
+}
+
+export interface GraphEdge {
+  readonly src: GraphNode;
+  readonly dest: GraphNode;
+  weight: number;
+  /** It passes over nodes left out of the graph. */
+  residual: boolean;
+  /** Every call it stands for was inlined. */
+  inline: boolean;
 }
 
 /** The name a report prints for a node: the function, else what is known of where it is. */
@@ -50,7 +60,7 @@ function createNodes(profile: Profile, granularity: Granularity, kept: ReadonlyS
     const key = JSON.stringify([info.name, info.file, info.line, info.objfile, info.startLine]);
     if (kept && !kept.has(key)) return undefined;
     let node = nodes.get(key);
-    if (!node) nodes.set(key, (node = { key, info, flat: 0, cum: 0, inlinedIn: false, calledIn: false }));
+    if (!node) nodes.set(key, (node = { key, info, flat: 0, cum: 0, in: new Map(), out: new Map() }));
     return node;
   };
   const keepName = granularity !== 'files';
@@ -88,7 +98,7 @@ function cleanPath(path: string): string {
 export function buildGraph(profile: Profile, sampleIndex: number, granularity: Granularity, kept?: ReadonlySet<string>, objNames = false): GraphNode[] {
   const { nodes, locations } = createNodes(profile, granularity, kept, objNames);
   const seen = new Set<GraphNode>();
-  const seenEdges = new Set<string>();
+  const seenEdges = new Map<GraphNode, Set<GraphNode>>();
   for (const sample of profile.sample) {
     const value = Number(sample.value[sampleIndex] ?? 0);
     if (value === 0) continue;
@@ -108,10 +118,10 @@ export function buildGraph(profile: Profile, sampleIndex: number, granularity: G
           seen.add(node);
           node.cum += value;
         }
-        if (parent && node !== parent && !seenEdges.has(`${parent.key}\n${node.key}`)) {
-          seenEdges.add(`${parent.key}\n${node.key}`);
-          if (j !== locationNodes.length - 1) node.inlinedIn = true;
-          else node.calledIn = true;
+        if (parent && node !== parent && !seenEdges.get(parent)?.has(node)) {
+          if (!seenEdges.has(parent)) seenEdges.set(parent, new Set());
+          seenEdges.get(parent)!.add(node);
+          addEdge(parent, node, value, residual, j !== locationNodes.length - 1);
         }
         parent = node;
         residual = false;
@@ -120,6 +130,30 @@ export function buildGraph(profile: Profile, sampleIndex: number, granularity: G
     if (parent && !residual) parent.flat += value;
   }
   return [...nodes.values()].filter((node) => node.flat !== 0 || node.cum !== 0);
+}
+
+function addEdge(src: GraphNode, dest: GraphNode, weight: number, residual: boolean, inline: boolean): void {
+  const edge = src.out.get(dest);
+  if (edge) {
+    edge.weight += weight;
+    edge.residual ||= residual;
+    edge.inline &&= inline;
+    return;
+  }
+  const created: GraphEdge = { src, dest, weight, residual, inline };
+  src.out.set(dest, created);
+  dest.in.set(src, created);
+}
+
+/** Edges by weight, then by the names at their ends, as go tool pprof lists them. */
+export function sortEdges(edges: Iterable<GraphEdge>): GraphEdge[] {
+  const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return [...edges].sort(
+    (a, b) =>
+      Math.abs(b.weight) - Math.abs(a.weight) ||
+      compare(printableName(a.src.info), printableName(b.src.info)) ||
+      compare(printableName(a.dest.info), printableName(b.dest.info)),
+  );
 }
 
 const byName = (a: GraphNode, b: GraphNode) => {
@@ -142,6 +176,8 @@ export interface TrimOptions {
   granularity: Granularity;
   /** Nodes whose cum is below this share of the total are dropped (go tool pprof: 0.005). */
   nodeFraction: number;
+  /** Edges whose weight is below this share of the total are dropped (go tool pprof: 0.001). */
+  edgeFraction: number;
   /** At most this many nodes, the first in report order; 0 for all. */
   nodeCount: number;
   cum: boolean;
@@ -161,6 +197,7 @@ export function trimmedGraph(profile: Profile, options: TrimOptions): TrimmedGra
   let nodes = buildGraph(profile, options.sampleIndex, options.granularity);
   const graphTotal = nodes.reduce((sum, node) => sum + node.flat, 0);
   const cutoff = Math.abs(Math.trunc(graphTotal * options.nodeFraction));
+  const edgeCutoff = Math.abs(Math.trunc(graphTotal * options.edgeFraction));
   let droppedNodes = 0;
   if (cutoff > 0) {
     const kept = nodes.filter((node) => Math.abs(node.cum) >= cutoff);
@@ -174,6 +211,13 @@ export function trimmedGraph(profile: Profile, options: TrimOptions): TrimmedGra
   if (options.nodeCount > 0 && options.nodeCount < nodes.length) {
     const top = new Set(nodes.slice(0, options.nodeCount).map((node) => node.key));
     nodes = sortNodes(buildGraph(profile, options.sampleIndex, options.granularity, top), options.cum);
+  }
+  for (const node of nodes) {
+    for (const [src, edge] of node.in) {
+      if (Math.abs(edge.weight) >= edgeCutoff) continue;
+      node.in.delete(src);
+      src.out.delete(node);
+    }
   }
   return { nodes, nodesBeforeCount, droppedNodes, graphTotal };
 }

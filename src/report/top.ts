@@ -1,5 +1,5 @@
 import type { Profile } from 'pprof-format';
-import { printableName, trimmedGraph, type Granularity } from './graph.ts';
+import { printableName, trimmedGraph, type Granularity, type GraphNode, type TrimmedGraph } from './graph.ts';
 import { percentage, scale, scaledLabel } from './measurement.ts';
 
 export interface TopOptions {
@@ -7,6 +7,7 @@ export interface TopOptions {
   /** 0 for every node (go tool pprof -top), 10 for the interactive `top`. */
   nodeCount?: number;
   nodeFraction?: number;
+  edgeFraction?: number;
   cum?: boolean;
   granularity?: Granularity;
   /** The filters applied to the profile, as `name=value`, listed under "Active filters:". */
@@ -15,8 +16,9 @@ export interface TopOptions {
   total?: number;
 }
 
-/** go tool pprof's default share of the total below which a node is left out of a report. */
+/** go tool pprof's default shares of the total below which a node or an edge is left out. */
 export const NODE_FRACTION = 0.005;
+export const EDGE_FRACTION = 0.001;
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -65,9 +67,12 @@ export function valueFormat(profile: Profile, sampleIndex: number, total = sampl
  * Picks the unit the rows print in, as go tool pprof does: the unit of the smallest value
  * shown, or a larger one when that would print the total in a much smaller unit.
  */
-function chooseOutputUnit(view: ValueFormat, values: readonly number[]): void {
+export function chooseOutputUnit(view: ValueFormat, nodes: readonly GraphNode[]): void {
   let min = 0;
-  for (const value of values) if (value > 0 && (min === 0 || value < min)) min = value;
+  for (const node of nodes) {
+    const value = Math.abs(node.flat) || Math.abs(node.cum);
+    if (value > 0 && (min === 0 || value < min)) min = value;
+  }
   const max = view.total;
   if (min === 0) min = max;
   const [, minUnit] = scale(min, view.unit, 'minimum');
@@ -103,18 +108,8 @@ export function profileLabels(profile: Profile, view: ValueFormat): string[] {
   return labels;
 }
 
-/** The text of `go tool pprof -top`: header lines, then flat flat% sum% cum cum% name rows. */
-export function topReport(profile: Profile, options: TopOptions): string {
-  const view = valueFormat(profile, options.sampleIndex, options.total);
-  const nodeFraction = options.nodeFraction ?? NODE_FRACTION;
-  const graph = trimmedGraph(profile, {
-    sampleIndex: options.sampleIndex,
-    granularity: options.granularity ?? 'functions',
-    nodeFraction,
-    nodeCount: options.nodeCount ?? 0,
-    cum: options.cum ?? false,
-  });
-  chooseOutputUnit(view, graph.nodes.map((node) => Math.abs(node.flat) || Math.abs(node.cum)));
+/** A text report's header: the profile's lines, active filters, and what the graph shows and leaves out. */
+export function reportHeader(profile: Profile, view: ValueFormat, graph: TrimmedGraph, options: { activeFilters?: readonly string[]; nodeFraction: number; nodeCount: number }): string[] {
   const shown = graph.nodes.reduce((sum, node) => sum + node.flat, 0);
   const lines = profileLabels(profile, view);
   if (options.activeFilters?.length) {
@@ -124,16 +119,35 @@ export function topReport(profile: Profile, options: TopOptions): string {
   if (view.total !== 0) {
     if (graph.droppedNodes > 0) {
       const noun = graph.droppedNodes > 1 ? 'nodes' : 'node';
-      lines.push(`Dropped ${graph.droppedNodes} ${noun} (cum <= ${view.format(Math.abs(Math.trunc(view.total * nodeFraction)))})`);
+      lines.push(`Dropped ${graph.droppedNodes} ${noun} (cum <= ${view.format(Math.abs(Math.trunc(view.total * options.nodeFraction)))})`);
     }
-    const nodeCount = options.nodeCount ?? 0;
-    if (nodeCount > 0 && nodeCount < graph.nodesBeforeCount) lines.push(`Showing top ${nodeCount} nodes out of ${graph.nodesBeforeCount}`);
+    if (options.nodeCount > 0 && options.nodeCount < graph.nodesBeforeCount) lines.push(`Showing top ${options.nodeCount} nodes out of ${graph.nodesBeforeCount}`);
   }
+  return lines;
+}
+
+/** The text of `go tool pprof -top`: header lines, then flat flat% sum% cum cum% name rows. */
+export function topReport(profile: Profile, options: TopOptions): string {
+  const view = valueFormat(profile, options.sampleIndex, options.total);
+  const nodeFraction = options.nodeFraction ?? NODE_FRACTION;
+  const nodeCount = options.nodeCount ?? 0;
+  const graph = trimmedGraph(profile, {
+    sampleIndex: options.sampleIndex,
+    granularity: options.granularity ?? 'functions',
+    nodeFraction,
+    edgeFraction: options.edgeFraction ?? EDGE_FRACTION,
+    nodeCount,
+    cum: options.cum ?? false,
+  });
+  chooseOutputUnit(view, graph.nodes);
+  const lines = reportHeader(profile, view, graph, { activeFilters: options.activeFilters, nodeFraction, nodeCount });
   lines.push(`${'flat'.padStart(10)} ${'flat'.padStart(5)}% ${'sum'.padStart(5)}% ${'cum'.padStart(10)} ${'cum'.padStart(5)}%`);
   let sum = 0;
   for (const node of graph.nodes) {
     sum += node.flat;
-    const inline = node.inlinedIn ? (node.calledIn ? ' (partial-inline)' : ' (inline)') : '';
+    const edges = [...node.in.values()];
+    const inlined = edges.some((edge) => edge.inline);
+    const inline = inlined ? (edges.some((edge) => !edge.inline) ? ' (partial-inline)' : ' (inline)') : '';
     lines.push(
       `${view.format(node.flat).padStart(10)} ${percentage(node.flat, view.total)} ${percentage(sum, view.total)} ${view.format(node.cum).padStart(10)} ${percentage(node.cum, view.total)}  ${printableName(node.info)}${inline}`,
     );

@@ -105,6 +105,20 @@ describe('npm run pprof', () => {
     );
   });
 
+  it('-peek shows a function between its callers and its callees (checked against go tool pprof)', () => {
+    const separator = '----------------------------------------------------------+-------------';
+    expect(runPprofCommand(['-peek=^helper$', profile]).stdout.split('\n').slice(5)).toEqual([
+      separator,
+      '      flat  flat%   sum%        cum   cum%   calls calls% + context \t \t ',
+      separator,
+      '                                             450ms   100% |   main',
+      '     150ms 12.50% 12.50%      450ms 37.50%                | helper',
+      '                                             300ms 66.67% |   work',
+      separator,
+      '',
+    ]);
+  });
+
   it('merges several profiles into one, and refuses profiles of different types', () => {
     expect(runPprofCommand(['-top', profile, profile]).stdout).toMatch(/^Duration: 4s, Total samples = 2.40s \(60\.00%\)$/m);
     const heap = join(dir, 'heap.pb.gz');
@@ -134,7 +148,7 @@ describe('npm run pprof', () => {
 
   it.each([
     [['-top', '-bogus', profile], 2, /^pprof: unknown option -bogus$/],
-    [[profile], 2, /^pprof: no report given: pick one of -top, -traces, -list, -folded$/],
+    [[profile], 2, /^pprof: no report given: pick one of -top, -traces, -list, -peek, -tree, -folded$/],
     [['-top'], 2, /^pprof: no profile given$/],
     [['-top', '-sample_index=alloc_space', profile], 2, /^pprof: -sample_index=alloc_space is not in this profile: use one of samples, cpu \(or 0 to 1\)$/],
     [['-top', '-sample_index=7', profile], 2, /^pprof: -sample_index=7 is not in this profile/],
@@ -146,6 +160,7 @@ describe('npm run pprof', () => {
     [['-top', '-focus=nothingLikeThis', profile], 1, /^pprof: -focus=nothingLikeThis matches no function, file or binary in the profile$/],
     [['-top', '-focus=(unclosed', profile], 1, /^pprof: -focus=\(unclosed is not a regular expression: /],
     [['-list=noSuchFunction', profile], 1, /^pprof: no function matches noSuchFunction: -list takes a regular expression on function names \(see -top for them\)$/],
+    [['-peek=noSuchFunction', profile], 1, /^pprof: no function matches noSuchFunction: -peek takes a regular expression on function names \(see -top for them\)$/],
     [['-list'], 2, /^pprof: -list needs a regular expression naming functions, as in -list=main$/],
     [['-top', '-tagfocus=state=running', profile], 1, /^pprof: -tagfocus=state=running matches no sample's labels \(see -traces for the labels there are\)$/],
   ])('%j fails with one clear line and exit %i', (args, status, message) => {

@@ -64,6 +64,12 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
     ['-list=spin', 'cpu.pb.gz'],
     ['-list=retain -sample_index=inuse_objects', 'heap.pb.gz'],
     ['-list=main\\.', 'go-cpu.pb.gz'],
+    ['-peek=cpuIntensiveTask|weirdFunction', 'wall.pb.gz'],
+    ['-peek=sha256 -cum', 'go-cpu.pb.gz'],
+    ['-tree', 'wall.pb.gz'],
+    ['-tree -nodecount=5 -tagfocus=state=running', 'wall.pb.gz'],
+    ['-tree', 'go-cpu.pb.gz'],
+    ['-tree -cum', 'allocs.pb.gz'],
   ])('%s %s', (options, names) => {
     const args = [...options.split(' '), ...names.split(' ').map(file)];
     // Both look for -list's source files from the same directory.
