@@ -1,14 +1,14 @@
 /**
- * npm run pprof -- [options] -top|-traces|-list=REGEX|-peek=REGEX|-tree|-folded source...
+ * npm run pprof -- [options] -top|-traces|-list=REGEX|-peek=REGEX|-tree|-folded|-proto source...
  *
  * Reports on profiles as go tool pprof prints them. Reads .pb.gz and raw .pb pprof files (Go's
  * too) and Node's .cpuprofile and .heapprofile; several sources are merged into one profile.
  * Options take Go's spellings: -sample_index=NAME|N, -nodecount=N, -cum, -output=FILE (also
  * `-name value`).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Profile } from 'pprof-format';
-import { ProfileFormatError, decodeProfile } from '../pprof/index.ts';
+import { ProfileFormatError, decodeProfile, encodeProfile, writeFileAtomic } from '../pprof/index.ts';
 import { convertNodeProfile } from '../profilers/convert.ts';
 import { FILTER_NAMES, FilterError, activeFilters, applyFilters, type Filters } from '../report/filter.ts';
 import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
@@ -16,9 +16,10 @@ import { IncompatibleProfilesError, mergeProfiles } from '../report/merge.ts';
 import { NoMatchError, listReport } from '../report/list.ts';
 import { sampleTotal, topReport } from '../report/top.ts';
 import { treeReport } from '../report/tree.ts';
+import { unwritableReason } from './output.ts';
 import { tracesReport } from '../report/traces.ts';
 
-const REPORTS = ['top', 'traces', 'list', 'peek', 'tree', 'folded'] as const;
+const REPORTS = ['top', 'traces', 'list', 'peek', 'tree', 'folded', 'proto'] as const;
 type Report = (typeof REPORTS)[number];
 /** Reports that take a regular expression: -list REGEX, -peek REGEX. */
 const REPORTS_WITH_REGEX: readonly Report[] = ['list', 'peek'];
@@ -39,7 +40,7 @@ interface Request {
   filters: Filters;
 }
 
-const USAGE = `usage: npm run pprof -- [options] -top|-traces|-list=REGEX|-peek=REGEX|-tree|-folded profile...
+const USAGE = `usage: npm run pprof -- [options] -top|-traces|-list=REGEX|-peek=REGEX|-tree|-folded|-proto profile...
 reports: ${REPORTS.map((name) => `-${name}`).join(' ')}
 options: -sample_index=NAME|N  -nodecount=N  -cum  -output=FILE
 filters: -focus -ignore -hide -show (regexps on functions and files), -tagfocus -tagignore (on labels)`;
@@ -85,8 +86,11 @@ function parseArgs(args: readonly string[]): Request {
   const nodeCountText = values.get('nodecount');
   const nodeCount = nodeCountText === undefined ? undefined : Number(nodeCountText);
   if (nodeCount !== undefined && (!Number.isInteger(nodeCount) || nodeCount < 0)) throw new UsageError(`-nodecount must be a whole number of nodes, 0 or more, got ${nodeCountText}`);
+  const output = values.get('output');
+  const unwritable = output === undefined ? undefined : unwritableReason(output);
+  if (unwritable) throw new UsageError(unwritable);
   const filters = Object.fromEntries(FILTER_NAMES.filter((name) => values.has(name)).map((name) => [name, values.get(name)])) as Filters;
-  return { report, symbol, sources, sampleIndex: values.get('sample_index'), nodeCount, cum, output: values.get('output'), filters };
+  return { report, symbol, sources, sampleIndex: values.get('sample_index'), nodeCount, cum, output, filters };
 }
 
 /** A pprof file (gzipped or not) or a Node .cpuprofile/.heapprofile, as a pprof Profile. */
@@ -127,17 +131,22 @@ function main(args: readonly string[]): number {
     const total = sampleTotal(profile, sampleIndex);
     for (const note of applyFilters(profile, request.filters)) process.stderr.write(`${note}\n`);
     const filters = activeFilters(request.filters);
-    const reports: Record<Report, () => string> = {
+    const reports: Record<Report, () => string | Uint8Array> = {
       top: () => topReport(profile, { sampleIndex, nodeCount: request.nodeCount, cum: request.cum, activeFilters: filters, total }),
       traces: () => tracesReport(profile, sampleIndex, { total }),
       list: () => listReport(profile, sampleIndex, request.symbol!, { total }),
       peek: () => treeReport(profile, { sampleIndex, symbol: request.symbol, cum: request.cum, activeFilters: filters, total }),
       tree: () => treeReport(profile, { sampleIndex, nodeCount: request.nodeCount, cum: request.cum, activeFilters: filters, total }),
       folded: () => foldedStacks(profile, sampleIndex),
+      proto: () => encodeProfile(profile),
     };
-    const text = reports[request.report]();
-    if (request.output) writeFileSync(request.output, text);
-    else process.stdout.write(text);
+    if (request.report === 'proto' && !request.output && process.stdout.isTTY) {
+      throw new UsageError('-proto writes a gzipped profile: give -output=FILE, or redirect the output to a file');
+    }
+    const output = reports[request.report]();
+    // Whole or not at all.
+    if (request.output) writeFileAtomic(request.output, typeof output === 'string' ? Buffer.from(output) : output);
+    else process.stdout.write(output);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

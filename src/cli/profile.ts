@@ -5,13 +5,14 @@
  * preload that starts the profiler first and writes the profile whichever way the program ends.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Profile } from 'pprof-format';
 import { decodeProfile } from '../pprof/index.ts';
 import { DEFAULT_WALL_HZ, MAX_HZ } from '../profilers/index.ts';
 import { PROFILE_REQUEST_ENV, type ProfileKind, type ProfileRequest } from './profile-request.ts';
+import { unwritableReason } from './output.ts';
 import { typescriptNodeFlags } from './typescript-node.ts';
 
 const USAGE = `usage: npm run profile -- [--cpu | --wall | --heap | --allocs] [-o FILE] [--folded] [--hz N] [--interval BYTES] script.ts [args...]
@@ -78,21 +79,11 @@ function parse(argv: string[]): { request: ProfileRequest; script: string; args:
     if (!Number.isInteger(bytes) || bytes < 1) throw new UsageError(`--interval must be a positive whole number of bytes, got ${values.interval}`);
     request.intervalBytes = bytes;
   }
-  checkWritable(request.output);
+  const unwritable = unwritableReason(request.output);
+  if (unwritable) throw new UsageError(unwritable);
   return { request, script, args: argv.slice(scriptIndex + 1) };
 }
 
-/** Fails before the program runs rather than after, when the profile would be lost. */
-function checkWritable(output: string): void {
-  if (existsSync(output) && statSync(output).isDirectory()) throw new UsageError(`output ${output} is a directory: name a file, e.g. ${output}/cpu.pb.gz`);
-  const directory = dirname(output);
-  if (!existsSync(directory)) throw new UsageError(`cannot write ${output}: directory ${directory} does not exist`);
-  try {
-    accessSync(directory, constants.W_OK);
-  } catch {
-    throw new UsageError(`cannot write ${output}: directory ${directory} is not writable`);
-  }
-}
 
 const label = { cpu: 'CPU profile', wall: 'wall-clock profile', heap: 'heap profile', allocs: 'allocation profile' };
 

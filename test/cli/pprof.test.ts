@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ProfileBuilder, writeProfile } from '../../src/pprof/index.ts';
-import { cpuShapedBuilder } from '../helpers/profile.ts';
+import { cpuShapedBuilder, readProfile, sampleTypeNames } from '../helpers/profile.ts';
 import { runPprofCommand } from '../helpers/run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pprof-cli-'));
@@ -119,6 +120,22 @@ describe('npm run pprof', () => {
     ]);
   });
 
+  it('-proto writes one gzipped pprof from a .cpuprofile, or from several profiles merged', () => {
+    const nodeDir = join(dir, 'node-cpu');
+    const spin = 'function spinHere() { const end = Date.now() + 300; let x = 0; while (Date.now() < end) x++; return x; } spinHere();';
+    expect(spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${nodeDir}`, '-e', spin]).status).toBe(0);
+    const cpuprofile = join(nodeDir, readdirSync(nodeDir)[0]!);
+    const converted = join(dir, 'converted.pb.gz');
+    expect(runPprofCommand(['-proto', `-output=${converted}`, cpuprofile]).status).toBe(0);
+    const profileRead = readProfile(converted);
+    expect(sampleTypeNames(profileRead)).toEqual(['samples/count', 'cpu/nanoseconds']);
+    expect(runPprofCommand(['-top', converted]).stdout).toMatch(/ spinHere$/m);
+
+    const merged = join(dir, 'merged.pb.gz');
+    expect(runPprofCommand(['-proto', `-output=${merged}`, profile, profile]).status).toBe(0);
+    expect(runPprofCommand(['-top', merged]).stdout).toBe(runPprofCommand(['-top', profile, profile]).stdout);
+  });
+
   it('merges several profiles into one, and refuses profiles of different types', () => {
     expect(runPprofCommand(['-top', profile, profile]).stdout).toMatch(/^Duration: 4s, Total samples = 2.40s \(60\.00%\)$/m);
     const heap = join(dir, 'heap.pb.gz');
@@ -148,7 +165,8 @@ describe('npm run pprof', () => {
 
   it.each([
     [['-top', '-bogus', profile], 2, /^pprof: unknown option -bogus$/],
-    [[profile], 2, /^pprof: no report given: pick one of -top, -traces, -list, -peek, -tree, -folded$/],
+    [[profile], 2, /^pprof: no report given: pick one of -top, -traces, -list, -peek, -tree, -folded, -proto$/],
+    [['-top', '-output=/no/such/dir/top.txt', profile], 2, /^pprof: cannot write \/no\/such\/dir\/top\.txt: directory \/no\/such\/dir does not exist$/],
     [['-top'], 2, /^pprof: no profile given$/],
     [['-top', '-sample_index=alloc_space', profile], 2, /^pprof: -sample_index=alloc_space is not in this profile: use one of samples, cpu \(or 0 to 1\)$/],
     [['-top', '-sample_index=7', profile], 2, /^pprof: -sample_index=7 is not in this profile/],
