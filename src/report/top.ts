@@ -14,6 +14,8 @@ export interface TopOptions {
   activeFilters?: readonly string[];
   /** What percentages are of: by default the profile's total, given when filters removed samples. */
   total?: number;
+  /** Leaves out the profile's own lines (file, type, time), as the interactive mode does. */
+  compact?: boolean;
 }
 
 /** go tool pprof's default shares of the total below which a node or an edge is left out. */
@@ -109,9 +111,14 @@ export function profileLabels(profile: Profile, view: ValueFormat): string[] {
 }
 
 /** A text report's header: the profile's lines, active filters, and what the graph shows and leaves out. */
-export function reportHeader(profile: Profile, view: ValueFormat, graph: TrimmedGraph, options: { activeFilters?: readonly string[]; nodeFraction: number; nodeCount: number }): string[] {
+export function reportHeader(
+  profile: Profile,
+  view: ValueFormat,
+  graph: TrimmedGraph,
+  options: { activeFilters?: readonly string[]; nodeFraction: number; nodeCount: number; compact?: boolean },
+): string[] {
   const shown = graph.nodes.reduce((sum, node) => sum + node.flat, 0);
-  const lines = profileLabels(profile, view);
+  const lines = options.compact ? [] : profileLabels(profile, view);
   if (options.activeFilters?.length) {
     lines.push('Active filters:', ...options.activeFilters.map((filter) => `   ${filter.length > 80 ? `${filter.slice(0, 80)}…` : filter}`));
   }
@@ -140,7 +147,7 @@ export function topReport(profile: Profile, options: TopOptions): string {
     cum: options.cum ?? false,
   });
   chooseOutputUnit(view, graph.nodes);
-  const lines = reportHeader(profile, view, graph, { activeFilters: options.activeFilters, nodeFraction, nodeCount });
+  const lines = reportHeader(profile, view, graph, { activeFilters: options.activeFilters, nodeFraction, nodeCount, compact: options.compact });
   lines.push(`${'flat'.padStart(10)} ${'flat'.padStart(5)}% ${'sum'.padStart(5)}% ${'cum'.padStart(10)} ${'cum'.padStart(5)}%`);
   let sum = 0;
   for (const node of graph.nodes) {

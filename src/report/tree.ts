@@ -15,6 +15,7 @@ export interface TreeOptions {
   cum?: boolean;
   activeFilters?: readonly string[];
   total?: number;
+  compact?: boolean;
 }
 
 /** -tree shows at most this many nodes unless -nodecount says otherwise, as go tool pprof. */
@@ -41,7 +42,7 @@ export function treeReport(profile: Profile, options: TreeOptions): string {
   const matched = symbol ? graph.nodes.filter((node) => symbol.test(printableName(node.info))) : graph.nodes;
   if (symbol && matched.length === 0) throw new NoMatchError(`no function matches ${symbol.source}: -peek takes a regular expression on function names (see -top for them)`);
   chooseOutputUnit(view, graph.nodes);
-  const lines = reportHeader(profile, view, graph, { activeFilters: options.activeFilters, nodeFraction, nodeCount });
+  const lines = reportHeader(profile, view, graph, { activeFilters: options.activeFilters, nodeFraction, nodeCount, compact: options.compact });
   lines.push(SEPARATOR, LEGEND);
   const call = (weight: number, cum: number, name: string, inline: boolean) =>
     `${view.format(weight).padStart(50)} ${percentage(weight, cum)} |   ${name}${inline ? ' (inline)' : ''}`;

@@ -165,11 +165,10 @@ describe('npm run pprof', () => {
 
   it.each([
     [['-top', '-bogus', profile], 2, /^pprof: unknown option -bogus$/],
-    [[profile], 2, /^pprof: no report given: pick one of -top, -traces, -list, -peek, -tree, -folded, -proto$/],
     [['-top', '-output=/no/such/dir/top.txt', profile], 2, /^pprof: cannot write \/no\/such\/dir\/top\.txt: directory \/no\/such\/dir does not exist$/],
     [['-top'], 2, /^pprof: no profile given$/],
-    [['-top', '-sample_index=alloc_space', profile], 2, /^pprof: -sample_index=alloc_space is not in this profile: use one of samples, cpu \(or 0 to 1\)$/],
-    [['-top', '-sample_index=7', profile], 2, /^pprof: -sample_index=7 is not in this profile/],
+    [['-top', '-sample_index=alloc_space', profile], 2, /^pprof: sample_index=alloc_space is not in this profile: use one of samples, cpu \(or 0 to 1\)$/],
+    [['-top', '-sample_index=7', profile], 2, /^pprof: sample_index=7 is not in this profile/],
     [['-top', '-nodecount=many', profile], 2, /^pprof: -nodecount must be a whole number/],
     [['-top', join(dir, 'missing.pb.gz')], 1, /^pprof: .*missing\.pb\.gz: no such file$/],
     [['-top', dir], 1, /^pprof: .* is a directory, not a profile$/],
@@ -187,6 +186,42 @@ describe('npm run pprof', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr.split('\n')[0]).toMatch(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('without a report, runs a (pprof) prompt that keeps going after a mistake, until quit or end of input', () => {
+    const input = ['top2', 'sample_index=nope', 'bogus', 'list', 'nodecount=1', 'cum=true', 'top', 'o', 'help', 'quit', 'top'].join('\n');
+    const result = runPprofCommand([profile], {}, `${input}\n`);
+    expect(result.status).toBe(0);
+    expect(result.stderr.split('\n')).toEqual([
+      'File: server.ts',
+      'a fixed profile',
+      'Type: cpu',
+      'Duration: 2s, Total samples = 1.20s (60.00%)',
+      'Entering interactive mode (type "help" for commands, "o" for options)',
+      'sample_index=nope is not in this profile: use one of samples, cpu (or 0 to 1)',
+      'unrecognized command: "bogus" (type "help" for commands)',
+      'list needs a regular expression naming functions, as in: list main',
+      '',
+    ]);
+    const reports = result.stdout.split('(pprof) ');
+    expect(reports[1]).toContain('Showing top 2 nodes out of 4');
+    expect(reports[1]).not.toContain('File: server.ts');
+    // nodecount=1 and cum=true hold for the next top: main, the most cumulative.
+    expect(reports[7]).toMatch(/Showing top 1 nodes out of 4\n.*\n\s+5ms\s+0\.42%\s+0\.42%\s+1200ms\s+100%\s+main\n$/);
+    expect(reports[8]).toMatch(/^  sample_index\s+= \(the profile's default\)\n  nodecount\s+= 1\n  cum\s+= true\n/);
+    expect(reports[9]).toContain('top[N] [-cum] [regex] [-regex]');
+    // A prompt after each command but quit, and nothing after quit runs.
+    expect(reports).toHaveLength(11);
+    expect(reports[10]).toBe('');
+    expect(runPprofCommand([profile], {}, '').status).toBe(0);
+  });
+
+  it('completes commands and settings on tab', async () => {
+    const { complete } = await import('../../src/cli/pprof-interactive.ts');
+    expect(complete('tr')).toEqual([['tree', 'traces'], 'tr']);
+    expect(complete('sample')).toEqual([['sample_index='], 'sample']);
+    expect(complete('tag')).toEqual([['tagfocus=', 'tagignore='], 'tag']);
+    expect(complete('')[0]).toContain('quit');
   });
 
   it('reads a raw, ungzipped .pb', () => {

@@ -20,13 +20,14 @@ export function runProfileCommand(args: string[], env: NodeJS.ProcessEnv = {}): 
   return runCli('profile', args, env);
 }
 
-/** Runs `npm run pprof -- ARGS` without npm. */
-export function runPprofCommand(args: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  return runCli('pprof', args, env);
+/** Runs `npm run pprof -- ARGS` without npm; `input` is what it reads on stdin. */
+export function runPprofCommand(args: string[], env: NodeJS.ProcessEnv = {}, input = ''): SpawnSyncReturns<string> {
+  return runCli('pprof', args, env, input);
 }
 
-function runCli(name: string, args: string[], env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
+function runCli(name: string, args: string[], env: NodeJS.ProcessEnv, input = ''): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL(`../../src/cli/${name}.ts`, import.meta.url)), ...args], {
+    input,
     cwd: repoRoot,
     encoding: 'utf8',
     env: { ...process.env, ...env },

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,5 +77,29 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
     const ours = runPprofCommand(args);
     expect(ours.status, ours.stderr).toBe(0);
     expect(ours.stdout).toBe(theirs);
+  });
+});
+
+describe.skipIf(!go)('npm run pprof without a report: the (pprof) prompt answers as go tool pprof\'s does', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pprof-prompt-'));
+  const file = (name: string) => join(dir, name);
+
+  beforeAll(() => {
+    const result = runProfileCommand(['--wall', '-o', file('wall.pb.gz'), fixture('wall/canonical-loop.ts'), 'none', '1']);
+    if (result.status !== 0) throw new Error(`profiling failed: ${result.stderr}`);
+    execFileSync(go!, ['run', fixture('go/cpuhog.go'), file('go-cpu.pb.gz'), file('go-heap.pb.gz')], { cwd: dir, stdio: 'pipe' });
+  }, 120_000);
+
+  it.each([
+    ['wall.pb.gz', ['top3', 'sample_index=samples', 'top2 -cum', 'peek weirdFunction', 'sample_index=', 'focus=Intensive', 'top', 'tree3', 'list cpuIntensiveTask', 'quit']],
+    ['go-cpu.pb.gz', ['top', 'top5 -cum', 'peek sha256', 'focus=main', 'tree4', 'traces', 'exit']],
+  ])('%s: %j', (name, commands) => {
+    const input = `${commands.join('\n')}\n`;
+    const theirs = spawnSync(go!, ['tool', 'pprof', file(name)], { cwd: repoRoot, input, encoding: 'utf8' });
+    const ours = runPprofCommand([file(name)], {}, input);
+    expect(ours.status, ours.stderr).toBe(0);
+    expect(ours.stdout).toBe(theirs.stdout);
+    // The profile's header, on stderr as Go prints it.
+    expect(ours.stderr.split('\n').slice(0, 5)).toEqual(theirs.stderr.split('\n').slice(0, 5));
   });
 });

@@ -1,0 +1,175 @@
+import { createInterface, type Interface } from 'node:readline';
+import type { Profile } from 'pprof-format';
+import { FILTER_NAMES, type Filters } from '../report/filter.ts';
+import { profileLabels, valueFormat } from '../report/top.ts';
+import { REPORTS_WITH_REGEX, UsageError, isInputError, regexOption, runReport, sampleIndexOf, type Report, type Settings } from './pprof-reports.ts';
+
+/** Reports the prompt runs; -folded and -proto write files, which the command line does. */
+const COMMANDS = ['top', 'list', 'peek', 'tree', 'traces', 'web', 'help', 'o', 'quit', 'exit'] as const;
+const OPTIONS = ['sample_index', 'nodecount', 'cum', ...FILTER_NAMES] as const;
+/** `top` shows this many nodes unless told (`top20`, nodecount=N), as go tool pprof's prompt. */
+const TOP_NODES = 10;
+
+const HELP = `  Commands:
+    top[N] [-cum] [regex] [-regex]   the N (10) functions with most flat (or cum) time;
+                                     a regex focuses on matching stacks, -regex ignores them
+    list REGEX                       source lines of the matching functions, with their values
+    peek REGEX                       callers and callees of the matching functions
+    tree[N]                          every function between its callers and callees
+    traces                           every sample, its labels and its stack
+    web                              the flame graph in a browser (coming with the web UI)
+    o                                the settings below, as they are now
+    help                             this text
+    quit                             leave (or exit, or Ctrl-D)
+  Settings (name=value; name= clears):
+    sample_index=NAME|N  nodecount=N  cum=true|false
+    focus= ignore= hide= show= (regexps on functions and files)  tagfocus= tagignore= (on labels)`;
+
+/**
+ * The `(pprof)` prompt over one profile, as go tool pprof's interactive mode: the profile's
+ * header once, then a report per command (without the header), settings that stay until
+ * changed, errors in one line that leave the prompt running. Reads commands from the terminal
+ * (with history and tab completion) or from piped input; resolves with the exit code.
+ */
+export async function interactive(profile: Profile, initial: Settings): Promise<number> {
+  const settings: Settings = { ...initial, filters: { ...initial.filters } };
+  const view = valueFormat(profile, sampleIndexOf(profile, settings.sampleIndex));
+  view.outputUnit = 'minimum';
+  // On stderr, as go tool pprof: what the prompt prints on stdout is reports only.
+  process.stderr.write(`${profileLabels(profile, view).join('\n')}\nEntering interactive mode (type "help" for commands, "o" for options)\n`);
+  const prompt: Interface = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    prompt: '(pprof) ',
+    terminal: process.stdin.isTTY === true,
+    historySize: 500,
+    completer: complete,
+  });
+  prompt.prompt();
+  for await (const line of prompt) {
+    try {
+      if (!command(profile, settings, line.trim())) break;
+    } catch (error) {
+      if (!isInputError(error)) throw error;
+      process.stderr.write(`${error.message}\n`);
+    }
+    prompt.prompt();
+  }
+  prompt.close();
+  return 0;
+}
+
+/** Tab completion: the commands and settings that start with what was typed, or all of them. */
+export function complete(line: string): [string[], string] {
+  const typed = line.trimStart();
+  const words = [...COMMANDS, ...OPTIONS.map((name) => `${name}=`)];
+  const hits = words.filter((word) => word.startsWith(typed));
+  return [hits.length > 0 ? hits : words, typed];
+}
+
+/** Runs one command line; false when it asks to leave. */
+function command(profile: Profile, settings: Settings, line: string): boolean {
+  if (line === '') return true;
+  const setting = /^(\w+)\s*=\s*(.*)$/.exec(line);
+  if (setting) {
+    set(profile, settings, setting[1]!, setting[2]!.trim());
+    return true;
+  }
+  const [head = '', ...args] = line.split(/\s+/);
+  const counted = /^(top|tree)(\d+)$/.exec(head);
+  const name = counted ? counted[1]! : head;
+  switch (name) {
+    case 'quit':
+    case 'exit':
+      return false;
+    case 'help':
+      process.stdout.write(`${HELP}\n`);
+      return true;
+    case 'o':
+    case 'options':
+      process.stdout.write(`${describe(settings)}\n`);
+      return true;
+    case 'web':
+      throw new UsageError('web: the web UI is not built yet (issue 5); meanwhile, -folded writes stacks that speedscope.app draws');
+    case 'top':
+    case 'tree':
+    case 'traces':
+    case 'list':
+    case 'peek': {
+      const report: Report = name;
+      process.stdout.write(report === 'top' || report === 'tree' ? ranked(profile, settings, report, counted?.[2], args) : withRegex(profile, settings, report, args));
+      return true;
+    }
+    default:
+      if (OPTIONS.includes(head as (typeof OPTIONS)[number])) {
+        set(profile, settings, head, args.join(' '));
+        return true;
+      }
+      throw new UsageError(`unrecognized command: "${head}" (type "help" for commands)`);
+  }
+}
+
+/** top and tree: a count from the command (`top20`), -cum, and focus or -ignore regexps. */
+function ranked(profile: Profile, settings: Settings, report: Report, count: string | undefined, args: readonly string[]): string {
+  const once: Settings = { ...settings, filters: { ...settings.filters } };
+  if (count !== undefined) once.nodeCount = Number(count);
+  else if (report === 'top') once.nodeCount ??= TOP_NODES;
+  const focus: string[] = [];
+  const ignore: string[] = [];
+  for (const arg of args) {
+    if (arg === '-cum') once.cum = true;
+    else if (arg === '-flat') once.cum = false;
+    else if (arg.startsWith('-')) ignore.push(arg.slice(1));
+    else focus.push(arg);
+  }
+  if (focus.length > 0) once.filters.focus = [once.filters.focus, ...focus].filter(Boolean).join('|');
+  if (ignore.length > 0) once.filters.ignore = [once.filters.ignore, ...ignore].filter(Boolean).join('|');
+  return runReport(profile, report, undefined, once, { compact: true, notes: (note) => process.stderr.write(`${note}\n`) }) as string;
+}
+
+/** list and peek take a regexp; traces takes nothing. */
+function withRegex(profile: Profile, settings: Settings, report: Report, args: readonly string[]): string {
+  let symbol: RegExp | undefined;
+  if (REPORTS_WITH_REGEX.includes(report)) {
+    if (args.length === 0) throw new UsageError(`${report} needs a regular expression naming functions, as in: ${report} main`);
+    symbol = regexOption(report, args.join(' '));
+  }
+  return runReport(profile, report, symbol, settings, { compact: true, notes: (note) => process.stderr.write(`${note}\n`) }) as string;
+}
+
+/** Changes a setting; an empty value clears it. Checked at once, so a bad value is said now. */
+function set(profile: Profile, settings: Settings, name: string, value: string): void {
+  if (name === 'sample_index') {
+    if (value === '') delete settings.sampleIndex;
+    else {
+      sampleIndexOf(profile, value);
+      settings.sampleIndex = value;
+    }
+  } else if (name === 'nodecount') {
+    const count = Number(value);
+    if (value === '') delete settings.nodeCount;
+    else if (!Number.isInteger(count) || count < 0) throw new UsageError(`nodecount must be a whole number of nodes, 0 or more, got ${value}`);
+    else settings.nodeCount = count;
+  } else if (name === 'cum') {
+    settings.cum = value === '' || value === 'true';
+  } else if ((FILTER_NAMES as readonly string[]).includes(name)) {
+    const filter = name as keyof Filters;
+    if (value === '') delete settings.filters[filter];
+    else {
+      if (filter !== 'tagfocus' && filter !== 'tagignore') regexOption(filter, value);
+      settings.filters[filter] = value;
+    }
+  } else {
+    throw new UsageError(`unknown setting ${name}: one of ${OPTIONS.join(', ')}`);
+  }
+}
+
+function describe(settings: Settings): string {
+  const rows: [string, string][] = [
+    ['sample_index', settings.sampleIndex ?? '(the profile\'s default)'],
+    ['nodecount', settings.nodeCount === undefined ? `(top: ${TOP_NODES}, tree: 80)` : String(settings.nodeCount)],
+    ['cum', String(settings.cum)],
+    ...FILTER_NAMES.map((name): [string, string] => [name, settings.filters[name] ?? '']),
+  ];
+  return rows.map(([name, value]) => `  ${name.padEnd(14)}= ${value}`).join('\n');
+}
