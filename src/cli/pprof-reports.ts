@@ -9,6 +9,7 @@ import { IncompatibleProfilesError, mergeProfiles } from '../report/merge.ts';
 import { sampleTotal, topReport } from '../report/top.ts';
 import { tracesReport } from '../report/traces.ts';
 import { treeReport } from '../report/tree.ts';
+import { fetchProfile, isUrl } from './pprof-fetch.ts';
 
 export const REPORTS = ['top', 'traces', 'list', 'peek', 'tree', 'folded', 'proto'] as const;
 export type Report = (typeof REPORTS)[number];
@@ -47,8 +48,15 @@ export function readSource(path: string): Profile {
   }
 }
 
-/** The sources as one profile, merged even when there is one, as go tool pprof does. */
-export const readSources = (paths: readonly string[]): Profile => mergeProfiles(paths.map(readSource));
+/**
+ * The sources (files, or /debug/pprof URLs) as one profile, merged even when there is one, as go
+ * tool pprof does. `seconds` is added to URLs; `log` tells the person what the fetching does.
+ */
+export async function readSources(sources: readonly string[], seconds: number | undefined, log: (line: string) => void): Promise<Profile> {
+  const profiles: Profile[] = [];
+  for (const source of sources) profiles.push(isUrl(source) ? await fetchProfile(source, seconds, log) : readSource(source));
+  return mergeProfiles(profiles);
+}
 
 /** The sample type named or numbered by -sample_index, else the profile's default. */
 export function sampleIndexOf(profile: Profile, requested: string | undefined): number {

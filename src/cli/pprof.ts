@@ -14,7 +14,7 @@ import { interactive } from './pprof-interactive.ts';
 import { REPORTS, REPORTS_WITH_REGEX, UsageError, isInputError, readSources, regexOption, runReport, type Report, type Settings } from './pprof-reports.ts';
 
 const BOOLEAN_OPTIONS = ['cum'] as const;
-const VALUE_OPTIONS = ['sample_index', 'nodecount', 'output', ...FILTER_NAMES] as const;
+const VALUE_OPTIONS = ['sample_index', 'nodecount', 'output', 'seconds', ...FILTER_NAMES] as const;
 
 interface Request {
   /** Absent: the interactive mode. */
@@ -24,11 +24,14 @@ interface Request {
   sources: string[];
   settings: Settings;
   output?: string;
+  /** How long a /debug/pprof endpoint profiles for. */
+  seconds?: number;
 }
 
 const USAGE = `usage: npm run pprof -- [options] [report] profile...
 reports: ${REPORTS.map((name) => (REPORTS_WITH_REGEX.includes(name) ? `-${name}=REGEX` : `-${name}`)).join(' ')} (none: the interactive mode)
-options: -sample_index=NAME|N  -nodecount=N  -cum  -output=FILE
+sources: profile files (.pb.gz, .pb, .cpuprofile, .heapprofile) or http(s) URLs of /debug/pprof endpoints
+options: -sample_index=NAME|N  -nodecount=N  -cum  -output=FILE  -seconds=N (for URLs)
 filters: -focus -ignore -hide -show (regexps on functions and files), -tagfocus -tagignore (on labels)`;
 
 function parseArgs(args: readonly string[]): Request {
@@ -66,17 +69,20 @@ function parseArgs(args: readonly string[]): Request {
   const nodeCountText = values.get('nodecount');
   const nodeCount = nodeCountText === undefined ? undefined : Number(nodeCountText);
   if (nodeCount !== undefined && (!Number.isInteger(nodeCount) || nodeCount < 0)) throw new UsageError(`-nodecount must be a whole number of nodes, 0 or more, got ${nodeCountText}`);
+  const secondsText = values.get('seconds');
+  const seconds = secondsText === undefined ? undefined : Number(secondsText);
+  if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 1)) throw new UsageError(`-seconds must be a whole number of seconds, 1 or more, got ${secondsText}`);
   const output = values.get('output');
   const unwritable = output === undefined ? undefined : unwritableReason(output);
   if (unwritable) throw new UsageError(unwritable);
   const filters = Object.fromEntries(FILTER_NAMES.filter((name) => values.has(name)).map((name) => [name, values.get(name)])) as Filters;
-  return { report, symbol, sources, settings: { sampleIndex: values.get('sample_index'), nodeCount, cum, filters }, output };
+  return { report, symbol, sources, settings: { sampleIndex: values.get('sample_index'), nodeCount, cum, filters }, output, seconds };
 }
 
 async function main(args: readonly string[]): Promise<number> {
   try {
     const request = parseArgs(args);
-    const profile = readSources(request.sources);
+    const profile = await readSources(request.sources, request.seconds, (line) => process.stderr.write(`${line}\n`));
     if (!request.report) return await interactive(profile, request.settings);
     if (request.report === 'proto' && !request.output && process.stdout.isTTY) {
       throw new UsageError('-proto writes a gzipped profile: give -output=FILE, or redirect the output to a file');

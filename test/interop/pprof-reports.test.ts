@@ -1,8 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, repoRoot, runPprofCommand, runProfileCommand, runTypeScript } from '../helpers/run.ts';
 import { goBinary } from '../helpers/tools.ts';
 
@@ -101,5 +101,31 @@ describe.skipIf(!go)('npm run pprof without a report: the (pprof) prompt answers
     expect(ours.stdout).toBe(theirs.stdout);
     // The profile's header, on stderr as Go prints it.
     expect(ours.stderr.split('\n').slice(0, 5)).toEqual(theirs.stderr.split('\n').slice(0, 5));
+  });
+});
+
+describe.skipIf(!go)('npm run pprof URL reads a /debug/pprof endpoint as go tool pprof URL does', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pprof-url-'));
+  let server: ChildProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    const result = runProfileCommand(['--wall', '-o', join(dir, 'wall.pb.gz'), fixture('wall/canonical-loop.ts'), 'none', '1']);
+    if (result.status !== 0) throw new Error(`profiling failed: ${result.stderr}`);
+    // In its own process: both readers are run synchronously from this one.
+    const serve = `require('node:http').createServer((q, r) => r.end(require('node:fs').readFileSync(${JSON.stringify(join(dir, 'wall.pb.gz'))}))).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+    server = spawn(process.execPath, ['-e', serve], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const port = await new Promise<string>((resolve) => server.stdout!.once('data', (data: Buffer) => resolve(data.toString().trim())));
+    base = `http://127.0.0.1:${port}`;
+  }, 60_000);
+  afterAll(() => server?.kill());
+
+  it('prints the same -top, and saves a copy', () => {
+    const env = { ...process.env, PPROF_TMPDIR: join(dir, 'saved') };
+    const theirs = execFileSync(go!, ['tool', 'pprof', '-top', `${base}/debug/pprof/wall`], { cwd: repoRoot, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const ours = runPprofCommand(['-top', `${base}/debug/pprof/wall`], { PPROF_TMPDIR: join(dir, 'saved') });
+    expect(ours.status, ours.stderr).toBe(0);
+    expect(ours.stdout).toBe(theirs);
+    expect(ours.stderr).toMatch(/^Saved profile in .*saved\/pprof\.canonical-loop\.ts\.samples\.wall\.\d{3}\.pb\.gz$/m);
   });
 });

@@ -1,0 +1,23 @@
+/**
+ * A progress bar on stderr for work whose length is known in advance (a server profiling for N
+ * seconds): `[#########...........]  4 s of 10 s`, redrawn in place. On anything but a terminal
+ * it prints nothing, so logs and pipes stay clean.
+ */
+export interface ProgressBar {
+  /** Redraws with `done` out of the total. */
+  update(done: number): void;
+  /** Clears the bar's line. */
+  stop(): void;
+}
+
+const WIDTH = 30;
+
+export function progressBar(label: string, total: number, unit: string, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
+  if (!stream.isTTY || total <= 0) return { update: () => {}, stop: () => {} };
+  const draw = (done: number) => {
+    const filled = Math.min(WIDTH, Math.round((WIDTH * Math.min(done, total)) / total));
+    stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${Math.min(done, total)} ${unit} of ${total} ${unit}`);
+  };
+  draw(0);
+  return { update: draw, stop: () => stream.write('\r\x1b[K') };
+}
