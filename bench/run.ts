@@ -11,6 +11,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as asyncCapture from './async-capture.ts';
 import * as cpuOverhead from './cpu-overhead.ts';
+import * as pprofTop from './pprof-top.ts';
 import * as wallAccuracy from './wall-accuracy.ts';
 import * as wallOverhead from './wall-overhead.ts';
 
@@ -19,6 +20,7 @@ const BENCHMARKS: { name: string; run(options: { quick: boolean }): Promise<void
   { name: 'async', run: asyncCapture.run },
   { name: 'wall-accuracy', run: wallAccuracy.run },
   { name: 'wall-overhead', run: wallOverhead.run },
+  { name: 'pprof-top', run: pprofTop.run },
 ];
 
 const args = process.argv.slice(2);

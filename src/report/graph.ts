@@ -25,6 +25,8 @@ export interface GraphNode {
   /** Calls into this node, by caller, and out of it, by callee. */
   readonly in: Map<GraphNode, GraphEdge>;
   readonly out: Map<GraphNode, GraphEdge>;
+  /** The last sample counted in cum: a function recurring in a stack counts once. */
+  lastSample: number;
 }
 
 export interface GraphEdge {
@@ -35,6 +37,8 @@ export interface GraphEdge {
   residual: boolean;
   /** Every call it stands for was inlined. */
   inline: boolean;
+  /** The last sample counted in weight. */
+  lastSample: number;
 }
 
 /** The name a report prints for a node: the function, else what is known of where it is. */
@@ -57,10 +61,11 @@ function createNodes(profile: Profile, granularity: Granularity, kept: ReadonlyS
   const nodes = new Map<string, GraphNode>();
   const locations: LocationNodes = new Map();
   const nodeOf = (info: NodeInfo): GraphNode | undefined => {
-    const key = JSON.stringify([info.name, info.file, info.line, info.objfile, info.startLine]);
+    // NUL cannot occur in names or paths: the fields cannot run into each other.
+    const key = `${info.name}\0${info.file}\0${info.line}\0${info.objfile}\0${info.startLine}`;
     if (kept && !kept.has(key)) return undefined;
     let node = nodes.get(key);
-    if (!node) nodes.set(key, (node = { key, info, flat: 0, cum: 0, in: new Map(), out: new Map() }));
+    if (!node) nodes.set(key, (node = { key, info, flat: 0, cum: 0, in: new Map(), out: new Map(), lastSample: -1 }));
     return node;
   };
   const keepName = granularity !== 'files';
@@ -90,20 +95,24 @@ function cleanPath(path: string): string {
   return path === '' ? '' : posix.normalize(path).replace(/(.)\/$/, '$1');
 }
 
-/**
- * The graph of one sample type. `kept` (node keys) leaves the other nodes out: a sample whose
- * leaf is left out adds no flat value anywhere, as in go tool pprof. `objNames` keeps each
- * node's binary and function start line, as source listings need.
- */
-export function buildGraph(profile: Profile, sampleIndex: number, granularity: Granularity, kept?: ReadonlySet<string>, objNames = false): GraphNode[] {
+export interface BuildOptions {
+  /** Node keys: the other nodes are left out, and a sample whose leaf is left out adds no flat value anywhere, as in go tool pprof. */
+  kept?: ReadonlySet<string>;
+  /** Keeps each node's binary and function start line, as source listings need. */
+  objNames?: boolean;
+  /** Records the calls between nodes; a report that shows none saves their cost on large profiles. */
+  edges?: boolean;
+}
+
+/** The graph of one sample type. */
+export function buildGraph(profile: Profile, sampleIndex: number, granularity: Granularity, options: BuildOptions = {}): GraphNode[] {
+  const { kept, objNames = false, edges = true } = options;
   const { nodes, locations } = createNodes(profile, granularity, kept, objNames);
-  const seen = new Set<GraphNode>();
-  const seenEdges = new Map<GraphNode, Set<GraphNode>>();
-  for (const sample of profile.sample) {
+  const samples = profile.sample;
+  for (let sampleNumber = 0; sampleNumber < samples.length; sampleNumber++) {
+    const sample = samples[sampleNumber]!;
     const value = Number(sample.value[sampleIndex] ?? 0);
     if (value === 0) continue;
-    seen.clear();
-    seenEdges.clear();
     let parent: GraphNode | undefined;
     let residual = false;
     for (let i = sample.locationId.length - 1; i >= 0; i--) {
@@ -114,15 +123,11 @@ export function buildGraph(profile: Profile, sampleIndex: number, granularity: G
           residual = true;
           continue;
         }
-        if (!seen.has(node)) {
-          seen.add(node);
+        if (node.lastSample !== sampleNumber) {
+          node.lastSample = sampleNumber;
           node.cum += value;
         }
-        if (parent && node !== parent && !seenEdges.get(parent)?.has(node)) {
-          if (!seenEdges.has(parent)) seenEdges.set(parent, new Set());
-          seenEdges.get(parent)!.add(node);
-          addEdge(parent, node, value, residual, j !== locationNodes.length - 1);
-        }
+        if (edges && parent && node !== parent) addEdge(parent, node, value, residual, j !== locationNodes.length - 1, sampleNumber);
         parent = node;
         residual = false;
       }
@@ -132,15 +137,18 @@ export function buildGraph(profile: Profile, sampleIndex: number, granularity: G
   return [...nodes.values()].filter((node) => node.flat !== 0 || node.cum !== 0);
 }
 
-function addEdge(src: GraphNode, dest: GraphNode, weight: number, residual: boolean, inline: boolean): void {
+/** Adds a sample's call from src to dest, once per sample however often the stack repeats it. */
+function addEdge(src: GraphNode, dest: GraphNode, weight: number, residual: boolean, inline: boolean, sampleNumber: number): void {
   const edge = src.out.get(dest);
   if (edge) {
+    if (edge.lastSample === sampleNumber) return;
+    edge.lastSample = sampleNumber;
     edge.weight += weight;
     edge.residual ||= residual;
     edge.inline &&= inline;
     return;
   }
-  const created: GraphEdge = { src, dest, weight, residual, inline };
+  const created: GraphEdge = { src, dest, weight, residual, inline, lastSample: sampleNumber };
   src.out.set(dest, created);
   dest.in.set(src, created);
 }
@@ -181,6 +189,8 @@ export interface TrimOptions {
   /** At most this many nodes, the first in report order; 0 for all. */
   nodeCount: number;
   cum: boolean;
+  /** Whether the report shows calls (tree, peek) or reads them (top's inline marks). */
+  edges: boolean;
 }
 
 export interface TrimmedGraph {
@@ -194,7 +204,10 @@ export interface TrimmedGraph {
 
 /** The graph a text report shows: small nodes dropped, then the top nodeCount kept, sorted. */
 export function trimmedGraph(profile: Profile, options: TrimOptions): TrimmedGraph {
-  let nodes = buildGraph(profile, options.sampleIndex, options.granularity);
+  const build = (kept: ReadonlySet<string> | undefined, edges: boolean) => buildGraph(profile, options.sampleIndex, options.granularity, { kept, edges });
+  // Which nodes stay depends on their values only: the calls are recorded in the last build.
+  let nodes = build(undefined, false);
+  let withEdges = false;
   const graphTotal = nodes.reduce((sum, node) => sum + node.flat, 0);
   const cutoff = Math.abs(Math.trunc(graphTotal * options.nodeFraction));
   const edgeCutoff = Math.abs(Math.trunc(graphTotal * options.edgeFraction));
@@ -203,15 +216,18 @@ export function trimmedGraph(profile: Profile, options: TrimOptions): TrimmedGra
     const kept = nodes.filter((node) => Math.abs(node.cum) >= cutoff);
     if (kept.length !== nodes.length) {
       droppedNodes = nodes.length - kept.length;
-      nodes = buildGraph(profile, options.sampleIndex, options.granularity, new Set(kept.map((node) => node.key)));
+      nodes = build(new Set(kept.map((node) => node.key)), options.edges);
+      withEdges = options.edges;
     }
   }
   const nodesBeforeCount = nodes.length;
   sortNodes(nodes, options.cum);
   if (options.nodeCount > 0 && options.nodeCount < nodes.length) {
     const top = new Set(nodes.slice(0, options.nodeCount).map((node) => node.key));
-    nodes = sortNodes(buildGraph(profile, options.sampleIndex, options.granularity, top), options.cum);
+    nodes = sortNodes(build(top, options.edges), options.cum);
+    withEdges = options.edges;
   }
+  if (options.edges && !withEdges) nodes = sortNodes(build(new Set(nodes.map((node) => node.key)), true), options.cum);
   for (const node of nodes) {
     for (const [src, edge] of node.in) {
       if (Math.abs(edge.weight) >= edgeCutoff) continue;

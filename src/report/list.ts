@@ -22,7 +22,7 @@ export class NoMatchError extends Error {}
 export function listReport(profile: Profile, sampleIndex: number, symbol: RegExp, options: { total?: number; cwd?: string } = {}): string {
   const view = valueFormat(profile, sampleIndex, options.total);
   view.outputUnit = 'minimum';
-  const nodes = buildGraph(profile, sampleIndex, 'lines', undefined, true);
+  const nodes = buildGraph(profile, sampleIndex, 'lines', { objNames: true, edges: false });
   const byFunction = new Map<string, GraphNode[]>();
   for (const node of nodes) {
     if (!symbol.test(node.info.name)) continue;

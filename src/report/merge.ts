@@ -85,7 +85,8 @@ export function mergeProfiles(sources: readonly Profile[]): Profile {
     }
     const functionById = new Map<number, PprofFunction>();
     for (const fn of source.function) {
-      const key = JSON.stringify([Number(fn.startLine), text(fn.name), text(fn.systemName), text(fn.filename)]);
+      // NUL cannot occur in names or paths: the fields cannot run into each other.
+      const key = `${Number(fn.startLine)}\0${text(fn.name)}\0${text(fn.systemName)}\0${text(fn.filename)}`;
       let target = functions.get(key);
       if (!target) {
         target = new PprofFunction({
@@ -105,7 +106,7 @@ export function mergeProfiles(sources: readonly Profile[]): Profile {
       // Addresses are compared within their mapping, which may sit elsewhere in another process.
       const address = Number(location.address) - (mappingStart.get(Number(location.mappingId)) ?? 0);
       const lines = location.line.map((line) => [Number(functionById.get(Number(line.functionId))?.id ?? 0), Number(line.line)]);
-      const key = JSON.stringify([Number(mapping?.id ?? 0), address, lines, Boolean(location.isFolded)]);
+      const key = `${Number(mapping?.id ?? 0)}:${address}:${location.isFolded ? 1 : 0}:${lines.join(';')}`;
       let target = locations.get(key);
       if (!target) {
         target = new Location({
@@ -123,7 +124,7 @@ export function mergeProfiles(sources: readonly Profile[]): Profile {
       if (sample.value.every((value) => Number(value) === 0)) continue;
       const locationIds = sample.locationId.map((id) => Number(locationById.get(Number(id))?.id ?? 0));
       const labels = sample.label.map((label) => [text(label.key), text(label.str), Number(label.num), text(label.numUnit)] as const);
-      const key = JSON.stringify([locationIds, [...labels].sort()]);
+      const key = labels.length === 0 ? locationIds.join(',') : `${locationIds.join(',')}|${JSON.stringify([...labels].sort())}`;
       const existing = samples.get(key);
       if (existing) {
         existing.value = existing.value.map((value, i) => Number(value) + Number(sample.value[i] ?? 0));

@@ -145,6 +145,8 @@ export function topReport(profile: Profile, options: TopOptions): string {
     edgeFraction: options.edgeFraction ?? EDGE_FRACTION,
     nodeCount,
     cum: options.cum ?? false,
+    // Calls are read only for the (inline) marks: a profile without inlined frames has none.
+    edges: profile.location.some((location) => location.line.length > 1),
   });
   chooseOutputUnit(view, graph.nodes);
   const lines = reportHeader(profile, view, graph, { activeFilters: options.activeFilters, nodeFraction, nodeCount, compact: options.compact });

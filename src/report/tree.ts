@@ -38,6 +38,7 @@ export function treeReport(profile: Profile, options: TreeOptions): string {
     edgeFraction: symbol ? 0 : EDGE_FRACTION,
     nodeCount,
     cum: options.cum ?? false,
+    edges: true,
   });
   const matched = symbol ? graph.nodes.filter((node) => symbol.test(printableName(node.info))) : graph.nodes;
   if (symbol && matched.length === 0) throw new NoMatchError(`no function matches ${symbol.source}: -peek takes a regular expression on function names (see -top for them)`);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { progressBar } from '../../src/cli/progress.ts';
 import { cpuShapedBuilder } from '../helpers/profile.ts';
-import { repoRoot } from '../helpers/run.ts';
+import { pprofEntry, repoRoot } from '../helpers/run.ts';
 import { encodeProfile } from '../../src/pprof/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pprof-fetch-'));
@@ -16,7 +16,7 @@ const saves = join(dir, 'saved');
 /** Runs npm run pprof without blocking this process, which serves the endpoint it fetches. */
 function pprof(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', import.meta.resolve('tsx'), join(repoRoot, 'src/cli/pprof.ts'), ...args], { cwd: repoRoot, env: { ...process.env, PPROF_TMPDIR: saves } }, (error, stdout, stderr) =>
+    execFile(process.execPath, [pprofEntry, ...args], { cwd: repoRoot, env: { ...process.env, PPROF_TMPDIR: saves } }, (error, stdout, stderr) =>
       resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -20,14 +20,16 @@ export function runProfileCommand(args: string[], env: NodeJS.ProcessEnv = {}): 
   return runCli('profile', args, env);
 }
 
+/** The file `npm run pprof` runs: it starts the CLI from a bundle of src/cli/pprof.ts. */
+export const pprofEntry = fileURLToPath(new URL('../../bin/pprof.mjs', import.meta.url));
+
 /** Runs `npm run pprof -- ARGS` without npm; `input` is what it reads on stdin. */
 export function runPprofCommand(args: string[], env: NodeJS.ProcessEnv = {}, input = ''): SpawnSyncReturns<string> {
-  return runCli('pprof', args, env, input);
+  return spawnSync(process.execPath, [pprofEntry, ...args], { input, cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
 }
 
-function runCli(name: string, args: string[], env: NodeJS.ProcessEnv, input = ''): SpawnSyncReturns<string> {
+function runCli(name: string, args: string[], env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL(`../../src/cli/${name}.ts`, import.meta.url)), ...args], {
-    input,
     cwd: repoRoot,
     encoding: 'utf8',
     env: { ...process.env, ...env },

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/**
+ * Starts npm run pprof from one JavaScript file that esbuild bundles from src/cli/pprof.ts the
+ * first time, and again whenever one of the sources it was built from changes: a report tool is
+ * started often, and loading TypeScript through tsx costs every start about a tenth of a second.
+ * The bundle lives in node_modules/.cache, next to what npm installed.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const entry = join(root, 'src/cli/pprof.ts');
+const cache = join(root, 'node_modules/.cache/node-profiling-workshop');
+const bundle = join(cache, 'pprof.mjs');
+const manifest = join(cache, 'pprof.inputs.json');
+
+/** Whether the bundle was built from the sources as they are now. */
+function fresh() {
+  if (!existsSync(bundle) || !existsSync(manifest)) return false;
+  try {
+    const inputs = JSON.parse(readFileSync(manifest, 'utf8'));
+    return Object.entries(inputs).every(([file, modified]) => statSync(join(root, file)).mtimeMs === modified);
+  } catch {
+    return false;
+  }
+}
+
+if (!fresh()) {
+  const { build } = await import('esbuild');
+  mkdirSync(cache, { recursive: true });
+  // Built beside the bundle, then renamed over it: a pprof started meanwhile reads a whole file.
+  const temporary = `${bundle}.${process.pid}.tmp`;
+  const result = await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: temporary, metafile: true, logLevel: 'error' });
+  const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((file) => [file, statSync(join(root, file)).mtimeMs]));
+  writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify(inputs));
+  renameSync(temporary, bundle);
+  renameSync(`${manifest}.${process.pid}.tmp`, manifest);
+}
+await import(pathToFileURL(bundle).href);
