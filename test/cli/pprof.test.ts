@@ -136,6 +136,28 @@ describe('npm run pprof', () => {
     expect(runPprofCommand(['-top', merged]).stdout).toBe(runPprofCommand(['-top', profile, profile]).stdout);
   });
 
+  it('-svg draws a self-contained flame graph: each frame as wide as its share, its value on hover', () => {
+    const svg = runPprofCommand(['-svg', profile]).stdout;
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="1200"/);
+    expect(svg).not.toMatch(/<script|href=|@import|url\(/);
+    const frames = [...svg.matchAll(/<g><title>([^<]*)<\/title><rect x="([\d.]+)" y="(\d+)" width="([\d.]+)"/g)].map(([, title, x, y, width]) => ({ title, x: Number(x), y: Number(y), width: Number(width) }));
+    expect(frames.map(({ title }) => title)).toEqual([
+      'all: 1.20s (100%)',
+      'main: 1.20s (100%), 5ms itself',
+      'helper: 450ms (37.50%), 150ms itself',
+      'work: 300ms (25.00%), 300ms itself',
+      'idle: 45ms (3.75%), 45ms itself',
+      'work: 700ms (58.33%), 700ms itself',
+    ]);
+    const [all, main, helper, underHelper, , work] = frames;
+    // 1180 px for the whole; callees stand on their callers, children in name order.
+    expect(all!.width).toBe(1180);
+    expect(work!.width).toBeCloseTo((1180 * 700) / 1200, 1);
+    expect(main!.y).toBeLessThan(all!.y);
+    expect(underHelper!.y).toBeLessThan(helper!.y);
+    expect(underHelper!.x).toBe(helper!.x);
+  });
+
   it('merges several profiles into one, and refuses profiles of different types', () => {
     expect(runPprofCommand(['-top', profile, profile]).stdout).toMatch(/^Duration: 4s, Total samples = 2.40s \(60\.00%\)$/m);
     const heap = join(dir, 'heap.pb.gz');
