@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Profile } from 'pprof-format';
+import { Label, type Profile } from 'pprof-format';
 import { ProfileFormatError, decodeProfile, encodeProfile } from '../pprof/index.ts';
 import { convertNodeProfile } from '../profilers/convert.ts';
 import { FilterError, activeFilters, applyFilters, type Filters } from '../report/filter.ts';
@@ -53,10 +53,50 @@ export function readSource(path: string): Profile {
  * The sources (files, or /debug/pprof URLs) as one profile, merged even when there is one, as go
  * tool pprof does. `seconds` is added to URLs; `log` tells the person what the fetching does.
  */
-export async function readSources(sources: readonly string[], seconds: number | undefined, log: (line: string) => void): Promise<Profile> {
-  const profiles: Profile[] = [];
-  for (const source of sources) profiles.push(isUrl(source) ? await fetchProfile(source, seconds, log) : readSource(source));
-  return mergeProfiles(profiles);
+export async function readSources(sources: readonly string[], seconds: number | undefined, log: (line: string) => void, base?: Base): Promise<Profile> {
+  const read = async (paths: readonly string[]) => {
+    const profiles: Profile[] = [];
+    for (const path of paths) profiles.push(isUrl(path) ? await fetchProfile(path, seconds, log) : readSource(path));
+    return mergeProfiles(profiles);
+  };
+  const profile = await read(sources);
+  if (!base) return profile;
+  return mergeProfiles([profile, subtractable(await read([base.path]), base.diff)]);
+}
+
+/**
+ * A profile to compare with: -base subtracts it, and percentages are of what is left; -diff_base
+ * subtracts it too, and percentages are of the base, as go tool pprof does both.
+ */
+export interface Base {
+  path: string;
+  diff: boolean;
+}
+
+/** The label go tool pprof marks a -diff_base's samples with. */
+const BASE_LABEL = 'pprof::base';
+
+/** The base with its values negated, and with -diff_base its samples marked as the base's. */
+function subtractable(base: Profile, diff: boolean): Profile {
+  const strings = base.stringTable;
+  const key = strings.dedup(BASE_LABEL);
+  const value = strings.dedup('true');
+  for (const sample of base.sample) {
+    sample.value = sample.value.map((v) => -Number(v));
+    if (diff) sample.label = [...sample.label.filter((label) => Number(label.key) !== key), new Label({ key, str: value })];
+  }
+  return base;
+}
+
+/**
+ * What a report's percentages are of: the sum of the sample type's values (as magnitudes), or,
+ * against a -diff_base, the base's own sum.
+ */
+export function reportTotal(profile: Profile, sampleIndex: number): number {
+  const key = profile.stringTable.strings.indexOf(BASE_LABEL);
+  const isBase = (sample: Profile['sample'][number]) => key > 0 && sample.label.some((label) => Number(label.key) === key);
+  const base = profile.sample.filter(isBase).reduce((sum, sample) => sum + Math.abs(Number(sample.value[sampleIndex] ?? 0)), 0);
+  return base > 0 ? base : sampleTotal(profile, sampleIndex);
 }
 
 /** The sample type named or numbered by -sample_index, else the profile's default. */
@@ -85,7 +125,7 @@ export function runReport(
 ): string | Uint8Array {
   const profile = mergeProfiles([source]);
   const sampleIndex = sampleIndexOf(profile, settings.sampleIndex);
-  const total = sampleTotal(profile, sampleIndex);
+  const total = reportTotal(profile, sampleIndex);
   for (const note of applyFilters(profile, settings.filters)) options.notes?.(note);
   const filters = activeFilters(settings.filters);
   const { cum, nodeCount } = settings;

@@ -11,10 +11,10 @@ import { writeFileAtomic } from '../pprof/index.ts';
 import { FILTER_NAMES, type Filters } from '../report/filter.ts';
 import { unwritableReason } from './output.ts';
 import { interactive } from './pprof-interactive.ts';
-import { REPORTS, REPORTS_WITH_REGEX, UsageError, isInputError, readSources, regexOption, runReport, type Report, type Settings } from './pprof-reports.ts';
+import { REPORTS, REPORTS_WITH_REGEX, UsageError, isInputError, readSources, regexOption, runReport, type Base, type Report, type Settings } from './pprof-reports.ts';
 
 const BOOLEAN_OPTIONS = ['cum'] as const;
-const VALUE_OPTIONS = ['sample_index', 'nodecount', 'output', 'seconds', ...FILTER_NAMES] as const;
+const VALUE_OPTIONS = ['sample_index', 'nodecount', 'output', 'seconds', 'base', 'diff_base', ...FILTER_NAMES] as const;
 
 interface Request {
   /** Absent: the interactive mode. */
@@ -26,12 +26,14 @@ interface Request {
   output?: string;
   /** How long a /debug/pprof endpoint profiles for. */
   seconds?: number;
+  base?: Base;
 }
 
 const USAGE = `usage: npm run pprof -- [options] [report] profile...
 reports: ${REPORTS.map((name) => (REPORTS_WITH_REGEX.includes(name) ? `-${name}=REGEX` : `-${name}`)).join(' ')} (none: the interactive mode)
 sources: profile files (.pb.gz, .pb, .cpuprofile, .heapprofile) or http(s) URLs of /debug/pprof endpoints
 options: -sample_index=NAME|N  -nodecount=N  -cum  -output=FILE  -seconds=N (for URLs)
+         -base=PROFILE (subtract it)  -diff_base=PROFILE (subtract it, percentages of it)
 filters: -focus -ignore -hide -show (regexps on functions and files), -tagfocus -tagignore (on labels)`;
 
 function parseArgs(args: readonly string[]): Request {
@@ -72,17 +74,20 @@ function parseArgs(args: readonly string[]): Request {
   const secondsText = values.get('seconds');
   const seconds = secondsText === undefined ? undefined : Number(secondsText);
   if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 1)) throw new UsageError(`-seconds must be a whole number of seconds, 1 or more, got ${secondsText}`);
+  if (values.has('base') && values.has('diff_base')) throw new UsageError('-base and -diff_base both subtract a profile: give one of them');
+  const basePath = values.get('diff_base') ?? values.get('base');
+  const base = basePath === undefined ? undefined : { path: basePath, diff: values.has('diff_base') };
   const output = values.get('output');
   const unwritable = output === undefined ? undefined : unwritableReason(output);
   if (unwritable) throw new UsageError(unwritable);
   const filters = Object.fromEntries(FILTER_NAMES.filter((name) => values.has(name)).map((name) => [name, values.get(name)])) as Filters;
-  return { report, symbol, sources, settings: { sampleIndex: values.get('sample_index'), nodeCount, cum, filters }, output, seconds };
+  return { report, symbol, sources, settings: { sampleIndex: values.get('sample_index'), nodeCount, cum, filters }, output, seconds, base };
 }
 
 async function main(args: readonly string[]): Promise<number> {
   try {
     const request = parseArgs(args);
-    const profile = await readSources(request.sources, request.seconds, (line) => process.stderr.write(`${line}\n`));
+    const profile = await readSources(request.sources, request.seconds, (line) => process.stderr.write(`${line}\n`), request.base);
     if (!request.report) return await interactive(profile, request.settings);
     if (request.report === 'proto' && !request.output && process.stdout.isTTY) {
       throw new UsageError('-proto writes a gzipped profile: give -output=FILE, or redirect the output to a file');

@@ -158,6 +158,24 @@ describe('npm run pprof', () => {
     expect(underHelper!.x).toBe(helper!.x);
   });
 
+  it('-diff_base shows what grew and shrank against a base, in shares of the base', () => {
+    const grown = cpuShapedBuilder();
+    const frame = (name: string) => ({ name, file: '/app/server.ts', line: 1 });
+    grown.addSample([frame('work'), frame('main')], [140, 1_400_000_000]);
+    grown.addSample([frame('idle'), frame('main')], [4, 45_000_000]);
+    const after = join(dir, 'after.pb.gz');
+    writeProfile(after, grown.build());
+    const rows = runPprofCommand(['-top', `-diff_base=${profile}`, after]).stdout.split('\n');
+    // work: 1400 ms now against 1000 ms before, +400 ms = 33% of the base's 1200 ms; helper's 150 ms
+    // went, and with it the 300 ms of work under it; idle is unchanged and drops out. (Checked
+    // against go tool pprof.)
+    expect(rows).toContain('Showing nodes accounting for 245ms, 20.42% of 1200ms total');
+    expect(rows.filter((row) => / (work|helper)$/.test(row)).map((row) => row.trim().split(/\s+/))).toEqual([
+      ['400ms', '33.33%', '33.33%', '400ms', '33.33%', 'work'],
+      ['-150ms', '12.50%', '20.83%', '-450ms', '37.50%', 'helper'],
+    ]);
+  });
+
   it('merges several profiles into one, and refuses profiles of different types', () => {
     expect(runPprofCommand(['-top', profile, profile]).stdout).toMatch(/^Duration: 4s, Total samples = 2.40s \(60\.00%\)$/m);
     const heap = join(dir, 'heap.pb.gz');
@@ -200,6 +218,7 @@ describe('npm run pprof', () => {
     [['-top', '-focus=(unclosed', profile], 1, /^pprof: -focus=\(unclosed is not a regular expression: /],
     [['-list=noSuchFunction', profile], 1, /^pprof: no function matches noSuchFunction: -list takes a regular expression on function names \(see -top for them\)$/],
     [['-peek=noSuchFunction', profile], 1, /^pprof: no function matches noSuchFunction: -peek takes a regular expression on function names \(see -top for them\)$/],
+    [['-top', `-base=${profile}`, `-diff_base=${profile}`, profile], 2, /^pprof: -base and -diff_base both subtract a profile: give one of them$/],
     [['-list'], 2, /^pprof: -list needs a regular expression naming functions, as in -list=main$/],
     [['-top', '-tagfocus=state=running', profile], 1, /^pprof: -tagfocus=state=running matches no sample's labels \(see -traces for the labels there are\)$/],
   ])('%j fails with one clear line and exit %i', (args, status, message) => {

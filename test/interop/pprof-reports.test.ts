@@ -20,12 +20,13 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
   beforeAll(() => {
     const cpu = runTypeScript(fixture('hot-loop.ts'), [file('cpu.pb.gz')], { HZ: '1000', MILLIS: '300' });
     if (cpu.status !== 0) throw new Error(`profiling cpu failed: ${cpu.stderr}`);
-    for (const [kind, args] of [
+    for (const [kind, args, name] of [
       ['heap', [fixture('churn-retain.ts')]],
       ['allocs', [fixture('churn-retain.ts')]],
       ['wall', [fixture('wall/canonical-loop.ts'), 'none', '1']],
+      ['wall', [fixture('wall/canonical-loop.ts'), 'none', '1'], 'wall-again'],
     ] as const) {
-      const result = runProfileCommand([`--${kind}`, '-o', file(`${kind}.pb.gz`), ...args]);
+      const result = runProfileCommand([`--${kind}`, '-o', file(`${name ?? kind}.pb.gz`), ...args]);
       if (result.status !== 0) throw new Error(`profiling ${kind} failed: ${result.stderr}`);
     }
     execFileSync(go!, ['run', fixture('go/cpuhog.go'), file('go-cpu.pb.gz'), file('go-heap.pb.gz')], { cwd: dir, stdio: 'pipe' });
@@ -70,8 +71,12 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
     ['-tree -nodecount=5 -tagfocus=state=running', 'wall.pb.gz'],
     ['-tree', 'go-cpu.pb.gz'],
     ['-tree -cum', 'allocs.pb.gz'],
+    ['-top -base=DIR/wall-again.pb.gz', 'wall.pb.gz'],
+    ['-top -cum -diff_base=DIR/wall-again.pb.gz', 'wall.pb.gz'],
+    ['-traces -diff_base=DIR/wall.pb.gz', 'wall-again.pb.gz'],
+    ['-peek=cpuIntensiveTask -base=DIR/wall-again.pb.gz', 'wall.pb.gz'],
   ])('%s %s', (options, names) => {
-    const args = [...options.split(' '), ...names.split(' ').map(file)];
+    const args = [...options.replaceAll('DIR/', `${dir}/`).split(' '), ...names.split(' ').map(file)];
     // Both look for -list's source files from the same directory.
     const theirs = execFileSync(go!, ['tool', 'pprof', ...args], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const ours = runPprofCommand(args);
