@@ -6,13 +6,14 @@ import { FilterError, activeFilters, applyFilters, type Filters } from '../repor
 import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
 import { NoMatchError, listReport } from '../report/list.ts';
 import { IncompatibleProfilesError, mergeProfiles } from '../report/merge.ts';
+import { rawReport } from '../report/raw.ts';
 import { flameGraphSvg } from '../report/svg.ts';
 import { sampleTotal, topReport } from '../report/top.ts';
 import { tracesReport } from '../report/traces.ts';
 import { treeReport } from '../report/tree.ts';
 import { fetchProfile, isUrl } from './pprof-fetch.ts';
 
-export const REPORTS = ['top', 'traces', 'list', 'peek', 'tree', 'folded', 'svg', 'proto'] as const;
+export const REPORTS = ['top', 'traces', 'list', 'peek', 'tree', 'raw', 'folded', 'svg', 'proto'] as const;
 export type Report = (typeof REPORTS)[number];
 /** Reports that take a regular expression: -list REGEX, -peek REGEX. */
 export const REPORTS_WITH_REGEX: readonly Report[] = ['list', 'peek'];
@@ -136,6 +137,7 @@ export function runReport(
     list: () => listReport(profile, sampleIndex, symbol!, { total }),
     peek: () => treeReport(profile, { sampleIndex, symbol, cum, activeFilters: filters, total, compact }),
     tree: () => treeReport(profile, { sampleIndex, nodeCount, cum, activeFilters: filters, total, compact }),
+    raw: () => rawReport(profile),
     folded: () => foldedStacks(profile, sampleIndex),
     svg: () => flameGraphSvg(profile, sampleIndex),
     proto: () => encodeProfile(profile),

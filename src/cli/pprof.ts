@@ -1,5 +1,5 @@
 /**
- * npm run pprof -- [options] [-top|-traces|-list=REGEX|-peek=REGEX|-tree|-folded|-svg|-proto] source...
+ * npm run pprof -- [options] [-top|-traces|-list=REGEX|-peek=REGEX|-tree|-raw|-folded|-svg|-proto] source...
  *
  * Reports on profiles as go tool pprof prints them. Reads .pb.gz and raw .pb pprof files (Go's
  * too) and Node's .cpuprofile and .heapprofile; several sources are merged into one profile.

@@ -18,7 +18,8 @@ const isGzip = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0x1f && 
 /**
  * Reads gzipped or raw pprof protobuf. pprof-format hands back bigint for varints above 2^53
  * and number otherwise; every numeric field comes back as a number here, so reports can do
- * arithmetic without caring (only epoch nanoseconds exceed 2^53, and lose under 1 µs).
+ * arithmetic without caring, except timeNanos: epoch nanoseconds exceed 2^53, and a bigint
+ * keeps them to the nanosecond, as `-raw` prints them.
  */
 export function decodeProfile(bytes: Uint8Array): Profile {
   let raw = bytes;
@@ -63,7 +64,7 @@ function normaliseNumbers(profile: Profile): void {
   Object.assign(profile, {
     dropFrames: n(profile.dropFrames),
     keepFrames: n(profile.keepFrames),
-    timeNanos: n(profile.timeNanos),
+    timeNanos: typeof profile.timeNanos === 'bigint' && !Number.isSafeInteger(Number(profile.timeNanos)) ? profile.timeNanos : n(profile.timeNanos),
     durationNanos: n(profile.durationNanos),
     period: n(profile.period),
     comment: profile.comment.map(n),

@@ -32,14 +32,15 @@ export function mergeProfiles(sources: readonly Profile[]): Profile {
   merged.sampleType = first.sampleType.map((type) => valueType(first, type));
   if (first.periodType) merged.periodType = valueType(first, first.periodType);
 
-  let timeNanos = 0;
+  // A bigint when exact nanoseconds need one (see decodeProfile).
+  let timeNanos: number | bigint = 0;
   let durationNanos = 0;
   let period = 0;
   const comments: string[] = [];
   let defaultSampleType = '';
   for (const source of sources) {
     const text = (index: unknown) => source.stringTable.strings[Number(index)] ?? '';
-    if (timeNanos === 0 || Number(source.timeNanos) < timeNanos) timeNanos = Number(source.timeNanos);
+    if (Number(timeNanos) === 0 || BigInt(source.timeNanos) < BigInt(timeNanos)) timeNanos = source.timeNanos;
     durationNanos += Number(source.durationNanos);
     if (period === 0 || period < Number(source.period)) period = Number(source.period);
     for (const comment of source.comment) if (!comments.includes(text(comment))) comments.push(text(comment));
@@ -57,72 +58,104 @@ export function mergeProfiles(sources: readonly Profile[]): Profile {
   const functions = new Map<string, PprofFunction>();
   const locations = new Map<string, Location>();
   const samples = new Map<string, Sample>();
+  const kept = { mapping: [] as Mapping[], function: [] as PprofFunction[], location: [] as Location[] };
 
+  // Everything is numbered in the order the samples first reach it, and only what a sample
+  // reaches is kept, as go tool pprof's merge does: -raw then numbers things as Go does.
   for (const source of sources) {
     const text = (index: unknown) => source.stringTable.strings[Number(index)] ?? '';
-    const mappingById = new Map<number, Mapping>();
-    const mappingStart = new Map(source.mapping.map((mapping) => [Number(mapping.id), Number(mapping.memoryStart)]));
-    for (const mapping of source.mapping) {
-      const start = Number(mapping.memoryStart);
-      const key = JSON.stringify([Number(mapping.memoryLimit) - start, Number(mapping.fileOffset), text(mapping.buildId) || text(mapping.filename)]);
-      let target = mappings.get(key);
-      if (!target) {
-        target = new Mapping({
-          id: mappings.size + 1,
-          memoryStart: mapping.memoryStart,
-          memoryLimit: mapping.memoryLimit,
-          fileOffset: mapping.fileOffset,
-          filename: strings.dedup(text(mapping.filename)),
-          buildId: strings.dedup(text(mapping.buildId)),
-          hasFunctions: mapping.hasFunctions,
-          hasFilenames: mapping.hasFilenames,
-          hasLineNumbers: mapping.hasLineNumbers,
-          hasInlineFrames: mapping.hasInlineFrames,
-        });
-        mappings.set(key, target);
-      }
-      mappingById.set(Number(mapping.id), target);
-    }
+    const sourceMappings = new Map(source.mapping.map((mapping) => [Number(mapping.id), mapping]));
+    const sourceFunctions = new Map(source.function.map((fn) => [Number(fn.id), fn]));
+    const sourceLocations = new Map(source.location.map((location) => [Number(location.id), location]));
+    const mappingById = new Map<number, { mapping: Mapping; offset: number }>();
     const functionById = new Map<number, PprofFunction>();
-    for (const fn of source.function) {
+    const locationById = new Map<number, Location>();
+
+    const mapMapping = (id: number): { mapping: Mapping; offset: number } | undefined => {
+      const known = mappingById.get(id);
+      if (known) return known;
+      const mapping = sourceMappings.get(id);
+      if (!mapping) return undefined;
+      // Sizes rounded up to a page: the same binary loads a little differently in each process.
+      const size = Math.ceil((Number(mapping.memoryLimit) - Number(mapping.memoryStart)) / 0x1000) * 0x1000;
+      const key = `${size}:${Number(mapping.fileOffset)}:${text(mapping.buildId) || text(mapping.filename)}`;
+      const existing = mappings.get(key);
+      const mapped = existing
+        ? { mapping: existing, offset: Number(existing.memoryStart) - Number(mapping.memoryStart) }
+        : {
+            mapping: new Mapping({
+              id: kept.mapping.length + 1,
+              memoryStart: mapping.memoryStart,
+              memoryLimit: mapping.memoryLimit,
+              fileOffset: mapping.fileOffset,
+              filename: strings.dedup(text(mapping.filename)),
+              buildId: strings.dedup(text(mapping.buildId)),
+              hasFunctions: mapping.hasFunctions,
+              hasFilenames: mapping.hasFilenames,
+              hasLineNumbers: mapping.hasLineNumbers,
+              hasInlineFrames: mapping.hasInlineFrames,
+            }),
+            offset: 0,
+          };
+      if (!existing) {
+        mappings.set(key, mapped.mapping);
+        kept.mapping.push(mapped.mapping);
+      }
+      mappingById.set(id, mapped);
+      return mapped;
+    };
+    const mapFunction = (id: number): PprofFunction | undefined => {
+      const known = functionById.get(id);
+      if (known) return known;
+      const fn = sourceFunctions.get(id);
+      if (!fn) return undefined;
       // NUL cannot occur in names or paths: the fields cannot run into each other.
       const key = `${Number(fn.startLine)}\0${text(fn.name)}\0${text(fn.systemName)}\0${text(fn.filename)}`;
       let target = functions.get(key);
       if (!target) {
         target = new PprofFunction({
-          id: functions.size + 1,
+          id: kept.function.length + 1,
           name: strings.dedup(text(fn.name)),
           systemName: strings.dedup(text(fn.systemName)),
           filename: strings.dedup(text(fn.filename)),
           startLine: fn.startLine,
         });
         functions.set(key, target);
+        kept.function.push(target);
       }
-      functionById.set(Number(fn.id), target);
-    }
-    const locationById = new Map<number, Location>();
-    for (const location of source.location) {
-      const mapping = mappingById.get(Number(location.mappingId));
+      functionById.set(id, target);
+      return target;
+    };
+    const mapLocation = (id: number): Location | undefined => {
+      const known = locationById.get(id);
+      if (known) return known;
+      const location = sourceLocations.get(id);
+      if (!location) return undefined;
+      const mapped = mapMapping(Number(location.mappingId));
+      const address = Number(location.address) + (mapped?.offset ?? 0);
+      const lines = location.line.map((line) => [Number(mapFunction(Number(line.functionId))?.id ?? 0), Number(line.line)] as const);
       // Addresses are compared within their mapping, which may sit elsewhere in another process.
-      const address = Number(location.address) - (mappingStart.get(Number(location.mappingId)) ?? 0);
-      const lines = location.line.map((line) => [Number(functionById.get(Number(line.functionId))?.id ?? 0), Number(line.line)]);
-      const key = `${Number(mapping?.id ?? 0)}:${address}:${location.isFolded ? 1 : 0}:${lines.join(';')}`;
+      const key = `${Number(mapped?.mapping.id ?? 0)}:${address - Number(mapped?.mapping.memoryStart ?? 0)}:${location.isFolded ? 1 : 0}:${lines.join(';')}`;
       let target = locations.get(key);
       if (!target) {
         target = new Location({
-          id: locations.size + 1,
-          mappingId: mapping?.id ?? 0,
-          address: location.address,
-          line: lines.map(([functionId, line]) => new Line({ functionId: functionId!, line: line! })),
+          id: kept.location.length + 1,
+          mappingId: mapped?.mapping.id ?? 0,
+          address,
+          line: lines.map(([functionId, line]) => new Line({ functionId, line })),
           isFolded: location.isFolded,
         });
         locations.set(key, target);
+        kept.location.push(target);
       }
-      locationById.set(Number(location.id), target);
-    }
+      locationById.set(id, target);
+      return target;
+    };
+
+    if (kept.mapping.length === 0 && source.mapping[0]) mapMapping(Number(source.mapping[0].id));
     for (const sample of source.sample) {
       if (sample.value.every((value) => Number(value) === 0)) continue;
-      const locationIds = sample.locationId.map((id) => Number(locationById.get(Number(id))?.id ?? 0));
+      const locationIds = sample.locationId.map((id) => Number(mapLocation(Number(id))?.id ?? 0));
       const labels = sample.label.map((label) => [text(label.key), text(label.str), Number(label.num), text(label.numUnit)] as const);
       const key = labels.length === 0 ? locationIds.join(',') : `${locationIds.join(',')}|${JSON.stringify([...labels].sort())}`;
       const existing = samples.get(key);
@@ -140,9 +173,9 @@ export function mergeProfiles(sources: readonly Profile[]): Profile {
       );
     }
   }
-  merged.mapping = [...mappings.values()];
-  merged.function = [...functions.values()];
-  merged.location = [...locations.values()];
+  merged.mapping = kept.mapping;
+  merged.function = kept.function;
+  merged.location = kept.location;
   // Samples that cancel out (a profile minus its base) go, as zero samples do.
   merged.sample = [...samples.values()].filter((sample) => sample.value.some((value) => Number(value) !== 0));
   return merged;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { percentage, scaledLabel, significant, toFixed } from '../../src/report/measurement.ts';
+import { goDuration } from '../../src/report/raw.ts';
 
 // Expected texts are what go tool pprof prints for the same values.
 describe('pprof value formatting', () => {
@@ -64,5 +65,19 @@ describe('rounding as Go does', () => {
     [0.99999, '1'],
   ])('significant(%d, 2) is %s', (value, text) => {
     expect(significant(value, 2)).toBe(text);
+  });
+});
+
+describe('Go time and duration text, as -raw prints them', () => {
+  it.each([
+    [0, '0s'],
+    [999, '999ns'],
+    [1_500, '1.5µs'],
+    [500_000_000, '500ms'],
+    [2_105_793_452, '2.105793452s'],
+    [60_500_000_000, '1m0.5s'],
+    [3_600_000_000_000, '1h0m0s'],
+  ])('goDuration(%d) is %s', (nanos, text) => {
+    expect(goDuration(nanos)).toBe(text);
   });
 });
