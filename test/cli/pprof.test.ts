@@ -176,6 +176,47 @@ describe('npm run pprof', () => {
     ]);
   });
 
+  it('-tree shows every function between its callers and callees (checked against go tool pprof)', () => {
+    const lines = runPprofCommand(['-tree', profile]).stdout.split('\n');
+    expect(lines.slice(lines.indexOf('                                             700ms 70.00% |   main'), -1)).toEqual([
+      '                                             700ms 70.00% |   main',
+      '                                             300ms 30.00% |   helper',
+      '    1000ms 83.33% 83.33%     1000ms 83.33%                | work',
+      '----------------------------------------------------------+-------------',
+      '                                             450ms   100% |   main',
+      '     150ms 12.50% 95.83%      450ms 37.50%                | helper',
+      '                                             300ms 66.67% |   work',
+      '----------------------------------------------------------+-------------',
+      '                                              45ms   100% |   main',
+      '      45ms  3.75% 99.58%       45ms  3.75%                | idle',
+      '----------------------------------------------------------+-------------',
+      '       5ms  0.42%   100%     1200ms   100%                | main',
+      '                                             700ms 58.33% |   work',
+      '                                             450ms 37.50% |   helper',
+      '                                              45ms  3.75% |   idle',
+      '----------------------------------------------------------+-------------',
+    ]);
+  });
+
+  it('-raw dumps the records, numbered as samples reach them (checked against go tool pprof)', () => {
+    const lines = runPprofCommand(['-raw', profile]).stdout.split('\n');
+    expect(lines.slice(0, 11)).toEqual([
+      'Comment: a fixed profile',
+      'PeriodType: cpu nanoseconds',
+      'Period: 10000000',
+      'Duration: 2s',
+      'Samples:',
+      'samples/count cpu/nanoseconds',
+      '         70  700000000: 1 2 ',
+      '         30  300000000: 3 4 5 ',
+      '         15  150000000: 6 5 ',
+      '          4   45000000: 7 8 ',
+      '                kind:[timer] state:[waiting]',
+    ]);
+    expect(lines).toContain('     4: 0x0 M=1 helper /app/server.ts:12 s=0');
+    expect(lines.slice(-3)).toEqual(['Mappings', '1: 0x0/0x0/0x0 /app/server.ts  [FN][FL][LN]', '']);
+  });
+
   it('merges several profiles into one, and refuses profiles of different types', () => {
     expect(runPprofCommand(['-top', profile, profile]).stdout).toMatch(/^Duration: 4s, Total samples = 2.40s \(60\.00%\)$/m);
     const heap = join(dir, 'heap.pb.gz');
