@@ -13,6 +13,9 @@ import { unwritableReason } from './output.ts';
 import { interactive } from './pprof-interactive.ts';
 import { REPORTS, REPORTS_WITH_REGEX, UsageError, isInputError, readSources, regexOption, runReport, type Base, type Report, type Settings } from './pprof-reports.ts';
 
+/** A command line pprof cannot read at all: the usage follows the one line. */
+class CommandLineError extends UsageError {}
+
 const BOOLEAN_OPTIONS = ['cum'] as const;
 const VALUE_OPTIONS = ['sample_index', 'nodecount', 'output', 'seconds', 'base', 'diff_base', ...FILTER_NAMES] as const;
 
@@ -50,7 +53,7 @@ function parseArgs(args: readonly string[]): Request {
     }
     const [name, inlineValue] = arg.replace(/^--?/, '').split(/=(.*)/s, 2) as [string, string | undefined];
     if ((REPORTS as readonly string[]).includes(name)) {
-      if (report && report !== name) throw new UsageError(`only one report at a time: -${report} and -${name} were both given`);
+      if (report && report !== name) throw new CommandLineError(`only one report at a time: -${report} and -${name} were both given`);
       report = name as Report;
       if (REPORTS_WITH_REGEX.includes(report)) {
         const source = inlineValue ?? args[++i];
@@ -61,13 +64,13 @@ function parseArgs(args: readonly string[]): Request {
       cum = inlineValue === undefined ? true : inlineValue === 'true';
     } else if ((VALUE_OPTIONS as readonly string[]).includes(name)) {
       const value = inlineValue ?? args[++i];
-      if (value === undefined) throw new UsageError(`-${name} needs a value`);
+      if (value === undefined) throw new CommandLineError(`-${name} needs a value`);
       values.set(name, value);
     } else {
-      throw new UsageError(`unknown option ${arg}`);
+      throw new CommandLineError(`unknown option ${arg}`);
     }
   }
-  if (sources.length === 0) throw new UsageError('no profile given');
+  if (sources.length === 0) throw new CommandLineError('no profile given');
   const nodeCountText = values.get('nodecount');
   const nodeCount = nodeCountText === undefined ? undefined : Number(nodeCountText);
   if (nodeCount !== undefined && (!Number.isInteger(nodeCount) || nodeCount < 0)) throw new UsageError(`-nodecount must be a whole number of nodes, 0 or more, got ${nodeCountText}`);
@@ -99,7 +102,7 @@ async function main(args: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (!isInputError(error)) throw error;
-    process.stderr.write(`pprof: ${error.message}\n${error instanceof UsageError ? `${USAGE}\n` : ''}`);
+    process.stderr.write(`pprof: ${error.message}\n${error instanceof CommandLineError ? `${USAGE}\n` : ''}`);
     return error instanceof UsageError ? 2 : 1;
   }
 }

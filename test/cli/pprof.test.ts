@@ -268,6 +268,9 @@ describe('npm run pprof', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr.split('\n')[0]).toMatch(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+    // Only a command line that cannot be read at all is followed by the usage.
+    const unreadable = /unknown option|no profile given|needs a value/.test(result.stderr);
+    expect(result.stderr.trimEnd().split('\n').length > 1).toBe(unreadable);
   });
 
   it('without a report, runs a (pprof) prompt that keeps going after a mistake, until quit or end of input', () => {
