@@ -3,17 +3,30 @@
  * Starts npm run pprof from one JavaScript file that esbuild bundles from src/cli/pprof.ts the
  * first time, and again whenever one of the sources it was built from changes: a report tool is
  * started often, and loading TypeScript through tsx costs every start about a tenth of a second.
- * The bundle lives in node_modules/.cache, next to what npm installed.
+ * The bundle lives in node_modules/.cache, next to what npm installed, or in the temporary
+ * directory where node_modules cannot be written.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const entry = join(root, 'src/cli/pprof.ts');
-const cache = join(root, 'node_modules/.cache/node-profiling-workshop');
+const cache = writableCache();
 const bundle = join(cache, 'pprof.mjs');
 const manifest = join(cache, 'pprof.inputs.json');
+
+function writableCache() {
+  const preferred = join(root, 'node_modules/.cache/node-profiling-workshop');
+  try {
+    mkdirSync(preferred, { recursive: true });
+    accessSync(preferred, constants.W_OK);
+    return preferred;
+  } catch {
+    return join(tmpdir(), `node-profiling-workshop-${Buffer.from(root).toString('base64url').slice(-24)}`);
+  }
+}
 
 /** Whether the bundle was built from the sources as they are now. */
 function fresh() {
