@@ -27,6 +27,11 @@
  *   work();
  *   writeProfile('allocs.pb.gz', stopAllocationProfile());
  *
+ * A live server's profiles over HTTP, as Go's net/http/pprof serves them (loopback only by
+ * default):
+ *
+ *   app.use('/debug/pprof', debugPprof());
+ *
  * Read any of them with `npm run pprof -- -top cpu.pb.gz` or `go tool pprof -top cpu.pb.gz`.
  * A whole program, start to exit, without changing it: `npm run profile -- --cpu script.ts`.
  */
@@ -55,4 +60,5 @@ export {
   type InFlightOperation,
 } from './async-tracker.ts';
 export { DEFAULT_HEAP_INTERVAL_BYTES } from './v8-heap-profile.ts';
+export { debugPprof, type DebugPprofOptions } from '../http/debug-pprof.ts';
 export { decodeProfile, encodeProfile, writeProfile } from '../pprof/index.ts';

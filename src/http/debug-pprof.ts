@@ -1,0 +1,330 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import type { Profile } from 'pprof-format';
+import { encodeProfile, ProfileBuilder } from '../pprof/index.ts';
+import { asyncOperationsInFlight, asyncTrackerInstalled, installAsyncTracker, type InFlightOperation } from '../profilers/async-tracker.ts';
+import { startCPUProfile, stopCPUProfile } from '../profilers/cpu.ts';
+import { heapProfile, startHeapProfiling } from '../profilers/heap.ts';
+import { inUse } from '../profilers/session.ts';
+import { startWallProfile, stopWallProfile } from '../profilers/wall.ts';
+import { foldedStacks } from '../report/folded.ts';
+
+export interface DebugPprofOptions {
+  /**
+   * Who besides loopback clients may read profiles: true for anyone, or a function of the
+   * request. Profiles show code, paths and arguments; by default only this machine sees them.
+   */
+  allowRemote?: boolean | ((request: Request) => boolean);
+  /** When set, every request must carry `Authorization: Bearer <token>`. */
+  token?: string;
+  /** The longest profile a request may ask for, in seconds; 300 by default. */
+  maxSeconds?: number;
+}
+
+/** Go's default length for /profile. */
+const DEFAULT_SECONDS = 30;
+const DEFAULT_MAX_SECONDS = 300;
+
+/** What Node has no equivalent of, with why: these answer 404 with the reason. */
+const NOT_AVAILABLE: Record<string, string> = {
+  threadcreate: 'Node runs JavaScript on one thread per isolate; there are no OS threads created by the program to count (see async for what is in flight)',
+  block: 'JavaScript has no blocking channel or lock operations to sample; a synchronous block shows as running time in profile and wall',
+  mutex: 'JavaScript has no mutexes; async locks show as waits in wall and async',
+  symbol: 'Node profiles carry function names already; there are no program counters to look up',
+};
+
+interface Entry {
+  name: string;
+  description: string;
+  count?: () => number;
+  debug1?: boolean;
+}
+
+/**
+ * Go's /debug/pprof for an express app, safe to leave mounted: nothing is registered on import,
+ * and nothing is served until the app mounts it:
+ *
+ *   app.use('/debug/pprof', debugPprof());
+ *
+ * Then `go tool pprof http://localhost:PORT/debug/pprof/profile?seconds=10` or `npm run pprof --
+ * -top http://...` read it. Loopback clients only unless allowRemote says otherwise; an optional
+ * bearer token; one CPU or wall profile at a time; a client that goes away stops its profile; and
+ * no profiler error ever reaches the app's error handlers or stops the process. Creating the
+ * router starts the async tracker (for /async) and heap sampling (for /heap) if they are not on.
+ */
+export function debugPprof(options: DebugPprofOptions = {}): Router {
+  const maxSeconds = options.maxSeconds ?? DEFAULT_MAX_SECONDS;
+  if (!Number.isInteger(maxSeconds) || maxSeconds < 1) throw new RangeError(`maxSeconds must be a whole number of seconds, 1 or more, got ${options.maxSeconds}`);
+  if (!asyncTrackerInstalled()) installAsyncTracker();
+  const heapNote = startHeapSamplingIfFree();
+
+  const router = Router();
+  router.use((request, response, next) => {
+    if (!allowed(request, options.allowRemote)) {
+      text(response, 403, `profiles are served to this machine only (the request came from ${request.socket.remoteAddress}); pass allowRemote to debugPprof to allow others`);
+      return;
+    }
+    if (options.token !== undefined && !bearerMatches(request.headers.authorization, options.token)) {
+      response.setHeader('WWW-Authenticate', 'Bearer');
+      text(response, 401, 'this /debug/pprof needs Authorization: Bearer <token>');
+      return;
+    }
+    next();
+  });
+
+  const entries: Entry[] = [
+    { name: 'async', description: 'Async operations in flight now (fetch, timers, fs, sockets...), each on the stack that started it. Alias: goroutine.', count: () => asyncOperationsInFlight().length, debug1: true },
+    { name: 'cmdline', description: 'The command line of this process, arguments separated by NUL bytes.' },
+    { name: 'goroutine', description: 'The same as async, under the name Go tools ask for.', count: () => asyncOperationsInFlight().length, debug1: true },
+    { name: 'heap', description: 'What the heap holds now, by the stack that allocated it (a sample, every 512 KiB on average). ?gc=1 collects garbage first.', debug1: true },
+    { name: 'profile', description: 'CPU profile: where the CPU time goes, for ?seconds=N (30 by default).' },
+    { name: 'wall', description: 'Wall-clock profile: time running and time awaiting, each on its stack, for ?seconds=N (30 by default). ?format=folded for folded stacks.' },
+  ];
+
+  router.get('/', (_request, response) => {
+    response.setHeader('Cache-Control', 'no-store');
+    response.type('html').send(indexPage(entries, heapNote));
+  });
+  router.get('/cmdline', (_request, response) => {
+    response.setHeader('Cache-Control', 'no-store');
+    response.type('text/plain').send(process.argv.join('\0'));
+  });
+  for (const name of Object.keys(NOT_AVAILABLE)) router.get(`/${name}`, (_request, response) => text(response, 404, `${name}: not available in Node: ${NOT_AVAILABLE[name]}`));
+
+  router.get('/profile', (request, response) => timed(request, response, maxSeconds, 'profile', { start: () => startCPUProfile(), stop: stopCPUProfile }));
+  router.get('/wall', (request, response) => {
+    const format = request.query.format ?? 'pprof';
+    if (format !== 'pprof' && format !== 'folded') return text(response, 400, `format=${String(format)} is not a format: use pprof or folded`);
+    timed(request, response, maxSeconds, 'wall', { start: () => startWallProfile(), stop: stopWallProfile, folded: format === 'folded' });
+  });
+  router.get('/heap', (request, response) => {
+    const debug = debugLevel(request, response, [0, 1]);
+    const gc = request.query.gc;
+    if (debug === undefined) return;
+    if (gc !== undefined && gc !== '0' && gc !== '1') return text(response, 400, `gc=${String(gc)} is not 0 or 1`);
+    guarded(response, () => {
+      const profile = heapProfile({ gc: gc === '1' });
+      if (debug === 1) sendText(response, heapText(profile));
+      else sendProfile(response, 'heap', profile);
+    });
+  });
+  for (const name of ['async', 'goroutine']) {
+    router.get(`/${name}`, (request, response) => {
+      const debug = debugLevel(request, response, [0, 1, 2]);
+      if (debug === undefined) return;
+      guarded(response, () => {
+        const operations = asyncOperationsInFlight();
+        if (debug === 0) sendProfile(response, name, asyncProfile(operations));
+        else sendText(response, debug === 1 ? coalescedText(operations) : eachOperationText(operations));
+      });
+    });
+  }
+  return router;
+}
+
+/** A CPU or wall profile over ?seconds, one at a time, stopped at once if the client leaves. */
+function timed(request: Request, response: Response, maxSeconds: number, name: string, profiler: { start(): void; stop(): Profile; folded?: boolean }): void {
+  const seconds = secondsOf(request, response, maxSeconds);
+  if (seconds === undefined) return;
+  if (inUse.cpu) return text(response, 409, `another profile is running, so this one cannot: ${running?.what ?? inUse.cpu}${running ? `, until ${running.until.toISOString()}` : ''}; try again then`);
+  try {
+    profiler.start();
+  } catch (error) {
+    return text(response, 500, `the ${name} profile could not start: ${(error as Error).message}`);
+  }
+  const until = new Date(Date.now() + seconds * 1000);
+  running = { what: `a ${seconds} s ${name} profile requested by ${request.socket.remoteAddress}`, until };
+  // Longer than any server default, so the profile is not cut off by an idle socket timeout.
+  request.setTimeout((seconds + 60) * 1000);
+  const finish = (send: boolean) => {
+    clearTimeout(timer);
+    response.off('close', abandoned);
+    running = undefined;
+    let profile: Profile;
+    try {
+      profile = profiler.stop();
+    } catch (error) {
+      if (send) text(response, 500, `the ${name} profile could not be taken: ${(error as Error).message}`);
+      return;
+    }
+    if (!send) return;
+    guarded(response, () => (profiler.folded ? sendText(response, foldedStacks(profile)) : sendProfile(response, name, profile)));
+  };
+  const abandoned = () => finish(false);
+  const timer = setTimeout(() => finish(true), seconds * 1000);
+  response.on('close', abandoned);
+}
+
+/** What the running CPU or wall profile is and when it ends, for a 409. */
+let running: { what: string; until: Date } | undefined;
+
+function secondsOf(request: Request, response: Response, maxSeconds: number): number | undefined {
+  const raw = request.query.seconds;
+  if (raw === undefined) return Math.min(DEFAULT_SECONDS, maxSeconds);
+  const seconds = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxSeconds) {
+    text(response, 400, `seconds=${String(raw)} is not a whole number of seconds from 1 to ${maxSeconds}`);
+    return undefined;
+  }
+  return seconds;
+}
+
+function debugLevel(request: Request, response: Response, levels: number[]): number | undefined {
+  const raw = request.query.debug ?? '0';
+  const level = typeof raw === 'string' && /^\d$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!levels.includes(level)) {
+    text(response, 400, `debug=${String(raw)} is not a level this profile has: use ${levels.join(', ')}`);
+    return undefined;
+  }
+  return level;
+}
+
+/** Runs a handler body; a profiler's error becomes a 500 here, never the app's error. */
+function guarded(response: Response, body: () => void): void {
+  try {
+    body();
+  } catch (error) {
+    if (!response.headersSent) text(response, 500, `the profile could not be taken: ${(error as Error).message}`);
+  }
+}
+
+function text(response: Response, status: number, message: string): void {
+  response.status(status).setHeader('Cache-Control', 'no-store');
+  response.type('text/plain').send(`${message}\n`);
+}
+
+function sendText(response: Response, body: string): void {
+  response.setHeader('Cache-Control', 'no-store');
+  response.type('text/plain').send(body);
+}
+
+/** Gzipped pprof, as Go serves it, with a file name for browsers that save it. */
+function sendProfile(response: Response, name: string, profile: Profile): void {
+  response.setHeader('Content-Type', 'application/octet-stream');
+  response.setHeader('Content-Disposition', `attachment; filename="${name}.pb.gz"`);
+  response.setHeader('Cache-Control', 'no-store');
+  response.setHeader('X-Content-Type-Options', 'nosniff');
+  response.send(encodeProfile(profile));
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+function allowed(request: Request, allowRemote: DebugPprofOptions['allowRemote']): boolean {
+  if (LOOPBACK.test(request.socket.remoteAddress ?? '')) return true;
+  if (typeof allowRemote === 'function') {
+    try {
+      return allowRemote(request) === true;
+    } catch {
+      return false;
+    }
+  }
+  return allowRemote === true;
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(/^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '');
+  const wanted = Buffer.from(token);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+/** Starts in-use heap sampling unless something else holds V8's heap sampler; says so if it does. */
+function startHeapSamplingIfFree(): string | undefined {
+  if (inUse.heapSampling === 'the in-use heap profile') return undefined;
+  if (inUse.heapSampling) return `heap: V8's heap sampler is taken by ${inUse.heapSampling}, so /heap answers with an error until it is free`;
+  try {
+    startHeapProfiling();
+    return undefined;
+  } catch (error) {
+    return `heap: sampling could not start: ${(error as Error).message}`;
+  }
+}
+
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function indexPage(entries: Entry[], heapNote: string | undefined): string {
+  const rows = entries
+    .map((entry) => {
+      const count = entry.count ? String(entry.count()) : '';
+      const debug = entry.debug1 ? ` (<a href="${entry.name}?debug=1">debug=1</a>)` : '';
+      return `<tr><td align="right">${count}</td><td><a href="${entry.name}">${entry.name}</a>${debug}</td><td>${escapeHtml(entry.description)}</td></tr>`;
+    })
+    .join('\n');
+  const missing = Object.entries(NOT_AVAILABLE)
+    .map(([name, why]) => `<tr><td align="right">n/a</td><td>${name}</td><td>${escapeHtml(why)}</td></tr>`)
+    .join('\n');
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>/debug/pprof/</title></head>
+<body>
+<h1>/debug/pprof/</h1>
+<p>Profiles of this Node process, read with <code>go tool pprof URL</code> or <code>npm run pprof -- -top URL</code>.</p>
+${heapNote ? `<p><strong>${escapeHtml(heapNote)}</strong></p>` : ''}
+<table>
+<tr><th>Count</th><th>Profile</th><th>What it shows</th></tr>
+${rows}
+${missing}
+</table>
+</body></html>
+`;
+}
+
+/** In-flight operations as pprof: one sample per operation, ops/count, its wait as the leaf. */
+function asyncProfile(operations: readonly InFlightOperation[]): Profile {
+  const builder = new ProfileBuilder({ sampleTypes: [{ type: 'ops', unit: 'count' }], mappingFile: process.argv[1], timeNanos: Date.now() * 1e6 });
+  for (const operation of operations) {
+    const stack = operation.stack.map(({ name, file, line, functionLine }) => ({ name, file, line, functionLine }));
+    builder.addSample([{ name: `(wait) ${operation.description}`, file: '', line: 0 }, ...stack], [1], { kind: operation.kind });
+  }
+  return builder.build();
+}
+
+const frameText = (operation: InFlightOperation) => operation.stack.map((frame) => `#\t${frame.name}\t${frame.file}:${frame.line}`).join('\n');
+
+/** Go's goroutine?debug=1 form: how many operations wait on each stack, most first. */
+function coalescedText(operations: readonly InFlightOperation[]): string {
+  const groups = new Map<string, { count: number; header: string; frames: string }>();
+  for (const operation of operations) {
+    const key = `${operation.kind} ${operation.description}\n${frameText(operation)}`;
+    const group = groups.get(key) ?? { count: 0, header: `${operation.kind} ${operation.description}`, frames: frameText(operation) };
+    group.count++;
+    groups.set(key, group);
+  }
+  const sorted = [...groups.values()].sort((a, b) => b.count - a.count || (a.header < b.header ? -1 : a.header > b.header ? 1 : 0));
+  return `async profile: total ${operations.length}\n${sorted.map((group) => `${group.count} @ ${group.header}\n${group.frames}\n`).join('\n')}`;
+}
+
+/** Go's goroutine?debug=2 form: every operation with its kind and how long it has waited. */
+function eachOperationText(operations: readonly InFlightOperation[]): string {
+  return operations
+    .map((operation) => `operation ${operation.id} [${operation.kind} ${operation.description}, ${age(operation.ageMs)}]:\n${operation.stack.map((frame) => `${frame.name}(...)\n\t${frame.file}:${frame.line}`).join('\n')}\n`)
+    .join('\n');
+}
+
+function age(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} seconds`;
+  return `${Math.round(ms / 60_000)} minutes`;
+}
+
+/** Go's heap?debug=1 form: per stack, objects and bytes in use, then its frames. */
+function heapText(profile: Profile): string {
+  const strings = profile.stringTable.strings;
+  const functions = new Map(profile.function.map((fn) => [Number(fn.id), fn]));
+  const locations = new Map(profile.location.map((location) => [Number(location.id), location]));
+  let objects = 0;
+  let bytes = 0;
+  const entries = profile.sample
+    .map((sample) => {
+      const [count, size] = [Number(sample.value[1] ?? 0), Number(sample.value[0] ?? 0)];
+      objects += count;
+      bytes += size;
+      const frames = sample.locationId.flatMap((id) =>
+        (locations.get(Number(id))?.line ?? []).map((line) => {
+          const fn = functions.get(Number(line.functionId));
+          return `#\t${strings[Number(fn?.name)] ?? '?'}\t${strings[Number(fn?.filename)] ?? ''}:${line.line}`;
+        }),
+      );
+      return { count, size, text: `${count}: ${size} [${count}: ${size}] @\n${frames.join('\n')}` };
+    })
+    .sort((a, b) => b.size - a.size);
+  return `heap profile: ${objects}: ${bytes} [${objects}: ${bytes}] @ heap/${Number(profile.period)}\n${entries.map((entry) => entry.text).join('\n')}\n`;
+}

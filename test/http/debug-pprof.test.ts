@@ -1,0 +1,215 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { networkInterfaces } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { typescriptNodeFlags } from '../../src/cli/typescript-node.ts';
+import { decodeProfile } from '../../src/pprof/index.ts';
+import { sampleTypeNames, stacks } from '../helpers/profile.ts';
+import { fixture, repoRoot } from '../helpers/run.ts';
+import { goBinary } from '../helpers/tools.ts';
+
+interface Server {
+  base: string;
+  port: number;
+  child: ChildProcess;
+  stderr: () => string;
+}
+
+/** Starts the fixture app in its own process; resolves once it listens. */
+async function startServer(env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  const child = spawn(process.execPath, [...typescriptNodeFlags(), fixture('http/server.ts')], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (data: Buffer) => resolve(Number(data.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`the server exited with ${code}: ${stderr}`)));
+  });
+  return { base: `http://127.0.0.1:${port}`, port, child, stderr: () => stderr };
+}
+
+const get = async (url: string, init?: RequestInit) => {
+  const response = await fetch(url, init);
+  return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+};
+
+describe('debugPprof on an express app', () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await startServer();
+  }, 30_000);
+  afterAll(() => {
+    server?.child.kill();
+  });
+  const url = (path: string) => `${server.base}/debug/pprof/${path}`;
+
+  it('serves an index of every profile, with counts, descriptions and the ones Node lacks', async () => {
+    const { status, headers, body } = await get(url(''));
+    expect(status).toBe(200);
+    expect(headers.get('content-type')).toMatch(/^text\/html/);
+    const html = body.toString();
+    for (const name of ['async', 'cmdline', 'goroutine', 'heap', 'profile', 'wall']) expect(html).toContain(`<a href="${name}">${name}</a>`);
+    expect(html).toContain('<a href="goroutine?debug=1">debug=1</a>');
+    for (const name of ['threadcreate', 'block', 'mutex', 'symbol']) expect(html).toMatch(new RegExp(`<td align="right">n/a</td><td>${name}</td>`));
+  });
+
+  it.each(['threadcreate', 'block', 'mutex', 'symbol'])('answers %s with 404 and why Node has none', async (name) => {
+    const { status, body } = await get(url(name));
+    expect(status).toBe(404);
+    expect(body.toString()).toMatch(new RegExp(`^${name}: not available in Node: .+\\n$`));
+  });
+
+  it('serves the command line, arguments separated by NUL', async () => {
+    const { body } = await get(url('cmdline'));
+    expect(body.toString().split('\0').some((arg) => arg.endsWith('http/server.ts'))).toBe(true);
+  });
+
+  it('serves a CPU profile for ?seconds, gzipped pprof with a file name, never cached', async () => {
+    const started = Date.now();
+    const { status, headers, body } = await get(url('profile?seconds=1'));
+    expect(status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(headers.get('content-type')).toBe('application/octet-stream');
+    expect(headers.get('content-disposition')).toBe('attachment; filename="profile.pb.gz"');
+    expect(headers.get('cache-control')).toBe('no-store');
+    expect([body[0], body[1]]).toEqual([0x1f, 0x8b]);
+    const profile = decodeProfile(body);
+    expect(sampleTypeNames(profile)).toEqual(['samples/count', 'cpu/nanoseconds']);
+    expect(stacks(profile).some(({ frames }) => frames.some((frame) => frame.startsWith('hashAround ')))).toBe(true);
+  });
+
+  it('serves a wall profile as pprof or as folded stacks', async () => {
+    const pprof = decodeProfile((await get(url('wall?seconds=1'))).body);
+    expect(sampleTypeNames(pprof)).toEqual(['samples/count', 'wall/nanoseconds']);
+    const folded = await get(url('wall?seconds=1&format=folded'));
+    expect(folded.status).toBe(200);
+    expect(folded.body.toString()).toMatch(/hashAround \d+\n/);
+  });
+
+  it('serves the heap as pprof, after a collection with gc=1, and as text with debug=1', async () => {
+    const heap = decodeProfile((await get(url('heap?gc=1'))).body);
+    expect(sampleTypeNames(heap)).toEqual(['inuse_space/bytes', 'inuse_objects/count']);
+    const text = (await get(url('heap?debug=1'))).body.toString();
+    expect(text).toMatch(/^heap profile: \d+: \d+ \[\d+: \d+\] @ heap\/524288\n/);
+  });
+
+  it('shows a leak of pending fetches on the line that leaks, with the right count', async () => {
+    await get(`${server.base}/leak?n=7`);
+    const coalesced = (await get(url('goroutine?debug=1'))).body.toString();
+    const group = coalesced.split('\n\n').find((block) => block.includes('/never'));
+    expect(coalesced).toMatch(/^async profile: total \d+\n/);
+    expect(group).toMatch(/^7 @ fetch fetch GET http:\/\/127\.0\.0\.1:\d+\/never\n#\tleakFetch\t.*http\/server\.ts:\d+\n/m);
+    const each = (await get(url('async?debug=2'))).body.toString();
+    expect(each.match(/\[fetch fetch GET http:\/\/127\.0\.0\.1:\d+\/never, \d+ (ms|seconds)\]/g)).toHaveLength(7);
+    const profile = decodeProfile((await get(url('async'))).body);
+    expect(sampleTypeNames(profile)).toEqual(['ops/count']);
+    const leaks = stacks(profile).filter(({ frames }) => frames[0]!.includes('/never') && frames[1]!.startsWith('leakFetch '));
+    expect(leaks.reduce((sum, { values }) => sum + values[0]!, 0)).toBe(7);
+  });
+
+  it.each([
+    ['profile?seconds=abc', 'seconds=abc is not a whole number of seconds from 1 to 300'],
+    ['profile?seconds=-1', 'seconds=-1 is not a whole number of seconds from 1 to 300'],
+    ['profile?seconds=0', 'seconds=0 is not a whole number of seconds from 1 to 300'],
+    ['profile?seconds=3.5', 'seconds=3.5 is not a whole number of seconds from 1 to 300'],
+    ['wall?seconds=1e9', 'seconds=1e9 is not a whole number of seconds from 1 to 300'],
+    ['profile?seconds=301', 'seconds=301 is not a whole number of seconds from 1 to 300'],
+    ['heap?debug=7', 'debug=7 is not a level this profile has: use 0, 1'],
+    ['goroutine?debug=3', 'debug=3 is not a level this profile has: use 0, 1, 2'],
+    ['heap?gc=maybe', 'gc=maybe is not 0 or 1'],
+    ['wall?seconds=1&format=svg', 'format=svg is not a format: use pprof or folded'],
+  ])('answers %s with 400: %s', async (path, message) => {
+    const { status, body } = await get(url(path));
+    expect(status).toBe(400);
+    expect(body.toString()).toBe(`${message}\n`);
+  });
+
+  it('serves one of ten concurrent CPU profiles, and tells the nine others what runs until when', async () => {
+    const answers = await Promise.all(Array.from({ length: 10 }, () => get(url('profile?seconds=1'))));
+    expect(answers.filter(({ status }) => status === 200)).toHaveLength(1);
+    const refused = answers.filter(({ status }) => status === 409);
+    expect(refused).toHaveLength(9);
+    for (const { body } of refused) expect(body.toString()).toMatch(/^another profile is running, so this one cannot: a 1 s profile profile requested by .+, until \d{4}-\d\d-\d\dT.+; try again then\n$/);
+  });
+
+  it('stops a profile whose client went away, so the next one runs at once', async () => {
+    const controller = new AbortController();
+    const abandoned = fetch(url('profile?seconds=20'), { signal: controller.signal }).catch(() => 'aborted');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    controller.abort();
+    expect(await abandoned).toBe('aborted');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await get(url('profile?seconds=1'))).status).toBe(200);
+  });
+
+  it('never hands an error to the app, and the app stays up', () => {
+    expect(server.stderr()).not.toContain('app error handler reached');
+    expect(server.child.exitCode).toBeNull();
+  });
+
+  describe.skipIf(!goBinary())('read by the real go tool pprof', () => {
+    it.each(['profile?seconds=1', 'heap', 'wall?seconds=1'])('go tool pprof -top %s', async (path) => {
+      const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
+        execFile(goBinary()!, ['tool', 'pprof', '-top', url(path)], { env: { ...process.env, PPROF_TMPDIR: '/tmp/debug-pprof-test' } }, (error, out) => (error ? reject(error) : resolve({ stdout: out }))),
+      );
+      expect(stdout).toMatch(/^Type: (cpu|inuse_space|wall)$/m);
+      expect(stdout).toMatch(/^ +flat +flat% +sum% +cum +cum%$/m);
+    });
+  });
+});
+
+describe('debugPprof access control', () => {
+  it('asks for the bearer token when one is set, and takes the right one', async () => {
+    const server = await startServer({ TOKEN: 's3cret' });
+    try {
+      const url = `${server.base}/debug/pprof/cmdline`;
+      const missing = await get(url);
+      expect(missing.status).toBe(401);
+      expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+      expect((await get(url, { headers: { authorization: 'Bearer wrong!' } })).status).toBe(401);
+      expect((await get(url, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+    } finally {
+      server.child.kill();
+    }
+  }, 30_000);
+
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((address) => address && address.family === 'IPv4' && !address.internal)?.address;
+  it.skipIf(!external)(`refuses a client that is not on this machine's loopback (403), via ${external ?? 'no external address'}`, async () => {
+    const server = await startServer({ HOST: '0.0.0.0' });
+    try {
+      const { status, body } = await get(`http://${external}:${server.port}/debug/pprof/`);
+      expect(status).toBe(403);
+      expect(body.toString()).toMatch(/^profiles are served to this machine only \(the request came from .+\); pass allowRemote to debugPprof to allow others\n$/);
+    } finally {
+      server.child.kill();
+    }
+  }, 30_000);
+
+  it('keeps serving and leaves no profile running after 1,000 random requests', async () => {
+    const server = await startServer({ MAX_SECONDS: '1' });
+    try {
+      let seed = 7;
+      const next = () => {
+        seed = (seed * 48271) % 2147483647;
+        return seed;
+      };
+      const pick = <T>(items: readonly T[]) => items[next() % items.length]!;
+      const paths = ['', 'profile', 'wall', 'heap', 'allocs', 'async', 'goroutine', 'cmdline', 'block', 'x', '../../etc/passwd', 'heap/', '%00', 'profile/x', '<script>'];
+      const keys = ['seconds', 'debug', 'gc', 'format', 'x', '', '%ff'];
+      const values = ['1', '0', '-1', 'abc', '1e9', '2', '3.5', '', 'folded', 'pprof', '%00', '<b>', '99999999999999999999'];
+      const requests = Array.from({ length: 1000 }, () => {
+        const query = Array.from({ length: next() % 3 }, () => `${pick(keys)}=${pick(values)}`).join('&');
+        return `${server.base}/debug/pprof/${pick(paths)}${query ? `?${query}` : ''}`;
+      });
+      const statuses: number[] = [];
+      for (let i = 0; i < requests.length; i += 50) statuses.push(...(await Promise.all(requests.slice(i, i + 50).map(async (request) => (await fetch(request)).status))));
+      expect(statuses.filter((status) => status >= 500)).toEqual([]);
+      // Nothing still runs: a CPU profile starts at once.
+      expect((await get(`${server.base}/debug/pprof/profile?seconds=1`)).status).toBe(200);
+      expect(server.child.exitCode).toBeNull();
+      expect(server.stderr()).not.toContain('app error handler reached');
+    } finally {
+      server.child.kill();
+    }
+  }, 120_000);
+});
