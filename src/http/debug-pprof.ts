@@ -53,24 +53,8 @@ interface Entry {
  * router starts the async tracker (for /async) and heap sampling (for /heap) if they are not on.
  */
 export function debugPprof(options: DebugPprofOptions = {}): Router {
-  const maxSeconds = options.maxSeconds ?? DEFAULT_MAX_SECONDS;
-  if (!Number.isInteger(maxSeconds) || maxSeconds < 1) throw new RangeError(`maxSeconds must be a whole number of seconds, 1 or more, got ${options.maxSeconds}`);
-  if (!asyncTrackerInstalled()) installAsyncTracker();
+  const { router, maxSeconds } = guardedRouter(options);
   const heapNote = startHeapSamplingIfFree();
-
-  const router = Router();
-  router.use((request, response, next) => {
-    if (!allowed(request, options.allowRemote)) {
-      text(response, 403, `profiles are served to this machine only (the request came from ${request.socket.remoteAddress}); pass allowRemote to debugPprof to allow others`);
-      return;
-    }
-    if (options.token !== undefined && !bearerMatches(request.headers.authorization, options.token)) {
-      response.setHeader('WWW-Authenticate', 'Bearer');
-      text(response, 401, 'this /debug/pprof needs Authorization: Bearer <token>');
-      return;
-    }
-    next();
-  });
 
   const entries: Entry[] = [
     { name: 'async', description: 'Async operations in flight now (fetch, timers, fs, sockets...), each on the stack that started it. Alias: goroutine.', count: () => asyncOperationsInFlight().length, debug1: true },
@@ -92,11 +76,7 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
   for (const name of Object.keys(NOT_AVAILABLE)) router.get(`/${name}`, (_request, response) => text(response, 404, `${name}: not available in Node: ${NOT_AVAILABLE[name]}`));
 
   router.get('/profile', (request, response) => timed(request, response, maxSeconds, 'profile', { start: () => startCPUProfile(), stop: stopCPUProfile }));
-  router.get('/wall', (request, response) => {
-    const format = request.query.format ?? 'pprof';
-    if (format !== 'pprof' && format !== 'folded') return text(response, 400, `format=${String(format)} is not a format: use pprof or folded`);
-    timed(request, response, maxSeconds, 'wall', { start: () => startWallProfile(), stop: stopWallProfile, folded: format === 'folded' });
-  });
+  router.get('/wall', (request, response) => wallHandler(request, response, maxSeconds));
   router.get('/heap', (request, response) => {
     const debug = debugLevel(request, response, [0, 1]);
     const gc = request.query.gc;
@@ -120,6 +100,46 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
     });
   }
   return router;
+}
+
+/**
+ * The wall profile alone, where fgprof serves it, for tools that ask there:
+ *
+ *   app.use('/debug/fgprof', debugFgprof());
+ *
+ * `?seconds=N&format=pprof|folded`, with the same safety as debugPprof.
+ */
+export function debugFgprof(options: DebugPprofOptions = {}): Router {
+  const { router, maxSeconds } = guardedRouter(options);
+  router.get('/', (request, response) => wallHandler(request, response, maxSeconds));
+  return router;
+}
+
+/** A router that serves loopback clients (or those allowRemote allows) bearing the token, if any. */
+function guardedRouter(options: DebugPprofOptions): { router: Router; maxSeconds: number } {
+  const maxSeconds = options.maxSeconds ?? DEFAULT_MAX_SECONDS;
+  if (!Number.isInteger(maxSeconds) || maxSeconds < 1) throw new RangeError(`maxSeconds must be a whole number of seconds, 1 or more, got ${options.maxSeconds}`);
+  if (!asyncTrackerInstalled()) installAsyncTracker();
+  const router = Router();
+  router.use((request, response, next) => {
+    if (!allowed(request, options.allowRemote)) {
+      text(response, 403, `profiles are served to this machine only (the request came from ${request.socket.remoteAddress}); pass allowRemote to allow others`);
+      return;
+    }
+    if (options.token !== undefined && !bearerMatches(request.headers.authorization, options.token)) {
+      response.setHeader('WWW-Authenticate', 'Bearer');
+      text(response, 401, 'this endpoint needs Authorization: Bearer <token>');
+      return;
+    }
+    next();
+  });
+  return { router, maxSeconds };
+}
+
+function wallHandler(request: Request, response: Response, maxSeconds: number): void {
+  const format = request.query.format ?? 'pprof';
+  if (format !== 'pprof' && format !== 'folded') return text(response, 400, `format=${String(format)} is not a format: use pprof or folded`);
+  timed(request, response, maxSeconds, 'wall', { start: () => startWallProfile(), stop: stopWallProfile, folded: format === 'folded' });
 }
 
 /** A CPU or wall profile over ?seconds, one at a time, stopped at once if the client leaves. */

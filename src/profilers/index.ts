@@ -60,5 +60,5 @@ export {
   type InFlightOperation,
 } from './async-tracker.ts';
 export { DEFAULT_HEAP_INTERVAL_BYTES } from './v8-heap-profile.ts';
-export { debugPprof, type DebugPprofOptions } from '../http/debug-pprof.ts';
+export { debugFgprof, debugPprof, type DebugPprofOptions } from '../http/debug-pprof.ts';
 export { decodeProfile, encodeProfile, writeProfile } from '../pprof/index.ts';

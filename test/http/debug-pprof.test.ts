@@ -81,7 +81,14 @@ describe('debugPprof on an express app', () => {
     expect(sampleTypeNames(pprof)).toEqual(['samples/count', 'wall/nanoseconds']);
     const folded = await get(url('wall?seconds=1&format=folded'));
     expect(folded.status).toBe(200);
-    expect(folded.body.toString()).toMatch(/hashAround \d+\n/);
+    expect(folded.body.toString()).toMatch(/(^|;)hashAround[; ]/m);
+  });
+
+  it('serves the wall profile at /debug/fgprof too, where fgprof tools ask', async () => {
+    const folded = await get(`${server.base}/debug/fgprof?seconds=1&format=folded`);
+    expect(folded.status).toBe(200);
+    expect(folded.body.toString()).toMatch(/(^|;)hashAround[; ]/m);
+    expect((await get(`${server.base}/debug/fgprof?seconds=0`)).status).toBe(400);
   });
 
   it('serves the heap as pprof, after a collection with gc=1, and as text with debug=1', async () => {
@@ -179,7 +186,7 @@ describe('debugPprof access control', () => {
     try {
       const { status, body } = await get(`http://${external}:${server.port}/debug/pprof/`);
       expect(status).toBe(403);
-      expect(body.toString()).toMatch(/^profiles are served to this machine only \(the request came from .+\); pass allowRemote to debugPprof to allow others\n$/);
+      expect(body.toString()).toMatch(/^profiles are served to this machine only \(the request came from .+\); pass allowRemote to allow others\n$/);
     } finally {
       server.child.kill();
     }
