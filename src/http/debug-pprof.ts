@@ -8,6 +8,7 @@ import { heapProfile, startHeapProfiling } from '../profilers/heap.ts';
 import { inUse } from '../profilers/session.ts';
 import { startWallProfile, stopWallProfile } from '../profilers/wall.ts';
 import { foldedStacks } from '../report/folded.ts';
+import { startTrace } from './trace.ts';
 
 export interface DebugPprofOptions {
   /**
@@ -62,6 +63,7 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
     { name: 'goroutine', description: 'The same as async, under the name Go tools ask for.', count: () => asyncOperationsInFlight().length, debug1: true },
     { name: 'heap', description: 'What the heap holds now, by the stack that allocated it (a sample, every 512 KiB on average). ?gc=1 collects garbage first.', debug1: true },
     { name: 'profile', description: 'CPU profile: where the CPU time goes, for ?seconds=N (30 by default).' },
+    { name: 'trace', description: 'A trace for ?seconds=N (1 by default): JavaScript as a flame chart and every async operation as a span, as JSON for ui.perfetto.dev or chrome://tracing.' },
     { name: 'wall', description: 'Wall-clock profile: time running and time awaiting, each on its stack, for ?seconds=N (30 by default). ?format=folded for folded stacks.' },
   ];
 
@@ -75,7 +77,20 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
   });
   for (const name of Object.keys(NOT_AVAILABLE)) router.get(`/${name}`, (_request, response) => text(response, 404, `${name}: not available in Node: ${NOT_AVAILABLE[name]}`));
 
-  router.get('/profile', (request, response) => timed(request, response, maxSeconds, 'profile', { start: () => startCPUProfile(), stop: stopCPUProfile }));
+  router.get('/profile', (request, response) => timed(request, response, maxSeconds, 'profile', { start: () => startCPUProfile(), stop: stopCPUProfile, send: asPprof('profile') }));
+  router.get('/trace', (request, response) => {
+    let stop: (() => object) | undefined;
+    timed(request, response, maxSeconds, 'trace', {
+      defaultSeconds: 1,
+      start: () => (stop = startTrace()),
+      stop: () => stop!(),
+      send: (reply, trace) => {
+        reply.setHeader('Content-Disposition', 'attachment; filename="trace.json"');
+        reply.setHeader('Cache-Control', 'no-store');
+        reply.type('application/json').send(JSON.stringify(trace));
+      },
+    });
+  });
   router.get('/wall', (request, response) => wallHandler(request, response, maxSeconds));
   router.get('/heap', (request, response) => {
     const debug = debugLevel(request, response, [0, 1]);
@@ -139,12 +154,26 @@ function guardedRouter(options: DebugPprofOptions): { router: Router; maxSeconds
 function wallHandler(request: Request, response: Response, maxSeconds: number): void {
   const format = request.query.format ?? 'pprof';
   if (format !== 'pprof' && format !== 'folded') return text(response, 400, `format=${String(format)} is not a format: use pprof or folded`);
-  timed(request, response, maxSeconds, 'wall', { start: () => startWallProfile(), stop: stopWallProfile, folded: format === 'folded' });
+  timed(request, response, maxSeconds, 'wall', {
+    start: () => startWallProfile(),
+    stop: stopWallProfile,
+    send: format === 'folded' ? (reply, profile) => sendText(reply, foldedStacks(profile)) : asPprof('wall'),
+  });
 }
 
 /** A CPU or wall profile over ?seconds, one at a time, stopped at once if the client leaves. */
-function timed(request: Request, response: Response, maxSeconds: number, name: string, profiler: { start(): void; stop(): Profile; folded?: boolean }): void {
-  const seconds = secondsOf(request, response, maxSeconds);
+interface Timed<T> {
+  /** Seconds when the request names none: Go's 30 for profiles, 1 for a trace. */
+  defaultSeconds?: number;
+  start(): void;
+  stop(): T;
+  send(response: Response, result: T): void;
+}
+
+const asPprof = (name: string) => (response: Response, profile: Profile) => sendProfile(response, name, profile);
+
+function timed<T>(request: Request, response: Response, maxSeconds: number, name: string, profiler: Timed<T>): void {
+  const seconds = secondsOf(request, response, maxSeconds, profiler.defaultSeconds ?? DEFAULT_SECONDS);
   if (seconds === undefined) return;
   if (inUse.cpu) return text(response, 409, `another profile is running, so this one cannot: ${running?.what ?? inUse.cpu}${running ? `, until ${running.until.toISOString()}` : ''}; try again then`);
   try {
@@ -160,15 +189,15 @@ function timed(request: Request, response: Response, maxSeconds: number, name: s
     clearTimeout(timer);
     response.off('close', abandoned);
     running = undefined;
-    let profile: Profile;
+    let result: T;
     try {
-      profile = profiler.stop();
+      result = profiler.stop();
     } catch (error) {
       if (send) text(response, 500, `the ${name} profile could not be taken: ${(error as Error).message}`);
       return;
     }
     if (!send) return;
-    guarded(response, () => (profiler.folded ? sendText(response, foldedStacks(profile)) : sendProfile(response, name, profile)));
+    guarded(response, () => profiler.send(response, result));
   };
   const abandoned = () => finish(false);
   const timer = setTimeout(() => finish(true), seconds * 1000);
@@ -178,9 +207,9 @@ function timed(request: Request, response: Response, maxSeconds: number, name: s
 /** What the running CPU or wall profile is and when it ends, for a 409. */
 let running: { what: string; until: Date } | undefined;
 
-function secondsOf(request: Request, response: Response, maxSeconds: number): number | undefined {
+function secondsOf(request: Request, response: Response, maxSeconds: number, defaultSeconds: number): number | undefined {
   const raw = request.query.seconds;
-  if (raw === undefined) return Math.min(DEFAULT_SECONDS, maxSeconds);
+  if (raw === undefined) return Math.min(defaultSeconds, maxSeconds);
   const seconds = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxSeconds) {
     text(response, 400, `seconds=${String(raw)} is not a whole number of seconds from 1 to ${maxSeconds}`);

@@ -46,7 +46,7 @@ describe('debugPprof on an express app', () => {
     expect(status).toBe(200);
     expect(headers.get('content-type')).toMatch(/^text\/html/);
     const html = body.toString();
-    for (const name of ['async', 'cmdline', 'goroutine', 'heap', 'profile', 'wall']) expect(html).toContain(`<a href="${name}">${name}</a>`);
+    for (const name of ['async', 'cmdline', 'goroutine', 'heap', 'profile', 'trace', 'wall']) expect(html).toContain(`<a href="${name}">${name}</a>`);
     expect(html).toContain('<a href="goroutine?debug=1">debug=1</a>');
     for (const name of ['threadcreate', 'block', 'mutex', 'symbol']) expect(html).toMatch(new RegExp(`<td align="right">n/a</td><td>${name}</td>`));
   });
@@ -98,6 +98,32 @@ describe('debugPprof on an express app', () => {
     expect(text).toMatch(/^heap profile: \d+: \d+ \[\d+: \d+\] @ heap\/524288\n/);
   });
 
+  it('serves a trace: JavaScript as nested slices on its TypeScript lines, async operations as spans', async () => {
+    const tracing = get(url('trace?seconds=1'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await get(`${server.base}/leak?n=2&path=/during-trace`);
+    const { status, headers, body } = await tracing;
+    expect(status).toBe(200);
+    expect(headers.get('content-type')).toMatch(/^application\/json/);
+    expect(headers.get('content-disposition')).toBe('attachment; filename="trace.json"');
+    const { traceEvents } = JSON.parse(body.toString()) as { traceEvents: { ph: string; name: string; ts: number; dur: number; id?: string; cat?: string; args?: { source?: string } }[] };
+    const slices = traceEvents.filter((event) => event.ph === 'X');
+    const hashing = slices.filter((event) => event.name === 'hashAround');
+    expect(hashing.length).toBeGreaterThan(10);
+    expect(hashing[0]!.args!.source).toMatch(/http\/server\.ts:\d+$/);
+    // Slices nest: two slices either do not overlap or one holds the other.
+    const sorted = [...slices].sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+    const open: { end: number }[] = [];
+    for (const slice of sorted) {
+      while (open.length > 0 && open[open.length - 1]!.end <= slice.ts) open.pop();
+      if (open.length > 0) expect(slice.ts + slice.dur).toBeLessThanOrEqual(open[open.length - 1]!.end);
+      open.push({ end: slice.ts + slice.dur });
+    }
+    const leaked = traceEvents.filter((event) => event.ph === 'b' && event.cat === 'fetch' && event.name.endsWith('/during-trace'));
+    expect(leaked).toHaveLength(2);
+    for (const begin of leaked) expect(traceEvents.filter((event) => event.ph === 'e' && event.id === begin.id)).toHaveLength(1);
+  });
+
   it('shows a leak of pending fetches on the line that leaks, with the right count', async () => {
     await get(`${server.base}/leak?n=7`);
     const coalesced = (await get(url('goroutine?debug=1'))).body.toString();
@@ -121,6 +147,7 @@ describe('debugPprof on an express app', () => {
     ['profile?seconds=301', 'seconds=301 is not a whole number of seconds from 1 to 300'],
     ['heap?debug=7', 'debug=7 is not a level this profile has: use 0, 1'],
     ['goroutine?debug=3', 'debug=3 is not a level this profile has: use 0, 1, 2'],
+    ['trace?seconds=x', 'seconds=x is not a whole number of seconds from 1 to 300'],
     ['heap?gc=maybe', 'gc=maybe is not 0 or 1'],
     ['wall?seconds=1&format=svg', 'format=svg is not a format: use pprof or folded'],
   ])('answers %s with 400: %s', async (path, message) => {
