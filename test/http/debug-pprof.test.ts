@@ -174,6 +174,15 @@ describe('debugPprof on an express app', () => {
     expect((await get(url('profile?seconds=1'))).status).toBe(200);
   });
 
+  it('does not list its own timers among the program\'s operations', async () => {
+    const profiling = get(url('profile?seconds=1'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const each = (await get(url('async?debug=2'))).body.toString();
+    await profiling;
+    expect(each).not.toMatch(/setTimeout 1000ms/);
+    expect(each).not.toContain('debug-pprof.ts');
+  });
+
   it('never hands an error to the app, and the app stays up', () => {
     expect(server.stderr()).not.toContain('app error handler reached');
     expect(server.child.exitCode).toBeNull();
