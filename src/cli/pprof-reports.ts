@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { Label, type Profile } from 'pprof-format';
+import type { Profile } from 'pprof-format';
 import { ProfileFormatError, decodeProfile, encodeProfile } from '../pprof/index.ts';
 import { convertNodeProfile } from '../profilers/convert.ts';
 import { FilterError, activeFilters, applyFilters, type Filters } from '../report/filter.ts';
 import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
 import { NoMatchError, listReport } from '../report/list.ts';
-import { IncompatibleProfilesError, mergeProfiles } from '../report/merge.ts';
+import { BASE_LABEL, IncompatibleProfilesError, mergeProfiles, negated } from '../report/merge.ts';
 import { rawReport } from '../report/raw.ts';
 import { flameGraphSvg } from '../report/svg.ts';
 import { sampleTotal, topReport } from '../report/top.ts';
@@ -62,7 +62,7 @@ export async function readSources(sources: readonly string[], seconds: number | 
   };
   const profile = await read(sources);
   if (!base) return profile;
-  return mergeProfiles([profile, subtractable(await read([base.path]), base.diff)]);
+  return mergeProfiles([profile, negated(await read([base.path]), { markAsBase: base.diff })]);
 }
 
 /**
@@ -72,21 +72,6 @@ export async function readSources(sources: readonly string[], seconds: number | 
 export interface Base {
   path: string;
   diff: boolean;
-}
-
-/** The label go tool pprof marks a -diff_base's samples with. */
-const BASE_LABEL = 'pprof::base';
-
-/** The base with its values negated, and with -diff_base its samples marked as the base's. */
-function subtractable(base: Profile, diff: boolean): Profile {
-  const strings = base.stringTable;
-  const key = strings.dedup(BASE_LABEL);
-  const value = strings.dedup('true');
-  for (const sample of base.sample) {
-    sample.value = sample.value.map((v) => -Number(v));
-    if (diff) sample.label = [...sample.label.filter((label) => Number(label.key) !== key), new Label({ key, str: value })];
-  }
-  return base;
 }
 
 /**

@@ -8,6 +8,7 @@ import { heapProfile, startHeapProfiling } from '../profilers/heap.ts';
 import { inUse } from '../profilers/session.ts';
 import { startWallProfile, stopWallProfile } from '../profilers/wall.ts';
 import { foldedStacks } from '../report/folded.ts';
+import { AllocationHistory } from './allocations.ts';
 import { startTrace } from './trace.ts';
 
 export interface DebugPprofOptions {
@@ -20,6 +21,12 @@ export interface DebugPprofOptions {
   token?: string;
   /** The longest profile a request may ask for, in seconds; 300 by default. */
   maxSeconds?: number;
+  /**
+   * What V8's one heap sampler records while the router is mounted: 'inuse' (the default) for
+   * /heap, what is held now; 'allocs' for /allocs, every allocation since the router was created,
+   * including garbage. V8 cannot do both at once; the other path answers 404 saying so.
+   */
+  heapSampling?: 'inuse' | 'allocs';
 }
 
 /** Go's default length for /profile. */
@@ -55,21 +62,30 @@ interface Entry {
  */
 export function debugPprof(options: DebugPprofOptions = {}): Router {
   const { router, maxSeconds } = guardedRouter(options);
-  const heapNote = startHeapSamplingIfFree();
+  const sampling = options.heapSampling ?? 'inuse';
+  if (sampling !== 'inuse' && sampling !== 'allocs') throw new RangeError(`heapSampling must be 'inuse' or 'allocs', got ${String(sampling)}`);
+  const heapNote = sampling === 'inuse' ? startHeapSamplingIfFree() : undefined;
+  const history = sampling === 'allocs' ? new AllocationHistory() : undefined;
 
   const entries: Entry[] = [
+    ...(history
+      ? [{ name: 'allocs', description: 'Every sampled allocation since this router was created, including garbage collected since. ?seconds=N for those of the next N seconds only.' }]
+      : []),
     { name: 'async', description: 'Async operations in flight now (fetch, timers, fs, sockets...), each on the stack that started it. Alias: goroutine.', count: () => asyncOperationsInFlight().length, debug1: true },
     { name: 'cmdline', description: 'The command line of this process, arguments separated by NUL bytes.' },
     { name: 'goroutine', description: 'The same as async, under the name Go tools ask for.', count: () => asyncOperationsInFlight().length, debug1: true },
-    { name: 'heap', description: 'What the heap holds now, by the stack that allocated it (a sample, every 512 KiB on average). ?gc=1 collects garbage first.', debug1: true },
+    ...(history ? [] : [{ name: 'heap', description: 'What the heap holds now, by the stack that allocated it (a sample, every 512 KiB on average). ?gc=1 collects garbage first.', debug1: true }]),
     { name: 'profile', description: 'CPU profile: where the CPU time goes, for ?seconds=N (30 by default).' },
     { name: 'trace', description: 'A trace for ?seconds=N (1 by default): JavaScript as a flame chart and every async operation as a span, as JSON for ui.perfetto.dev or chrome://tracing.' },
     { name: 'wall', description: 'Wall-clock profile: time running and time awaiting, each on its stack, for ?seconds=N (30 by default). ?format=folded for folded stacks.' },
   ];
 
+  const otherSampling: Record<string, string> = history
+    ? { heap: "V8 has one heap sampler, and this router's records every allocation (allocs); create it with heapSampling: 'inuse' for the heap in use" }
+    : { allocs: "V8 has one heap sampler, and this router's records the heap in use (heap); create it with heapSampling: 'allocs' for every allocation" };
   router.get('/', (_request, response) => {
     response.setHeader('Cache-Control', 'no-store');
-    response.type('html').send(indexPage(entries, heapNote));
+    response.type('html').send(indexPage(entries, { ...otherSampling, ...NOT_AVAILABLE }, heapNote));
   });
   router.get('/cmdline', (_request, response) => {
     response.setHeader('Cache-Control', 'no-store');
@@ -92,7 +108,19 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
     });
   });
   router.get('/wall', (request, response) => wallHandler(request, response, maxSeconds));
+  router.get('/allocs', (request, response) => {
+    if (!history) return text(response, 404, "allocs: this router samples the heap in use (/heap); V8 has one heap sampler, so create it with debugPprof({ heapSampling: 'allocs' }) to serve allocs instead");
+    if (request.query.seconds === undefined) return guarded(response, () => sendProfile(response, 'allocs', history.total()));
+    let earlier: Profile | undefined;
+    timed(request, response, maxSeconds, 'allocs', {
+      exclusive: false,
+      start: () => (earlier = history.total()),
+      stop: () => history.since(earlier!),
+      send: asPprof('allocs'),
+    });
+  });
   router.get('/heap', (request, response) => {
+    if (history) return text(response, 404, "heap: this router samples every allocation (/allocs); V8 has one heap sampler, so create it with debugPprof({ heapSampling: 'inuse' }) to serve the heap in use");
     const debug = debugLevel(request, response, [0, 1]);
     const gc = request.query.gc;
     if (debug === undefined) return;
@@ -165,6 +193,8 @@ function wallHandler(request: Request, response: Response, maxSeconds: number): 
 interface Timed<T> {
   /** Seconds when the request names none: Go's 30 for profiles, 1 for a trace. */
   defaultSeconds?: number;
+  /** Takes V8's CPU sampler, which one profile at a time can have; true unless said. */
+  exclusive?: boolean;
   start(): void;
   stop(): T;
   send(response: Response, result: T): void;
@@ -175,20 +205,21 @@ const asPprof = (name: string) => (response: Response, profile: Profile) => send
 function timed<T>(request: Request, response: Response, maxSeconds: number, name: string, profiler: Timed<T>): void {
   const seconds = secondsOf(request, response, maxSeconds, profiler.defaultSeconds ?? DEFAULT_SECONDS);
   if (seconds === undefined) return;
-  if (inUse.cpu) return text(response, 409, `another profile is running, so this one cannot: ${running?.what ?? inUse.cpu}${running ? `, until ${running.until.toISOString()}` : ''}; try again then`);
+  const exclusive = profiler.exclusive ?? true;
+  if (exclusive && inUse.cpu) return text(response, 409, `another profile is running, so this one cannot: ${running?.what ?? inUse.cpu}${running ? `, until ${running.until.toISOString()}` : ''}; try again then`);
   try {
     profiler.start();
   } catch (error) {
     return text(response, 500, `the ${name} profile could not start: ${(error as Error).message}`);
   }
   const until = new Date(Date.now() + seconds * 1000);
-  running = { what: `a ${seconds} s ${name} profile requested by ${request.socket.remoteAddress}`, until };
+  if (exclusive) running = { what: `a ${seconds} s ${name} profile requested by ${request.socket.remoteAddress}`, until };
   // Longer than any server default, so the profile is not cut off by an idle socket timeout.
   request.setTimeout((seconds + 60) * 1000);
   const finish = (send: boolean) => {
     clearTimeout(timer);
     response.off('close', abandoned);
-    running = undefined;
+    if (exclusive) running = undefined;
     let result: T;
     try {
       result = profiler.stop();
@@ -290,7 +321,7 @@ function startHeapSamplingIfFree(): string | undefined {
 
 const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function indexPage(entries: Entry[], heapNote: string | undefined): string {
+function indexPage(entries: Entry[], notServed: Record<string, string>, heapNote: string | undefined): string {
   const rows = entries
     .map((entry) => {
       const count = entry.count ? String(entry.count()) : '';
@@ -298,7 +329,7 @@ function indexPage(entries: Entry[], heapNote: string | undefined): string {
       return `<tr><td align="right">${count}</td><td><a href="${entry.name}">${entry.name}</a>${debug}</td><td>${escapeHtml(entry.description)}</td></tr>`;
     })
     .join('\n');
-  const missing = Object.entries(NOT_AVAILABLE)
+  const missing = Object.entries(notServed)
     .map(([name, why]) => `<tr><td align="right">n/a</td><td>${name}</td><td>${escapeHtml(why)}</td></tr>`)
     .join('\n');
   return `<!doctype html>

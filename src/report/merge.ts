@@ -180,3 +180,22 @@ export function mergeProfiles(sources: readonly Profile[]): Profile {
   merged.sample = [...samples.values()].filter((sample) => sample.value.some((value) => Number(value) !== 0));
   return merged;
 }
+
+/** The label go tool pprof marks a -diff_base's samples with. */
+export const BASE_LABEL = 'pprof::base';
+
+/**
+ * The profile with every value negated, to be merged into another as a subtraction; with
+ * `markAsBase`, its samples carry go tool pprof's base label, so percentages can be of it.
+ * Changes the profile given.
+ */
+export function negated(profile: Profile, options: { markAsBase?: boolean } = {}): Profile {
+  const strings = profile.stringTable;
+  const key = strings.dedup(BASE_LABEL);
+  const value = strings.dedup('true');
+  for (const sample of profile.sample) {
+    sample.value = sample.value.map((v) => -Number(v));
+    if (options.markAsBase) sample.label = [...sample.label.filter((label) => Number(label.key) !== key), new Label({ key, str: value })];
+  }
+  return profile;
+}

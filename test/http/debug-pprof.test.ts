@@ -51,6 +51,12 @@ describe('debugPprof on an express app', () => {
     for (const name of ['threadcreate', 'block', 'mutex', 'symbol']) expect(html).toMatch(new RegExp(`<td align="right">n/a</td><td>${name}</td>`));
   });
 
+  it('answers allocs with 404 and why, when it samples the heap in use', async () => {
+    const { status, body } = await get(url('allocs'));
+    expect(status).toBe(404);
+    expect(body.toString()).toMatch(/^allocs: this router samples the heap in use \(\/heap\); V8 has one heap sampler, so create it with debugPprof\(\{ heapSampling: 'allocs' \}\)/);
+  });
+
   it.each(['threadcreate', 'block', 'mutex', 'symbol'])('answers %s with 404 and why Node has none', async (name) => {
     const { status, body } = await get(url(name));
     expect(status).toBe(404);
@@ -197,6 +203,33 @@ describe('debugPprof on an express app', () => {
       expect(stdout).toMatch(/^ +flat +flat% +sum% +cum +cum%$/m);
     });
   });
+});
+
+describe('debugPprof allocations', () => {
+  it('serves every allocation since it was created, and those of a window with ?seconds', async () => {
+    const server = await startServer({ HEAP_SAMPLING: 'allocs' });
+    const url = (path: string) => `${server.base}/debug/pprof/${path}`;
+    const through = (profile: ReturnType<typeof decodeProfile>, name: string) =>
+      stacks(profile).filter(({ frames }) => frames.some((frame) => frame.startsWith(`${name} `))).reduce((sum, { values }) => sum + values[0]!, 0);
+    try {
+      for (let i = 0; i < 5; i++) await get(`${server.base}/churn`);
+      const total = decodeProfile((await get(url('allocs'))).body);
+      expect(sampleTypeNames(total)).toEqual(['alloc_space/bytes', 'alloc_objects/count']);
+      expect(through(total, 'churnEarly')).toBeGreaterThan(5 * 2 ** 20);
+      const window = get(url('allocs?seconds=1'));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (let i = 0; i < 5; i++) await get(`${server.base}/churn?late=1`);
+      const delta = decodeProfile((await window).body);
+      expect(through(delta, 'churnLate')).toBeGreaterThan(5 * 2 ** 20);
+      // What was allocated before the window is not in it.
+      expect(through(delta, 'churnEarly')).toBe(0);
+      const heap = await get(url('heap'));
+      expect(heap.status).toBe(404);
+      expect(heap.body.toString()).toMatch(/^heap: this router samples every allocation/);
+    } finally {
+      server.child.kill();
+    }
+  }, 60_000);
 });
 
 describe('debugPprof access control', () => {

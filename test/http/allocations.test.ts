@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { AllocationHistory } from '../../src/http/allocations.ts';
+import { stacks } from '../helpers/profile.ts';
+
+function churn(): number {
+  let total = 0;
+  for (let i = 0; i < 20_000; i++) total += new Array(64).fill(i).length;
+  return total;
+}
+
+describe('allocation history', () => {
+  it('adds up every fold, and holds one sample per stack however many folds pass', () => {
+    const history = new AllocationHistory();
+    try {
+      const sizes: number[] = [];
+      let churned = 0;
+      for (let fold = 0; fold < 20; fold++) {
+        churn();
+        const total = history.total();
+        sizes.push(total.sample.length);
+        churned = stacks(total)
+          .filter(({ frames }) => frames.some((frame) => frame.startsWith('churn ')))
+          .reduce((sum, { values }) => sum + values[0]!, 0);
+      }
+      // Twenty rounds of about 10 MB each, sampled: the total keeps growing...
+      expect(churned).toBeGreaterThan(20 * 5 * 2 ** 20);
+      // ...while the samples kept stay those of the distinct stacks, not one set per fold.
+      expect(Math.max(...sizes.slice(5))).toBeLessThanOrEqual(sizes[4]! + 10);
+    } finally {
+      history.stop();
+    }
+  });
+});
