@@ -261,6 +261,18 @@ describe('debugPprof access control', () => {
     }
   }, 30_000);
 
+  it.skipIf(!external)('lets in the remote clients allowRemote accepts, and no others', async () => {
+    const server = await startServer({ HOST: '0.0.0.0', ALLOW_REMOTE: 'header' });
+    try {
+      const remote = `http://${external}:${server.port}/debug/pprof/cmdline`;
+      expect((await get(remote, { headers: { 'x-profile-me': 'yes' } })).status).toBe(200);
+      expect((await get(remote, { headers: { 'x-profile-me': 'no' } })).status).toBe(403);
+      expect((await get(`${server.base}/debug/pprof/cmdline`)).status).toBe(200);
+    } finally {
+      server.child.kill();
+    }
+  }, 30_000);
+
   it('keeps serving and leaves no profile running after 1,000 random requests', async () => {
     const server = await startServer({ MAX_SECONDS: '1' });
     try {
