@@ -17,6 +17,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { typescriptNodeFlags } from '../src/cli/typescript-node.ts';
 import { median, percent, printTable, progress, provenSamples } from './table.ts';
 
 const REQUESTS = 8_000;
@@ -127,10 +128,14 @@ async function runApp(key: string, priceService: string): Promise<void> {
 }
 
 const self = fileURLToPath(import.meta.url);
-const tsx = import.meta.resolve('tsx');
 
+/**
+ * Each process runs as npm run profile runs a program: tsx with the workshop's loader. Plain tsx
+ * would wrap every function the code creates in esbuild's __name helper, a cost built apps do not
+ * pay and that falls on the tracker's per-operation closures.
+ */
 function start(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(self, args, { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(self, args, { execArgv: typescriptNodeFlags(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (message) => resolve({ child, port: (message as { port: number }).port }));
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening`)));
