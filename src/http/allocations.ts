@@ -1,4 +1,5 @@
 import type { Profile } from 'pprof-format';
+import { untracked } from '../profilers/async/wrap.ts';
 import { startAllocationProfile, stopAllocationProfile } from '../profilers/heap.ts';
 import { mergeProfiles, negated } from '../report/merge.ts';
 
@@ -17,7 +18,7 @@ export class AllocationHistory {
 
   constructor() {
     startAllocationProfile();
-    this.#timer = setInterval(() => this.#fold(), FOLD_MS).unref();
+    this.#timer = untracked(() => setInterval(() => this.#fold(), FOLD_MS)).unref();
   }
 
   /** alloc_space and alloc_objects since the history began. */

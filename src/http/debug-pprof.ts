@@ -3,11 +3,13 @@ import { Router, type Request, type Response } from 'express';
 import type { Profile } from 'pprof-format';
 import { encodeProfile, ProfileBuilder } from '../pprof/index.ts';
 import { asyncOperationsInFlight, asyncTrackerInstalled, installAsyncTracker, type InFlightOperation } from '../profilers/async-tracker.ts';
+import { untracked } from '../profilers/async/wrap.ts';
 import { startCPUProfile, stopCPUProfile } from '../profilers/cpu.ts';
 import { heapProfile, startHeapProfiling } from '../profilers/heap.ts';
 import { inUse } from '../profilers/session.ts';
-import { startWallProfile, stopWallProfile } from '../profilers/wall.ts';
+import { startWallProfile, stopWallProfile, waitingStack } from '../profilers/wall.ts';
 import { foldedStacks } from '../report/folded.ts';
+import { escapeMarkup } from '../report/markup.ts';
 import { AllocationHistory } from './allocations.ts';
 import { startTrace } from './trace.ts';
 
@@ -231,7 +233,7 @@ function timed<T>(request: Request, response: Response, maxSeconds: number, name
     guarded(response, () => profiler.send(response, result));
   };
   const abandoned = () => finish(false);
-  const timer = setTimeout(() => finish(true), seconds * 1000);
+  const timer = untracked(() => setTimeout(() => finish(true), seconds * 1000));
   response.on('close', abandoned);
 }
 
@@ -319,25 +321,23 @@ function startHeapSamplingIfFree(): string | undefined {
   }
 }
 
-const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 function indexPage(entries: Entry[], notServed: Record<string, string>, heapNote: string | undefined): string {
   const rows = entries
     .map((entry) => {
       const count = entry.count ? String(entry.count()) : '';
       const debug = entry.debug1 ? ` (<a href="${entry.name}?debug=1">debug=1</a>)` : '';
-      return `<tr><td align="right">${count}</td><td><a href="${entry.name}">${entry.name}</a>${debug}</td><td>${escapeHtml(entry.description)}</td></tr>`;
+      return `<tr><td align="right">${count}</td><td><a href="${entry.name}">${entry.name}</a>${debug}</td><td>${escapeMarkup(entry.description)}</td></tr>`;
     })
     .join('\n');
   const missing = Object.entries(notServed)
-    .map(([name, why]) => `<tr><td align="right">n/a</td><td>${name}</td><td>${escapeHtml(why)}</td></tr>`)
+    .map(([name, why]) => `<tr><td align="right">n/a</td><td>${name}</td><td>${escapeMarkup(why)}</td></tr>`)
     .join('\n');
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>/debug/pprof/</title></head>
 <body>
 <h1>/debug/pprof/</h1>
 <p>Profiles of this Node process, read with <code>go tool pprof URL</code> or <code>npm run pprof -- -top URL</code>.</p>
-${heapNote ? `<p><strong>${escapeHtml(heapNote)}</strong></p>` : ''}
+${heapNote ? `<p><strong>${escapeMarkup(heapNote)}</strong></p>` : ''}
 <table>
 <tr><th>Count</th><th>Profile</th><th>What it shows</th></tr>
 ${rows}
@@ -350,10 +350,7 @@ ${missing}
 /** In-flight operations as pprof: one sample per operation, ops/count, its wait as the leaf. */
 function asyncProfile(operations: readonly InFlightOperation[]): Profile {
   const builder = new ProfileBuilder({ sampleTypes: [{ type: 'ops', unit: 'count' }], mappingFile: process.argv[1], timeNanos: Date.now() * 1e6 });
-  for (const operation of operations) {
-    const stack = operation.stack.map(({ name, file, line, functionLine }) => ({ name, file, line, functionLine }));
-    builder.addSample([{ name: `(wait) ${operation.description}`, file: '', line: 0 }, ...stack], [1], { kind: operation.kind });
-  }
+  for (const operation of operations) builder.addSample(waitingStack(operation.description, operation.stack), [1], { kind: operation.kind });
   return builder.build();
 }
 

@@ -170,14 +170,20 @@ export function stopWallProfile(): Profile {
   });
   addV8Samples(builder, v8, { mapper: new SourceMapper(), labels: { state: 'running' }, fromProgramRoot: true });
   for (const [description, total] of waitTotals(window.waits)) {
-    // Lines, not columns: an await and a call on the same line are one place in a profile.
-    const stack = total.stack.map(({ name, file, line, functionLine }) => ({ name, file, line, functionLine }));
-    builder.addSample([{ name: `(wait) ${description}`, file: '', line: 0 }, ...stack], [total.count, total.nanos], {
+    builder.addSample(waitingStack(description, total.stack), [total.count, total.nanos], {
       state: 'waiting',
       wait: total.kind,
     });
   }
   return builder.build();
+}
+
+/**
+ * A wait as a stack in a profile: a `(wait) <description>` leaf under the stack that started the
+ * operation. Lines, not columns: an await and a call on the same line are one place in a profile.
+ */
+export function waitingStack(description: string, stack: readonly Frame[]): Frame[] {
+  return [{ name: `(wait) ${description}`, file: '', line: 0 }, ...stack.map(({ name, file, line, functionLine }) => ({ name, file, line, functionLine }))];
 }
 
 /** Every wait total in the tree, depth first: the same program gives the same order. */

@@ -54,10 +54,38 @@ export function printableName(info: NodeInfo): string {
 /** Location id to its nodes, innermost (inlined) first as the location lists its lines. */
 type LocationNodes = Map<number, (GraphNode | undefined)[]>;
 
-function createNodes(profile: Profile, granularity: Granularity, kept: ReadonlySet<string> | undefined, objNames: boolean): { nodes: Map<string, GraphNode>; locations: LocationNodes } {
+/**
+ * What each location's frames are at a granularity, innermost (inlined) first as the location
+ * lists its lines: what a node of the graph, or a frame of -traces, stands for.
+ */
+export function locationInfos(profile: Profile, granularity: Granularity, objNames: boolean): Map<number, NodeInfo[]> {
   const strings = profile.stringTable.strings;
   const functions = new Map(profile.function.map((fn) => [Number(fn.id), fn]));
   const mappings = new Map(profile.mapping.map((mapping) => [Number(mapping.id), strings[Number(mapping.filename)] ?? '']));
+  const keepName = granularity !== 'files';
+  const keepFile = granularity !== 'functions';
+  const keepLine = granularity === 'lines';
+  const infos = new Map<number, NodeInfo[]>();
+  for (const location of profile.location) {
+    const objfile = mappings.get(Number(location.mappingId)) ?? '';
+    const lines = location.line.length > 0 ? location.line : [undefined];
+    infos.set(
+      Number(location.id),
+      lines.map((line) => {
+        const fn = line && functions.get(Number(line.functionId));
+        if (!fn) return { name: '', file: '', line: 0, objfile, startLine: 0 };
+        const name = keepName ? (strings[Number(fn.name)] ?? '') : '';
+        const file = keepFile ? cleanPath(strings[Number(fn.filename)] ?? '') : '';
+        // A function without a name is told apart by its binary and first line.
+        const placed = objNames || name === '';
+        return { name, file, line: keepLine ? Number(line.line) : 0, objfile: placed ? objfile : '', startLine: placed ? Number(fn.startLine) : 0 };
+      }),
+    );
+  }
+  return infos;
+}
+
+function createNodes(profile: Profile, granularity: Granularity, kept: ReadonlySet<string> | undefined, objNames: boolean): { nodes: Map<string, GraphNode>; locations: LocationNodes } {
   const nodes = new Map<string, GraphNode>();
   const locations: LocationNodes = new Map();
   const nodeOf = (info: NodeInfo): GraphNode | undefined => {
@@ -68,25 +96,7 @@ function createNodes(profile: Profile, granularity: Granularity, kept: ReadonlyS
     if (!node) nodes.set(key, (node = { key, info, flat: 0, cum: 0, in: new Map(), out: new Map(), lastSample: -1 }));
     return node;
   };
-  const keepName = granularity !== 'files';
-  const keepFile = granularity !== 'functions';
-  const keepLine = granularity === 'lines';
-  for (const location of profile.location) {
-    const objfile = mappings.get(Number(location.mappingId)) ?? '';
-    const lines = location.line.length > 0 ? location.line : [undefined];
-    locations.set(
-      Number(location.id),
-      lines.map((line) => {
-        const fn = line && functions.get(Number(line.functionId));
-        if (!fn) return nodeOf({ name: '', file: '', line: 0, objfile, startLine: 0 });
-        const name = keepName ? (strings[Number(fn.name)] ?? '') : '';
-        const file = keepFile ? cleanPath(strings[Number(fn.filename)] ?? '') : '';
-        // A function without a name is told apart by its binary and first line.
-        const placed = objNames || name === '';
-        return nodeOf({ name, file, line: keepLine ? Number(line.line) : 0, objfile: placed ? objfile : '', startLine: placed ? Number(fn.startLine) : 0 });
-      }),
-    );
-  }
+  for (const [id, infos] of locationInfos(profile, granularity, objNames)) locations.set(id, infos.map(nodeOf));
   return { nodes, locations };
 }
 

@@ -1,4 +1,5 @@
 import type { Profile } from 'pprof-format';
+import { goDuration, goTime } from './time.ts';
 
 /**
  * The text of `go tool pprof -raw`: the profile's own records, as go tool pprof dumps them for
@@ -63,36 +64,3 @@ export function rawReport(profile: Profile): string {
 }
 
 const hex = (value: number | bigint) => `0x${BigInt(value).toString(16)}`;
-
-/** A time as Go prints one: `2026-11-21 07:02:36.123456789 +0000 UTC`, in this machine's zone. */
-export function goTime(nanos: bigint): string {
-  const millis = Number(nanos / 1_000_000n);
-  const date = new Date(millis);
-  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-  const fraction = String(nanos % 1_000_000_000n).padStart(9, '0').replace(/0+$/, '');
-  const offset = -date.getTimezoneOffset();
-  const zoneName = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(date).find((part) => part.type === 'timeZoneName')?.value ?? '';
-  const zone = `${offset >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)}`;
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}${fraction ? `.${fraction}` : ''} ${zone} ${zoneName}`;
-}
-
-/** A duration as Go's time.Duration prints one: `2.105793452s`, `1m0.5s`, `500ms`, `1.5µs`. */
-export function goDuration(nanos: number): string {
-  if (nanos === 0) return '0s';
-  const sign = nanos < 0 ? '-' : '';
-  const n = Math.abs(nanos);
-  const fraction = (value: number, digits: number) => {
-    const whole = Math.floor(value / 10 ** digits);
-    const rest = String(value % 10 ** digits).padStart(digits, '0').replace(/0+$/, '');
-    return `${whole}${rest ? `.${rest}` : ''}`;
-  };
-  if (n < 1_000) return `${sign}${n}ns`;
-  if (n < 1_000_000) return `${sign}${fraction(n, 3)}µs`;
-  if (n < 1_000_000_000) return `${sign}${fraction(n, 6)}ms`;
-  const hours = Math.floor(n / 3_600_000_000_000);
-  const minutes = Math.floor((n % 3_600_000_000_000) / 60_000_000_000);
-  const seconds = fraction(n % 60_000_000_000, 9);
-  if (hours > 0) return `${sign}${hours}h${minutes}m${seconds}s`;
-  if (minutes > 0) return `${sign}${minutes}m${seconds}s`;
-  return `${sign}${seconds}s`;
-}

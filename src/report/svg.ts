@@ -1,5 +1,6 @@
 import type { Profile } from 'pprof-format';
 import { flameTree, type FlameNode } from './flamegraph.ts';
+import { escapeMarkup } from './markup.ts';
 import { percentage, scaledLabel } from './measurement.ts';
 import { profileLabels, valueFormat } from './top.ts';
 
@@ -12,9 +13,6 @@ const CHAR_WIDTH = 7;
 /** Frames narrower than this many pixels are left out: they could not be seen or hovered. */
 const MIN_WIDTH = 0.5;
 const HEADER = 56;
-
-/** Characters XML gives a meaning to, written as entities. */
-const escapeXml = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** What V8 reports for time no JavaScript function was running. */
 const V8_STATES = new Set(['(garbage collector)', '(program)', '(idle)', '(root)']);
@@ -59,8 +57,8 @@ export function flameGraphSvg(profile: Profile, sampleIndex: number): string {
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="${FONT_SIZE}">`,
     `<rect width="100%" height="100%" fill="#fdfaf3"/>`,
-    `<text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="16">Flame graph of ${escapeXml(view.type)}</text>`,
-    `<text x="${WIDTH / 2}" y="42" text-anchor="middle" fill="#555">${escapeXml(subtitle)}</text>`,
+    `<text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="16">Flame graph of ${escapeMarkup(view.type)}</text>`,
+    `<text x="${WIDTH / 2}" y="42" text-anchor="middle" fill="#555">${escapeMarkup(subtitle)}</text>`,
   ];
   for (const { node, x, depth } of frames) {
     const width = node.total * scale;
@@ -70,9 +68,9 @@ export function flameGraphSvg(profile: Profile, sampleIndex: number): string {
     const fits = Math.floor((width - 6) / CHAR_WIDTH);
     const label = fits < 3 ? '' : name.length <= fits ? name : `${name.slice(0, fits - 2)}..`;
     out.push(
-      `<g><title>${escapeXml(`${name}: ${view.format(node.total)} (${share})${self}`)}</title>` +
+      `<g><title>${escapeMarkup(`${name}: ${view.format(node.total)} (${share})${self}`)}</title>` +
         `<rect x="${x.toFixed(2)}" y="${y(depth)}" width="${width.toFixed(2)}" height="${FRAME_HEIGHT - 1}" rx="2" fill="${node === root ? '#d8d0c0' : colour(node.name)}"/>` +
-        (label ? `<text x="${(x + 3).toFixed(2)}" y="${y(depth) + FRAME_HEIGHT - 4}">${escapeXml(label)}</text>` : '') +
+        (label ? `<text x="${(x + 3).toFixed(2)}" y="${y(depth) + FRAME_HEIGHT - 4}">${escapeMarkup(label)}</text>` : '') +
         '</g>',
     );
   }

@@ -1,6 +1,7 @@
 import type { Profile } from 'pprof-format';
 import { printableName, trimmedGraph, type Granularity, type GraphNode, type TrimmedGraph } from './graph.ts';
 import { percentage, scale, scaledLabel } from './measurement.ts';
+import { profileTime } from './time.ts';
 
 export interface TopOptions {
   sampleIndex: number;
@@ -21,18 +22,6 @@ export interface TopOptions {
 /** go tool pprof's default shares of the total below which a node or an edge is left out. */
 export const NODE_FRACTION = 0.005;
 export const EDGE_FRACTION = 0.001;
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** "Nov 21, 2026 at 7:02am (UTC)", in this machine's time zone, as go tool pprof prints a profile's time. */
-export function profileTime(timeNanos: number): string {
-  const date = new Date(timeNanos / 1e6);
-  const zone = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(date).find((part) => part.type === 'timeZoneName')?.value ?? '';
-  const hour = date.getHours() % 12 || 12;
-  const meridiem = date.getHours() < 12 ? 'am' : 'pm';
-  const minutes = String(date.getMinutes()).padStart(2, '0');
-  return `${MONTHS[date.getMonth()]} ${date.getDate()}, ${date.getFullYear()} at ${hour}:${minutes}${meridiem} (${zone})`;
-}
 
 /** A report's view of one sample type: its name, unit, the total, and how values print. */
 export interface ValueFormat {

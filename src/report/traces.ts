@@ -1,5 +1,5 @@
 import type { Profile } from 'pprof-format';
-import { printableName, type Granularity } from './graph.ts';
+import { locationInfos, printableName, type Granularity } from './graph.ts';
 import { numericUnits } from './filter.ts';
 import { scaledLabel } from './measurement.ts';
 import { profileLabels, valueFormat } from './top.ts';
@@ -16,21 +16,8 @@ export function tracesReport(profile: Profile, sampleIndex: number, options: { t
   const view = valueFormat(profile, sampleIndex, options.total);
   view.outputUnit = 'minimum';
   const strings = profile.stringTable.strings;
-  const functions = new Map(profile.function.map((fn) => [Number(fn.id), fn]));
-  const mappings = new Map(profile.mapping.map((mapping) => [Number(mapping.id), strings[Number(mapping.filename)] ?? '']));
   const frameNames = new Map(
-    profile.location.map((location) => {
-      const objfile = mappings.get(Number(location.mappingId)) ?? '';
-      const lines = location.line.length > 0 ? location.line : [undefined];
-      const names = lines.map((line, i) => {
-        const fn = line && functions.get(Number(line.functionId));
-        const name = fn && granularity !== 'files' ? (strings[Number(fn.name)] ?? '') : '';
-        const file = fn && granularity !== 'functions' ? (strings[Number(fn.filename)] ?? '') : '';
-        const info = { name, file, line: fn && granularity === 'lines' ? Number(line.line) : 0, objfile: name ? '' : objfile, startLine: 0 };
-        return `${printableName(info)}${i !== lines.length - 1 ? ' (inline)' : ''}`;
-      });
-      return [Number(location.id), names];
-    }),
+    [...locationInfos(profile, granularity, false)].map(([id, infos]) => [id, infos.map((info, i) => `${printableName(info)}${i !== infos.length - 1 ? ' (inline)' : ''}`)]),
   );
   const numberUnits = numericUnits(profile);
 

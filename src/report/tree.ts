@@ -2,20 +2,14 @@ import type { Profile } from 'pprof-format';
 import { printableName, sortEdges, trimmedGraph } from './graph.ts';
 import { NoMatchError } from './list.ts';
 import { percentage } from './measurement.ts';
-import { EDGE_FRACTION, NODE_FRACTION, chooseOutputUnit, reportHeader, valueFormat } from './top.ts';
+import { EDGE_FRACTION, NODE_FRACTION, chooseOutputUnit, reportHeader, valueFormat, type TopOptions } from './top.ts';
 
 const SEPARATOR = '----------------------------------------------------------+-------------';
 const LEGEND = '      flat  flat%   sum%        cum   cum%   calls calls% + context \t \t ';
 
-export interface TreeOptions {
-  sampleIndex: number;
+export interface TreeOptions extends Pick<TopOptions, 'sampleIndex' | 'nodeCount' | 'cum' | 'activeFilters' | 'total' | 'compact'> {
   /** -peek: only the functions it matches, with every caller and callee, nothing trimmed. */
   symbol?: RegExp;
-  nodeCount?: number;
-  cum?: boolean;
-  activeFilters?: readonly string[];
-  total?: number;
-  compact?: boolean;
 }
 
 /** -tree shows at most this many nodes unless -nodecount says otherwise, as go tool pprof. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { percentage, scaledLabel, significant, toFixed } from '../../src/report/measurement.ts';
-import { goDuration } from '../../src/report/raw.ts';
+import { goDuration } from '../../src/report/time.ts';
 
 // Expected texts are what go tool pprof prints for the same values.
 describe('pprof value formatting', () => {

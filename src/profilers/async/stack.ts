@@ -11,12 +11,7 @@ const MAX_FRAMES = 64;
 /** The tracker's own frames (hooks, wrapped callbacks) are never part of a stack it reports. */
 const trackerDirectory = new URL('./', import.meta.url).href;
 const trackerDirectoryPath = fileURLToPath(trackerDirectory);
-/**
- * The /debug/pprof router's own operations (the timer that ends a 30 s profile) are the
- * profiler's, not the program's: like Node's own calls, they are not tracked.
- */
-const routerDirectory = new URL('../../http/', import.meta.url).href;
-const routerDirectoryPath = fileURLToPath(routerDirectory);
+
 
 /**
  * Node's util.promisify calls an API on behalf of the code that called the promisified
@@ -95,7 +90,6 @@ function verdictOf(sites: readonly NodeJS.CallSite[], apiModules: readonly strin
   for (const site of sites) {
     const file = site.getFileName();
     if (!file || isTrackers(file)) continue;
-    if (stack.length === 0 && (file.startsWith(routerDirectory) || file.startsWith(routerDirectoryPath))) return NODES_OWN;
     if (file.startsWith('node:')) {
       if (stack.length === 0 && isNodesOwn(file, apiModules)) return NODES_OWN;
       continue;

@@ -19,13 +19,29 @@ export interface BeginOptions {
 
 const nodesCallbacks = new WeakSet<Function>();
 
+/** Above zero while the profilers start operations of their own (see untracked). */
+let ownCalls = 0;
+
+/**
+ * Runs `call` without tracking what it starts: the profilers' own timers (the one ending a
+ * /debug/pprof profile) are not the program's operations.
+ */
+export function untracked<T>(call: () => T): T {
+  ownCalls++;
+  try {
+    return call();
+  } finally {
+    ownCalls--;
+  }
+}
+
 /**
  * Starts tracking an operation if user code started it (see userStack for `apiModules`).
  * Undefined when the tracker is off, when Node started it for itself, or when the bookkeeping
  * failed: the caller then just calls through. The stack is captured here, once per operation.
  */
 export function begin(kind: AsyncOperationKind, describe: () => string, options: BeginOptions = {}): AsyncOperation | undefined {
-  if (!state.installed) return undefined;
+  if (!state.installed || ownCalls > 0) return undefined;
   try {
     const { apiModules = [], startTime = performance.now(), callback } = options;
     if (typeof callback === 'function' && nodesCallbacks.has(callback)) return undefined;
