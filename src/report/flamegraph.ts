@@ -13,13 +13,18 @@ export interface FlameNode {
   readonly children: FlameNode[];
 }
 
-export function flameTree(profile: Profile, sampleIndex: number): FlameNode {
+/**
+ * Each location's function names, outermost first (a location lists its inlined frames
+ * innermost first): the order a root-first path takes them in. `?` for a frame with no function.
+ */
+export function locationFrameNames(profile: Profile): Map<number, string[]> {
   const strings = profile.stringTable.strings;
   const functionNames = new Map(profile.function.map((fn) => [Number(fn.id), strings[Number(fn.name)] ?? '']));
-  // A location's frames outermost first: the order a root-first path takes them in.
-  const locationFrames = new Map(
-    profile.location.map((location) => [Number(location.id), location.line.map((line) => functionNames.get(Number(line.functionId)) || '?').reverse()]),
-  );
+  return new Map(profile.location.map((location) => [Number(location.id), location.line.map((line) => functionNames.get(Number(line.functionId)) ?? '?').reverse()]));
+}
+
+export function flameTree(profile: Profile, sampleIndex: number): FlameNode {
+  const locationFrames = locationFrameNames(profile);
   const root: FlameNode = { name: 'root', total: 0, self: 0, children: [] };
   const index = new Map<FlameNode, Map<string, FlameNode>>();
   const child = (parent: FlameNode, name: string): FlameNode => {

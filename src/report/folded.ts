@@ -1,4 +1,5 @@
 import type { Profile } from 'pprof-format';
+import { locationFrameNames } from './flamegraph.ts';
 
 /**
  * Folded stacks, the text flamegraph.pl, speedscope and inferno read: one line per distinct
@@ -15,15 +16,7 @@ export function foldedStacks(profile: Profile, sampleIndex = defaultSampleIndex(
   if (!Number.isInteger(sampleIndex) || sampleIndex < 0 || sampleIndex >= profile.sampleType.length) {
     throw new RangeError(`sample index ${sampleIndex} is out of range: the profile has ${profile.sampleType.length} sample types (0 to ${profile.sampleType.length - 1})`);
   }
-  const strings = profile.stringTable.strings;
-  const functionNames = new Map(profile.function.map((fn) => [Number(fn.id), strings[Number(fn.name)]!.replace(/[;\r\n]+/g, ' ')]));
-  // A location holds its inlined frames innermost first; folded stacks want them outermost first.
-  const locationNames = new Map(
-    profile.location.map((location) => [
-      Number(location.id),
-      location.line.map((line) => functionNames.get(Number(line.functionId)) ?? '?').reverse().join(';'),
-    ]),
-  );
+  const locationNames = new Map([...locationFrameNames(profile)].map(([id, names]) => [id, names.map((name) => name.replace(/[;\r\n]+/g, ' ')).join(';')]));
   const totals = new Map<string, number>();
   for (const sample of profile.sample) {
     const value = Number(sample.value[sampleIndex] ?? 0);
