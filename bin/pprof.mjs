@@ -44,8 +44,22 @@ if (!fresh()) {
   mkdirSync(cache, { recursive: true });
   // Built beside the bundle, then renamed over it: a pprof started meanwhile reads a whole file.
   const temporary = `${bundle}.${process.pid}.tmp`;
-  const result = await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: temporary, metafile: true, logLevel: 'error' });
-  const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((file) => [file, statSync(join(root, file)).mtimeMs]));
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile: temporary,
+    metafile: true,
+    logLevel: 'error',
+    // The web UI bundles the browser's code from the sources, which it finds here.
+    define: { 'process.env.WORKSHOP_ROOT': JSON.stringify(root) },
+  });
+  // This file too: a change to how the bundle is built makes it stale.
+  const files = [...Object.keys(result.metafile.inputs), 'bin/pprof.mjs'];
+  const inputs = Object.fromEntries(files.map((file) => [file, statSync(join(root, file)).mtimeMs]));
   writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify(inputs));
   renameSync(temporary, bundle);
   renameSync(`${manifest}.${process.pid}.tmp`, manifest);

@@ -2,6 +2,8 @@ import { createInterface, type Interface } from 'node:readline';
 import type { Profile } from 'pprof-format';
 import { FILTER_NAMES, type Filters } from '../report/filter.ts';
 import { profileLabels, valueFormat } from '../report/top.ts';
+import { openBrowser } from '../web/open-browser.ts';
+import { serveWebUi, settingsQuery, type WebUi } from '../web/server.ts';
 import { REPORTS_WITH_REGEX, UsageError, isInputError, regexOption, runReport, sampleIndexOf, type Report, type Settings } from './pprof-reports.ts';
 
 /** Reports the prompt runs; -folded and -proto write files, which the command line does. */
@@ -17,7 +19,7 @@ const HELP = `  Commands:
     peek REGEX                       callers and callees of the matching functions
     tree[N]                          every function between its callers and callees
     traces                           every sample, its labels and its stack
-    web                              the flame graph in a browser (coming with the web UI)
+    web                              the web UI on this profile and settings, in a browser
     o                                the settings below, as they are now
     help                             this text
     quit                             leave (or exit, or Ctrl-D)
@@ -31,8 +33,16 @@ const HELP = `  Commands:
  * changed, errors in one line that leave the prompt running. Reads commands from the terminal
  * (with history and tab completion) or from piped input; resolves with the exit code.
  */
-export async function interactive(profile: Profile, initial: Settings): Promise<number> {
+export async function interactive(profile: Profile, initial: Settings, options: { title: string; openBrowser: boolean }): Promise<number> {
   const settings: Settings = { ...initial, filters: { ...initial.filters } };
+  let web: WebUi | undefined;
+  /** `web`: one server for the session, on a free loopback port, opened with the settings of the moment. */
+  const startWeb = async () => {
+    web ??= await serveWebUi(profile, { host: '127.0.0.1', port: 0, title: options.title });
+    const url = `${web.url}${settingsQuery(profile, settings)}`;
+    process.stdout.write(`Serving web UI on ${url}\n`);
+    if (options.openBrowser) openBrowser(url);
+  };
   const view = valueFormat(profile, sampleIndexOf(profile, settings.sampleIndex));
   view.outputUnit = 'minimum';
   // On stderr, as go tool pprof: what the prompt prints on stdout is reports only.
@@ -48,7 +58,9 @@ export async function interactive(profile: Profile, initial: Settings): Promise<
   prompt.prompt();
   for await (const line of prompt) {
     try {
-      if (!command(profile, settings, line.trim())) break;
+      const trimmed = line.trim();
+      if (trimmed === 'web') await startWeb();
+      else if (!command(profile, settings, trimmed)) break;
     } catch (error) {
       if (!isInputError(error)) throw error;
       process.stderr.write(`${error.message}\n`);
@@ -56,6 +68,7 @@ export async function interactive(profile: Profile, initial: Settings): Promise<
     prompt.prompt();
   }
   prompt.close();
+  await web?.close();
   return 0;
 }
 
@@ -89,8 +102,6 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
     case 'options':
       process.stdout.write(`${describe(settings)}\n`);
       return true;
-    case 'web':
-      throw new UsageError('web: the web UI is not built yet (issue 5); meanwhile, -folded writes stacks that speedscope.app draws');
     case 'top':
     case 'tree':
     case 'traces':

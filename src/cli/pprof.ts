@@ -5,9 +5,12 @@
  * too) and Node's .cpuprofile and .heapprofile; several sources are merged into one profile.
  * Options take Go's spellings: -sample_index=NAME|N, -nodecount=N, -cum, -output=FILE, and the
  * filters -focus, -ignore, -hide, -show, -tagfocus, -tagignore (also `-name value`). Without a
- * report it enters the interactive mode, a `(pprof)` prompt.
+ * report it enters the interactive mode, a `(pprof)` prompt; with -http=[host]:port it serves
+ * the web UI instead (-no_browser: do not open a browser at it).
  */
 import { writeFileAtomic } from '../pprof/index.ts';
+import { openBrowser, parseListenAddress } from '../web/open-browser.ts';
+import { serveWebUi, webTitle } from '../web/server.ts';
 import { FILTER_NAMES, type Filters } from '../report/filter.ts';
 import { unwritableReason } from './output.ts';
 import { interactive } from './pprof-interactive.ts';
@@ -16,8 +19,8 @@ import { REPORTS, REPORTS_WITH_REGEX, UsageError, isInputError, readSources, reg
 /** A command line pprof cannot read at all: the usage follows the one line. */
 class CommandLineError extends UsageError {}
 
-const BOOLEAN_OPTIONS = ['cum'] as const;
-const VALUE_OPTIONS = ['sample_index', 'nodecount', 'output', 'seconds', 'base', 'diff_base', ...FILTER_NAMES] as const;
+const BOOLEAN_OPTIONS = ['cum', 'no_browser'] as const;
+const VALUE_OPTIONS = ['http', 'sample_index', 'nodecount', 'output', 'seconds', 'base', 'diff_base', ...FILTER_NAMES] as const;
 
 interface Request {
   /** Absent: the interactive mode. */
@@ -30,9 +33,13 @@ interface Request {
   /** How long a /debug/pprof endpoint profiles for. */
   seconds?: number;
   base?: Base;
+  /** -http: where to serve the web UI. */
+  listen?: { host: string; port: number };
+  openBrowser: boolean;
 }
 
 const USAGE = `usage: npm run pprof -- [options] [report] profile...
+web UI:  -http=[host]:port (loopback unless a host is named; :0 picks a port)  -no_browser
 reports: ${REPORTS.map((name) => (REPORTS_WITH_REGEX.includes(name) ? `-${name}=REGEX` : `-${name}`)).join(' ')} (none: the interactive mode)
 sources: profile files (.pb.gz, .pb, .cpuprofile, .heapprofile) or http(s) URLs of /debug/pprof endpoints
 options: -sample_index=NAME|N  -nodecount=N  -cum  -output=FILE  -seconds=N (for URLs)
@@ -45,6 +52,7 @@ function parseArgs(args: readonly string[]): Request {
   const sources: string[] = [];
   const values = new Map<string, string>();
   let cum = false;
+  let noBrowser = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (!arg.startsWith('-') || arg === '-') {
@@ -61,7 +69,9 @@ function parseArgs(args: readonly string[]): Request {
         symbol = regexOption(`-${name}`, source);
       }
     } else if ((BOOLEAN_OPTIONS as readonly string[]).includes(name)) {
-      cum = inlineValue === undefined ? true : inlineValue === 'true';
+      const on = inlineValue === undefined ? true : inlineValue === 'true';
+      if (name === 'cum') cum = on;
+      else noBrowser = on;
     } else if ((VALUE_OPTIONS as readonly string[]).includes(name)) {
       const value = inlineValue ?? args[++i];
       if (value === undefined) throw new CommandLineError(`-${name} needs a value`);
@@ -83,15 +93,36 @@ function parseArgs(args: readonly string[]): Request {
   const output = values.get('output');
   const unwritable = output === undefined ? undefined : unwritableReason(output);
   if (unwritable) throw new UsageError(unwritable);
+  let listen: Request['listen'];
+  const http = values.get('http');
+  if (http !== undefined) {
+    if (report) throw new UsageError(`-http serves every report in the browser: leave out -${report}`);
+    try {
+      listen = parseListenAddress(http);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
   const filters = Object.fromEntries(FILTER_NAMES.filter((name) => values.has(name)).map((name) => [name, values.get(name)])) as Filters;
-  return { report, symbol, sources, settings: { sampleIndex: values.get('sample_index'), nodeCount, cum, filters }, output, seconds, base };
+  return { report, symbol, sources, settings: { sampleIndex: values.get('sample_index'), nodeCount, cum, filters }, output, seconds, base, listen, openBrowser: !noBrowser };
 }
 
 async function main(args: readonly string[]): Promise<number> {
   try {
     const request = parseArgs(args);
-    const profile = await readSources(request.sources, request.seconds, (line) => process.stderr.write(`${line}\n`), request.base);
-    if (!request.report) return await interactive(profile, request.settings);
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    if (request.listen) {
+      // The web UI tells before from after against either kind of base: it keeps the base marked.
+      const base = request.base && { ...request.base, diff: true };
+      const profile = await readSources(request.sources, request.seconds, log, base);
+      const web = await serveWebUi(profile, { ...request.listen, title: webTitle(request.sources), settings: request.settings });
+      process.stdout.write(`Serving web UI on ${web.url}\n`);
+      if (request.openBrowser) openBrowser(web.url);
+      // Serves until interrupted.
+      await new Promise(() => {});
+    }
+    const profile = await readSources(request.sources, request.seconds, log, request.base);
+    if (!request.report) return await interactive(profile, request.settings, { title: webTitle(request.sources), openBrowser: request.openBrowser });
     if (request.report === 'proto' && !request.output && process.stdout.isTTY) {
       throw new UsageError('-proto writes a gzipped profile: give -output=FILE, or redirect the output to a file');
     }

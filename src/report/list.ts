@@ -4,6 +4,7 @@ import type { Profile } from 'pprof-format';
 import { buildGraph, type GraphNode } from './graph.ts';
 import { percentage } from './measurement.ts';
 import { valueFormat } from './top.ts';
+import type { SourceListing, SourceView } from './views.ts';
 
 /** Lines shown around the first and last line with samples. */
 const MARGIN = 5;
@@ -12,16 +13,15 @@ const MARGIN = 5;
 export class NoMatchError extends Error {}
 
 /**
- * The text of `go tool pprof -list REGEX`: for each function whose name matches, each of its
- * source files read from disk, its lines from the function's first (else five before the first
- * line with samples) to five after the last line with samples, each with its flat and cum
- * values (`.` for none). Source files are found as go
- * tool pprof finds them: an absolute path as it is, unless it contains the name of the current
- * directory, in which case the rest is looked for there and in its parents.
+ * The source of each function whose name matches `symbol`, per file, as -list shows it and the
+ * web UI's source view: its lines from the function's first (else five before the first line
+ * with samples) to five after the last line with samples, each with its flat and cum values.
+ * Files are read from disk and found as go tool pprof finds them: an absolute path as it is,
+ * unless it contains the name of the current directory, in which case the rest is looked for
+ * there and in its parents. A function the profile knows no file of has no listing, but its
+ * name is in `unlocated`.
  */
-export function listReport(profile: Profile, sampleIndex: number, symbol: RegExp, options: { total?: number; cwd?: string } = {}): string {
-  const view = valueFormat(profile, sampleIndex, options.total);
-  view.outputUnit = 'minimum';
+export function sourceListings(profile: Profile, sampleIndex: number, symbol: RegExp, cwd = process.cwd()): SourceView {
   const nodes = buildGraph(profile, sampleIndex, 'lines', { objNames: true, edges: false });
   const byFunction = new Map<string, GraphNode[]>();
   for (const node of nodes) {
@@ -29,30 +29,21 @@ export function listReport(profile: Profile, sampleIndex: number, symbol: RegExp
     byFunction.set(node.info.name, [...(byFunction.get(node.info.name) ?? []), node]);
   }
   if (byFunction.size === 0) throw new NoMatchError(`no function matches ${symbol.source}: -list takes a regular expression on function names (see -top for them)`);
-
-  const cwd = options.cwd ?? process.cwd();
-  const valueOrDot = (value: number) => (value === 0 ? '.' : view.format(value));
-  const out = [`Total: ${view.format(view.total)}`];
+  const listings: SourceListing[] = [];
+  const unlocated: string[] = [];
   for (const name of [...byFunction.keys()].sort()) {
     const byFile = new Map<string, GraphNode[]>();
     for (const node of byFunction.get(name)!) if (node.info.file) byFile.set(node.info.file, [...(byFile.get(node.info.file) ?? []), node]);
-    if (byFile.size === 0) {
-      out.push(`No source information for ${name}`);
-      continue;
-    }
+    if (byFile.size === 0) unlocated.push(name);
     for (const file of [...byFile.keys()].sort()) {
       const lineNodes = byFile.get(file)!;
       const flat = lineNodes.reduce((sum, node) => sum + node.flat, 0);
       const cum = lineNodes.reduce((sum, node) => sum + node.cum, 0);
-      out.push(`ROUTINE ======================== ${name} in ${file}`);
-      out.push(`${view.format(flat).padStart(10)} ${view.format(cum).padStart(10)} (flat, cum) ${percentage(cum, view.total)} of Total`);
       const source = readSource(file, cwd);
       if (typeof source === 'string') {
-        out.push(` Error: ${source}`);
+        listings.push({ name, file, flat, cum, lines: source });
         continue;
       }
-      // From the function's first line when the profile knows it, else five lines before the first
-      // sample, to five lines after the last.
       const first = lineNodes[0]!.info;
       let start = first.startLine || first.line - MARGIN;
       let end = first.line + MARGIN;
@@ -61,13 +52,36 @@ export function listReport(profile: Profile, sampleIndex: number, symbol: RegExp
         if (nodeStart < start) start = nodeStart;
         else if (info.line + MARGIN > end) end = info.line + MARGIN;
       }
-      start = Math.max(1, start);
-      for (let line = start; line <= end && line <= source.length; line++) {
+      const lines = [];
+      for (let line = Math.max(1, start); line <= end && line <= source.length; line++) {
         const here = lineNodes.filter((node) => node.info.line === line);
-        const lineFlat = here.reduce((sum, node) => sum + node.flat, 0);
-        const lineCum = here.reduce((sum, node) => sum + node.cum, 0);
-        out.push(`${valueOrDot(lineFlat).padStart(10)} ${valueOrDot(lineCum).padStart(10)} ${String(line).padStart(6)}:${source[line - 1]}`);
+        lines.push({ number: line, text: source[line - 1]!, flat: here.reduce((sum, node) => sum + node.flat, 0), cum: here.reduce((sum, node) => sum + node.cum, 0) });
       }
+      listings.push({ name, file, flat, cum, lines });
+    }
+  }
+  return { listings, unlocated };
+}
+
+/** The text of `go tool pprof -list REGEX`: each listing under its ROUTINE line, `.` for no cost. */
+export function listReport(profile: Profile, sampleIndex: number, symbol: RegExp, options: { total?: number; cwd?: string } = {}): string {
+  const view = valueFormat(profile, sampleIndex, options.total);
+  view.outputUnit = 'minimum';
+  const { listings, unlocated } = sourceListings(profile, sampleIndex, symbol, options.cwd);
+  const valueOrDot = (value: number) => (value === 0 ? '.' : view.format(value));
+  const out = [`Total: ${view.format(view.total)}`];
+  // Go prints functions in name order, a function with no file where its listing would be.
+  const names = [...new Set([...listings.map((listing) => listing.name), ...unlocated])].sort();
+  for (const name of names) {
+    if (unlocated.includes(name)) out.push(`No source information for ${name}`);
+    for (const listing of listings.filter((candidate) => candidate.name === name)) {
+      out.push(`ROUTINE ======================== ${name} in ${listing.file}`);
+      out.push(`${view.format(listing.flat).padStart(10)} ${view.format(listing.cum).padStart(10)} (flat, cum) ${percentage(listing.cum, view.total)} of Total`);
+      if (typeof listing.lines === 'string') {
+        out.push(` Error: ${listing.lines}`);
+        continue;
+      }
+      for (const line of listing.lines) out.push(`${valueOrDot(line.flat).padStart(10)} ${valueOrDot(line.cum).padStart(10)} ${String(line.number).padStart(6)}:${line.text}`);
     }
   }
   return `${out.join('\n')}\n`;

@@ -26,3 +26,10 @@ export function goBinary(): string | undefined {
   if (go === null) go = locate('go', [process.env.GO, '/usr/lib/go-1.19/bin/go'], 'apt-get install golang-1.19-go');
   return go;
 }
+
+let chromium: string | undefined | null = null;
+/** The system Chromium that browser tests drive (playwright-core downloads none). */
+export function chromiumBinary(): string | undefined {
+  if (chromium === null) chromium = locate('chromium', [process.env.CHROMIUM, '/usr/bin/chromium'], 'apt-get install chromium');
+  return chromium;
+}
