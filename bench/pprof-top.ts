@@ -13,24 +13,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeProfile, type Frame } from '../src/pprof/index.ts';
 import { cpuShapedBuilder } from '../test/helpers/profile.ts';
-import { median, printTable, progress } from './table.ts';
+import { median, printTable, progress, random } from './table.ts';
 
 const GO = process.env.GO ?? '/usr/lib/go-1.19/bin/go';
 const ROUNDS = 5;
 const QUICK_ROUNDS = 2;
 const DEPTH = 64;
 const LOCATIONS = 50_000;
-
-/** A deterministic random stream (mulberry32), so every run profiles the same profile. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Writes the profile once per size into the temporary directory, and reuses it after. */
 function largeProfile(samples: number): string {

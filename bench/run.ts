@@ -14,6 +14,7 @@ import * as cpuOverhead from './cpu-overhead.ts';
 import * as pprofTop from './pprof-top.ts';
 import * as wallAccuracy from './wall-accuracy.ts';
 import * as wallOverhead from './wall-overhead.ts';
+import * as webFlamegraph from './web-flamegraph.ts';
 
 const BENCHMARKS: { name: string; run(options: { quick: boolean }): Promise<void> }[] = [
   { name: 'cpu', run: cpuOverhead.run },
@@ -21,6 +22,7 @@ const BENCHMARKS: { name: string; run(options: { quick: boolean }): Promise<void
   { name: 'wall-accuracy', run: wallAccuracy.run },
   { name: 'wall-overhead', run: wallOverhead.run },
   { name: 'pprof-top', run: pprofTop.run },
+  { name: 'web-flamegraph', run: webFlamegraph.run },
 ];
 
 const args = process.argv.slice(2);

@@ -1,4 +1,4 @@
-/** What the benchmarks share: checks on the profiles taken, statistics over rounds, and tables. */
+/** What the benchmarks share: checks on the profiles taken, statistics over rounds, tables, and random streams. */
 
 /** The part of a pprof Profile the checks read; ours and @datadog/pprof's bundled copy both fit. */
 export interface SampledProfile {
@@ -43,4 +43,15 @@ export function printTable(header: string[], rows: string[][]): void {
 export function progress(label: string, done: number, total: number): void {
   if (!process.stderr.isTTY) return;
   process.stderr.write(done < total ? `\r${label} ${done + 1}/${total}` : '\r\x1b[K');
+}
+
+/** A deterministic random stream (mulberry32), so every run of a benchmark builds the same profile. */
+export function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

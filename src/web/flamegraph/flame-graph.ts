@@ -155,12 +155,12 @@ export class FlameGraph {
     this.zoomed = count > 0 ? this.find(zoom) : 0;
     this.applySearch(false);
     this.renderCrumbs();
-    this.draw();
+    this.draw(true);
   }
 
   setOrientation(orientation: Orientation): void {
     this.orientation = orientation;
-    this.draw();
+    this.draw(true);
   }
 
   /** Zooms to a frame by its names from below the root; the root when the path is not there. */
@@ -184,7 +184,8 @@ export class FlameGraph {
 
   /**
    * Where the widest drawn frame named `name` is on the page, in the coordinates of
-   * getBoundingClientRect, for a caller that points at it (a slide, a test).
+   * getBoundingClientRect, for a caller that points at it (a slide, a test); a frame outside
+   * the scrolled view is scrolled into it first.
    */
   locate(name: string): { x: number; y: number; width: number; height: number } | undefined {
     const id = this.data.names.indexOf(name);
@@ -193,8 +194,10 @@ export class FlameGraph {
       if (this.data.name[i] === id && (best < 0 || this.weight[i]! > this.weight[best]!)) best = i;
     }
     if (best < 0 || this.pixelWidth(best) < MIN_PIXELS) return undefined;
+    const y = this.rowY(this.data.depth[best]!);
+    if (y < this.view.scrollTop || y + ROW_HEIGHT > this.view.scrollTop + this.view.clientHeight) this.view.scrollTop = y - this.view.clientHeight / 2;
     const box = this.canvas.getBoundingClientRect();
-    return { x: box.left + this.pixelX(best), y: box.top + this.rowY(this.data.depth[best]!), width: this.pixelWidth(best), height: ROW_HEIGHT - 1 };
+    return { x: box.left + this.pixelX(best), y: box.top + y, width: this.pixelWidth(best), height: ROW_HEIGHT - 1 };
   }
 
   destroy(): void {
@@ -230,7 +233,7 @@ export class FlameGraph {
     this.zoomed = frame;
     this.renderCrumbs();
     this.applySearch(false);
-    this.draw();
+    this.draw(true);
     this.options.onZoom?.(this.pathOf(frame));
   }
 
@@ -314,7 +317,11 @@ export class FlameGraph {
     return frame === 0 ? ROOT_COLOUR : frameColour(this.data.names[this.data.name[frame]!]!);
   }
 
-  private draw(): void {
+  /**
+   * Draws the graph; `settle` (a new profile, zoom or orientation, not a hover) also scrolls a
+   * graph taller than its view to where its root is.
+   */
+  private draw(settle = false): void {
     const { context, zoomed } = this;
     let deepest = this.data.depth[zoomed] ?? 0;
     this.width = this.view.clientWidth;
@@ -354,6 +361,7 @@ export class FlameGraph {
       context.lineWidth = 1.5;
       context.strokeRect(this.pixelX(this.hovered) + 0.75, this.rowY(this.data.depth[this.hovered]!) + 0.75, Math.max(width - 1.5, 1), ROW_HEIGHT - 2.5);
     }
+    if (settle) this.view.scrollTop = this.orientation === 'icicle' ? 0 : this.view.scrollHeight;
     this.canvas.setAttribute('aria-label', `${this.orientation === 'icicle' ? 'Icicle' : 'Flame'} graph of ${this.data.type} at ${this.nameOf(zoomed)}`);
   }
 
@@ -423,7 +431,8 @@ export class FlameGraph {
           `before ${this.format(data.base[frame]!)}, after ${this.format(data.total[frame]! + data.base[frame]!)}`,
           `change ${data.total[frame]! > 0 ? '+' : ''}${this.format(data.total[frame]!)} (${data.total[frame]! > 0 ? '+' : data.total[frame]! < 0 ? '-' : ''}${share(data.total[frame]!)} of the base)`,
         ]
-      : [`total ${this.format(data.total[frame]!)} (${share(data.total[frame]!)})`, `self ${this.format(data.self[frame]!)} (${share(data.self[frame]!)})`];
+      : // As the text reports say it: cum, the time in the frame and what it calls; flat, in the frame itself.
+        [`cum ${this.format(data.total[frame]!)} (${share(data.total[frame]!)})`, `flat ${this.format(data.self[frame]!)} (${share(data.self[frame]!)})`];
     const title = document.createElement('strong');
     title.textContent = this.nameOf(frame);
     this.tip.replaceChildren(title, ...rows.map((text) => Object.assign(document.createElement('div'), { textContent: text })));
