@@ -46,6 +46,8 @@ if (!fresh()) {
   const temporary = `${bundle}.${process.pid}.tmp`;
   const result = await build({
     entryPoints: [entry],
+    // Input paths in the metafile are relative to this, wherever pprof is started from.
+    absWorkingDir: root,
     bundle: true,
     platform: 'node',
     format: 'esm',
