@@ -12,11 +12,16 @@ export interface ProgressBar {
 
 const WIDTH = 30;
 
+/** `[#########...........]`: `done` of `total` as a bar `width` characters inside. */
+export function bar(done: number, total: number, width = WIDTH): string {
+  const filled = total <= 0 ? 0 : Math.min(width, Math.round((width * Math.min(done, total)) / total));
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
 export function progressBar(label: string, total: number, unit: string, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
   if (!stream.isTTY || total <= 0) return { update: () => {}, stop: () => {} };
   const draw = (done: number) => {
-    const filled = Math.min(WIDTH, Math.round((WIDTH * Math.min(done, total)) / total));
-    stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${Math.min(done, total)} ${unit} of ${total} ${unit}`);
+    stream.write(`\r${label} ${bar(done, total)} ${Math.min(done, total)} ${unit} of ${total} ${unit}`);
   };
   draw(0);
   return { update: draw, stop: () => stream.write('\r\x1b[K') };

@@ -1,0 +1,201 @@
+/**
+ * The workshop's runner, behind the npm scripts:
+ *
+ *   npm run exercise 01-cpu-profile [args]   run the exercise's main.ts (a unique prefix works: 01)
+ *   npm run check [01-cpu-profile]           check it: done, or not yet, why, and the next hint
+ *   npm run hint [01-cpu-profile]            the next hint
+ *   npm run workshop                         every exercise, done or not, and what is next
+ *   npm run workshop -- watch [id]           check again whenever a file of the exercise is saved
+ *   npm run workshop -- reset <id>           restore the exercise's starting files
+ *
+ * Without an id, check and hint take the exercise last run. Progress is kept in
+ * .workshop-state.json.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, watch } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WorkshopError, findExercise, loadExercises, type Exercise } from '../workshop/metadata.ts';
+import { runCheck } from '../workshop/run-check.ts';
+import { readProgress, writeProgress, type Progress } from '../workshop/state.ts';
+import { bar } from './progress.ts';
+import { typescriptNodeFlags } from './typescript-node.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+/** The exercise named, or the one last run when none is. */
+function chosen(exercises: readonly Exercise[], progress: Progress, query: string | undefined): Exercise {
+  if (!query && progress.current && exercises.some((exercise) => exercise.id === progress.current)) return findExercise(exercises, progress.current);
+  return findExercise(exercises, query);
+}
+
+/** Each file under the folder with when it was last written, to tell what a run wrote. */
+function snapshot(folder: string): Map<string, number> {
+  const files = new Map<string, number>();
+  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files.set(path, statSync(path).mtimeMs);
+  }
+  return files;
+}
+
+async function exercise(exercises: readonly Exercise[], query: string | undefined, args: readonly string[]): Promise<number> {
+  const found = findExercise(exercises, query);
+  const folder = join(root, found.folder);
+  const progress = readProgress(root);
+  progress.current = found.id;
+  writeProgress(root, progress);
+  say(`${found.id}: ${found.title}`);
+  say(`(the lesson: ${found.folder}/README.md)`);
+  say();
+  const before = snapshot(folder);
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, ['--enable-source-maps', ...typescriptNodeFlags(), 'main.ts', ...args], { cwd: folder, stdio: 'inherit' });
+    child.on('close', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
+  });
+  const written = [...snapshot(folder)].filter(([path, modified]) => before.get(path) !== modified).map(([path]) => relative(root, path)).sort();
+  say();
+  if (code !== 0) say(`main.ts exited with code ${code}.`);
+  say(written.length > 0 ? `It wrote: ${written.join(', ')}` : 'It wrote no files.');
+  const profiles = written.filter((path) => /\.(pb\.gz|pb)$/.test(path));
+  say('Next:');
+  for (const profile of profiles) say(`  npm run pprof -- -top ${profile}`);
+  say(`  npm run check ${found.id}   (when answers.json is filled in)`);
+  return code;
+}
+
+/** Shows the next hint not yet shown (or, all shown, the last again) and remembers it. */
+function nextHint(found: Exercise, progress: Progress): string {
+  const shown = progress.hintsShown[found.id] ?? 0;
+  const index = Math.min(shown, found.hints.length - 1);
+  progress.hintsShown[found.id] = Math.max(shown, index + 1);
+  const last = index === found.hints.length - 1 ? ` (the last: solutions/${found.id}/ has the answers)` : '';
+  return `Hint ${index + 1} of ${found.hints.length}${last}: ${found.hints[index]}`;
+}
+
+async function check(exercises: readonly Exercise[], query: string | undefined): Promise<number> {
+  const found = chosen(exercises, readProgress(root), query);
+  const checkFile = join(root, found.folder, 'check.test.ts');
+  if (!existsSync(checkFile)) throw new WorkshopError(`${found.folder} has no check.test.ts: npm run workshop -- reset ${found.id} restores it`);
+  say(`Checking ${found.id}...`);
+  const verdict = await runCheck(root, checkFile);
+  // Read after the check: a hint asked for meanwhile in another terminal counts.
+  const progress = readProgress(root);
+  progress.current = found.id;
+  if (verdict.done) {
+    progress.done[found.id] ??= new Date().toISOString();
+    writeProgress(root, progress);
+    say(`Done: ${found.id}.`);
+    const next = exercises.find((candidate) => !progress.done[candidate.id]);
+    say(next ? `Next: npm run exercise ${next.id}   (${next.title})` : 'That was the last one: every exercise is done.');
+    return 0;
+  }
+  say(`Not done yet: ${verdict.reason}`);
+  say(nextHint(found, progress));
+  writeProgress(root, progress);
+  return 1;
+}
+
+function hint(exercises: readonly Exercise[], query: string | undefined): number {
+  const progress = readProgress(root);
+  const found = chosen(exercises, progress, query);
+  say(`${found.id}: ${nextHint(found, progress)}`);
+  writeProgress(root, progress);
+  return 0;
+}
+
+function overview(exercises: readonly Exercise[]): number {
+  const progress = readProgress(root);
+  const done = exercises.filter((exercise) => progress.done[exercise.id]).length;
+  say(`The Node.js profiling workshop: ${done} of ${exercises.length} done ${bar(done, exercises.length, 20)}`);
+  say();
+  const width = Math.max(...exercises.map((exercise) => exercise.id.length));
+  for (const exercise of exercises) {
+    const mark = progress.done[exercise.id] ? 'done' : exercise.id === progress.current ? 'now ' : '    ';
+    say(`  ${mark}  ${exercise.id.padEnd(width)}  ${exercise.title}${exercise.kind === 'debugme' ? ' (debugme)' : ''}`);
+  }
+  say();
+  const next = progress.current && !progress.done[progress.current] ? exercises.find((exercise) => exercise.id === progress.current) : exercises.find((exercise) => !progress.done[exercise.id]);
+  if (!next) say('Every exercise is done.');
+  else if (next.id === progress.current) say(`Next: finish ${next.id}: npm run check ${next.id} (npm run hint ${next.id} for a hint)`);
+  else say(`Next: npm run exercise ${next.id}   (the lesson: ${next.folder}/README.md)`);
+  return 0;
+}
+
+/** Checks now, then again after each save in the folder, until interrupted. */
+async function watchExercise(exercises: readonly Exercise[], query: string | undefined): Promise<number> {
+  const found = chosen(exercises, readProgress(root), query);
+  const folder = join(root, found.folder);
+  let running = false;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  const run = async (why: string) => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    say(`\n[${new Date().toLocaleTimeString('en-GB')}] ${why}`);
+    await check(exercises, found.id);
+    running = false;
+    if (again) {
+      again = false;
+      await run('saved again while checking');
+    }
+    say(`Watching ${found.folder}/ for saves (Ctrl-C to stop)...`);
+  };
+  watch(folder, { recursive: true }, (_event, file) => {
+    clearTimeout(timer);
+    // Editors save in bursts (a temporary file, a rename): check once they are done.
+    timer = setTimeout(() => void run(`${file ?? 'a file'} changed`), 300);
+  });
+  await run(`watching ${found.id}`);
+  return new Promise<number>(() => {});
+}
+
+function reset(exercises: readonly Exercise[], query: string | undefined): number {
+  if (!query) throw new WorkshopError('name the exercise to reset, e.g. npm run workshop -- reset 01-cpu-profile');
+  const found = findExercise(exercises, query);
+  const restored = spawnSync('git', ['checkout', 'HEAD', '--', found.folder], { cwd: root, encoding: 'utf8' });
+  if (restored.error || restored.status !== 0) {
+    throw new WorkshopError(`cannot restore ${found.folder}: reset takes the starting files from git (${(restored.stderr || restored.error?.message || '').trim()})`);
+  }
+  const progress = readProgress(root);
+  delete progress.done[found.id];
+  delete progress.hintsShown[found.id];
+  writeProgress(root, progress);
+  say(`Restored ${found.folder}/ to its starting files (files it wrote, such as profiles, stay) and forgot its progress and hints.`);
+  return 0;
+}
+
+async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    const exercises = loadExercises(root);
+    switch (command) {
+      case 'exercise':
+        return await exercise(exercises, rest[0], rest.slice(1));
+      case 'check':
+        return await check(exercises, rest[0]);
+      case 'hint':
+        return hint(exercises, rest[0]);
+      case undefined:
+      case 'list':
+        return overview(exercises);
+      case 'watch':
+        return await watchExercise(exercises, rest[0]);
+      case 'reset':
+        return reset(exercises, rest[0]);
+      default:
+        throw new WorkshopError(`unknown command ${command}: npm run workshop [-- watch [id] | reset <id>], npm run exercise <id>, npm run check <id>, npm run hint <id>`);
+    }
+  } catch (error) {
+    if (!(error instanceof WorkshopError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,101 @@
+/**
+ * What an exercise's check.test.ts is written with (`import ... from '#workshop'`): reading the
+ * learner's answers.json and profiles, and saying "not done yet" in one line a learner can act
+ * on. A check compares answers with what it computes itself, from the learner's own profiles or
+ * from running their program, never with a constant their program did not produce.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Profile } from 'pprof-format';
+import { decodeProfile } from '../pprof/index.ts';
+import { buildGraph, printableName } from '../report/graph.ts';
+import { sampleTotal } from '../report/top.ts';
+
+/** Why a check does not pass yet: its message is the one line `npm run check` prints. */
+export class NotDone extends Error {
+  override name = 'NotDone';
+}
+
+export function notDone(message: string): never {
+  throw new NotDone(message);
+}
+
+/** The exercise folder of a check file: `exerciseFolder(import.meta.url)`. */
+export function exerciseFolder(checkFileUrl: string): string {
+  return fileURLToPath(new URL('.', checkFileUrl));
+}
+
+/** The command that runs an exercise, for messages: `npm run exercise 01-cpu-profile`. */
+export function exerciseCommand(folder: string, args: readonly string[] = []): string {
+  return ['npm run exercise', folder.replace(/\/$/, '').split('/').pop(), ...args].join(' ');
+}
+
+type AnswerKind = 'integer' | 'number' | 'string';
+type AnswerValue<K extends AnswerKind> = K extends 'string' ? string : number;
+
+/** One answer the check reads: its kind, and how to say what to write (`the flat% of hashChain, e.g. 12.5`). */
+export interface AnswerField {
+  kind: AnswerKind;
+  describe: string;
+}
+
+/**
+ * The learner's answers.json, with each field the check needs filled in and of the right kind;
+ * otherwise NotDone naming the first field that is missing, empty or malformed, and its form.
+ */
+export function readAnswers<Spec extends Record<string, AnswerField>>(folder: string, spec: Spec): { [Name in keyof Spec]: AnswerValue<Spec[Name]['kind']> } {
+  const path = join(folder, 'answers.json');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    notDone(`answers.json is missing from ${folder}: npm run workshop -- reset restores it`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    notDone(`answers.json is not valid JSON (${(error as Error).message}): it holds one object, e.g. {"${Object.keys(spec)[0]}": ${spec[Object.keys(spec)[0]!]!.kind === 'string' ? '"name"' : '10'}}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) notDone('answers.json must hold one object, {"field": value, ...}, as it came');
+  const answers = parsed as Record<string, unknown>;
+  for (const [name, field] of Object.entries(spec)) {
+    const value = answers[name];
+    const form = field.kind === 'string' ? 'in quotes' : field.kind === 'integer' ? 'a whole number, no quotes' : 'a number, no quotes';
+    if (!(name in answers)) notDone(`answers.json has no "${name}": add it, ${form}: ${field.describe}`);
+    if (value === null || value === '') notDone(`answers.json: "${name}" is still empty: ${field.describe} (${form})`);
+    const fits = field.kind === 'string' ? typeof value === 'string' : typeof value === 'number' && Number.isFinite(value) && (field.kind === 'number' || Number.isInteger(value));
+    if (!fits) notDone(`answers.json: "${name}" should be ${form}, not ${JSON.stringify(value)}: ${field.describe}`);
+  }
+  return answers as { [Name in keyof Spec]: AnswerValue<Spec[Name]['kind']> };
+}
+
+/** A profile the learner's run wrote into the exercise folder; NotDone saying how to make it when it is not there. */
+export function learnerProfile(folder: string, file: string, makeWith: string): Profile {
+  const path = join(folder, file);
+  if (!existsSync(path)) notDone(`${relative(process.cwd(), path) || file} is not there yet: make it with ${makeWith}`);
+  try {
+    return decodeProfile(readFileSync(path));
+  } catch (error) {
+    notDone(`${file} is not a profile (${(error as Error).message}): make it again with ${makeWith}`);
+  }
+}
+
+/** A function's flat and cum values in one sample type, and their shares of the total, as -top computes them. */
+export interface FunctionCost {
+  flat: number;
+  cum: number;
+  flatPercent: number;
+  cumPercent: number;
+}
+
+/** Each function's costs in the sample type named (`samples`, `cpu`, `wall`, ...). */
+export function functionCosts(profile: Profile, sampleType: string): Map<string, FunctionCost> {
+  const strings = profile.stringTable.strings;
+  const index = profile.sampleType.findIndex((type) => strings[Number(type.type)] === sampleType);
+  if (index < 0) throw new Error(`the profile has no sample type ${sampleType}`);
+  const total = sampleTotal(profile, index);
+  const percent = (value: number) => (total === 0 ? 0 : (100 * value) / total);
+  return new Map(buildGraph(profile, index, 'functions', { edges: false }).map((node) => [printableName(node.info), { flat: node.flat, cum: node.cum, flatPercent: percent(node.flat), cumPercent: percent(node.cum) }]));
+}

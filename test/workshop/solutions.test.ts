@@ -1,0 +1,47 @@
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadExercises } from '../../src/workshop/metadata.ts';
+import { repoRoot } from '../helpers/run.ts';
+import { applySolution, workshopCommand, workshopCopy } from '../helpers/workshop.ts';
+
+/**
+ * Every check proven both ways: on a copy of the repository, after the runs the lesson asks for,
+ * the untouched exercise is "not done yet", and with its solution copied over it, done. A check
+ * that passes untouched, or fails solved, fails here.
+ */
+const exercises = loadExercises(repoRoot);
+const copies: string[] = [];
+afterAll(() => copies.forEach((copy) => rmSync(copy, { recursive: true, force: true })));
+
+describe('workshop.json', () => {
+  it('lists every exercise and debugme folder, each with its lesson, program, answers, check and solution', () => {
+    const onDisk = ['exercises', 'debugme'].flatMap((parent) =>
+      existsSync(join(repoRoot, parent)) ? readdirSync(join(repoRoot, parent), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => `${parent}/${entry.name}`) : [],
+    );
+    expect(exercises.map((exercise) => exercise.folder).sort()).toEqual(onDisk.sort());
+    for (const exercise of exercises) {
+      for (const name of ['README.md', 'main.ts', 'answers.json', 'check.test.ts']) expect(existsSync(join(repoRoot, exercise.folder, name)), `${exercise.folder}/${name}`).toBe(true);
+      expect(existsSync(join(repoRoot, 'solutions', exercise.id, 'answers.json')), `solutions/${exercise.id}/answers.json`).toBe(true);
+      expect(exercise.folder.endsWith(`/${exercise.id}`) || exercise.kind === 'debugme', exercise.id).toBe(true);
+    }
+  });
+});
+
+describe.each(exercises.map((exercise) => [exercise.id, exercise] as const))('%s', (_id, exercise) => {
+  it('is not done untouched, and done with its solution', () => {
+    const copy = workshopCopy();
+    copies.push(copy);
+    for (const args of exercise.runs) {
+      const run = workshopCommand(copy, 'exercise', [exercise.id, ...args]);
+      expect(run.status, `npm run exercise ${exercise.id} ${args.join(' ')}:\n${run.stdout}\n${run.stderr}`).toBe(0);
+    }
+    const untouched = workshopCommand(copy, 'check', [exercise.id]);
+    expect(untouched.stdout).toContain('Not done yet: ');
+    expect(untouched.status).toBe(1);
+    applySolution(copy, exercise.id, exercise.folder);
+    const solved = workshopCommand(copy, 'check', [exercise.id]);
+    expect(solved.stdout, solved.stderr).toContain(`Done: ${exercise.id}.`);
+    expect(solved.status).toBe(0);
+  }, 600_000);
+});
