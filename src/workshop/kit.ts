@@ -4,6 +4,7 @@
  * on. A check compares answers with what it computes itself, from the learner's own profiles or
  * from running their program, never with a constant their program did not produce.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ import type { Profile } from 'pprof-format';
 import { decodeProfile } from '../pprof/index.ts';
 import { buildGraph, printableName } from '../report/graph.ts';
 import { sampleTotal } from '../report/top.ts';
+import { typescriptNodeFlags } from '../cli/typescript-node.ts';
 
 /** Why a check does not pass yet: its message is the one line `npm run check` prints. */
 export class NotDone extends Error {
@@ -29,6 +31,20 @@ export function exerciseFolder(checkFileUrl: string): string {
 /** The command that runs an exercise, for messages: `npm run exercise 01-cpu-profile`. */
 export function exerciseCommand(folder: string, args: readonly string[] = []): string {
   return ['npm run exercise', folder.replace(/\/$/, '').split('/').pop(), ...args].join(' ');
+}
+
+/**
+ * Runs the learner's main.ts (or another file of the exercise) as `npm run exercise` does, from
+ * its folder, and returns what it printed; NotDone with the program's last words if it fails,
+ * since a check cannot judge a program that does not run.
+ */
+export function runProgram(folder: string, args: readonly string[] = [], file = 'main.ts'): { stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--enable-source-maps', ...typescriptNodeFlags(), file, ...args], { cwd: folder, encoding: 'utf8', timeout: 120_000 });
+  if (result.error || result.status !== 0) {
+    const last = (result.stderr || result.error?.message || '').trim().split('\n').filter((line) => line.trim() && !line.startsWith('    at ')).pop() ?? `exit code ${result.status}`;
+    notDone(`${file} ${args.join(' ')} failed when the check ran it: ${last.trim()}`.replace(/ +:/, ':'));
+  }
+  return { stdout: result.stdout, stderr: result.stderr };
 }
 
 type AnswerKind = 'integer' | 'number' | 'string';

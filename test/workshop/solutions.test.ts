@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,6 +28,16 @@ describe('workshop.json', () => {
     }
   });
 });
+
+it('type-checks every solution in place, copied over its exercise', () => {
+  // The root tsconfig leaves solutions/ out: their imports name files of the exercise folders.
+  const copy = workshopCopy();
+  copies.push(copy);
+  for (const exercise of exercises) applySolution(copy, exercise.id, exercise.folder);
+  const result = spawnSync(process.execPath, [join(copy, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', join(copy, 'tsconfig.json')], { cwd: copy, encoding: 'utf8' });
+  expect(result.stdout + result.stderr).toBe('');
+  expect(result.status).toBe(0);
+}, 120_000);
 
 describe.each(exercises.map((exercise) => [exercise.id, exercise] as const))('%s', (_id, exercise) => {
   it('is not done untouched, and done with its solution', () => {
