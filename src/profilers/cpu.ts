@@ -1,5 +1,6 @@
 import type { Profile } from 'pprof-format';
 import { epochNanos } from './clock.ts';
+import { labelsAtV8Time, recordLabels, type LabelTimeline } from './labels.ts';
 import { inUse, post } from './session.ts';
 import { cpuProfileToPprof, type V8CpuProfile } from './v8-cpu-profile.ts';
 
@@ -14,7 +15,7 @@ export interface CpuProfileOptions {
 /** The highest rate accepted: V8's sampler cannot honour intervals much under 100 µs. */
 export const MAX_HZ = 10_000;
 
-let running: { periodNanos: number; timeNanos: number } | undefined;
+let running: { periodNanos: number; timeNanos: number; labels: LabelTimeline } | undefined;
 
 /**
  * Starts sampling the stack of this thread `hz` times a second, until stopCPUProfile().
@@ -29,19 +30,23 @@ export function startCPUProfile(options: CpuProfileOptions = {}): void {
   post('Profiler.setSamplingInterval', { interval: intervalMicros });
   post('Profiler.start');
   inUse.cpu = `a ${hz} Hz CPU profile started at ${new Date().toISOString()}`;
-  running = { periodNanos: intervalMicros * 1000, timeNanos: epochNanos() };
+  running = { periodNanos: intervalMicros * 1000, timeNanos: epochNanos(), labels: recordLabels() };
 }
 
-/** Stops the CPU profile and returns it as pprof: samples/count and cpu/nanoseconds. */
+/**
+ * Stops the CPU profile and returns it as pprof: samples/count and cpu/nanoseconds, each sample
+ * with the withLabels labels of the code it caught.
+ */
 export function stopCPUProfile(): Profile {
   if (!running) throw new Error('no CPU profile is running in this module: call startCPUProfile() first');
-  const { periodNanos, timeNanos } = running;
+  const { periodNanos, timeNanos, labels } = running;
   running = undefined;
   try {
     const { profile } = post<{ profile: V8CpuProfile }>('Profiler.stop');
     post('Profiler.disable');
-    return cpuProfileToPprof(profile, { periodNanos, timeNanos, mappingFile: process.argv[1] });
+    return cpuProfileToPprof(profile, { periodNanos, timeNanos, mappingFile: process.argv[1], labelsAt: labelsAtV8Time(labels) });
   } finally {
+    labels.close();
     inUse.cpu = undefined;
   }
 }

@@ -27,6 +27,10 @@
  *   work();
  *   writeProfile('allocs.pb.gz', stopAllocationProfile());
  *
+ * Labels, to cut a profile by what the code was doing it for (`-tagfocus=route=/report`):
+ *
+ *   app.get('/report', (req, res) => withLabels({ route: '/report' }, () => report(req, res)));
+ *
  * A live server's profiles over HTTP, as Go's net/http/pprof serves them (loopback only by
  * default):
  *
@@ -45,6 +49,7 @@ export {
   type HeapSamplingOptions,
 } from './heap.ts';
 export { DEFAULT_WALL_HZ, startWallProfile, stopWallProfile, type WallProfileOptions } from './wall.ts';
+export { currentLabels, withLabels, type Labels } from './labels.ts';
 export { convertNodeProfile } from './convert.ts';
 export {
   asyncOperationsInFlight,

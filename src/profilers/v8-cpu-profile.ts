@@ -30,6 +30,8 @@ export interface CpuConversionOptions {
   timeNanos: number;
   mapper?: SourceMapper;
   mappingFile?: string;
+  /** See V8SampleOptions.labelsAt. */
+  labelsAt?: V8SampleOptions['labelsAt'];
 }
 
 /** V8's names for time not spent in JavaScript; (idle) is the event loop waiting, not CPU. */
@@ -56,7 +58,7 @@ export function cpuProfileToPprof(v8: V8CpuProfile, options: CpuConversionOption
     durationNanos: Math.max(0, Math.round((v8.endTime - v8.startTime) * 1000)),
     mappingFile: options.mappingFile,
   });
-  addV8Samples(builder, v8, { mapper: options.mapper ?? new SourceMapper() });
+  addV8Samples(builder, v8, { mapper: options.mapper ?? new SourceMapper(), labelsAt: options.labelsAt });
   return builder.build();
 }
 
@@ -64,6 +66,8 @@ export interface V8SampleOptions {
   mapper: SourceMapper;
   /** Labels every sample added carries. */
   labels?: Readonly<Record<string, LabelValue>>;
+  /** The withLabels labels current at a sample's time (V8's microseconds), which it carries too. */
+  labelsAt?: (micros: number) => Readonly<Record<string, string>> | undefined;
   /**
    * Drops Node's own frames below the first frame of the program (the timer list, the
    * microtask queue), so that code resumed after an await starts at the program's function, as
@@ -96,9 +100,15 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   const deltas = v8.timeDeltas ?? [];
   const isJavaScript = (id: number | undefined) => id !== undefined && !V8_STATES.has(byId.get(id)?.callFrame.functionName ?? IDLE);
   // Totals by sampled node and, for a collection, by the node of the JavaScript it interrupted.
-  const totals = new Map<string, { id: number; host?: number; count: number; micros: number }>();
+  const totals = new Map<string, { id: number; host?: number; sampleLabels?: Readonly<Record<string, string>>; count: number; micros: number }>();
   const collecting = (i: number) => byId.get(samples[i]!)?.callFrame.functionName === GC;
+  // Each sample's labels, read at its time; a collection's are those of the code it belongs to.
+  const sampleTimes: number[] = [];
+  for (let i = 0, time = v8.startTime; i < samples.length; i++) sampleTimes.push((time += deltas[i] ?? 0));
+  const labelsOf = (i: number) => options.labelsAt?.(sampleTimes[i]!);
+  const labelIds = new Map<Readonly<Record<string, string>> | undefined, number>();
   let host: number | undefined;
+  let hostIndex = -1;
   for (let i = 0; i < samples.length; i++) {
     const id = samples[i]!;
     // A run of GC samples belongs to the code sampled just before it, or else just after it.
@@ -106,10 +116,14 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     else if (i === 0 || !collecting(i - 1)) {
       let after = i;
       while (after < samples.length && collecting(after)) after++;
-      host = [samples[i - 1], samples[after]].find(isJavaScript);
+      hostIndex = [i - 1, after].find((index) => isJavaScript(samples[index])) ?? -1;
+      host = hostIndex >= 0 ? samples[hostIndex] : undefined;
     }
-    const key = collecting(i) && host !== undefined ? `${id}:${host}` : `${id}`;
-    const total = totals.get(key) ?? { id, host: collecting(i) ? host : undefined, count: 0, micros: 0 };
+    const sampleLabels = labelsOf(host !== undefined ? hostIndex : i);
+    let labelId = labelIds.get(sampleLabels);
+    if (labelId === undefined) labelIds.set(sampleLabels, (labelId = labelIds.size));
+    const key = `${collecting(i) && host !== undefined ? `${id}:${host}` : id}|${labelId}`;
+    const total = totals.get(key) ?? { id, host: collecting(i) ? host : undefined, sampleLabels, count: 0, micros: 0 };
     total.count += 1;
     total.micros += Math.max(0, deltas[i] ?? 0);
     totals.set(key, total);
@@ -127,8 +141,8 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     }
     return stack;
   };
-  const add = (stack: Frame[], values: number[]) =>
-    builder.addSample(options.fromProgramRoot ? withoutRuntimeRoot(stack) : stack, values, labels);
+  const add = (stack: Frame[], values: number[], sampleLabels: Readonly<Record<string, string>> | undefined) =>
+    builder.addSample(options.fromProgramRoot ? withoutRuntimeRoot(stack) : stack, values, sampleLabels ? { ...sampleLabels, ...labels } : labels);
 
   for (const total of [...totals.values()].sort((a, b) => a.id - b.id || (a.host ?? 0) - (b.host ?? 0))) {
     const node = byId.get(total.id);
@@ -137,7 +151,7 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     const leaf = frameOf(node.callFrame, mapper);
     const lines = (node.positionTicks ?? []).filter((tick) => tick.ticks > 0).sort((a, b) => a.line - b.line);
     if (lines.length === 0) {
-      add([leaf, ...parents], [total.count, Math.round(total.micros * 1000)]);
+      add([leaf, ...parents], [total.count, Math.round(total.micros * 1000)], total.sampleLabels);
       continue;
     }
     const weights = lines.map((tick) => tick.ticks);
@@ -147,7 +161,7 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
       // A tick on the declaration's own generated line maps through the declaration's exact
       // column: right for one-line functions, and honest (function level) for minified code.
       const line = tick.line === node.callFrame.lineNumber + 1 ? leaf.line : mapper.map(node.callFrame.url, tick.line, 0).line;
-      add([{ ...leaf, line }, ...parents], [counts[i]!, nanos[i]!]);
+      add([{ ...leaf, line }, ...parents], [counts[i]!, nanos[i]!], total.sampleLabels);
     });
   }
 }

@@ -3,6 +3,7 @@ import { ProfileBuilder, SourceMapper, type Frame } from '../pprof/index.ts';
 import { asyncTrackerInstalled, installAsyncTracker, uninstallAsyncTracker } from './async/install.ts';
 import { asyncOperationsInFlight, subscribeAsyncOperations, type AsyncOperation, type AsyncOperationKind } from './async/registry.ts';
 import { epochNanos } from './clock.ts';
+import { labelsAtV8Time, recordLabels, type LabelTimeline, type Labels } from './labels.ts';
 import { MAX_HZ } from './cpu.ts';
 import { inUse, post } from './session.ts';
 import { addV8Samples, type V8CpuProfile } from './v8-cpu-profile.ts';
@@ -28,8 +29,10 @@ interface StackNode {
   waits?: Map<string, WaitTotal>;
 }
 interface WaitTotal {
+  readonly description: string;
   readonly kind: AsyncOperationKind;
   readonly stack: readonly Frame[];
+  readonly labels?: Labels;
   count: number;
   nanos: number;
 }
@@ -51,6 +54,7 @@ interface Window {
   readonly turns: WeakMap<AsyncOperation, Turn>;
   readonly unsubscribe: () => void;
   readonly installedTracker: boolean;
+  readonly labels: LabelTimeline;
   currentTurn?: Turn;
 }
 
@@ -85,6 +89,7 @@ export function startWallProfile(options: WallProfileOptions = {}): void {
     waits: { children: new Map() },
     turns: new WeakMap(),
     installedTracker,
+    labels: recordLabels(),
     unsubscribe: subscribeAsyncOperations({
       onStart(operation) {
         window.turns.set(operation, window.currentTurn ?? startTurn(window));
@@ -127,8 +132,10 @@ function charge(window: Window, operation: AsyncOperation, endTime: number): voi
     node = child;
   }
   node.waits ??= new Map();
-  let total = node.waits.get(operation.description);
-  if (!total) node.waits.set(operation.description, (total = { kind: operation.kind, stack: operation.stack, count: 0, nanos: 0 }));
+  // Waits of the same place and description apart by their labels, if they have any.
+  const key = operation.labels ? `${operation.description}\0${JSON.stringify(operation.labels)}` : operation.description;
+  let total = node.waits.get(key);
+  if (!total) node.waits.set(key, (total = { description: operation.description, kind: operation.kind, stack: operation.stack, labels: operation.labels, count: 0, nanos: 0 }));
   const tick = (time: number) => Math.ceil((time - window.startTime) / window.periodMs);
   total.count += tick(endTime) - tick(waitStart);
   total.nanos += Math.round((endTime - waitStart) * 1e6);
@@ -137,7 +144,8 @@ function charge(window: Window, operation: AsyncOperation, endTime: number): voi
 /**
  * Stops the wall profile and returns it as pprof: sample types samples/count and
  * wall/nanoseconds, labels `state` (running or waiting) and, on waits, `wait` (the kind of
- * operation). Waits still in flight are charged up to now.
+ * operation), besides the withLabels labels of the code that ran or started the wait. Waits
+ * still in flight are charged up to now.
  */
 export function stopWallProfile(): Profile {
   const window = running;
@@ -151,6 +159,7 @@ export function stopWallProfile(): Profile {
     v8 = post<{ profile: V8CpuProfile }>('Profiler.stop').profile;
     post('Profiler.disable');
   } finally {
+    window.labels.close();
     inUse.cpu = undefined;
     if (window.installedTracker) uninstallAsyncTracker();
   }
@@ -168,9 +177,10 @@ export function stopWallProfile(): Profile {
     mappingFile: process.argv[1],
     comments: ['wall: time on the CPU (state=running) plus time awaiting async operations (state=waiting); concurrent waits add up'],
   });
-  addV8Samples(builder, v8, { mapper: new SourceMapper(), labels: { state: 'running' }, fromProgramRoot: true });
-  for (const [description, total] of waitTotals(window.waits)) {
-    builder.addSample(waitingStack(description, total.stack), [total.count, total.nanos], {
+  addV8Samples(builder, v8, { mapper: new SourceMapper(), labels: { state: 'running' }, labelsAt: labelsAtV8Time(window.labels), fromProgramRoot: true });
+  for (const total of waitTotals(window.waits)) {
+    builder.addSample(waitingStack(total.description, total.stack), [total.count, total.nanos], {
+      ...total.labels,
       state: 'waiting',
       wait: total.kind,
     });
@@ -187,7 +197,7 @@ export function waitingStack(description: string, stack: readonly Frame[]): Fram
 }
 
 /** Every wait total in the tree, depth first: the same program gives the same order. */
-function* waitTotals(node: StackNode): Generator<[string, WaitTotal]> {
-  if (node.waits) yield* [...node.waits].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+function* waitTotals(node: StackNode): Generator<WaitTotal> {
+  if (node.waits) yield* [...node.waits].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, total]) => total);
   for (const child of node.children.values()) yield* waitTotals(child);
 }

@@ -1,4 +1,5 @@
 import type { Frame } from '../../pprof/builder.ts';
+import { currentLabels, type Labels } from '../labels.ts';
 
 /**
  * What an operation waits on; the wall profiler's `wait` label. `timer` is setTimeout and
@@ -36,6 +37,8 @@ export interface AsyncOperation {
    * started at the same places: read them, do not change them.
    */
   readonly stack: readonly Frame[];
+  /** The withLabels labels of the code that started it. */
+  readonly labels?: Labels;
 }
 
 /** An operation as a snapshot saw it. */
@@ -94,6 +97,7 @@ export function startOperation(kind: AsyncOperationKind, description: string, st
     startTime,
     startEpochMs: performance.timeOrigin + startTime,
     stack,
+    labels: currentLabels(),
   };
   state.inFlight.add(operation);
   for (const listener of state.listeners) {
