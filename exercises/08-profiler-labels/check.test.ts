@@ -1,0 +1,79 @@
+import { beforeAll, it } from 'vitest';
+import type { Profile } from 'pprof-format';
+import { exerciseCommand, exerciseFolder, learnerProfile, notDone, readAnswers, runProgram } from '#workshop';
+
+const folder = exerciseFolder(import.meta.url);
+// Profiles of the code as it is now: labels.ts may have changed since the last run.
+let ran: Error | undefined;
+beforeAll(() => {
+  try {
+    runProgram(folder);
+  } catch (error) {
+    ran = error as Error;
+  }
+});
+const profile = (file: string) => {
+  if (ran) throw ran;
+  return learnerProfile(folder, file, exerciseCommand(folder));
+};
+
+/** Each sample's labels, its stack's function names (leaf first) and its time value. */
+function samples(profile: Profile) {
+  const strings = profile.stringTable.strings;
+  const names = new Map(profile.function.map((fn) => [Number(fn.id), strings[Number(fn.name)] ?? '']));
+  const locations = new Map(profile.location.map((location) => [Number(location.id), location.line.map((line) => names.get(Number(line.functionId)) ?? '')]));
+  const timeIndex = profile.sampleType.findIndex((type) => ['cpu', 'wall'].includes(strings[Number(type.type)] ?? ''));
+  return profile.sample.map((sample) => ({
+    labels: Object.fromEntries(sample.label.map((label) => [strings[Number(label.key)], strings[Number(label.str)]])) as Record<string, string>,
+    frames: sample.locationId.flatMap((id) => locations.get(Number(id)) ?? []),
+    value: Number(sample.value[timeIndex]),
+  }));
+}
+
+/** Time by route label, of the samples `keep` keeps. */
+function byRoute(list: ReturnType<typeof samples>, keep: (sample: ReturnType<typeof samples>[number]) => boolean = () => true): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const sample of list.filter(keep)) if (sample.labels.route) totals.set(sample.labels.route, (totals.get(sample.labels.route) ?? 0) + sample.value);
+  return totals;
+}
+
+const largest = (totals: Map<string, number>) => [...totals].sort(([, a], [, b]) => b - a)[0]?.[0];
+
+it('labels the samples of every request with its route', () => {
+  const cpu = samples(profile('cpu.pb.gz'));
+  if (byRoute(cpu).size === 0) notDone('cpu.pb.gz has no route labels yet: write labelRoutes in labels.ts, then run the exercise again');
+  const wall = samples(profile('wall.pb.gz'));
+  if (byRoute(wall).size === 0) notDone('wall.pb.gz has no route labels yet: write labelRoutes in labels.ts, then run the exercise again');
+  const routes = [...byRoute(cpu).keys()];
+  if (!routes.includes('/search') || !routes.includes('/checkout')) notDone(`the route labels in cpu.pb.gz are ${routes.join(', ')}: label each request with its path (req.path)`);
+});
+
+it('finds the route that burns the CPU, and its share', () => {
+  const answers = readAnswers(folder, {
+    cpu_route: { kind: 'string', describe: 'the route whose requests take the most CPU time in cpu.pb.gz' },
+    search_cpu_percent: { kind: 'number', describe: "the share of cpu.pb.gz's CPU time labelled route=/search, in percent" },
+  });
+  const cpu = samples(profile('cpu.pb.gz'));
+  const routes = byRoute(cpu);
+  if (answers.cpu_route !== largest(routes)) notDone(`cpu_route is "${answers.cpu_route}", but another route takes more CPU in your cpu.pb.gz: compare the routes with -tagfocus=route=...`);
+  const total = cpu.reduce((sum, sample) => sum + sample.value, 0);
+  const share = (100 * (routes.get('/search') ?? 0)) / total;
+  if (Math.abs(answers.search_cpu_percent - share) > 8) notDone(`search_cpu_percent is ${answers.search_cpu_percent}: that is not the share of route=/search in your cpu.pb.gz (the header of -top -tagfocus=route=/search says it)`);
+});
+
+it('finds the route that waits, and where it waits', () => {
+  const answers = readAnswers(folder, {
+    waiting_route: { kind: 'string', describe: 'the route whose requests spend the most time waiting in wall.pb.gz' },
+    checkout_waits_in: { kind: 'string', describe: 'the function of shop.ts in which /checkout requests wait' },
+  });
+  const wall = samples(profile('wall.pb.gz'));
+  const waiting = (sample: ReturnType<typeof samples>[number]) => sample.labels.state === 'waiting';
+  if (answers.waiting_route !== largest(byRoute(wall, waiting))) notDone(`waiting_route is "${answers.waiting_route}", but another route waits longer in your wall.pb.gz: add -tagfocus=state=waiting`);
+  // The function that awaits: the frame under each (wait) leaf, weighted by the wait.
+  const awaiting = new Map<string, number>();
+  for (const sample of wall.filter((sample) => waiting(sample) && sample.labels.route === '/checkout')) {
+    const caller = sample.frames[1] ?? '';
+    awaiting.set(caller, (awaiting.get(caller) ?? 0) + sample.value);
+  }
+  if (answers.checkout_waits_in !== largest(awaiting)) notDone(`checkout_waits_in is "${answers.checkout_waits_in}", but the waits of /checkout in your wall.pb.gz sit under another function: -peek the (wait) frames, or open the flame graph`);
+});
