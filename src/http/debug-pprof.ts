@@ -1,13 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { Profile } from 'pprof-format';
-import { encodeProfile, ProfileBuilder } from '../pprof/index.ts';
+import { encodeProfile } from '../pprof/index.ts';
+import { asyncProfile } from '../profilers/async-profile.ts';
 import { asyncOperationsInFlight, asyncTrackerInstalled, installAsyncTracker, type InFlightOperation } from '../profilers/async-tracker.ts';
 import { untracked } from '../profilers/async/wrap.ts';
 import { startCPUProfile, stopCPUProfile } from '../profilers/cpu.ts';
 import { heapProfile, startHeapProfiling } from '../profilers/heap.ts';
 import { inUse } from '../profilers/session.ts';
-import { startWallProfile, stopWallProfile, waitingStack } from '../profilers/wall.ts';
+import { startWallProfile, stopWallProfile } from '../profilers/wall.ts';
 import { foldedStacks } from '../report/folded.ts';
 import { escapeMarkup } from '../report/markup.ts';
 import { AllocationHistory } from './allocations.ts';
@@ -345,13 +346,6 @@ ${missing}
 </table>
 </body></html>
 `;
-}
-
-/** In-flight operations as pprof: one sample per operation, ops/count, its wait as the leaf. */
-function asyncProfile(operations: readonly InFlightOperation[]): Profile {
-  const builder = new ProfileBuilder({ sampleTypes: [{ type: 'ops', unit: 'count' }], mappingFile: process.argv[1], timeNanos: Date.now() * 1e6 });
-  for (const operation of operations) builder.addSample(waitingStack(operation.description, operation.stack), [1], { kind: operation.kind });
-  return builder.build();
 }
 
 const frameText = (operation: InFlightOperation) => operation.stack.map((frame) => `#\t${frame.name}\t${frame.file}:${frame.line}`).join('\n');

@@ -27,6 +27,13 @@
  *   work();
  *   writeProfile('allocs.pb.gz', stopAllocationProfile());
  *
+ * What is in flight now, each async operation on the stack that started it, as Go's goroutine
+ * profile lists goroutines (a leak of requests or timers, jobs stuck on a lock):
+ *
+ *   installAsyncTracker();
+ *   ...
+ *   writeProfile('async.pb.gz', asyncProfile());
+ *
  * Labels, to cut a profile by what the code was doing it for (`-tagfocus=route=/report`):
  *
  *   app.get('/report', (req, res) => withLabels({ route: '/report' }, () => report(req, res)));
@@ -64,6 +71,7 @@ export {
   type AsyncOperationOutcome,
   type InFlightOperation,
 } from './async-tracker.ts';
+export { asyncProfile } from './async-profile.ts';
 export { DEFAULT_HEAP_INTERVAL_BYTES } from './v8-heap-profile.ts';
 export { debugFgprof, debugPprof, type DebugPprofOptions } from '../http/debug-pprof.ts';
 export { decodeProfile, encodeProfile, writeProfile } from '../pprof/index.ts';

@@ -115,3 +115,32 @@ export function functionCosts(profile: Profile, sampleType: string): Map<string,
   const percent = (value: number) => (total === 0 ? 0 : (100 * value) / total);
   return new Map(buildGraph(profile, index, 'functions', { edges: false }).map((node) => [printableName(node.info), { flat: node.flat, cum: node.cum, flatPercent: percent(node.flat), cumPercent: percent(node.cum) }]));
 }
+
+/** One frame of a sample's stack: its function, file and line, as -traces and -list show them. */
+export interface StackFrame {
+  name: string;
+  file: string;
+  line: number;
+}
+
+/**
+ * Every sample of a profile with its values (one per sample type), its string labels and its
+ * stack, leaf first: what a check reads when the answer is a place in the code (the call under a
+ * `(wait)` leaf of an async snapshot, the line that allocated what is held).
+ */
+export function sampleStacks(profile: Profile): { values: number[]; labels: Record<string, string>; frames: StackFrame[] }[] {
+  const strings = profile.stringTable.strings;
+  const functions = new Map(profile.function.map((fn) => [Number(fn.id), fn]));
+  const locations = new Map(profile.location.map((location) => [Number(location.id), location]));
+  return profile.sample.map((sample) => ({
+    values: sample.value.map(Number),
+    labels: Object.fromEntries(sample.label.filter((label) => Number(label.str) !== 0).map((label) => [strings[Number(label.key)] ?? '', strings[Number(label.str)] ?? ''])),
+    // A location lists its inlined functions innermost first, as the stack does.
+    frames: sample.locationId.flatMap((id) =>
+      (locations.get(Number(id))?.line ?? []).map((line) => {
+        const fn = functions.get(Number(line.functionId));
+        return { name: strings[Number(fn?.name)] ?? '', file: strings[Number(fn?.filename)] ?? '', line: Number(line.line) };
+      }),
+    ),
+  }));
+}
