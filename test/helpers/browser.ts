@@ -52,3 +52,20 @@ export async function startPprofWeb(args: string[]): Promise<{ url: string; proc
   });
   return { url, process: child, stop: () => child.kill() };
 }
+
+/** Serves a built site (the deck's dist/) over loopback, index.html for every path it lacks, as a static host does. */
+export async function serveDirectory(directory: string): Promise<{ origin: string; close(): Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const { existsSync, readFileSync, statSync } = await import('node:fs');
+  const { extname } = await import('node:path');
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2', '.wasm': 'application/wasm' };
+  const server = createServer((request, response) => {
+    let path = join(directory, decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname));
+    if (!path.startsWith(directory) || !existsSync(path) || statSync(path).isDirectory()) path = join(directory, 'index.html');
+    response.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
+    response.end(readFileSync(path));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}

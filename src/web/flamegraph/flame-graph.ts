@@ -44,9 +44,14 @@ const MIN_PIXELS = 0.35;
 const MIN_LABEL_PIXELS = 28;
 const MATCH_COLOUR = '#d63384';
 
+/** The component's element knows its component, for a caller that finds it in the page (a test, a slide's script). */
+export interface FlameGraphElement extends HTMLElement {
+  flameGraph?: FlameGraph;
+}
+
 export class FlameGraph {
   /** The component's own element, inside the host given. */
-  readonly element: HTMLElement;
+  readonly element: FlameGraphElement;
   private readonly options: FlameGraphOptions;
   private readonly crumbs: HTMLElement;
   private readonly searchBox: HTMLInputElement;
@@ -79,6 +84,7 @@ export class FlameGraph {
     this.orientation = options.orientation ?? 'flame';
     this.element = document.createElement('div');
     this.element.className = 'flame-graph';
+    this.element.flameGraph = this;
     this.element.innerHTML =
       '<div class="fg-bar"><nav class="fg-crumbs" aria-label="Zoom path"></nav>' +
       '<input class="fg-search" type="search" placeholder="Search (regexp)" aria-label="Search frames">' +

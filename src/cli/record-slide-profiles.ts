@@ -1,0 +1,71 @@
+/**
+ * npm run slides:record
+ *
+ * Records the real profiles the slides draw with the web UI's flame graph, and writes each as
+ * FlameData JSON into public/profiles/: the canonical loop (CPU and wall, 5 s each) and
+ * exercise 01's hash chain at a million rounds. Committed, so the deck needs no run to present;
+ * run this again when the programs or the profilers change.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeProfile, writeFileAtomic } from '../pprof/index.ts';
+import { flameData, flameTree, type FlameNode } from '../report/flamegraph.ts';
+import { defaultSampleIndex } from '../report/folded.ts';
+import { typescriptNodeFlags } from './typescript-node.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+/** Frames under this share of the total are left out of the recorded data: no slide could show them. */
+const MIN_SHARE = 0.002;
+
+interface Recording {
+  name: string;
+  /** The program, its arguments (the profile's path last) and the folder it runs in. */
+  program: string;
+  args: (output: string) => string[];
+  cwd: string;
+  /** A file the program writes next to itself instead of taking an output path. */
+  writes?: string;
+}
+
+const recordings: Recording[] = [
+  { name: 'canonical-cpu', program: 'test/fixtures/wall/canonical-loop.ts', args: (output) => ['cpu', '5', output], cwd: root },
+  { name: 'canonical-wall', program: 'test/fixtures/wall/canonical-loop.ts', args: (output) => ['wall', '5', output], cwd: root },
+  { name: 'hash-chain-cpu', program: 'main.ts', args: () => ['1000000'], cwd: join(root, 'exercises/01-cpu-profile'), writes: 'cpu-1000000.pb.gz' },
+];
+
+/** The tree without the frames too narrow to draw, so the data stays small. */
+function pruned(node: FlameNode, minimum: number): FlameNode {
+  return { ...node, children: node.children.filter((child) => Math.abs(child.total) >= minimum).map((child) => pruned(child, minimum)) };
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'slide-profiles-'));
+try {
+  for (const recording of recordings) {
+    process.stdout.write(`recording ${recording.name}... `);
+    const output = recording.writes ? join(recording.cwd, recording.writes) : join(scratch, `${recording.name}.pb.gz`);
+    // A learner's own profile of the same name is put back afterwards.
+    const aside = join(scratch, 'learner.pb.gz');
+    const keep = recording.writes !== undefined && existsSync(output);
+    if (keep) renameSync(output, aside);
+    let profile;
+    try {
+      execFileSync(process.execPath, [...typescriptNodeFlags(), recording.program, ...recording.args(output)], { cwd: recording.cwd, stdio: ['ignore', 'ignore', 'inherit'] });
+      profile = decodeProfile(readFileSync(output));
+    } finally {
+      if (keep) renameSync(aside, output);
+      else if (recording.writes) rmSync(output, { force: true });
+    }
+    const sampleIndex = defaultSampleIndex(profile);
+    const strings = profile.stringTable.strings;
+    const type = profile.sampleType[sampleIndex]!;
+    const tree = flameTree(profile, sampleIndex);
+    const data = flameData(pruned(tree, Math.abs(tree.total) * MIN_SHARE), strings[Number(type.type)] ?? '', strings[Number(type.unit)] ?? '');
+    writeFileAtomic(join(root, 'public/profiles', `${recording.name}.json`), Buffer.from(`${JSON.stringify(data)}\n`));
+    process.stdout.write(`${data.name.length} frames\n`);
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

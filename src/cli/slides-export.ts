@@ -1,0 +1,34 @@
+/**
+ * npm run slides:export
+ *
+ * The deck as a PDF (slides-export.pdf), made by Slidev with the Chromium or Chrome installed
+ * on this machine (playwright downloads no browser here): $CHROMIUM if set, else the usual
+ * places. Arguments after -- go to `slidev export` (e.g. --with-clicks, --output).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const CANDIDATES = [
+  process.env.CHROMIUM,
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
+];
+
+const browser = CANDIDATES.find((candidate) => candidate && existsSync(candidate));
+if (!browser) {
+  process.stderr.write('slides:export needs Chromium or Chrome and found neither: install one, or set CHROMIUM=/path/to/chrome\n');
+  process.exit(1);
+}
+const slidev = join(dirname(createRequire(import.meta.url).resolve('@slidev/cli/package.json')), 'bin/slidev.mjs');
+const args = process.argv.slice(2);
+const output = args.includes('--output') ? [] : ['--output', 'slides-export.pdf'];
+const result = spawnSync(process.execPath, [slidev, 'export', 'slides.md', '--executable-path', browser, ...output, ...args], { cwd: root, stdio: 'inherit' });
+process.exit(result.status ?? 1);
