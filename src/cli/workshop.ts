@@ -23,6 +23,11 @@ import { typescriptNodeFlags } from './typescript-node.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const say = (line = '') => process.stdout.write(`${line}\n`);
+// Piped into head, the reader may leave before we are done: that ends the output, not in a crash.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
 
 /** The exercise named, or the one last run when none is. */
 function chosen(exercises: readonly Exercise[], progress: Progress, query: string | undefined): Exercise {
