@@ -30,5 +30,8 @@ if (!browser) {
 const slidev = join(dirname(createRequire(import.meta.url).resolve('@slidev/cli/package.json')), 'bin/slidev.mjs');
 const args = process.argv.slice(2);
 const output = args.includes('--output') ? [] : ['--output', 'slides-export.pdf'];
-const result = spawnSync(process.execPath, [slidev, 'export', 'slides.md', '--executable-path', browser, ...output, ...args], { cwd: root, stdio: 'inherit' });
+// The dev server Slidev prints from keeps a connection open for hot reloading, so "network idle"
+// may never come: each page is printed once it has loaded, with time for a slow first build.
+const waiting = args.includes('--wait-until') ? [] : ['--wait-until', 'load', '--wait', '1000', '--timeout', '120000'];
+const result = spawnSync(process.execPath, [slidev, 'export', 'slides.md', '--executable-path', browser, ...output, ...waiting, ...args], { cwd: root, stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -9,7 +9,8 @@ import { applySolution, workshopCommand, workshopCopy } from '../helpers/worksho
 /**
  * Every check proven both ways: on a copy of the repository, after the runs the lesson asks for,
  * the untouched exercise is "not done yet", and with its solution copied over it, done. A check
- * that passes untouched, or fails solved, fails here.
+ * that passes untouched, or fails solved, fails here. Run alone, after the rest: several checks
+ * measure time (shares, latencies, aliasing), which other tests' load on two cores would skew.
  */
 const exercises = loadExercises(repoRoot);
 const copies: string[] = [];
