@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { it } from 'vitest';
-import { exerciseCommand, exerciseFolder, learnerProfile, notDone, readAnswers, sampleStacks } from '#workshop';
-import type { Profile } from 'pprof-format';
+import { exerciseCommand, exerciseFolder, learnerProfile, notDone, readAnswers, waitSites } from '#workshop';
 
 const folder = exerciseFolder(import.meta.url);
 const answers = () =>
@@ -11,23 +10,9 @@ const answers = () =>
   });
 const profileCommand = exerciseCommand(folder, ['profile']);
 
-/** The calls operations in flight were started from (the frame under each `(wait)` leaf), most operations first. */
-function pileUps(profile: Profile): { name: string; line: number; count: number }[] {
-  const sites = new Map<string, { name: string; line: number; count: number }>();
-  for (const { frames, values } of sampleStacks(profile)) {
-    const [leaf, caller] = frames;
-    if (!leaf?.name.startsWith('(wait) ') || !caller) continue;
-    const key = `${caller.name}:${caller.line}`;
-    const site = sites.get(key) ?? { name: caller.name, line: caller.line, count: 0 };
-    site.count += values[0] ?? 0;
-    sites.set(key, site);
-  }
-  return [...sites.values()].sort((a, b) => b.count - a.count);
-}
-
 it('names the call whose requests wait in the stalled shop', () => {
   const { stalled_function: name, stalled_line: line } = answers();
-  const [top] = pileUps(learnerProfile(folder, 'async.pb.gz', profileCommand));
+  const [top] = waitSites(learnerProfile(folder, 'async.pb.gz', profileCommand));
   // Three seconds of the shop as it came leave dozens of requests waiting, even on a busy machine: a few means the profile is of something else.
   if (!top || top.count < 10) notDone(`your async.pb.gz shows nothing waiting in numbers: take it from main.ts as it came, with ${profileCommand}`);
   if (name.replace(/\(\)$/, '').trim() !== top.name) notDone(`stalled_function is "${name}", but the requests waiting in your async.pb.gz were started elsewhere: in -traces (or debug=1), the first function under what they wait for`);

@@ -144,3 +144,28 @@ export function sampleStacks(profile: Profile): { values: number[]; labels: Reco
     ),
   }));
 }
+
+/** A place in the code that started operations still in flight, and how many. */
+export interface WaitSite {
+  name: string;
+  line: number;
+  count: number;
+}
+
+/**
+ * Where the operations of an async snapshot (asyncProfile, /debug/pprof/async) were started: the
+ * frame under each `(wait)` leaf, by function and line, the most operations first. What a check
+ * reads when the answer is the call whose operations pile up.
+ */
+export function waitSites(profile: Profile): WaitSite[] {
+  const sites = new Map<string, WaitSite>();
+  for (const { frames, values } of sampleStacks(profile)) {
+    const [leaf, caller] = frames;
+    if (!leaf?.name.startsWith('(wait) ') || !caller) continue;
+    const key = `${caller.name}:${caller.line}`;
+    const site = sites.get(key) ?? { name: caller.name, line: caller.line, count: 0 };
+    site.count += values[0] ?? 0;
+    sites.set(key, site);
+  }
+  return [...sites.values()].sort((a, b) => b.count - a.count);
+}
