@@ -129,7 +129,7 @@ export async function run(options: { quick: boolean }): Promise<void> {
       await page.waitForFunction(() => performance.getEntriesByName('pprof:flame-drawn').length > 0);
       const [zoom, search] = await page.evaluate((path) => {
         type Graph = { zoomToPath(path: string[]): void; zoomPath(): string[]; search(pattern: string): unknown };
-        const graph = (window as unknown as { flameGraph: Graph }).flameGraph;
+        const graph = (document.querySelector('.flame-graph') as HTMLElement & { flameGraph: Graph }).flameGraph;
         let start = performance.now();
         graph.zoomToPath(path);
         if (graph.zoomPath().length !== path.length) throw new Error(`no frame at ${path.join(' > ')}`);

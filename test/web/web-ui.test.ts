@@ -35,7 +35,10 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(screensh
 
 /** Where the flame graph drew a frame, as the component tells a caller that points at it. */
 const frameBox = (page: Page, name: string) =>
-  page.evaluate((frame) => (window as unknown as { flameGraph: { locate(name: string): { x: number; y: number; width: number; height: number } | undefined } }).flameGraph.locate(frame), name);
+  page.evaluate(
+    (frame) => (document.querySelector('.flame-graph') as HTMLElement & { flameGraph: { locate(name: string): { x: number; y: number; width: number; height: number } | undefined } }).flameGraph.locate(frame),
+    name,
+  );
 
 async function open(path: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
   const watched = await watchedPage(browser!);
