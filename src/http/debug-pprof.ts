@@ -356,11 +356,13 @@ function coalescedText(operations: readonly InFlightOperation[]): string {
   for (const operation of operations) {
     const key = `${operation.kind} ${operation.description}\n${frameText(operation)}`;
     const group = groups.get(key) ?? { count: 0, header: `${operation.kind} ${operation.description}`, frames: frameText(operation) };
-    group.count++;
+    // As in the pprof form: what a wall profile's sampling recorded stands for the rest.
+    group.count += Math.round(operation.weight);
     groups.set(key, group);
   }
   const sorted = [...groups.values()].sort((a, b) => b.count - a.count || (a.header < b.header ? -1 : a.header > b.header ? 1 : 0));
-  return `async profile: total ${operations.length}\n${sorted.map((group) => `${group.count} @ ${group.header}\n${group.frames}\n`).join('\n')}`;
+  const total = sorted.reduce((sum, group) => sum + group.count, 0);
+  return `async profile: total ${total}\n${sorted.map((group) => `${group.count} @ ${group.header}\n${group.frames}\n`).join('\n')}`;
 }
 
 /** Go's goroutine?debug=2 form: every operation with its kind and how long it has waited. */

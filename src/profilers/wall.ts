@@ -2,6 +2,7 @@ import type { Profile } from 'pprof-format';
 import { ProfileBuilder, SourceMapper, type Frame } from '../pprof/index.ts';
 import { asyncTrackerInstalled, installAsyncTracker, uninstallAsyncTracker } from './async/install.ts';
 import { asyncOperationsInFlight, subscribeAsyncOperations, type AsyncOperation, type AsyncOperationKind } from './async/registry.ts';
+import { startSampling } from './async/sampling.ts';
 import { epochNanos } from './clock.ts';
 import { labelsAtV8Time, recordLabels, type LabelTimeline, type Labels } from './labels.ts';
 import { MAX_HZ } from './cpu.ts';
@@ -33,6 +34,7 @@ interface WaitTotal {
   readonly kind: AsyncOperationKind;
   readonly stack: readonly Frame[];
   readonly labels?: Labels;
+  /** Weighted (see AsyncOperation.weight): rounded when the profile is built. */
   count: number;
   nanos: number;
 }
@@ -53,6 +55,8 @@ interface Window {
   readonly waits: StackNode;
   readonly turns: WeakMap<AsyncOperation, Turn>;
   readonly unsubscribe: () => void;
+  /** Ends the tracker's sampling; says the lowest probability an operation was recorded with. */
+  readonly stopSampling: () => number;
   readonly installedTracker: boolean;
   readonly labels: LabelTimeline;
   currentTurn?: Turn;
@@ -89,6 +93,7 @@ export function startWallProfile(options: WallProfileOptions = {}): void {
     waits: { children: new Map() },
     turns: new WeakMap(),
     installedTracker,
+    stopSampling: startSampling(),
     labels: recordLabels(),
     unsubscribe: subscribeAsyncOperations({
       onStart(operation) {
@@ -137,8 +142,8 @@ function charge(window: Window, operation: AsyncOperation, endTime: number): voi
   let total = node.waits.get(key);
   if (!total) node.waits.set(key, (total = { description: operation.description, kind: operation.kind, stack: operation.stack, labels: operation.labels, count: 0, nanos: 0 }));
   const tick = (time: number) => Math.ceil((time - window.startTime) / window.periodMs);
-  total.count += tick(endTime) - tick(waitStart);
-  total.nanos += Math.round((endTime - waitStart) * 1e6);
+  total.count += (tick(endTime) - tick(waitStart)) * operation.weight;
+  total.nanos += (endTime - waitStart) * 1e6 * operation.weight;
 }
 
 /**
@@ -153,7 +158,9 @@ export function stopWallProfile(): Profile {
   running = undefined;
   const endTime = performance.now();
   let v8: V8CpuProfile;
+  let lowestProbability = 1;
   try {
+    lowestProbability = window.stopSampling();
     window.unsubscribe();
     for (const operation of asyncOperationsInFlight()) charge(window, operation, endTime);
     v8 = post<{ profile: V8CpuProfile }>('Profiler.stop').profile;
@@ -175,11 +182,16 @@ export function stopWallProfile(): Profile {
     timeNanos: window.timeNanos,
     durationNanos: Math.round((endTime - window.startTime) * 1e6),
     mappingFile: process.argv[1],
-    comments: ['wall: time on the CPU (state=running) plus time awaiting async operations (state=waiting); concurrent waits add up'],
+    comments: [
+      'wall: time on the CPU (state=running) plus time awaiting async operations (state=waiting); concurrent waits add up',
+      ...(lowestProbability < 1
+        ? [`waits sampled: at the busiest, 1 operation in ${Math.round(1 / lowestProbability)} was recorded and counted for all of them; waiting times are estimates`]
+        : []),
+    ],
   });
   addV8Samples(builder, v8, { mapper: new SourceMapper(), labels: { state: 'running' }, labelsAt: labelsAtV8Time(window.labels), fromProgramRoot: true });
   for (const total of waitTotals(window.waits)) {
-    builder.addSample(waitingStack(total.description, total.stack), [total.count, total.nanos], {
+    builder.addSample(waitingStack(total.description, total.stack), [Math.round(total.count), Math.round(total.nanos)], {
       ...total.labels,
       state: 'waiting',
       wait: total.kind,

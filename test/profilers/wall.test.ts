@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typescriptNodeFlags } from '../../src/cli/typescript-node.ts';
-import { cumulative, readProfile, waitingStacks, wallNanos } from '../helpers/profile.ts';
+import { cumulative, readProfile, stringOf, waitingStacks, wallNanos } from '../helpers/profile.ts';
 import { fixture, repoRoot } from '../helpers/run.ts';
 
 const WALL = 1;
@@ -86,6 +86,30 @@ describe('wall profile semantics', () => {
     expect(results.sources!.child).toBe('child done');
     expect(results.sources!.address).toBe('127.0.0.1');
   });
+});
+
+describe('wall profile under a flood of operations', () => {
+  it('samples operations past its budget, says so, and still estimates each stack\'s waits', async () => {
+    const output = join(directory, 'flood.pb.gz');
+    const { operations, waitedMs } = await run<{ operations: number; waitedMs: Record<string, number> }>('flood.ts', [output]);
+    const profile = readProfile(output);
+    expect(operations).toBeGreaterThan(10_000);
+    const comments = profile.comment.map((index) => stringOf(profile, index));
+    expect(comments.some((comment) => /^waits sampled: at the busiest, 1 operation in \d+ was recorded/.test(comment))).toBe(true);
+    const estimatedMs = (caller: string) =>
+      waitingStacks(profile)
+        .filter(({ frames }) => frames.some((frame) => frame.startsWith(`${caller} `)))
+        .reduce((sum, { values }) => sum + values[WALL]!, 0) / 1e6;
+    const estimated = { busyPoller: estimatedMs('busyPoller'), idlePoller: estimatedMs('idlePoller') };
+    // A few hundred operations recorded in all, each standing for some hundreds: the estimates
+    // move by some percent from run to run (up to 18% seen for the smaller stack), not more.
+    expect((estimated.busyPoller + estimated.idlePoller) / (waitedMs.busyPoller! + waitedMs.idlePoller!)).toBeGreaterThan(0.85);
+    expect((estimated.busyPoller + estimated.idlePoller) / (waitedMs.busyPoller! + waitedMs.idlePoller!)).toBeLessThan(1.15);
+    for (const caller of ['busyPoller', 'idlePoller'] as const) {
+      expect(estimated[caller] / waitedMs[caller]!).toBeGreaterThan(0.7);
+      expect(estimated[caller] / waitedMs[caller]!).toBeLessThan(1.3);
+    }
+  }, 60_000);
 });
 
 describe('wall profile memory', () => {

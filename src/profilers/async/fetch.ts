@@ -1,6 +1,5 @@
-import type { Frame } from '../../pprof/builder.ts';
 import { patch, subscribeChannel } from './patch.ts';
-import { OperationsByObject, begin, isAbort, stackBelow } from './wrap.ts';
+import { NOT_SAMPLED, OperationsByObject, begin, isAbort, stackBelow, type Caller } from './wrap.ts';
 
 /** What undici's channels say about a request: the fields we describe it by. */
 interface UndiciRequest {
@@ -12,7 +11,7 @@ interface UndiciRequest {
 const requests = new OperationsByObject();
 
 /** The stack of the program's fetch() call under way, if any: undici creates its request inside it. */
-let fetchCaller: readonly Frame[] | undefined;
+let fetchCaller: Caller | typeof NOT_SAMPLED | undefined;
 
 /**
  * fetch (and undici's own API) through undici's diagnostics channels, from the request's
@@ -39,10 +38,12 @@ export function installFetch(): void {
     },
   );
   subscribeChannel('undici:request:create', ({ request }: { request: UndiciRequest }) => {
-    const describe = () => `fetch ${request.method} ${String(request.origin)}${request.path}`;
-    const operation = fetchCaller ? begin('fetch', describe, { stack: fetchCaller }) : begin('fetch', describe, { apiModules: ['node:'] });
+    const caller = fetchCaller;
     // One request per call: any later one (a redirect) is undici's own.
     fetchCaller = undefined;
+    if (caller === NOT_SAMPLED) return;
+    const describe = () => `fetch ${request.method} ${String(request.origin)}${request.path}`;
+    const operation = caller ? begin('fetch', describe, { caller }) : begin('fetch', describe, { apiModules: ['node:'] });
     if (operation) requests.set(request, operation);
   });
   subscribeChannel('undici:request:headers', ({ request }: { request: object }) => requests.finish(request, 'completed'));

@@ -1,5 +1,6 @@
 import type { Frame } from '../../pprof/builder.ts';
 import { currentLabels, type Labels } from '../labels.ts';
+import type { SamplingState } from './sampling.ts';
 
 /**
  * What an operation waits on; the wall profiler's `wait` label. `timer` is setTimeout and
@@ -39,6 +40,11 @@ export interface AsyncOperation {
   readonly stack: readonly Frame[];
   /** The withLabels labels of the code that started it. */
   readonly labels?: Labels;
+  /**
+   * How many operations it stands for: 1, unless it was recorded while the tracker sampled
+   * (see sampling.ts), when others like it went unrecorded.
+   */
+  readonly weight: number;
 }
 
 /** An operation as a snapshot saw it. */
@@ -73,6 +79,7 @@ interface TrackerState {
   readonly listeners: Set<AsyncOperationListener>;
   /** How to take every patch and subscription back, in the order they were made. */
   readonly undo: (() => void)[];
+  readonly sampling: SamplingState;
 }
 
 /**
@@ -86,10 +93,11 @@ export const state: TrackerState = ((globalThis as Record<symbol, TrackerState>)
   inFlight: new Set(),
   listeners: new Set(),
   undo: [],
+  sampling: { users: 0, probability: 1, lowest: 1, windowStart: 0, offered: 0, recorded: 0, spentMs: 0, costMs: Number.NaN },
 });
 
 /** Records an operation as in flight and tells the listeners. */
-export function startOperation(kind: AsyncOperationKind, description: string, stack: readonly Frame[], startTime: number): AsyncOperation {
+export function startOperation(kind: AsyncOperationKind, description: string, stack: readonly Frame[], startTime: number, weight: number): AsyncOperation {
   const operation: AsyncOperation = {
     id: state.nextId++,
     kind,
@@ -98,6 +106,7 @@ export function startOperation(kind: AsyncOperationKind, description: string, st
     startEpochMs: performance.timeOrigin + startTime,
     stack,
     labels: currentLabels(),
+    weight,
   };
   state.inFlight.add(operation);
   for (const listener of state.listeners) {

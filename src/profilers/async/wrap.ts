@@ -1,14 +1,15 @@
 import type { Callable } from './patch.ts';
 import { endOperation, startOperation, state, type AsyncOperation, type AsyncOperationKind, type AsyncOperationOutcome } from './registry.ts';
 import type { Frame } from '../../pprof/builder.ts';
+import { sampleOperation, spentSince } from './sampling.ts';
 import { NODES_OWN, userStack } from './stack.ts';
 
 export interface BeginOptions {
   /** Prefixes of the `node:` modules that implement the API hooked; see userStack. */
   apiModules?: readonly string[];
   startTime?: number;
-  /** The stack, when it was captured ahead of the operation (see stackBelow). */
-  stack?: readonly Frame[];
+  /** The stack and weight, when they were taken ahead of the operation (see stackBelow). */
+  caller?: Caller;
   /**
    * The function the operation will call back. Node passes its own functions, which the
    * program cannot reach: once a callback is seen passed by Node for itself, later operations
@@ -37,24 +38,39 @@ export function untracked<T>(call: () => T): T {
 
 /**
  * Starts tracking an operation if user code started it (see userStack for `apiModules`).
- * Undefined when the tracker is off, when Node started it for itself, or when the bookkeeping
- * failed: the caller then just calls through. The stack is captured here, once per operation.
+ * Undefined when the tracker is off, when Node started it for itself, when it was not sampled
+ * (see sampling.ts), or when the bookkeeping failed: the caller then just calls through. The
+ * stack is captured here, once per operation.
  */
 export function begin(kind: AsyncOperationKind, describe: () => string, options: BeginOptions = {}): AsyncOperation | undefined {
   if (!state.installed || ownCalls > 0) return undefined;
+  const { apiModules = [], callback, caller } = options;
+  if (typeof callback === 'function' && nodesCallbacks.has(callback)) return undefined;
+  const weight = caller?.weight ?? sampleOperation();
+  if (weight === undefined) return undefined;
+  const began = performance.now();
   try {
-    const { apiModules = [], startTime = performance.now(), callback } = options;
-    if (typeof callback === 'function' && nodesCallbacks.has(callback)) return undefined;
-    const stack = options.stack ?? userStack(apiModules, begin);
+    const stack = caller?.stack ?? userStack(apiModules, begin);
     if (stack === NODES_OWN) {
       if (typeof callback === 'function') nodesCallbacks.add(callback);
       return undefined;
     }
-    return stack && startOperation(kind, describe(), stack, startTime);
+    return stack && startOperation(kind, describe(), stack, options.startTime ?? began, weight);
   } catch {
     return undefined;
+  } finally {
+    spentSince(began);
   }
 }
+
+/** What stackBelow found: the stack, and the weight of the operation it will start. */
+export interface Caller {
+  readonly stack: readonly Frame[];
+  readonly weight: number;
+}
+
+/** stackBelow's answer when the operation is not to be recorded (see sampling.ts). */
+export const NOT_SAMPLED = Symbol('not sampled');
 
 /**
  * The program's stack below `entry`, a wrapper of the API it called, for a hook that fires deep
@@ -62,19 +78,27 @@ export function begin(kind: AsyncOperationKind, describe: () => string, options:
  * creates its request some thirty undici frames down, and those frames, optimised, are what a
  * capture spends its time on). Undefined when the tracker is off or Node made the call.
  */
-export function stackBelow(entry: Function): readonly Frame[] | undefined {
+export function stackBelow(entry: Function): Caller | typeof NOT_SAMPLED | undefined {
   if (!state.installed) return undefined;
+  const weight = sampleOperation();
+  if (weight === undefined) return NOT_SAMPLED;
+  const began = performance.now();
   try {
     const stack = userStack([], entry);
-    return stack === NODES_OWN ? undefined : stack;
+    return stack === NODES_OWN || stack === undefined ? undefined : { stack, weight };
   } catch {
     return undefined;
+  } finally {
+    spentSince(began);
   }
 }
 
 /** Ends an operation begin returned, if any. */
 export function end(operation: AsyncOperation | undefined, outcome: AsyncOperationOutcome): void {
-  if (operation) endOperation(operation, outcome);
+  if (!operation) return;
+  const began = performance.now();
+  endOperation(operation, outcome);
+  spentSince(began);
 }
 
 /** Calls the original; if it throws, nothing was started, so the operation ends there. */
