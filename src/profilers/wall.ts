@@ -2,7 +2,7 @@ import type { Profile } from 'pprof-format';
 import { ProfileBuilder, SourceMapper, type Frame } from '../pprof/index.ts';
 import { asyncTrackerInstalled, installAsyncTracker, uninstallAsyncTracker } from './async/install.ts';
 import { asyncOperationsInFlight, subscribeAsyncOperations, type AsyncOperation, type AsyncOperationKind } from './async/registry.ts';
-import { startSampling } from './async/sampling.ts';
+import { startSampling, type SamplingSummary } from './async/sampling.ts';
 import { epochNanos } from './clock.ts';
 import { labelsAtV8Time, recordLabels, type LabelTimeline, type Labels } from './labels.ts';
 import { MAX_HZ } from './cpu.ts';
@@ -55,8 +55,8 @@ interface Window {
   readonly waits: StackNode;
   readonly turns: WeakMap<AsyncOperation, Turn>;
   readonly unsubscribe: () => void;
-  /** Ends the tracker's sampling; says the lowest probability an operation was recorded with. */
-  readonly stopSampling: () => number;
+  /** Ends the tracker's sampling and says what it did. */
+  readonly stopSampling: () => SamplingSummary;
   readonly installedTracker: boolean;
   readonly labels: LabelTimeline;
   currentTurn?: Turn;
@@ -158,9 +158,9 @@ export function stopWallProfile(): Profile {
   running = undefined;
   const endTime = performance.now();
   let v8: V8CpuProfile;
-  let lowestProbability = 1;
+  let sampled: SamplingSummary | undefined;
   try {
-    lowestProbability = window.stopSampling();
+    sampled = window.stopSampling();
     window.unsubscribe();
     for (const operation of asyncOperationsInFlight()) charge(window, operation, endTime);
     v8 = post<{ profile: V8CpuProfile }>('Profiler.stop').profile;
@@ -184,9 +184,7 @@ export function stopWallProfile(): Profile {
     mappingFile: process.argv[1],
     comments: [
       'wall: time on the CPU (state=running) plus time awaiting async operations (state=waiting); concurrent waits add up',
-      ...(lowestProbability < 1
-        ? [`waits sampled: at the busiest, 1 operation in ${Math.round(1 / lowestProbability)} was recorded and counted for all of them; waiting times are estimates`]
-        : []),
+      ...(sampled && sampled.lowestProbability < 1 ? [sampledWaitsComment(sampled)] : []),
     ],
   });
   addV8Samples(builder, v8, { mapper: new SourceMapper(), labels: { state: 'running' }, labelsAt: labelsAtV8Time(window.labels), fromProgramRoot: true });
@@ -198,6 +196,15 @@ export function stopWallProfile(): Profile {
     });
   }
   return builder.build();
+}
+
+/**
+ * Tells the reader the waits are estimates, from how many recordings, and how much one could
+ * weigh at most: few recordings of great weight make rough estimates.
+ */
+function sampledWaitsComment({ lowestProbability, offered, recorded }: SamplingSummary): string {
+  const count = (n: number) => n.toLocaleString('en-US');
+  return `waits sampled: ${count(recorded)} of ${count(offered)} operations recorded (at the busiest 1 in ${Math.round(1 / lowestProbability)}), each counted for those like it; waiting times are estimates`;
 }
 
 /**

@@ -95,19 +95,28 @@ describe('wall profile under a flood of operations', () => {
     const profile = readProfile(output);
     expect(operations).toBeGreaterThan(10_000);
     const comments = profile.comment.map((index) => stringOf(profile, index));
-    expect(comments.some((comment) => /^waits sampled: at the busiest, 1 operation in \d+ was recorded/.test(comment))).toBe(true);
+    const sampled = comments.map((comment) => /^waits sampled: ([\d,]+) of ([\d,]+) operations recorded \(at the busiest 1 in \d+\)/.exec(comment)).find(Boolean);
+    expect(sampled, comments.join('\n')).toBeTruthy();
+    const [recorded, offered] = [sampled![1]!, sampled![2]!].map((count) => Number(count.replaceAll(',', '')));
+    // Every operation was offered to the sampler; the budget held: most went unrecorded.
+    expect(offered).toBeGreaterThanOrEqual(operations);
+    expect(recorded).toBeLessThan(offered / 20);
     const estimatedMs = (caller: string) =>
       waitingStacks(profile)
         .filter(({ frames }) => frames.some((frame) => frame.startsWith(`${caller} `)))
         .reduce((sum, { values }) => sum + values[WALL]!, 0) / 1e6;
     const estimated = { busyPoller: estimatedMs('busyPoller'), idlePoller: estimatedMs('idlePoller') };
-    // A few hundred operations recorded in all, each standing for some hundreds: the estimates
-    // move by some percent from run to run (up to 18% seen for the smaller stack), not more.
-    expect((estimated.busyPoller + estimated.idlePoller) / (waitedMs.busyPoller! + waitedMs.idlePoller!)).toBeGreaterThan(0.85);
-    expect((estimated.busyPoller + estimated.idlePoller) / (waitedMs.busyPoller! + waitedMs.idlePoller!)).toBeLessThan(1.15);
+    // This flood uses a third of a core, so its budget pays for some twenty recordings a second
+    // at the lowest probability, each standing for 1,024 operations: the estimates are unbiased
+    // but spread, over 14 runs, 0.79 to 1.20 in all (sd 0.11) and 0.71 to 1.33 a stack (sd
+    // 0.16). The bounds are four of those apart from 1, wide enough not to fail by chance and
+    // narrow enough to catch a weight not applied, a wait counted twice or stacks mixed up.
+    const total = (estimated.busyPoller + estimated.idlePoller) / (waitedMs.busyPoller! + waitedMs.idlePoller!);
+    expect(total).toBeGreaterThan(0.55);
+    expect(total).toBeLessThan(1.45);
     for (const caller of ['busyPoller', 'idlePoller'] as const) {
-      expect(estimated[caller] / waitedMs[caller]!).toBeGreaterThan(0.7);
-      expect(estimated[caller] / waitedMs[caller]!).toBeLessThan(1.3);
+      expect(estimated[caller] / waitedMs[caller]!).toBeGreaterThan(0.35);
+      expect(estimated[caller] / waitedMs[caller]!).toBeLessThan(1.65);
     }
   }, 60_000);
 });

@@ -93,7 +93,7 @@ export const state: TrackerState = ((globalThis as Record<symbol, TrackerState>)
   inFlight: new Set(),
   listeners: new Set(),
   undo: [],
-  sampling: { users: 0, probability: 1, lowest: 1, windowStart: 0, offered: 0, recorded: 0, spentMs: 0, costMs: Number.NaN },
+  sampling: { users: 0, probability: 1, lowest: 1, offeredInAll: 0, recordedInAll: 0, windowStart: 0, windowStartCpuMicros: 0, offered: 0, recorded: 0, spentMs: 0, costMs: Number.NaN },
 });
 
 /** Records an operation as in flight and tells the listeners. */

@@ -1,16 +1,23 @@
 import { state } from './registry.ts';
 
 /**
- * Recording an operation costs a stack capture, and V8 walking a server's optimised frames takes
- * 15 to 160 µs of the thread (measured in an express handler): a service doing a few thousand
- * operations a second would give a tenth of its time to the tracker. So while a profile that
- * only sums waits runs (a wall profile), the tracker spends at most BUDGET of the thread's time
- * recording: each operation is recorded with a probability chosen to stay within it, and
- * stands for 1/probability operations (its weight), which keeps sums over many operations
- * unbiased, as Go's heap profile scales up the allocations it samples. A program doing under
- * 500 operations a second is recorded whole; outside such a profile, every operation is.
+ * Recording an operation costs a stack capture, and a capture costs far more when it is rare:
+ * Error.captureStackTrace takes 4 µs when every one of a loop's operations makes one, but 75 to
+ * 90 µs when one in a hundred does (40 µs even with no frames to walk: V8's code for it has left
+ * the caches by then). A service doing a few thousand operations a second would give a tenth of
+ * its time to the tracker. So while a profile that only sums waits runs (a wall profile), the
+ * tracker spends at most BUDGET of the CPU time the process uses recording: each operation is
+ * recorded with a probability chosen to stay within it, and stands for 1/probability
+ * operations (its weight), which keeps sums over many operations unbiased, as Go's heap profile
+ * scales up the allocations it samples. A program doing under 500 operations a second is
+ * recorded whole; outside such a profile, every operation is.
+ *
+ * A share of CPU time, not of the clock, so that the tracker costs a half-idle server the same
+ * share of its work as a saturated one. Half of one per cent, because only the recording itself
+ * is timed, and the benchmark's express app (bench/wall-overhead.ts) lost about twice the time
+ * timed: the program's own code runs slower after a capture has evicted it from the caches.
  */
-const BUDGET = 0.01;
+const BUDGET = 0.005;
 /** How often the probability is set again from the time spent since. */
 const WINDOW_MS = 100;
 const LOWEST_PROBABILITY = 1 / 1024;
@@ -32,9 +39,13 @@ export interface SamplingState {
   /** Profiles that asked for sampling and have not released it. */
   users: number;
   probability: number;
-  /** The lowest probability since sampling was last switched on. */
+  /** Since sampling was last switched on: the lowest probability, and the operations offered and recorded. */
   lowest: number;
+  offeredInAll: number;
+  recordedInAll: number;
   windowStart: number;
+  /** The process's CPU time (user and system, microseconds) at windowStart. */
+  windowStartCpuMicros: number;
   /** Operations that started since windowStart, recorded or not. */
   offered: number;
   /** Of those, the ones recorded. */
@@ -61,19 +72,28 @@ export function sampleOperation(): number | undefined {
       const cost = sampling.spentMs / sampling.recorded;
       sampling.costMs = Number.isNaN(sampling.costMs) ? cost : 0.7 * sampling.costMs + 0.3 * cost;
     }
+    const cpuMicros = processCpuMicros();
     const wanted = sampling.offered * sampling.costMs;
-    const allowed = BUDGET * elapsed;
+    const allowed = (BUDGET * (cpuMicros - sampling.windowStartCpuMicros)) / 1000;
     sampling.probability = sampling.offered >= FEWEST_SAMPLED && wanted > allowed ? Math.max(LOWEST_PROBABILITY, allowed / wanted) : 1;
     sampling.lowest = Math.min(sampling.lowest, sampling.probability);
     sampling.windowStart = now;
+    sampling.windowStartCpuMicros = cpuMicros;
     sampling.offered = 0;
     sampling.recorded = 0;
     sampling.spentMs = 0;
   }
   sampling.offered++;
+  sampling.offeredInAll++;
   if (sampling.probability < 1 && Math.random() >= sampling.probability) return undefined;
   sampling.recorded++;
+  sampling.recordedInAll++;
   return 1 / sampling.probability;
+}
+
+function processCpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
 }
 
 /** Counts `sinceMs` (a performance.now() reading) to now as time spent recording, if sampling is on. */
@@ -81,16 +101,24 @@ export function spentSince(sinceMs: number): void {
   if (state.sampling.users > 0) state.sampling.spentMs += Math.min(MOST_COUNTED_MS, performance.now() - sinceMs);
 }
 
-/**
- * Switches sampling on until the returned function is called; it returns the lowest
- * probability used meanwhile (1: every operation was recorded).
- */
-export function startSampling(): () => number {
+/** What sampling did while it was on. */
+export interface SamplingSummary {
+  /** 1: every operation was recorded. */
+  lowestProbability: number;
+  offered: number;
+  recorded: number;
+}
+
+/** Switches sampling on until the returned function is called; it says what sampling did. */
+export function startSampling(): () => SamplingSummary {
   const sampling = state.sampling;
   if (sampling.users++ === 0) {
     sampling.probability = 1;
     sampling.lowest = 1;
+    sampling.offeredInAll = 0;
+    sampling.recordedInAll = 0;
     sampling.windowStart = performance.now();
+    sampling.windowStartCpuMicros = processCpuMicros();
     sampling.offered = 0;
     sampling.recorded = 0;
     sampling.spentMs = 0;
@@ -102,6 +130,6 @@ export function startSampling(): () => number {
       released = true;
       sampling.users--;
     }
-    return sampling.lowest;
+    return { lowestProbability: sampling.lowest, offered: sampling.offeredInAll, recorded: sampling.recordedInAll };
   };
 }
