@@ -34,7 +34,7 @@ const QUICK_PHASE_REQUESTS = 1_000;
  */
 const RATE = 1_000;
 /** Pairs of phases (one app profiled, then the other) per variant. */
-const PAIRS = 6;
+const PAIRS = 8;
 const QUICK_PAIRS = 1;
 /** Requests sent to each fresh app before measuring, so every variant is timed warm. */
 const WARMUP_REQUESTS = 1_500;
