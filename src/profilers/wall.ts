@@ -158,9 +158,8 @@ export function stopWallProfile(): Profile {
   running = undefined;
   const endTime = performance.now();
   let v8: V8CpuProfile;
-  let sampled: SamplingSummary | undefined;
+  const sampled = window.stopSampling();
   try {
-    sampled = window.stopSampling();
     window.unsubscribe();
     for (const operation of asyncOperationsInFlight()) charge(window, operation, endTime);
     v8 = post<{ profile: V8CpuProfile }>('Profiler.stop').profile;
@@ -184,7 +183,7 @@ export function stopWallProfile(): Profile {
     mappingFile: process.argv[1],
     comments: [
       'wall: time on the CPU (state=running) plus time awaiting async operations (state=waiting); concurrent waits add up',
-      ...(sampled && sampled.lowestProbability < 1 ? [sampledWaitsComment(sampled)] : []),
+      ...(sampled.lowestProbability < 1 ? [sampledWaitsComment(sampled)] : []),
     ],
   });
   addV8Samples(builder, v8, { mapper: new SourceMapper(), labels: { state: 'running' }, labelsAt: labelsAtV8Time(window.labels), fromProgramRoot: true });
