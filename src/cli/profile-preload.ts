@@ -18,11 +18,14 @@ import {
   stopWallProfile,
   writeProfile,
 } from '../profilers/index.ts';
+import { excludeFromProfiles } from '../profilers/tool-frames.ts';
 import { PROFILE_REQUEST_ENV, type ProfileRequest } from './profile-request.ts';
 
 const raw = process.env[PROFILE_REQUEST_ENV];
 // Children the program forks inherit our --import flags but not this variable: they run unprofiled.
 delete process.env[PROFILE_REQUEST_ENV];
+
+excludeFromProfiles(import.meta.url);
 
 if (raw && isMainThread) {
   const request = JSON.parse(raw) as ProfileRequest;

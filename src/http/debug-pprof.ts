@@ -9,10 +9,14 @@ import { startCPUProfile, stopCPUProfile } from '../profilers/cpu.ts';
 import { heapProfile, startHeapProfiling } from '../profilers/heap.ts';
 import { inUse } from '../profilers/session.ts';
 import { startWallProfile, stopWallProfile } from '../profilers/wall.ts';
+import { excludeFromProfiles } from '../profilers/tool-frames.ts';
 import { foldedStacks } from '../report/folded.ts';
 import { escapeMarkup } from '../report/markup.ts';
 import { AllocationHistory } from './allocations.ts';
 import { startTrace } from './trace.ts';
+
+// Serving a profile is not the program's work: its waits and frames stay out of the profiles.
+excludeFromProfiles(new URL('./', import.meta.url));
 
 export interface DebugPprofOptions {
   /**

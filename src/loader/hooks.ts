@@ -1,19 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { transformSync } from 'esbuild';
-
 /**
- * tsx squeezes each module onto one line of JavaScript, and V8 reports where a sample was only
- * by line. Through tsx alone every sample in a file would map to the same TypeScript line. This
- * hook runs after tsx has resolved and classified a module and, for TypeScript ES modules,
- * transpiles it again keeping the line structure, with an inline source map, so per-line costs
- * land on the line the learner wrote. CommonJS TypeScript keeps tsx's output (function-level
- * lines only). Names need no keeping: nothing is minified, and esbuild's keepNames wrappers would
- * give an arrow function assigned to a const one name in stack traces (`timed`) and another in
- * V8's CPU profiles (`(anonymous)`), splitting one function in two in a wall profile.
+ * The ES module hook of register.ts for Node versions on which tsx registers its hooks on the
+ * loader thread (`module.register`): this runs there, after tsx has loaded a module.
  */
-
-const typescript = /\.(?:[cm]?ts|tsx)$/;
+import { keepLines, typescriptPath } from './keep-lines.ts';
 
 interface LoadContext {
   format?: string;
@@ -27,13 +16,9 @@ type NextLoad = (url: string, context: LoadContext) => Promise<LoadResult>;
 
 export async function load(url: string, context: LoadContext, nextLoad: NextLoad): Promise<LoadResult> {
   const result = await nextLoad(url, context);
-  if (result.format !== 'module' || !url.startsWith('file:') || !typescript.test(new URL(url).pathname)) return result;
-  const { code } = transformSync(readFileSync(fileURLToPath(url), 'utf8'), {
-    loader: url.endsWith('x') ? 'tsx' : 'ts',
-    format: 'esm',
-    target: `node${process.versions.node.split('.')[0]}`,
-    sourcemap: 'inline',
-    sourcefile: url,
-  });
-  return { format: 'module', source: code, shortCircuit: true };
+  const path = typescriptPath(url);
+  // A CommonJS module comes with its source when it is the entry point (a .cts run directly).
+  if (!path || result.source == null) return result;
+  const kept = keepLines(path, String(result.format));
+  return kept ? { ...result, ...kept, shortCircuit: true } : result;
 }

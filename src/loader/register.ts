@@ -1,9 +1,89 @@
 /**
- * Preload (`node --import tsx --import <this>`) that makes TypeScript profile line by line:
- * see hooks.ts. Registered after tsx so that tsx's resolution (`.js` specifiers naming `.ts`
- * files, tsconfig paths) still applies.
+ * Preload (`node --import <this> program.ts`) that runs TypeScript through tsx and makes it
+ * profile line by line. Node 22.18 and later load this file itself (they strip types).
+ *
+ * tsx compiles each module onto one line of JavaScript, and V8 reports where a sample was only
+ * by line, so through tsx alone every sample in a function maps to the function's first line.
+ * These hooks let tsx resolve and classify each module (`.js` specifiers naming `.ts` files,
+ * tsconfig paths, ESM or CommonJS), then compile the TypeScript file again keeping its line
+ * structure (keep-lines.ts), so per-line costs land on the line the learner wrote.
+ *
+ * Where they hook in follows where tsx does, which depends on the Node version:
+ * - ES modules: beside tsx's own load hook, registered after it so that ours runs first and
+ *   sees tsx's verdict. tsx registers in-thread (`module.registerHooks`) from Node 22.22.3,
+ *   24.11.1 and 25.1; before that on the loader thread (`module.register`). The two kinds of
+ *   hook do not mix on those earlier versions, so ours is of the kind tsx's is.
+ * - CommonJS: tsx compiles through `require.extensions` on every version, and every CommonJS
+ *   module, required or run as the entry point, ends in `Module.prototype._compile`: ours
+ *   replaces the source there.
  */
-import { register } from 'node:module';
+import module from 'node:module';
+import { keepLines, typescriptPath } from './keep-lines.ts';
 
 process.setSourceMapsEnabled(true);
-register('./hooks.ts', import.meta.url);
+
+// tsx keeps compiled modules on disk and, once started, tidies that cache in the background:
+// file system work after the program's first line that is not the program's, and that a profile
+// would show. Its compiled code is replaced here anyway, so it keeps it in memory instead. The
+// variable is read when tsx loads, and then taken back from what the program sees.
+const cacheSetting = process.env.TSX_DISABLE_CACHE;
+process.env.TSX_DISABLE_CACHE = '1';
+try {
+  // tsx's API rather than `--import tsx`, which also connects to a `tsx watch` parent that
+  // a profiled program does not have.
+  (await import('tsx/cjs/api')).register();
+  (await import('tsx/esm/api')).register();
+} finally {
+  if (cacheSetting === undefined) delete process.env.TSX_DISABLE_CACHE;
+  else process.env.TSX_DISABLE_CACHE = cacheSetting;
+}
+
+const installed = Symbol.for('node-profiling-workshop.line-keeping-hooks');
+const state = globalThis as Record<symbol, boolean | undefined>;
+
+/** The Node versions on which tsx 4.23 registers its hooks in-thread (its own table). */
+const IN_THREAD_FROM: readonly (readonly [number, number, number])[] = [
+  [22, 22, 3],
+  [24, 11, 1],
+  [25, 1, 0],
+];
+
+export function tsxHooksInThread(version = process.versions.node): boolean {
+  if (typeof module.registerHooks !== 'function') return false;
+  const [major = 0, minor = 0, patch = 0] = version.split('.').map(Number);
+  if (major > 25) return true;
+  const from = IN_THREAD_FROM.find(([m]) => m === major);
+  if (!from) return false;
+  return minor > from[1] || (minor === from[1] && patch >= from[2]);
+}
+
+interface CompilingModule {
+  _compile(content: string, filename: string, ...rest: unknown[]): unknown;
+}
+
+if (!state[installed]) {
+  state[installed] = true;
+
+  const prototype = (module as unknown as { prototype: CompilingModule }).prototype;
+  const compile = prototype._compile;
+  prototype._compile = function (this: CompilingModule, content: string, filename: string, ...rest: unknown[]) {
+    // A third argument of 'module' (require of an ES module) is the ES module hooks' business.
+    const kept = rest[0] === 'module' || !typescriptPath(filename) ? undefined : keepLines(filename, 'commonjs');
+    return compile.call(this, kept?.source ?? content, filename, ...rest);
+  };
+
+  if (tsxHooksInThread()) {
+    module.registerHooks({
+      load(url, context, nextLoad) {
+        const result = nextLoad(url, context);
+        const path = typescriptPath(url);
+        // CommonJS comes back to _compile above.
+        if (!path || !String(result.format).startsWith('module')) return result;
+        const kept = keepLines(path, 'module');
+        return kept ? { ...result, ...kept, shortCircuit: true } : result;
+      },
+    });
+  } else {
+    module.register('./hooks.ts', import.meta.url);
+  }
+}

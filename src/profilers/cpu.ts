@@ -44,7 +44,7 @@ export function stopCPUProfile(): Profile {
   try {
     const { profile } = post<{ profile: V8CpuProfile }>('Profiler.stop');
     post('Profiler.disable');
-    return cpuProfileToPprof(profile, { periodNanos, timeNanos, mappingFile: process.argv[1], labelsAt: labelsAtV8Time(labels) });
+    return cpuProfileToPprof(profile, { periodNanos, timeNanos, mappingFile: process.argv[1], labelsAt: labelsAtV8Time(labels), programOnly: true });
   } finally {
     labels.close();
     inUse.cpu = undefined;

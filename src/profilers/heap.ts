@@ -72,7 +72,7 @@ function collectGarbageNow(): void {
 export function heapProfile(options: { gc?: boolean } = {}): Profile {
   if (options.gc && sampling?.kind === 'inuse') collectGarbageNow();
   const { profile, intervalBytes } = collect('inuse');
-  return heapProfileToPprof(profile, { kind: 'inuse', intervalBytes, timeNanos: epochNanos(), mappingFile: process.argv[1] });
+  return heapProfileToPprof(profile, { kind: 'inuse', intervalBytes, timeNanos: epochNanos(), mappingFile: process.argv[1], programOnly: true });
 }
 
 export function stopHeapProfiling(): void {
@@ -98,5 +98,6 @@ export function stopAllocationProfile(): Profile {
     timeNanos,
     durationNanos: epochNanos() - timeNanos,
     mappingFile: process.argv[1],
+    programOnly: true,
   });
 }

@@ -1,5 +1,6 @@
 import type { Profile } from 'pprof-format';
 import { ProfileBuilder, SourceMapper, type Frame, type LabelValue } from '../pprof/index.ts';
+import { isRuntimeFile, isToolFile } from './tool-frames.ts';
 
 /** The shape of V8's CPU profile, as `Profiler.stop` returns it and `--cpu-prof` writes it. */
 export interface V8CpuProfile {
@@ -32,6 +33,8 @@ export interface CpuConversionOptions {
   mappingFile?: string;
   /** See V8SampleOptions.labelsAt. */
   labelsAt?: V8SampleOptions['labelsAt'];
+  /** See V8SampleOptions.programOnly. */
+  programOnly?: boolean;
 }
 
 /** V8's names for time not spent in JavaScript; (idle) is the event loop waiting, not CPU. */
@@ -58,7 +61,7 @@ export function cpuProfileToPprof(v8: V8CpuProfile, options: CpuConversionOption
     durationNanos: Math.max(0, Math.round((v8.endTime - v8.startTime) * 1000)),
     mappingFile: options.mappingFile,
   });
-  addV8Samples(builder, v8, { mapper: options.mapper ?? new SourceMapper(), labelsAt: options.labelsAt });
+  addV8Samples(builder, v8, { mapper: options.mapper ?? new SourceMapper(), labelsAt: options.labelsAt, programOnly: options.programOnly });
   return builder.build();
 }
 
@@ -74,6 +77,12 @@ export interface V8SampleOptions {
    * the async tracker's stacks do. Stacks with no frame of the program keep them all.
    */
   fromProgramRoot?: boolean;
+  /**
+   * Leaves out the samples of the profilers' and the toolchain's own work (tool-frames.ts):
+   * starting the sampler, compiling the program's TypeScript. For profiles of this process;
+   * a file converted from elsewhere keeps every sample.
+   */
+  programOnly?: boolean;
 }
 
 /**
@@ -107,6 +116,7 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   for (let i = 0, time = v8.startTime; i < samples.length; i++) sampleTimes.push((time += deltas[i] ?? 0));
   const labelsOf = (i: number) => options.labelsAt?.(sampleTimes[i]!);
   const labelIds = new Map<Readonly<Record<string, string>> | undefined, number>();
+  const toolsWork = options.programOnly ? toolWorkOf(byId, parentOf) : () => false;
   let host: number | undefined;
   let hostIndex = -1;
   for (let i = 0; i < samples.length; i++) {
@@ -119,6 +129,7 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
       hostIndex = [i - 1, after].find((index) => isJavaScript(samples[index])) ?? -1;
       host = hostIndex >= 0 ? samples[hostIndex] : undefined;
     }
+    if (toolsWork(host ?? id)) continue;
     const sampleLabels = labelsOf(host !== undefined ? hostIndex : i);
     let labelId = labelIds.get(sampleLabels);
     if (labelId === undefined) labelIds.set(sampleLabels, (labelId = labelIds.size));
@@ -167,7 +178,34 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
 }
 
 /** Node's JavaScript (`node:` modules) and V8's builtins (no file), such as runMicrotasks. */
-const isRuntime = (frame: Frame) => frame.file === '' || frame.file.startsWith('node:');
+const isRuntime = (frame: Frame) => isRuntimeFile(frame.file);
+
+/**
+ * Whether a sampled node is the tools' work: its nearest frame with a file of its own (past
+ * Node's and V8's, which act for their caller) is a tool's. Memoised per node, walking up once.
+ */
+export function toolWorkOf(byId: ReadonlyMap<number, { callFrame: V8CallFrame }>, parentOf: ReadonlyMap<number, number>): (id: number | undefined) => boolean {
+  const known = new Map<number, boolean>();
+  return (id) => {
+    const path: number[] = [];
+    let verdict = false;
+    for (let at = id; at !== undefined; at = parentOf.get(at)) {
+      const seen = known.get(at);
+      if (seen !== undefined) {
+        verdict = seen;
+        break;
+      }
+      path.push(at);
+      const url = byId.get(at)?.callFrame.url ?? '';
+      if (!isRuntimeFile(url)) {
+        verdict = isToolFile(url);
+        break;
+      }
+    }
+    for (const at of path) known.set(at, verdict);
+    return verdict;
+  };
+}
 
 /** A leaf-first stack without the Node frames under its root-most program frame. */
 function withoutRuntimeRoot(stack: Frame[]): Frame[] {

@@ -1,5 +1,6 @@
 import type { Profile } from 'pprof-format';
 import { ProfileBuilder, SourceMapper, type Frame } from '../pprof/index.ts';
+import { isRuntimeFile, isToolFile } from './tool-frames.ts';
 import { frameOf, type V8CallFrame } from './v8-cpu-profile.ts';
 
 /** The shape of V8's sampling heap profile, as `HeapProfiler.getSamplingProfile` returns it and `--heap-prof` writes it. */
@@ -23,6 +24,11 @@ export interface HeapConversionOptions {
   durationNanos?: number;
   mapper?: SourceMapper;
   mappingFile?: string;
+  /**
+   * Leaves out what the profilers and the toolchain allocated (tool-frames.ts), as the CPU
+   * profiles leave out their time. For profiles of this process only.
+   */
+  programOnly?: boolean;
 }
 
 /** Go's default, and V8's: one sample per 512 KiB allocated on average. */
@@ -58,14 +64,18 @@ export function heapProfileToPprof(v8: V8HeapProfile, options: HeapConversionOpt
 
   const stacks = new Map<number, Frame[]>();
   const nodes = new Map<number, V8HeapNode>();
-  const walk = (node: V8HeapNode, parent: Frame[]) => {
+  // Iterative: a stack can be thousands of frames deep. A node is the tools' when its nearest
+  // frame with a file of its own is; Node's and V8's frames take their caller's side.
+  const pending: { node: V8HeapNode; parent: Frame[]; toolsParent: boolean }[] = [{ node: v8.head, parent: [], toolsParent: false }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { node, parent, toolsParent } = next;
     const isRoot = node === v8.head;
     const stack = isRoot ? parent : [frameOf(node.callFrame, mapper), ...parent];
-    stacks.set(node.id, stack);
+    const tools = !isRoot && options.programOnly === true && (isRuntimeFile(node.callFrame.url) ? toolsParent : isToolFile(node.callFrame.url));
+    if (!tools) stacks.set(node.id, stack);
     nodes.set(node.id, node);
-    for (const child of node.children) walk(child, stack);
-  };
-  walk(v8.head, []);
+    for (const child of node.children) pending.push({ node: child, parent: stack, toolsParent: tools });
+  }
 
   if (v8.samples) {
     const sorted = [...v8.samples].sort((a, b) => a.nodeId - b.nodeId || a.size - b.size);
@@ -78,8 +88,8 @@ export function heapProfileToPprof(v8: V8HeapProfile, options: HeapConversionOpt
   } else {
     // Very old --heap-prof files carry only per-function totals: bytes without counts.
     for (const [id, node] of [...nodes].sort(([a], [b]) => a - b)) {
-      const stack = stacks.get(id)!;
-      if (node.selfSize > 0 && stack.length > 0) builder.addSample(stack, [node.selfSize, 0]);
+      const stack = stacks.get(id);
+      if (node.selfSize > 0 && stack && stack.length > 0) builder.addSample(stack, [node.selfSize, 0]);
     }
   }
   return builder.build();

@@ -77,13 +77,13 @@ export function startWallProfile(options: WallProfileOptions = {}): void {
   const intervalMicros = Math.round(1e6 / hz);
   const installedTracker = !asyncTrackerInstalled();
   installAsyncTracker();
-  // The window opens before V8's sampler starts: starting it takes V8 milliseconds, which its
-  // first samples record as running, and which must lie inside the window.
-  const startTime = performance.now();
-  const timeNanos = epochNanos();
   post('Profiler.enable');
   post('Profiler.setSamplingInterval', { interval: intervalMicros });
   post('Profiler.start');
+  // The window opens once V8's sampler runs: starting it takes V8 milliseconds, which are the
+  // profiler's own work, and its samples of them are left out (tool-frames.ts).
+  const startTime = performance.now();
+  const timeNanos = epochNanos();
   inUse.cpu = `a ${hz} Hz wall profile started at ${new Date().toISOString()}`;
 
   const window: Window = {
@@ -186,7 +186,7 @@ export function stopWallProfile(): Profile {
       ...(sampled.lowestProbability < 1 ? [sampledWaitsComment(sampled)] : []),
     ],
   });
-  addV8Samples(builder, v8, { mapper: new SourceMapper(), labels: { state: 'running' }, labelsAt: labelsAtV8Time(window.labels), fromProgramRoot: true });
+  addV8Samples(builder, v8, { mapper: new SourceMapper(), labels: { state: 'running' }, labelsAt: labelsAtV8Time(window.labels), fromProgramRoot: true, programOnly: true });
   for (const total of waitTotals(window.waits)) {
     builder.addSample(waitingStack(total.description, total.stack), [Math.round(total.count), Math.round(total.nanos)], {
       ...total.labels,

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Frame } from '../../pprof/builder.ts';
 import { SourceMapper } from '../../pprof/sourcemap.ts';
+import { isToolFile } from '../tool-frames.ts';
 
 /**
  * At most this many frames are captured, ours and Node's included: a fetch's 30 frames of
@@ -26,9 +27,12 @@ let mapper = new SourceMapper();
  */
 const frames = new Map<string, Map<number, Frame>>();
 
-/** userStack's answer when Node called the API for its own ends. */
-export const NODES_OWN = Symbol('called by Node for itself');
-type Verdict = readonly Frame[] | typeof NODES_OWN | undefined;
+/**
+ * userStack's answer when Node called the API for its own ends, or the tools did (tsx reading
+ * its cache, the profilers: see tool-frames.ts): not the program's operation.
+ */
+export const NOT_THE_PROGRAMS = Symbol('called by Node or the tools for themselves');
+type Verdict = readonly Frame[] | typeof NOT_THE_PROGRAMS | undefined;
 
 /**
  * Frames captured for every operation. Capturing costs V8 a few microseconds plus about half a
@@ -60,21 +64,21 @@ function newMemo(): CallSiteMemo {
 
 /**
  * The stack of the code that started an operation, leaf first, undefined when no user code
- * started it, or NODES_OWN. Node's own frames go (they are the API's insides and the event
+ * started it, or NOT_THE_PROGRAMS. Node's own frames go (they are the API's insides and the event
  * loop's plumbing, not what the learner wrote), and so do builtins without a script
  * (`new Promise`, `Array.map`) and the tracker's frames. Frames above `below` (and it) are not
  * even captured. The array returned may be shared with other operations: it is never changed.
  *
  * The frames between the tracker's hook and the first user frame must all belong to
  * `apiModules` (prefixes of `node:` module names), the modules implementing the API hooked:
- * otherwise Node called the API for itself (NODES_OWN), as undici arms timers inside fetch and
+ * otherwise Node called the API for itself (NOT_THE_PROGRAMS), as undici arms timers inside fetch and
  * https connects with tls.connect, and counting that would count one wait twice.
  */
 export function userStack(apiModules: readonly string[], below: Function): Verdict {
   const nearest = callSites(below, PREFIX_FRAMES);
   // Node's own call shows in the nearest frames; a stack no deeper than them is all there is.
   const partial = verdictOf(nearest, apiModules);
-  if (partial === NODES_OWN || nearest.length < PREFIX_FRAMES) return partial;
+  if (partial === NOT_THE_PROGRAMS || nearest.length < PREFIX_FRAMES) return partial;
   const memo = memoOf(nearest);
   const check = memo.varies || memo.uses < LEARN_USES || Math.random() * CHECK_ONE_IN < 1;
   memo.uses++;
@@ -91,9 +95,10 @@ function verdictOf(sites: readonly NodeJS.CallSite[], apiModules: readonly strin
     const file = site.getFileName();
     if (!file || isTrackers(file)) continue;
     if (file.startsWith('node:')) {
-      if (stack.length === 0 && isNodesOwn(file, apiModules)) return NODES_OWN;
+      if (stack.length === 0 && isNodesOwn(file, apiModules)) return NOT_THE_PROGRAMS;
       continue;
     }
+    if (stack.length === 0 && isToolFile(file)) return NOT_THE_PROGRAMS;
     stack.push(frameOf(site, file));
   }
   return stack.length > 0 ? stack : undefined;

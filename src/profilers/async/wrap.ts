@@ -2,7 +2,7 @@ import type { Callable } from './patch.ts';
 import { endOperation, startOperation, state, type AsyncOperation, type AsyncOperationKind, type AsyncOperationOutcome } from './registry.ts';
 import type { Frame } from '../../pprof/builder.ts';
 import { sampleOperation, spentSince } from './sampling.ts';
-import { NODES_OWN, userStack } from './stack.ts';
+import { NOT_THE_PROGRAMS, userStack } from './stack.ts';
 
 export interface BeginOptions {
   /** Prefixes of the `node:` modules that implement the API hooked; see userStack. */
@@ -51,7 +51,7 @@ export function begin(kind: AsyncOperationKind, describe: () => string, options:
   const began = performance.now();
   try {
     const stack = caller?.stack ?? userStack(apiModules, begin);
-    if (stack === NODES_OWN) {
+    if (stack === NOT_THE_PROGRAMS) {
       if (typeof callback === 'function') nodesCallbacks.add(callback);
       return undefined;
     }
@@ -85,7 +85,7 @@ export function stackBelow(entry: Function): Caller | typeof NOT_SAMPLED | undef
   const began = performance.now();
   try {
     const stack = userStack([], entry);
-    return stack === NODES_OWN || stack === undefined ? undefined : { stack, weight };
+    return stack === NOT_THE_PROGRAMS || stack === undefined ? undefined : { stack, weight };
   } catch {
     return undefined;
   } finally {
