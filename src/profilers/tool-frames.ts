@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
  * TypeScript lines, and tsx and esbuild compiling the program's TypeScript. A profile shows the
  * program: a sample whose nearest frame of JavaScript with a file (past Node's own `node:`
  * modules and V8's builtins, which act for whoever called them) is one of these is the tools'
- * work and is left out, and so is an async operation such code started.
+ * work and is left out, and so is an async operation such code started. The pprof model
+ * (src/pprof, which the profilers use to map positions and build profiles, and programs use to
+ * write them) acts for its caller too, like Node's modules.
  *
  * Other parts of the tools that run inside a profiled program (the /debug/pprof router, the
  * `npm run profile` preload) add their own files with excludeFromProfiles.
@@ -18,6 +20,9 @@ interface ToolRoots {
 const rootsKey = Symbol.for('node-profiling-workshop.tool-roots');
 // Shared by every copy of this module in the process, as the profilers' in-use flags are.
 const roots: ToolRoots = ((globalThis as Record<symbol, ToolRoots>)[rootsKey] ??= { prefixes: [] });
+
+const pprofModel = new URL('../pprof/', import.meta.url).href;
+const pprofModelPath = fileURLToPath(pprofModel);
 
 /** Leaves out of every profile the code of this file or, for a URL ending in /, this directory. */
 export function excludeFromProfiles(fileOrDirectoryUrl: string | URL): void {
@@ -46,8 +51,11 @@ export function isToolFile(file: string): boolean {
   return tool;
 }
 
-/** Node's JavaScript and V8's builtins: they act for whoever called them. */
+/** Node's JavaScript and V8's builtins. */
 export const isRuntimeFile = (file: string) => file === '' || file.startsWith('node:');
+
+/** Code that works for whoever called it: Node's, V8's and the pprof model's. */
+export const actsForItsCaller = (file: string) => isRuntimeFile(file) || file.startsWith(pprofModel) || file.startsWith(pprofModelPath);
 
 excludeFromProfiles(new URL('./', import.meta.url));
 excludeFromProfiles(new URL('../loader/', import.meta.url));

@@ -1,6 +1,6 @@
 import type { Profile } from 'pprof-format';
 import { ProfileBuilder, SourceMapper, type Frame, type LabelValue } from '../pprof/index.ts';
-import { isRuntimeFile, isToolFile } from './tool-frames.ts';
+import { actsForItsCaller, isRuntimeFile, isToolFile } from './tool-frames.ts';
 
 /** The shape of V8's CPU profile, as `Profiler.stop` returns it and `--cpu-prof` writes it. */
 export interface V8CpuProfile {
@@ -197,7 +197,7 @@ export function toolWorkOf(byId: ReadonlyMap<number, { callFrame: V8CallFrame }>
       }
       path.push(at);
       const url = byId.get(at)?.callFrame.url ?? '';
-      if (!isRuntimeFile(url)) {
+      if (!actsForItsCaller(url)) {
         verdict = isToolFile(url);
         break;
       }

@@ -1,6 +1,6 @@
 import type { Profile } from 'pprof-format';
 import { ProfileBuilder, SourceMapper, type Frame } from '../pprof/index.ts';
-import { isRuntimeFile, isToolFile } from './tool-frames.ts';
+import { actsForItsCaller, isToolFile } from './tool-frames.ts';
 import { frameOf, type V8CallFrame } from './v8-cpu-profile.ts';
 
 /** The shape of V8's sampling heap profile, as `HeapProfiler.getSamplingProfile` returns it and `--heap-prof` writes it. */
@@ -71,7 +71,7 @@ export function heapProfileToPprof(v8: V8HeapProfile, options: HeapConversionOpt
     const { node, parent, toolsParent } = next;
     const isRoot = node === v8.head;
     const stack = isRoot ? parent : [frameOf(node.callFrame, mapper), ...parent];
-    const tools = !isRoot && options.programOnly === true && (isRuntimeFile(node.callFrame.url) ? toolsParent : isToolFile(node.callFrame.url));
+    const tools = !isRoot && options.programOnly === true && (actsForItsCaller(node.callFrame.url) ? toolsParent : isToolFile(node.callFrame.url));
     if (!tools) stacks.set(node.id, stack);
     nodes.set(node.id, node);
     for (const child of node.children) pending.push({ node: child, parent: stack, toolsParent: tools });

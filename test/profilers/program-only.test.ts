@@ -1,0 +1,60 @@
+/**
+ * A profile shows the program, not the tools: no frame of tsx or esbuild compiling it, of the
+ * loader, of the profilers starting and stopping V8's sampler, or of the `npm run profile`
+ * preload, in any kind of profile, and none of their async operations among the waits. Short
+ * programs are where the tools' share would be largest.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { fixture, repoRoot, runProfileCommand, runTypeScript } from '../helpers/run.ts';
+import { flatByFunction, labelledStacks, readProfile, stacks } from '../helpers/profile.ts';
+
+const toolPlaces = ['src/profilers/', 'src/loader/', 'src/http/', 'src/cli/profile-preload.ts', 'node_modules/tsx/', 'node_modules/esbuild/'].map((place) =>
+  join(repoRoot, place),
+);
+/** The inspector's session calls that start and stop V8's sampler. */
+const toolFunctions = new Set(['post', 'dispatch', 'startCPUProfile', 'startWallProfile', 'stopCPUProfile', 'stopWallProfile']);
+
+/** Every frame of a profile that is the tools' rather than the program's. */
+function toolFrames(path: string): string[] {
+  const found = new Set<string>();
+  for (const { frames } of stacks(readProfile(path))) {
+    for (const frame of frames) {
+      const [name = '', place = ''] = frame.split(' ');
+      const file = place.replace(/:\d+$/, '');
+      if (toolFunctions.has(name) || toolPlaces.some((prefix) => file.startsWith(prefix) || file.startsWith(pathToFileURL(prefix).href))) found.add(frame);
+    }
+  }
+  return [...found];
+}
+
+const scratch = () => mkdtempSync(join(tmpdir(), 'program-only-'));
+
+describe('profiles of a short program show the program only', () => {
+  it.each(['cpu', 'wall', 'allocs', 'heap'])('npm run profile --%s', (kind) => {
+    const output = join(scratch(), `${kind}.pb.gz`);
+    const run = runProfileCommand([`--${kind}`, ...(kind === 'cpu' || kind === 'wall' ? ['--hz', '1000'] : ['--interval', '4096']), '-o', output, fixture('program-only/short.ts')]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(toolFrames(output)).toEqual([]);
+    // V8's own rows, such as the collector's, may lead; the first function is the program's.
+    if (kind === 'cpu') expect(['work', 'allocate']).toContain(flatByFunction(readProfile(output), 1).find(([name]) => !name.startsWith('('))?.[0]);
+    if (kind === 'wall') {
+      // Exactly the program's one wait: no file system work of tsx's cache, no import.
+      const waits = labelledStacks(readProfile(output)).filter(({ labels }) => labels.state === 'waiting');
+      expect(waits.map(({ frames }) => frames[0]!.replace(/ :0$/, ''))).toEqual(['(wait) setTimeout 25ms']);
+      const running = labelledStacks(readProfile(output)).filter(({ labels }) => labels.state === 'running');
+      expect(running.some(({ frames }) => frames[0]!.startsWith('work '))).toBe(true);
+    }
+  });
+
+  it.each(['cpu', 'wall'])('a program that starts and stops a %s profile itself', (kind) => {
+    const output = join(scratch(), `${kind}.pb.gz`);
+    const run = runTypeScript(fixture('program-only/self-profiled.ts'), [kind, output]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(toolFrames(output)).toEqual([]);
+    expect(stacks(readProfile(output)).some(({ frames }) => frames[0]!.startsWith('work '))).toBe(true);
+  });
+});
