@@ -55,7 +55,14 @@ export async function interactive(profile: Profile, initial: Settings, options: 
     historySize: 500,
     completer: complete,
   });
-  prompt.prompt();
+  // Piped input can end while a command still runs (`web` starts a server): the prompt is then
+  // closed, and Node 22 and later throw on prompting a closed interface.
+  let closed = false;
+  prompt.once('close', () => (closed = true));
+  const again = () => {
+    if (!closed) prompt.prompt();
+  };
+  again();
   for await (const line of prompt) {
     try {
       const trimmed = line.trim();
@@ -65,7 +72,7 @@ export async function interactive(profile: Profile, initial: Settings, options: 
       if (!isInputError(error)) throw error;
       process.stderr.write(`${error.message}\n`);
     }
-    prompt.prompt();
+    again();
   }
   prompt.close();
   await web?.close();

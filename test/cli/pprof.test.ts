@@ -301,6 +301,14 @@ describe('npm run pprof', () => {
     expect(runPprofCommand([profile], {}, '').status).toBe(0);
   });
 
+  it.each([['web', 'top2'], ['top2', 'web']])('runs %s then %s from piped input, the web UI served, and ends with the input', (...commands) => {
+    const result = runPprofCommand(['-no_browser', profile], {}, `${commands.join('\n')}\n`);
+    expect(result.stderr).not.toContain('ERR_USE_AFTER_CLOSE');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/Serving web UI on http:\/\/127\.0\.0\.1:\d+\//);
+    expect(result.stdout).toContain('Showing top 2 nodes out of 4');
+  });
+
   it('completes commands and settings on tab', async () => {
     const { complete } = await import('../../src/cli/pprof-interactive.ts');
     expect(complete('tr')).toEqual([['tree', 'traces'], 'tr']);
