@@ -45,7 +45,7 @@ function profiled(path: string): { shares: Record<string, number>; coverage: num
 export async function run(options: { quick: boolean }): Promise<void> {
   const seconds = options.quick ? QUICK_SECONDS : SECONDS;
   console.log(`wall-accuracy: the canonical loop for ${seconds} s per rate, profiling itself and timing each step:`);
-  console.log(`node --import tsx --import ./src/loader/register.ts test/fixtures/wall/canonical-loop.ts wall ${seconds} out.pb.gz (HZ=rate)`);
+  console.log(`node --import ./src/loader/register.mjs test/fixtures/wall/canonical-loop.ts wall ${seconds} out.pb.gz (HZ=rate)`);
   console.log('share: the step\'s part of the window, in the profile / by the program\'s own clock; target within 2 points');
   console.log('');
   const directory = mkdtempSync(join(tmpdir(), 'wall-accuracy-'));

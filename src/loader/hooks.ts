@@ -1,5 +1,5 @@
 /**
- * The ES module hook of register.ts for Node versions on which tsx registers its hooks on the
+ * The ES module hook of line-hooks.ts for Node versions on which tsx registers its hooks on the
  * loader thread (`module.register`): this runs there, after tsx has loaded a module.
  */
 import { keepLines, typescriptPath } from './keep-lines.ts';

@@ -1,6 +1,5 @@
 /**
- * Preload (`node --import <this> program.ts`) that runs TypeScript through tsx and makes it
- * profile line by line. Node 22.18 and later load this file itself (they strip types).
+ * Hooks that make TypeScript profile line by line, installed by register.mjs once tsx runs.
  *
  * tsx compiles each module onto one line of JavaScript, and V8 reports where a sample was only
  * by line, so through tsx alone every sample in a function maps to the function's first line.
@@ -21,22 +20,6 @@ import module from 'node:module';
 import { keepLines, typescriptPath } from './keep-lines.ts';
 
 process.setSourceMapsEnabled(true);
-
-// tsx keeps compiled modules on disk and, once started, tidies that cache in the background:
-// file system work after the program's first line that is not the program's, and that a profile
-// would show. Its compiled code is replaced here anyway, so it keeps it in memory instead. The
-// variable is read when tsx loads, and then taken back from what the program sees.
-const cacheSetting = process.env.TSX_DISABLE_CACHE;
-process.env.TSX_DISABLE_CACHE = '1';
-try {
-  // tsx's API rather than `--import tsx`, which also connects to a `tsx watch` parent that
-  // a profiled program does not have.
-  (await import('tsx/cjs/api')).register();
-  (await import('tsx/esm/api')).register();
-} finally {
-  if (cacheSetting === undefined) delete process.env.TSX_DISABLE_CACHE;
-  else process.env.TSX_DISABLE_CACHE = cacheSetting;
-}
 
 const installed = Symbol.for('node-profiling-workshop.line-keeping-hooks');
 const state = globalThis as Record<symbol, boolean | undefined>;
