@@ -46,7 +46,7 @@ describe('profiles of a short program show the program only', () => {
       const waits = labelledStacks(readProfile(output)).filter(({ labels }) => labels.state === 'waiting');
       expect(waits.map(({ frames }) => frames[0]!.replace(/ :0$/, ''))).toEqual(['(wait) setTimeout 25ms']);
       const running = labelledStacks(readProfile(output)).filter(({ labels }) => labels.state === 'running');
-      expect(running.some(({ frames }) => frames[0]!.startsWith('work '))).toBe(true);
+      expect(running.some(({ frames }) => frames.some((frame) => frame.startsWith('work ')))).toBe(true);
     }
   });
 
@@ -55,6 +55,7 @@ describe('profiles of a short program show the program only', () => {
     const run = runTypeScript(fixture('program-only/self-profiled.ts'), [kind, output]);
     expect(run.status, run.stderr).toBe(0);
     expect(toolFrames(output)).toEqual([]);
-    expect(stacks(readProfile(output)).some(({ frames }) => frames[0]!.startsWith('work '))).toBe(true);
+    // Its leaf may be work or what work calls (performance.now).
+    expect(stacks(readProfile(output)).some(({ frames }) => frames.some((frame) => frame.startsWith('work ')))).toBe(true);
   });
 });
