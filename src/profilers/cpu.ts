@@ -15,7 +15,7 @@ export interface CpuProfileOptions {
 /** The highest rate accepted: V8's sampler cannot honour intervals much under 100 µs. */
 export const MAX_HZ = 10_000;
 
-let running: { periodNanos: number; timeNanos: number; labels: LabelTimeline } | undefined;
+let running: { periodNanos: number; timeNanos: number; startedAt: number; labels: LabelTimeline } | undefined;
 
 /**
  * Starts sampling the stack of this thread `hz` times a second, until stopCPUProfile().
@@ -30,7 +30,8 @@ export function startCPUProfile(options: CpuProfileOptions = {}): void {
   post('Profiler.setSamplingInterval', { interval: intervalMicros });
   post('Profiler.start');
   inUse.cpu = `a ${hz} Hz CPU profile started at ${new Date().toISOString()}`;
-  running = { periodNanos: intervalMicros * 1000, timeNanos: epochNanos(), labels: recordLabels() };
+  // The window opens once the sampler runs: starting it is the profiler's work, left out.
+  running = { periodNanos: intervalMicros * 1000, timeNanos: epochNanos(), startedAt: performance.now(), labels: recordLabels() };
 }
 
 /**
@@ -39,12 +40,13 @@ export function startCPUProfile(options: CpuProfileOptions = {}): void {
  */
 export function stopCPUProfile(): Profile {
   if (!running) throw new Error('no CPU profile is running in this module: call startCPUProfile() first');
-  const { periodNanos, timeNanos, labels } = running;
+  const { periodNanos, timeNanos, startedAt, labels } = running;
   running = undefined;
   try {
+    const durationNanos = Math.round((performance.now() - startedAt) * 1e6);
     const { profile } = post<{ profile: V8CpuProfile }>('Profiler.stop');
     post('Profiler.disable');
-    return cpuProfileToPprof(profile, { periodNanos, timeNanos, mappingFile: process.argv[1], labelsAt: labelsAtV8Time(labels), programOnly: true });
+    return cpuProfileToPprof(profile, { periodNanos, timeNanos, durationNanos, mappingFile: process.argv[1], labelsAt: labelsAtV8Time(labels), programOnly: true });
   } finally {
     labels.close();
     inUse.cpu = undefined;
