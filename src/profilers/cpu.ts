@@ -2,7 +2,7 @@ import type { Profile } from 'pprof-format';
 import { epochNanos } from './clock.ts';
 import { labelsAtV8Time, recordLabels, type LabelTimeline } from './labels.ts';
 import { inUse, post } from './session.ts';
-import { cpuProfileToPprof, type V8CpuProfile } from './v8-cpu-profile.ts';
+import { cpuProfileToPprof, fromTime, type V8CpuProfile } from './v8-cpu-profile.ts';
 
 export interface CpuProfileOptions {
   /**
@@ -15,7 +15,7 @@ export interface CpuProfileOptions {
 /** The highest rate accepted: V8's sampler cannot honour intervals much under 100 µs. */
 export const MAX_HZ = 10_000;
 
-let running: { periodNanos: number; timeNanos: number; startedAt: number; labels: LabelTimeline } | undefined;
+let running: { periodNanos: number; timeNanos: number; startedAt: number; startedAtV8: number; labels: LabelTimeline } | undefined;
 
 /**
  * Starts sampling the stack of this thread `hz` times a second, until stopCPUProfile().
@@ -31,7 +31,13 @@ export function startCPUProfile(options: CpuProfileOptions = {}): void {
   post('Profiler.start');
   inUse.cpu = `a ${hz} Hz CPU profile started at ${new Date().toISOString()}`;
   // The window opens once the sampler runs: starting it is the profiler's work, left out.
-  running = { periodNanos: intervalMicros * 1000, timeNanos: epochNanos(), startedAt: performance.now(), labels: recordLabels() };
+  running = {
+    periodNanos: intervalMicros * 1000,
+    timeNanos: epochNanos(),
+    startedAt: performance.now(),
+    startedAtV8: Number(process.hrtime.bigint()) / 1000,
+    labels: recordLabels(),
+  };
 }
 
 /**
@@ -40,13 +46,13 @@ export function startCPUProfile(options: CpuProfileOptions = {}): void {
  */
 export function stopCPUProfile(): Profile {
   if (!running) throw new Error('no CPU profile is running in this module: call startCPUProfile() first');
-  const { periodNanos, timeNanos, startedAt, labels } = running;
+  const { periodNanos, timeNanos, startedAt, startedAtV8, labels } = running;
   running = undefined;
   try {
     const durationNanos = Math.round((performance.now() - startedAt) * 1e6);
     const { profile } = post<{ profile: V8CpuProfile }>('Profiler.stop');
     post('Profiler.disable');
-    return cpuProfileToPprof(profile, { periodNanos, timeNanos, durationNanos, mappingFile: process.argv[1], labelsAt: labelsAtV8Time(labels), programOnly: true });
+    return cpuProfileToPprof(fromTime(profile, startedAtV8), { periodNanos, timeNanos, durationNanos, mappingFile: process.argv[1], labelsAt: labelsAtV8Time(labels), programOnly: true });
   } finally {
     labels.close();
     inUse.cpu = undefined;

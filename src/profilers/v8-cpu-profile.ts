@@ -246,3 +246,27 @@ function estimatePeriodNanos(deltas: readonly number[]): number {
   if (positive.length === 0) return 0;
   return Math.round(positive[positive.length >> 1]! * 1000);
 }
+
+/**
+ * The profile from `startMicros` on (V8's clock: the monotonic one process.hrtime reads): the
+ * samples taken before it go, and the first one after is charged only its time after it. V8's
+ * profile starts before `Profiler.start` returns, and those first milliseconds are the
+ * profiler's own.
+ */
+export function fromTime(v8: V8CpuProfile, startMicros: number): V8CpuProfile {
+  const samples = v8.samples ?? [];
+  const deltas = v8.timeDeltas ?? [];
+  if (startMicros <= v8.startTime) return v8;
+  const kept: number[] = [];
+  const keptDeltas: number[] = [];
+  let time = v8.startTime;
+  let previous = startMicros;
+  for (let i = 0; i < samples.length; i++) {
+    time += deltas[i] ?? 0;
+    if (time <= startMicros) continue;
+    kept.push(samples[i]!);
+    keptDeltas.push(time - previous);
+    previous = time;
+  }
+  return { ...v8, startTime: startMicros, endTime: Math.max(v8.endTime, startMicros), samples: kept, timeDeltas: keptDeltas };
+}
