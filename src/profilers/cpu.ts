@@ -15,7 +15,7 @@ export interface CpuProfileOptions {
 /** The highest rate accepted: V8's sampler cannot honour intervals much under 100 µs. */
 export const MAX_HZ = 10_000;
 
-let running: { periodNanos: number; timeNanos: number; startedAt: number; startedAtV8: number; labels: LabelTimeline } | undefined;
+let running: { periodNanos: number; timeNanos: number; startedAtV8: number; labels: LabelTimeline } | undefined;
 
 /**
  * Starts sampling the stack of this thread `hz` times a second, until stopCPUProfile().
@@ -34,7 +34,6 @@ export function startCPUProfile(options: CpuProfileOptions = {}): void {
   running = {
     periodNanos: intervalMicros * 1000,
     timeNanos: epochNanos(),
-    startedAt: performance.now(),
     startedAtV8: Number(process.hrtime.bigint()) / 1000,
     labels: recordLabels(),
   };
@@ -46,13 +45,12 @@ export function startCPUProfile(options: CpuProfileOptions = {}): void {
  */
 export function stopCPUProfile(): Profile {
   if (!running) throw new Error('no CPU profile is running in this module: call startCPUProfile() first');
-  const { periodNanos, timeNanos, startedAt, startedAtV8, labels } = running;
+  const { periodNanos, timeNanos, startedAtV8, labels } = running;
   running = undefined;
   try {
-    const durationNanos = Math.round((performance.now() - startedAt) * 1e6);
     const { profile } = post<{ profile: V8CpuProfile }>('Profiler.stop');
     post('Profiler.disable');
-    return cpuProfileToPprof(fromTime(profile, startedAtV8), { periodNanos, timeNanos, durationNanos, mappingFile: process.argv[1], labelsAt: labelsAtV8Time(labels), programOnly: true });
+    return cpuProfileToPprof(fromTime(profile, startedAtV8), { periodNanos, timeNanos, mappingFile: process.argv[1], labelsAt: labelsAtV8Time(labels), programOnly: true });
   } finally {
     labels.close();
     inUse.cpu = undefined;

@@ -29,8 +29,6 @@ export interface CpuConversionOptions {
   periodNanos?: number;
   /** Wall-clock start of the profile, nanoseconds since the epoch (V8's clock is monotonic). */
   timeNanos: number;
-  /** The window's length; V8's own start to end when absent. */
-  durationNanos?: number;
   mapper?: SourceMapper;
   mappingFile?: string;
   /** See V8SampleOptions.labelsAt. */
@@ -60,7 +58,7 @@ export function cpuProfileToPprof(v8: V8CpuProfile, options: CpuConversionOption
     period: options.periodNanos ?? estimatePeriodNanos(v8.timeDeltas ?? []),
     defaultSampleType: 'cpu',
     timeNanos: options.timeNanos,
-    durationNanos: options.durationNanos ?? Math.max(0, Math.round((v8.endTime - v8.startTime) * 1000)),
+    durationNanos: Math.max(0, Math.round((v8.endTime - v8.startTime) * 1000)),
     mappingFile: options.mappingFile,
   });
   addV8Samples(builder, v8, { mapper: options.mapper ?? new SourceMapper(), labelsAt: options.labelsAt, programOnly: options.programOnly });
