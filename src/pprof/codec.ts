@@ -42,29 +42,39 @@ export function decodeProfile(bytes: Uint8Array): Profile {
   return profile;
 }
 
+/**
+ * pprof-format reads every varint as unsigned: a negative int64 (a diff profile's values, a
+ * duration of -1) arrives as a bigint of 2^64 minus its size. The fields profile.proto declares
+ * int64 are read back as signed; ids and addresses are uint64.
+ */
+const signed = (value: unknown): number => (typeof value === 'bigint' ? Number(BigInt.asIntN(64, value)) : Number(value));
+const unsigned = Number;
+
 function normaliseNumbers(profile: Profile): void {
-  const n = Number;
+  const n = signed;
+  const u = unsigned;
   for (const t of profile.sampleType) Object.assign(t, { type: n(t.type), unit: n(t.unit) });
   if (profile.periodType) Object.assign(profile.periodType, { type: n(profile.periodType.type), unit: n(profile.periodType.unit) });
   for (const s of profile.sample) {
-    s.locationId = s.locationId.map(n);
+    s.locationId = s.locationId.map(u);
     s.value = s.value.map(n);
     for (const l of s.label) Object.assign(l, { key: n(l.key), str: n(l.str), num: n(l.num), numUnit: n(l.numUnit) });
   }
   for (const m of profile.mapping) {
-    Object.assign(m, { id: n(m.id), memoryStart: n(m.memoryStart), memoryLimit: n(m.memoryLimit), fileOffset: n(m.fileOffset), filename: n(m.filename), buildId: n(m.buildId) });
+    Object.assign(m, { id: u(m.id), memoryStart: u(m.memoryStart), memoryLimit: u(m.memoryLimit), fileOffset: u(m.fileOffset), filename: n(m.filename), buildId: n(m.buildId) });
   }
   for (const loc of profile.location) {
-    Object.assign(loc, { id: n(loc.id), mappingId: n(loc.mappingId), address: n(loc.address) });
-    for (const line of loc.line) Object.assign(line, { functionId: n(line.functionId), line: n(line.line), column: n(line.column) });
+    Object.assign(loc, { id: u(loc.id), mappingId: u(loc.mappingId), address: u(loc.address) });
+    for (const line of loc.line) Object.assign(line, { functionId: u(line.functionId), line: n(line.line), column: n(line.column) });
   }
   for (const f of profile.function) {
-    Object.assign(f, { id: n(f.id), name: n(f.name), systemName: n(f.systemName), filename: n(f.filename), startLine: n(f.startLine) });
+    Object.assign(f, { id: u(f.id), name: n(f.name), systemName: n(f.systemName), filename: n(f.filename), startLine: n(f.startLine) });
   }
+  const timeNanos = typeof profile.timeNanos === 'bigint' ? BigInt.asIntN(64, profile.timeNanos) : profile.timeNanos;
   Object.assign(profile, {
     dropFrames: n(profile.dropFrames),
     keepFrames: n(profile.keepFrames),
-    timeNanos: typeof profile.timeNanos === 'bigint' && !Number.isSafeInteger(Number(profile.timeNanos)) ? profile.timeNanos : n(profile.timeNanos),
+    timeNanos: typeof timeNanos === 'bigint' && !Number.isSafeInteger(Number(timeNanos)) ? timeNanos : n(timeNanos),
     durationNanos: n(profile.durationNanos),
     period: n(profile.period),
     comment: profile.comment.map(n),

@@ -11,7 +11,8 @@ export function rawReport(profile: Profile): string {
   const text = (index: unknown) => strings[Number(index)] ?? '';
   const functions = new Map(profile.function.map((fn) => [Number(fn.id), fn]));
   const lines: string[] = profile.comment.map((comment) => `Comment: ${text(comment)}`);
-  if (profile.periodType) lines.push(`PeriodType: ${text(profile.periodType.type)} ${text(profile.periodType.unit)}`);
+  // Go reads an absent period type as an empty one, and prints it so.
+  lines.push(`PeriodType: ${text(profile.periodType?.type)} ${text(profile.periodType?.unit)}`);
   lines.push(`Period: ${Number(profile.period)}`);
   if (Number(profile.timeNanos) !== 0) lines.push(`Time: ${goTime(BigInt(profile.timeNanos))}`);
   // Go prints the duration with %.4v: its usual form cut to four characters.

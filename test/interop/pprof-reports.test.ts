@@ -30,9 +30,17 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
       if (result.status !== 0) throw new Error(`profiling ${kind} failed: ${result.stderr}`);
     }
     execFileSync(go!, ['run', fixture('go/cpuhog.go'), file('go-cpu.pb.gz'), file('go-heap.pb.gz')], { cwd: dir, stdio: 'pipe' });
+    // Diff profiles hold negative values: one written by us, one by go tool pprof.
+    const diff = runPprofCommand(['-proto', `-diff_base=${file('wall.pb.gz')}`, `-output=${file('diff-ours.pb.gz')}`, file('wall-again.pb.gz')]);
+    if (diff.status !== 0) throw new Error(`writing a diff profile failed: ${diff.stderr}`);
+    execFileSync(go!, ['tool', 'pprof', '-proto', `-diff_base=${file('wall-again.pb.gz')}`, `-output=${file('diff-go.pb.gz')}`, file('wall.pb.gz')], { stdio: 'pipe' });
   }, 120_000);
 
   it.each([
+    ['-top', 'diff-ours.pb.gz'],
+    ['-raw', 'diff-ours.pb.gz'],
+    ['-top -cum', 'diff-go.pb.gz'],
+    ['-traces', 'diff-go.pb.gz'],
     ['-top', 'cpu.pb.gz'],
     ['-top -sample_index=samples', 'cpu.pb.gz'],
     ['-top', 'heap.pb.gz'],

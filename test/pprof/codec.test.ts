@@ -57,6 +57,15 @@ describe('encode and decode', () => {
     expect(decoded.function.map((f) => f.startLine)).toEqual([5, 18]);
   });
 
+  it('reads int64 fields back signed: a diff profile\'s negative values, a duration of -1', () => {
+    const builder = new ProfileBuilder({ sampleTypes: [{ type: 'cpu', unit: 'nanoseconds' }], durationNanos: -1 });
+    builder.addSample([leaf], [-5000], { delta: { num: -3, unit: 'count' } });
+    const decoded = decodeProfile(encodeProfile(builder.build()));
+    expect(decoded.sample[0]!.value).toEqual([-5000]);
+    expect(decoded.sample[0]!.label[0]!.num).toBe(-3);
+    expect(decoded.durationNanos).toBe(-1);
+  });
+
   it('reads raw (ungzipped) protobuf too', () => {
     expect(stacks(decodeProfile(sampleProfile().encode()))).toEqual(stacks(sampleProfile()));
   });
