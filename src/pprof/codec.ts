@@ -16,17 +16,28 @@ export function encodeProfile(profile: Profile): Buffer {
 const isGzip = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 
 /**
+ * The most a gzipped profile may unpack to. A real profile of 200,000 samples unpacks to tens
+ * of megabytes; a few megabytes of gzip can unpack to gigabytes (a "gzip bomb"), which would
+ * take minutes and all memory to decode.
+ */
+export const MAX_PROFILE_BYTES = 512 * 2 ** 20;
+
+/**
  * Reads gzipped or raw pprof protobuf. pprof-format hands back bigint for varints above 2^53
  * and number otherwise; every numeric field comes back as a number here, so reports can do
  * arithmetic without caring, except timeNanos: epoch nanoseconds exceed 2^53, and a bigint
  * keeps them to the nanosecond, as `-raw` prints them.
  */
-export function decodeProfile(bytes: Uint8Array): Profile {
+export function decodeProfile(bytes: Uint8Array, options: { maxBytes?: number } = {}): Profile {
+  const maxBytes = options.maxBytes ?? MAX_PROFILE_BYTES;
   let raw = bytes;
   if (isGzip(bytes)) {
     try {
-      raw = gunzipSync(bytes);
+      raw = gunzipSync(bytes, { maxOutputLength: maxBytes });
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new ProfileFormatError(`the profile unpacks to more than ${sizeText(maxBytes)}, more than any real profile: not read`);
+      }
       throw new ProfileFormatError(`the gzip data is damaged or truncated (${(error as Error).message})`);
     }
   }
@@ -82,6 +93,8 @@ function normaliseNumbers(profile: Profile): void {
     docUrl: n(profile.docUrl),
   });
 }
+
+const sizeText = (bytes: number) => (bytes >= 2 ** 20 ? `${bytes / 2 ** 20} MiB` : `${bytes} bytes`);
 
 /** Rejects decodable bytes that still break pprof's rules, which random data often does. */
 function validate(profile: Profile): void {

@@ -8,5 +8,5 @@
  *   const profile = decodeProfile(readFileSync('out.pb.gz'));
  */
 export { ProfileBuilder, type Frame, type LabelValue, type ProfileHeader, type ValueTypeSpec } from './builder.ts';
-export { ProfileFormatError, decodeProfile, encodeProfile, writeFileAtomic, writeProfile } from './codec.ts';
+export { MAX_PROFILE_BYTES, ProfileFormatError, decodeProfile, encodeProfile, writeFileAtomic, writeProfile } from './codec.ts';
 export { SourceMapper, displayPath, type SourcePosition } from './sourcemap.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ProfileBuilder, ProfileFormatError, decodeProfile, encodeProfile, writeProfile } from '../../src/pprof/index.ts';
+import { MAX_PROFILE_BYTES, ProfileBuilder, ProfileFormatError, decodeProfile, encodeProfile, writeProfile } from '../../src/pprof/index.ts';
 import { cpuShapedBuilder, stacks, stringOf } from '../helpers/profile.ts';
 
 const leaf = { name: 'leaf', file: '/app/work.ts', line: 7, functionLine: 5 };
@@ -64,6 +64,13 @@ describe('encode and decode', () => {
     expect(decoded.sample[0]!.value).toEqual([-5000]);
     expect(decoded.sample[0]!.label[0]!.num).toBe(-3);
     expect(decoded.durationNanos).toBe(-1);
+  });
+
+  it('refuses a gzip bomb without unpacking it all: by default past 512 MiB', () => {
+    expect(MAX_PROFILE_BYTES).toBe(512 * 2 ** 20);
+    const bomb = gzipSync(Buffer.alloc(64 * 1024));
+    expect(() => decodeProfile(bomb, { maxBytes: 4096 })).toThrow('the profile unpacks to more than 4096 bytes, more than any real profile: not read');
+    expect(() => decodeProfile(encodeProfile(sampleProfile()), { maxBytes: 4096 })).not.toThrow();
   });
 
   it('reads raw (ungzipped) protobuf too', () => {
