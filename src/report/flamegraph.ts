@@ -94,11 +94,8 @@ export function flameTree(profile: Profile, sampleIndex: number, options: { call
     }
     node.self += value;
   }
-  const sort = (node: FlameNode) => {
-    node.children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    node.children.forEach(sort);
-  };
-  sort(root);
+  // Without recursion: a stack may be thousands of frames deep.
+  for (const node of preOrder(root)) node.children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return root;
 }
 
@@ -116,7 +113,7 @@ export function flameData(root: FlameNode, type: string, unit: string): FlameDat
   const data = { type, unit, percentOf: root.base > 0 ? root.base : Math.abs(root.total), names, name: [] as number[], depth: [] as number[], total: [] as number[], self: [] as number[] };
   const base: number[] = [];
   const diff = root.base > 0;
-  const visit = (node: FlameNode, depth: number) => {
+  for (const { node, depth } of preOrderWithDepth(root)) {
     let id = nameIndex.get(node.name);
     if (id === undefined) nameIndex.set(node.name, (id = names.push(node.name) - 1));
     data.name.push(id);
@@ -124,8 +121,20 @@ export function flameData(root: FlameNode, type: string, unit: string): FlameDat
     data.total.push(node.total);
     data.self.push(node.self);
     if (diff) base.push(node.base);
-    for (const child of node.children) visit(child, depth + 1);
-  };
-  visit(root, 0);
+  }
   return diff ? { ...data, base } : data;
+}
+
+/** Every node below and with `root`, parents before children, children in order; no recursion. */
+export function* preOrderWithDepth(root: FlameNode): Generator<{ node: FlameNode; depth: number }> {
+  const pending = [{ node: root, depth: 0 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    yield next;
+    const { node, depth } = next;
+    for (let i = node.children.length - 1; i >= 0; i--) pending.push({ node: node.children[i]!, depth: depth + 1 });
+  }
+}
+
+function* preOrder(root: FlameNode): Generator<FlameNode> {
+  for (const { node } of preOrderWithDepth(root)) yield node;
 }

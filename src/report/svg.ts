@@ -41,17 +41,21 @@ export function flameGraphSvg(profile: Profile, sampleIndex: number, options: Fl
   const scale = rootWeight > 0 ? (WIDTH - 2 * PAD) / rootWeight : 0;
   const frames: { node: FlameNode; x: number; depth: number }[] = [];
   let maxDepth = 0;
-  const place = (node: FlameNode, x: number, depth: number) => {
-    if (frameWeight(node.total, node.base) * scale < MIN_WIDTH) return;
-    frames.push({ node, x, depth });
+  // Without recursion: a stack may be thousands of frames deep.
+  const pending = rootWeight > 0 ? [{ node: root, x: PAD, depth: 0 }] : [];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { node, x, depth } = next;
+    if (frameWeight(node.total, node.base) * scale < MIN_WIDTH) continue;
+    frames.push(next);
     maxDepth = Math.max(maxDepth, depth);
     let offset = x;
-    for (const child of node.children) {
-      place(child, offset, depth + 1);
+    const children = node.children.map((child) => {
+      const placed = { node: child, x: offset, depth: depth + 1 };
       offset += frameWeight(child.total, child.base) * scale;
-    }
-  };
-  if (rootWeight > 0) place(root, PAD, 0);
+      return placed;
+    });
+    for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]!);
+  }
 
   const height = HEADER + (maxDepth + 1) * FRAME_HEIGHT + PAD;
   const y = options.orientation === 'icicle' ? (depth: number) => HEADER + depth * FRAME_HEIGHT : (depth: number) => height - PAD - (depth + 1) * FRAME_HEIGHT;

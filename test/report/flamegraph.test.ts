@@ -48,3 +48,21 @@ describe('flameTree', () => {
     expect(data).toMatchObject({ names: ['root', 'main', 'parse', 'render'], name: [0, 1, 2, 3], depth: [0, 1, 2, 2], total: [10, 10, 40, -30], base: [50, 50, 10, 40], percentOf: 50 });
   });
 });
+
+describe('a stack of any depth', () => {
+  it('makes a flame tree, its data and its SVG from a 20,000-frame stack, with no recursion limit', async () => {
+    const { flameGraphSvg } = await import('../../src/report/svg.ts');
+    const deep = Array.from({ length: 20_000 }, (_, i) => `f${i}`);
+    const profile = build([
+      [deep, 10],
+      [deep.slice(10_000), 5],
+    ]);
+    const data = flameData(flameTree(profile, 0), 'cpu', 'nanoseconds');
+    expect(data.depth).toHaveLength(20_001);
+    expect(Math.max(...data.depth.slice(0, 1000))).toBe(999);
+    expect(data.total[0]).toBe(15);
+    // Pre-order: the root, then down the one path; f19999 is the outermost frame.
+    expect(data.names[data.name[1]!]).toBe('f19999');
+    expect(flameGraphSvg(profile, 0).match(/<g>/g)).toHaveLength(20_001);
+  });
+});
