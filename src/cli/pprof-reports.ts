@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Profile } from 'pprof-format';
 import { ProfileFormatError, decodeProfile, encodeProfile } from '../pprof/index.ts';
 import { convertNodeProfile } from '../profilers/convert.ts';
+import { simplifyFunctionNames } from '../report/names.ts';
 import { FilterError, activeFilters, applyFilters, type Filters } from '../report/filter.ts';
 import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
 import { NoMatchError, listReport } from '../report/list.ts';
@@ -61,8 +62,9 @@ export async function readSources(sources: readonly string[], seconds: number | 
     return mergeProfiles(profiles);
   };
   const profile = await read(sources);
-  if (!base) return profile;
-  return mergeProfiles([profile, negated(await read([base.path]), { markAsBase: base.diff })]);
+  const whole = base ? mergeProfiles([profile, negated(await read([base.path]), { markAsBase: base.diff })]) : profile;
+  simplifyFunctionNames(whole);
+  return whole;
 }
 
 /**

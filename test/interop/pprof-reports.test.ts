@@ -1,10 +1,11 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, repoRoot, runPprofCommand, runProfileCommand, runTypeScript } from '../helpers/run.ts';
 import { goBinary } from '../helpers/tools.ts';
+import { ProfileBuilder, encodeProfile } from '../../src/pprof/index.ts';
 
 const go = goBinary();
 
@@ -30,6 +31,11 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
       if (result.status !== 0) throw new Error(`profiling ${kind} failed: ${result.stderr}`);
     }
     execFileSync(go!, ['run', fixture('go/cpuhog.go'), file('go-cpu.pb.gz'), file('go-heap.pb.gz')], { cwd: dir, stdio: 'pipe' });
+    // Names go tool pprof simplifies as demangled C++ (V8's <static_initializer>), and names it keeps.
+    const named = new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }, { type: 'cpu', unit: 'nanoseconds' }], mappingFile: '/app/canonical-loop.ts' });
+    const names = ['<static_initializer>', 'Foo::bar(int)', 'std::vector<int>::push_back(int const&)', 'main.(*List[...]).Push', 'java.lang.Object.<init>', 'a[b]', 'f<(a)>', 'x)(y<', '(anonymous)'];
+    names.forEach((name, i) => named.addSample([{ name, file: '/app/x.ts', line: i + 1 }, { name: 'main', file: '/app/x.ts', line: 40 }], [i + 1, (i + 1) * 1_000_000]));
+    writeFileSync(file('names.pb.gz'), encodeProfile(named.build()));
     // Diff profiles hold negative values: one written by us, one by go tool pprof.
     const diff = runPprofCommand(['-proto', `-diff_base=${file('wall.pb.gz')}`, `-output=${file('diff-ours.pb.gz')}`, file('wall-again.pb.gz')]);
     if (diff.status !== 0) throw new Error(`writing a diff profile failed: ${diff.stderr}`);
@@ -37,6 +43,8 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
   }, 120_000);
 
   it.each([
+    ['-top', 'names.pb.gz'],
+    ['-raw -sample_index=samples', 'names.pb.gz'],
     ['-top', 'diff-ours.pb.gz'],
     ['-raw', 'diff-ours.pb.gz'],
     ['-top -cum', 'diff-go.pb.gz'],
