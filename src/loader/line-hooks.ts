@@ -24,27 +24,16 @@ process.setSourceMapsEnabled(true);
 const installed = Symbol.for('node-profiling-workshop.line-keeping-hooks');
 const state = globalThis as Record<symbol, boolean | undefined>;
 
-/** The Node versions on which tsx 4.23 registers its hooks in-thread (its own table). */
-const IN_THREAD_FROM: readonly (readonly [number, number, number])[] = [
-  [22, 22, 3],
-  [24, 11, 1],
-  [25, 1, 0],
-];
-
-export function tsxHooksInThread(version = process.versions.node): boolean {
-  if (typeof module.registerHooks !== 'function') return false;
-  const [major = 0, minor = 0, patch = 0] = version.split('.').map(Number);
-  if (major > 25) return true;
-  const from = IN_THREAD_FROM.find(([m]) => m === major);
-  if (!from) return false;
-  return minor > from[1] || (minor === from[1] && patch >= from[2]);
-}
-
 interface CompilingModule {
   _compile(content: string, filename: string, ...rest: unknown[]): unknown;
 }
 
-if (!state[installed]) {
+/**
+ * Installs the hooks, once per process. `inThread`: whether tsx registered its own hooks
+ * in-thread (register.mjs saw it call `module.registerHooks`); ours are then of that kind too.
+ */
+export function installLineHooks({ inThread }: { inThread: boolean }): void {
+  if (state[installed]) return;
   state[installed] = true;
 
   const prototype = (module as unknown as { prototype: CompilingModule }).prototype;
@@ -55,7 +44,7 @@ if (!state[installed]) {
     return compile.call(this, kept?.source ?? content, filename, ...rest);
   };
 
-  if (tsxHooksInThread()) {
+  if (inThread) {
     module.registerHooks({
       load(url, context, nextLoad) {
         const result = nextLoad(url, context);
