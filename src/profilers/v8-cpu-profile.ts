@@ -74,6 +74,26 @@ export interface V8SampleOptions {
    * the async tracker's stacks do. Stacks with no frame of the program keep them all.
    */
   fromProgramRoot?: boolean;
+  /** How a wall profile charges time, rather than a CPU profile's way; see addV8Samples. */
+  wall?: WallCharging;
+}
+
+/**
+ * What a wall profile knows of the program's time, in V8's microseconds, to charge samples by.
+ */
+export interface WallCharging {
+  /** The window: a sample is charged only its time inside it, and counted only if taken inside it. */
+  readonly start: number;
+  readonly end: number;
+  /**
+   * About when the program's code first (or last) turned between two times, if it did: a run
+   * that started a wait ended, or a wait ended and the code awaiting it resumed. The thread was
+   * running at such a time.
+   */
+  firstTurn(from: number, to: number): number | undefined;
+  lastTurn(from: number, to: number): number | undefined;
+  /** Whether a wait of the program was in flight at `time`: then the wait counts the time already. */
+  waitingAt(time: number): boolean;
 }
 
 /**
@@ -89,6 +109,23 @@ export interface V8SampleOptions {
  * because the code running allocated (as Go's GC assists run on the allocating goroutine), so
  * a run of (garbage collector) samples goes under the stack of the JavaScript sampled just
  * before it, or else just after it; a run between two idle samples stays at the root.
+ *
+ * A wall profile (options.wall) charges three things otherwise, each measured to skew shares by
+ * points under load (bench/wall-accuracy.ts):
+ * - Time outside the window: V8's first sample carries the time since its profile started,
+ *   which includes starting the sampler (hundreds of milliseconds on a busy machine).
+ * - A gap between an idle sample and a busy one: the thread woke (or went idle) somewhere inside
+ *   it, so the busy sample is charged the part after the program's code first turned in the gap
+ *   (or up to when it last turned), and half the gap when the code did not turn. Charged the
+ *   whole gap, a CPU step that follows a wait read up to 5 points high on a busy machine: V8's
+ *   samples of a running thread come late there (the thread waits for a core, and the signal
+ *   with it) while those of an idle one come on time, so the gap before a step's first sample is
+ *   long and mostly idle. Charged half of every such gap, steps still read up to 5 points off.
+ * - A collection goes under JavaScript sampled next to it only if the program's code did not
+ *   turn in between; otherwise it ran between callbacks (V8 schedules one as a task once the code
+ *   that allocated returns), and during a wait it is part of that wait, which counts it already:
+ *   hosted by the code before, the collections after a CPU step that allocates ran during the
+ *   next wait and were charged to the step twice over.
  */
 export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options: V8SampleOptions): void {
   const { mapper, labels } = options;
@@ -107,25 +144,51 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   for (let i = 0, time = v8.startTime; i < samples.length; i++) sampleTimes.push((time += deltas[i] ?? 0));
   const labelsOf = (i: number) => options.labelsAt?.(sampleTimes[i]!);
   const labelIds = new Map<Readonly<Record<string, string>> | undefined, number>();
+  const { wall } = options;
+  const idle = (i: number) => byId.get(samples[i]!)?.callFrame.functionName === IDLE;
+  /** The time sample i stands for: the interval that ended with it, or as a wall profile charges it. */
+  const charged = (i: number): number => {
+    if (!wall) return Math.max(0, deltas[i] ?? 0);
+    const previous = i === 0 ? v8.startTime : sampleTimes[i - 1]!;
+    const time = sampleTimes[i]!;
+    const next = sampleTimes[i + 1];
+    // Between an idle sample and this one, the thread woke: when the code first turned, or else halfway.
+    const from = i > 0 && idle(i - 1) && !idle(i) ? wall.firstTurn(previous, time) ?? (previous + time) / 2 : previous;
+    // Between this one and an idle sample, it went idle: when the code last turned, or else halfway.
+    let to = next !== undefined && idle(i + 1) && !idle(i) ? wall.lastTurn(time, next) ?? (time + next) / 2 : time;
+    // After the last one, it ran to the end of the window: the program was running when it stopped the profile.
+    if (next === undefined && !idle(i)) to = Math.max(time, wall.end);
+    return Math.max(0, Math.min(to, wall.end) - Math.max(from, wall.start));
+  };
+  const turned = (from: number, to: number) => wall?.firstTurn(sampleTimes[from]!, sampleTimes[to]!) !== undefined;
   let host: number | undefined;
   let hostIndex = -1;
   for (let i = 0; i < samples.length; i++) {
     const id = samples[i]!;
-    // A run of GC samples belongs to the code sampled just before it, or else just after it.
+    // A run of GC samples belongs to the code sampled just before it, or else just after it,
+    // if that code was still running (see above).
     if (!collecting(i)) host = undefined;
     else if (i === 0 || !collecting(i - 1)) {
       let after = i;
       while (after < samples.length && collecting(after)) after++;
-      hostIndex = [i - 1, after].find((index) => isJavaScript(samples[index])) ?? -1;
+      const before = i - 1;
+      if (isJavaScript(samples[before]) && !turned(before, i)) hostIndex = before;
+      else if (isJavaScript(samples[after]) && !turned(after - 1, after)) hostIndex = after;
+      else hostIndex = -1;
       host = hostIndex >= 0 ? samples[hostIndex] : undefined;
     }
+    // A collection between callbacks while the program waits is part of the wait.
+    if (wall && collecting(i) && host === undefined && wall.waitingAt(sampleTimes[i]!)) continue;
+    const inWindow = !wall || (sampleTimes[i]! >= wall.start && sampleTimes[i]! <= wall.end);
+    const micros = charged(i);
+    if (!inWindow && micros === 0) continue;
     const sampleLabels = labelsOf(host !== undefined ? hostIndex : i);
     let labelId = labelIds.get(sampleLabels);
     if (labelId === undefined) labelIds.set(sampleLabels, (labelId = labelIds.size));
     const key = `${collecting(i) && host !== undefined ? `${id}:${host}` : id}|${labelId}`;
     const total = totals.get(key) ?? { id, host: collecting(i) ? host : undefined, sampleLabels, count: 0, micros: 0 };
-    total.count += 1;
-    total.micros += Math.max(0, deltas[i] ?? 0);
+    total.count += inWindow ? 1 : 0;
+    total.micros += micros;
     totals.set(key, total);
   }
 
