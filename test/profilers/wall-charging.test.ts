@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { SourceMapper } from '../../src/pprof/index.ts';
+import { addV8Samples, type V8CpuProfile, type WallCharging } from '../../src/profilers/v8-cpu-profile.ts';
+import { ProgramTimeline } from '../../src/profilers/wall-timeline.ts';
+import { cpuShapedBuilder, stacks } from '../helpers/profile.ts';
+
+const frame = (functionName: string, lineNumber = 0) => ({ functionName, url: '/app/x.js', lineNumber, columnNumber: 0 });
+
+/** A wall charging over a timeline whose milliseconds are V8's microseconds / 1000. */
+function charging(timeline: ProgramTimeline, startMs: number, endMs: number): WallCharging {
+  const toV8 = (ms: number | undefined) => (ms === undefined ? undefined : ms * 1000);
+  return {
+    start: startMs * 1000,
+    end: endMs * 1000,
+    firstTurn: (from, to) => toV8(timeline.firstTurn(from / 1000, to / 1000)),
+    lastTurn: (from, to) => toV8(timeline.lastTurn(from / 1000, to / 1000)),
+    waitingAt: (time) => timeline.waitingAt(time / 1000),
+  };
+}
+
+describe('ProgramTimeline', () => {
+  it('merges waits into the stretches in which one was in flight, in any order', () => {
+    const timeline = new ProgramTimeline(0);
+    timeline.wait(10, 20);
+    timeline.wait(30, 40);
+    timeline.wait(15, 32);
+    timeline.wait(50, 60);
+    timeline.wait(1, 2);
+    expect([0.5, 1.5, 5, 10, 25, 40, 45, 55, 61].map((time) => timeline.waitingAt(time))).toEqual([false, true, false, true, true, true, false, true, false]);
+  });
+
+  it('finds the first and last turn between two times, to the quarter millisecond', () => {
+    const timeline = new ProgramTimeline(100);
+    timeline.turn(112.1);
+    timeline.turn(118.6);
+    timeline.turn(5_000);
+    expect(timeline.firstTurn(110, 120)).toBe(112);
+    expect(timeline.lastTurn(110, 120)).toBe(118.75);
+    expect(timeline.firstTurn(113, 118)).toBeUndefined();
+    expect(timeline.lastTurn(4_000, 6_000)).toBe(5_000.25);
+    expect(timeline.firstTurn(0, 100)).toBeUndefined();
+  });
+});
+
+describe('addV8Samples charging a wall profile', () => {
+  // (root) -> hot, and V8's (idle) and (garbage collector); one sample every 10 ms.
+  const v8: V8CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: frame('(root)', -1), children: [2, 3, 4] },
+      { id: 2, callFrame: frame('hot', 4) },
+      { id: 3, callFrame: frame('(idle)', -1) },
+      { id: 4, callFrame: frame('(garbage collector)', -1) },
+    ],
+    startTime: 0,
+    //        10  20  30  40  50  60  70  80  90 ms
+    samples: [2, 2, 4, 3, 2, 2, 3, 2, 4],
+    timeDeltas: Array(9).fill(10_000),
+    endTime: 100_000,
+  };
+  // The code started a wait at 25 ms that ended at 48; another at 63, still in flight at the end.
+  const timeline = new ProgramTimeline(0);
+  timeline.turn(25);
+  timeline.turn(48);
+  timeline.wait(25, 48);
+  timeline.turn(63);
+  timeline.wait(63, 95);
+  const builder = cpuShapedBuilder();
+  addV8Samples(builder, v8, { mapper: new SourceMapper(), wall: charging(timeline, 5, 95) });
+
+  it('charges time inside the window, from when the code turned after idling, halfway when it did not, and leaves collections during a wait to the wait', () => {
+    expect(stacks(builder.build())).toEqual([
+      // hot: 10 ms sample from the window's start at 5 (5), 20 (10), 50 from the turn at 48
+      // (2), 60 up to the turn at 63 (13.25), 80 from halfway after the idle sample at 70 (5).
+      { frames: ['hot /app/x.js:5'], values: [5, 35_250_000] },
+      // The collection at 30 ran after the turn at 25, during the wait: not charged. The one at
+      // 90 followed hot with no turn between: it is hot's, charged to the window's end.
+      { frames: ['(garbage collector) /app/x.js:0', 'hot /app/x.js:5'], values: [1, 15_000_000] },
+    ]);
+  });
+});
