@@ -94,6 +94,8 @@ export interface WallCharging {
   lastTurn(from: number, to: number): number | undefined;
   /** Whether a wait of the program was in flight at `time`: then the wait counts the time already. */
   waitingAt(time: number): boolean;
+  /** How long waits of the program were in flight between two times. */
+  waitedBetween(from: number, to: number): number;
 }
 
 /**
@@ -149,16 +151,22 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   /** The time sample i stands for: the interval that ended with it, or as a wall profile charges it. */
   const charged = (i: number): number => {
     if (!wall) return Math.max(0, deltas[i] ?? 0);
+    const within = (from: number, to: number) => Math.max(0, Math.min(to, wall.end) - Math.max(from, wall.start));
     const previous = i === 0 ? v8.startTime : sampleTimes[i - 1]!;
     const time = sampleTimes[i]!;
     const next = sampleTimes[i + 1];
-    // Between an idle sample and this one, the thread woke: when the code first turned, or else halfway.
-    const from = i > 0 && idle(i - 1) && !idle(i) ? wall.firstTurn(previous, time) ?? (previous + time) / 2 : previous;
-    // Between this one and an idle sample, it went idle: when the code last turned, or else halfway.
-    let to = next !== undefined && idle(i + 1) && !idle(i) ? wall.lastTurn(time, next) ?? (time + next) / 2 : time;
+    if (idle(i)) return within(previous, time);
+    // Next to an idle sample, the thread woke (or went idle) inside the gap: this sample stands
+    // for the part from when the code first turned in it (or up to when it last turned), or for
+    // half the gap if the code did not turn. Sampled while nothing waited, the program's code
+    // ran in that part only while it did not wait (it may have turned several times).
+    const waited = wall.waitingAt(time) ? () => 0 : (from: number, to: number) => wall.waitedBetween(Math.max(from, wall.start), Math.min(to, wall.end));
+    const busy = (from: number, to: number) => Math.max(0, within(from, to) - waited(from, to));
+    let micros = i > 0 && idle(i - 1) ? busy(wall.firstTurn(previous, time) ?? (previous + time) / 2, time) : within(previous, time);
+    if (next !== undefined && idle(i + 1)) micros += busy(time, wall.lastTurn(time, next) ?? (time + next) / 2);
     // After the last one, it ran to the end of the window: the program was running when it stopped the profile.
-    if (next === undefined && !idle(i)) to = Math.max(time, wall.end);
-    return Math.max(0, Math.min(to, wall.end) - Math.max(from, wall.start));
+    if (next === undefined) micros += within(time, Math.max(time, wall.end));
+    return micros;
   };
   const turned = (from: number, to: number) => wall?.firstTurn(sampleTimes[from]!, sampleTimes[to]!) !== undefined;
   let host: number | undefined;

@@ -74,6 +74,23 @@ export class ProgramTimeline {
     ends.splice(first, last - first, merged[1]!);
   }
 
+  /** How long waits were in flight from `from` to `to`. */
+  waitedBetween(from: number, to: number): number {
+    let low = 0;
+    let high = this.#waitStarts.length;
+    // The first stretch that ends after `from`.
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.#waitEnds[middle]! <= from) low = middle + 1;
+      else high = middle;
+    }
+    let waited = 0;
+    for (let i = low; i < this.#waitStarts.length && this.#waitStarts[i]! < to; i++) {
+      waited += Math.min(to, this.#waitEnds[i]!) - Math.max(from, this.#waitStarts[i]!);
+    }
+    return waited;
+  }
+
   /** Whether a wait was in flight at `time`. */
   waitingAt(time: number): boolean {
     let low = 0;

@@ -216,6 +216,7 @@ export function stopWallProfile(): Profile {
         return turn === undefined ? undefined : v8Time(turn);
       },
       waitingAt: (time) => timeline.waitingAt(perfTime(time)),
+      waitedBetween: (from, to) => timeline.waitedBetween(perfTime(from), perfTime(to)) * 1000,
     },
   });
   for (const total of waitTotals(window.waits)) {

@@ -15,6 +15,7 @@ function charging(timeline: ProgramTimeline, startMs: number, endMs: number): Wa
     firstTurn: (from, to) => toV8(timeline.firstTurn(from / 1000, to / 1000)),
     lastTurn: (from, to) => toV8(timeline.lastTurn(from / 1000, to / 1000)),
     waitingAt: (time) => timeline.waitingAt(time / 1000),
+    waitedBetween: (from, to) => timeline.waitedBetween(from / 1000, to / 1000) * 1000,
   };
 }
 
@@ -27,6 +28,9 @@ describe('ProgramTimeline', () => {
     timeline.wait(50, 60);
     timeline.wait(1, 2);
     expect([0.5, 1.5, 5, 10, 25, 40, 45, 55, 61].map((time) => timeline.waitingAt(time))).toEqual([false, true, false, true, true, true, false, true, false]);
+    expect(timeline.waitedBetween(0, 100)).toBe(1 + 30 + 10);
+    expect(timeline.waitedBetween(35, 55)).toBe(5 + 5);
+    expect(timeline.waitedBetween(41, 49)).toBe(0);
   });
 
   it('finds the first and last turn between two times, to the quarter millisecond', () => {
@@ -57,21 +61,23 @@ describe('addV8Samples charging a wall profile', () => {
     timeDeltas: Array(9).fill(10_000),
     endTime: 100_000,
   };
-  // The code started a wait at 25 ms that ended at 48; another at 63, still in flight at the end.
+  // The code started a wait at 25 ms that ended at 48; then a short one from 63 to 66, after
+  // which it ran until it started one at 68, still in flight at the end.
   const timeline = new ProgramTimeline(0);
-  timeline.turn(25);
-  timeline.turn(48);
-  timeline.wait(25, 48);
-  timeline.turn(63);
-  timeline.wait(63, 95);
+  for (const [start, end] of [[25, 48], [63, 66], [68, 95]] as const) {
+    timeline.turn(start);
+    timeline.turn(end);
+    timeline.wait(start, end);
+  }
   const builder = cpuShapedBuilder();
   addV8Samples(builder, v8, { mapper: new SourceMapper(), wall: charging(timeline, 5, 95) });
 
-  it('charges time inside the window, from when the code turned after idling, halfway when it did not, and leaves collections during a wait to the wait', () => {
+  it('charges time inside the window, when the code ran next to idle samples, and leaves collections during a wait to the wait', () => {
     expect(stacks(builder.build())).toEqual([
-      // hot: 10 ms sample from the window's start at 5 (5), 20 (10), 50 from the turn at 48
-      // (2), 60 up to the turn at 63 (13.25), 80 from halfway after the idle sample at 70 (5).
-      { frames: ['hot /app/x.js:5'], values: [5, 35_250_000] },
+      // hot: 10 ms from the window's start at 5 (5), 20 (10), 50 from the turn at 48 (2), 60 (10)
+      // and up to the last turn before the idle sample at 70, less the waits (63 to 66, 68 on):
+      // 5; 80, during a wait, from halfway after the idle sample (5).
+      { frames: ['hot /app/x.js:5'], values: [5, 37_000_000] },
       // The collection at 30 ran after the turn at 25, during the wait: not charged. The one at
       // 90 followed hot with no turn between: it is hot's, charged to the window's end.
       { frames: ['(garbage collector) /app/x.js:0', 'hot /app/x.js:5'], values: [1, 15_000_000] },
