@@ -148,24 +148,41 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   const labelIds = new Map<Readonly<Record<string, string>> | undefined, number>();
   const { wall } = options;
   const idle = (i: number) => byId.get(samples[i]!)?.callFrame.functionName === IDLE;
+  // Whether a sampled stack is Node's alone, with no frame of the program (V8's states included).
+  const runtimeOnlyById = new Map<number, boolean>();
+  const runtimeOnly = (id: number): boolean => {
+    let known = runtimeOnlyById.get(id);
+    if (known === undefined) {
+      const url = byId.get(id)?.callFrame.url ?? '';
+      const parent = parentOf.get(id);
+      known = (url === '' || url.startsWith('node:')) && (parent === undefined || runtimeOnly(parent));
+      runtimeOnlyById.set(id, known);
+    }
+    return known;
+  };
   /** The time sample i stands for: the interval that ended with it, or as a wall profile charges it. */
-  const charged = (i: number): number => {
+  const charged = (i: number, stackId: number): number => {
     if (!wall) return Math.max(0, deltas[i] ?? 0);
     const within = (from: number, to: number) => Math.max(0, Math.min(to, wall.end) - Math.max(from, wall.start));
+    const notWaited = (from: number, to: number) => Math.max(0, within(from, to) - wall.waitedBetween(Math.max(from, wall.start), Math.min(to, wall.end)));
     const previous = i === 0 ? v8.startTime : sampleTimes[i - 1]!;
     const time = sampleTimes[i]!;
     const next = sampleTimes[i + 1];
     if (idle(i)) return within(previous, time);
+    const waiting = wall.waitingAt(time);
+    // Node's own work while the program waits (undici reading a response, a collection run for
+    // it) is part of the wait, which counts it already: it stands only for time nothing waited.
+    const onBehalf = waiting && runtimeOnly(stackId);
     // Next to an idle sample, the thread woke (or went idle) inside the gap: this sample stands
     // for the part from when the code first turned in it (or up to when it last turned), or for
     // half the gap if the code did not turn. Sampled while nothing waited, the program's code
     // ran in that part only while it did not wait (it may have turned several times).
-    const waited = wall.waitingAt(time) ? () => 0 : (from: number, to: number) => wall.waitedBetween(Math.max(from, wall.start), Math.min(to, wall.end));
-    const busy = (from: number, to: number) => Math.max(0, within(from, to) - waited(from, to));
-    let micros = i > 0 && idle(i - 1) ? busy(wall.firstTurn(previous, time) ?? (previous + time) / 2, time) : within(previous, time);
-    if (next !== undefined && idle(i + 1)) micros += busy(time, wall.lastTurn(time, next) ?? (time + next) / 2);
+    const part = onBehalf || !waiting ? notWaited : within;
+    const gap = onBehalf ? notWaited : within;
+    let micros = i > 0 && idle(i - 1) ? part(wall.firstTurn(previous, time) ?? (previous + time) / 2, time) : gap(previous, time);
+    if (next !== undefined && idle(i + 1)) micros += part(time, wall.lastTurn(time, next) ?? (time + next) / 2);
     // After the last one, it ran to the end of the window: the program was running when it stopped the profile.
-    if (next === undefined) micros += within(time, Math.max(time, wall.end));
+    if (next === undefined) micros += gap(time, Math.max(time, wall.end));
     return micros;
   };
   const turned = (from: number, to: number) => wall?.firstTurn(sampleTimes[from]!, sampleTimes[to]!) !== undefined;
@@ -188,7 +205,7 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     // A collection between callbacks while the program waits is part of the wait.
     if (wall && collecting(i) && host === undefined && wall.waitingAt(sampleTimes[i]!)) continue;
     const inWindow = !wall || (sampleTimes[i]! >= wall.start && sampleTimes[i]! <= wall.end);
-    const micros = charged(i);
+    const micros = charged(i, host ?? id);
     if (!inWindow && micros === 0) continue;
     const sampleLabels = labelsOf(host !== undefined ? hostIndex : i);
     let labelId = labelIds.get(sampleLabels);

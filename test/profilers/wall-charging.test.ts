@@ -84,3 +84,31 @@ describe('addV8Samples charging a wall profile', () => {
     ]);
   });
 });
+
+describe("addV8Samples charging Node's own work in a wall profile", () => {
+  // (root) -> undici's reading of a response, between idle samples: once during a wait, once not.
+  const v8: V8CpuProfile = {
+    nodes: [
+      // As V8 gives them: its own states have no url.
+      { id: 1, callFrame: { ...frame('(root)', -1), url: '' }, children: [2, 3] },
+      { id: 2, callFrame: { ...frame('readResponse', 10), url: 'node:internal/deps/undici/undici' } },
+      { id: 3, callFrame: { ...frame('(idle)', -1), url: '' } },
+    ],
+    startTime: 0,
+    //        10  20  30  40  50 ms
+    samples: [3, 2, 3, 2, 3],
+    timeDeltas: Array(5).fill(10_000),
+    endTime: 60_000,
+  };
+  const timeline = new ProgramTimeline(0);
+  timeline.turn(5);
+  timeline.turn(35);
+  timeline.wait(5, 35);
+  const builder = cpuShapedBuilder();
+  addV8Samples(builder, v8, { mapper: new SourceMapper(), wall: charging(timeline, 0, 60) });
+
+  it('leaves it to the wait it ran in, which counts it already, and charges it as running when nothing waited', () => {
+    // At 20, during the wait: nothing. At 40, from the wait's end at 35 to halfway to the idle sample at 50: 10 ms.
+    expect(stacks(builder.build())).toEqual([{ frames: ['readResponse node:internal/deps/undici/undici:11'], values: [2, 10_000_000] }]);
+  });
+});
