@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { typescriptNodeFlags } from '../src/cli/typescript-node.ts';
@@ -55,6 +55,7 @@ export async function run(options: { quick: boolean }): Promise<void> {
   console.log('');
   const directory = mkdtempSync(join(tmpdir(), 'wall-accuracy-'));
   const rows: string[][] = [];
+  const loads: number[] = [];
   const runs = MIXES.flatMap((mix) => [false, true].map((contended) => ({ mix, contended })));
   try {
     for (const [i, { mix, contended }] of runs.entries()) {
@@ -67,6 +68,7 @@ export async function run(options: { quick: boolean }): Promise<void> {
       } finally {
         await hogs?.stop();
       }
+      loads.push(loadavg()[0]!);
       const measured = JSON.parse(stdout) as Measured;
       const { shares, coverage } = profiled(output);
       const timed = (step: (typeof STEPS)[number]) => measured.measuredMs[step] / measured.windowMs;
@@ -79,4 +81,6 @@ export async function run(options: { quick: boolean }): Promise<void> {
     rmSync(directory, { recursive: true, force: true });
   }
   printTable(['ms per round', 'load', 'request', 'CPU', 'sleep', 'worst, points', 'running+waiting'], rows);
+  // What else ran: on a shared machine, "as is" is not idle.
+  console.log(`load average (1 min) after each run: ${loads.map((load) => load.toFixed(1)).join(', ')} on ${cores} cores`);
 }
