@@ -160,52 +160,53 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     }
     return known;
   };
+  const turned = (from: number, to: number) => wall?.firstTurn(sampleTimes[from]!, sampleTimes[to]!) !== undefined;
+  // Where each collection belongs: the JavaScript sampled just before its run, or else just
+  // after it, if that code was still running (see above); -1 for none.
+  const hostIndexes = new Int32Array(samples.length).fill(-1);
+  for (let i = 0; i < samples.length; i++) {
+    if (!collecting(i)) continue;
+    if (i > 0 && collecting(i - 1)) {
+      hostIndexes[i] = hostIndexes[i - 1]!;
+      continue;
+    }
+    let after = i;
+    while (after < samples.length && collecting(after)) after++;
+    const before = i - 1;
+    if (isJavaScript(samples[before]) && !turned(before, i)) hostIndexes[i] = before;
+    else if (isJavaScript(samples[after]) && !turned(after - 1, after)) hostIndexes[i] = after;
+  }
+  const stackOf = (i: number) => samples[hostIndexes[i]! >= 0 ? hostIndexes[i]! : i]!;
+  // In a wall profile, samples in which the thread did not run the program's code: idle ones,
+  // and while the program waits, Node's own work (undici reading a response, a collection
+  // between callbacks), which is part of the wait and counted by it already.
+  const quiet = (i: number) => idle(i) || (wall !== undefined && wall.waitingAt(sampleTimes[i]!) && runtimeOnly(stackOf(i)));
   /** The time sample i stands for: the interval that ended with it, or as a wall profile charges it. */
-  const charged = (i: number, stackId: number): number => {
+  const charged = (i: number): number => {
     if (!wall) return Math.max(0, deltas[i] ?? 0);
     const within = (from: number, to: number) => Math.max(0, Math.min(to, wall.end) - Math.max(from, wall.start));
     const notWaited = (from: number, to: number) => Math.max(0, within(from, to) - wall.waitedBetween(Math.max(from, wall.start), Math.min(to, wall.end)));
     const previous = i === 0 ? v8.startTime : sampleTimes[i - 1]!;
     const time = sampleTimes[i]!;
     const next = sampleTimes[i + 1];
-    if (idle(i)) return within(previous, time);
-    const waiting = wall.waitingAt(time);
-    // Node's own work while the program waits (undici reading a response, a collection run for
-    // it) is part of the wait, which counts it already: it stands only for time nothing waited.
-    const onBehalf = waiting && runtimeOnly(stackId);
-    // Next to an idle sample, the thread woke (or went idle) inside the gap: this sample stands
-    // for the part from when the code first turned in it (or up to when it last turned), or for
-    // half the gap if the code did not turn. Sampled while nothing waited, the program's code
-    // ran in that part only while it did not wait (it may have turned several times).
-    const part = onBehalf || !waiting ? notWaited : within;
-    const gap = onBehalf ? notWaited : within;
-    let micros = i > 0 && idle(i - 1) ? part(wall.firstTurn(previous, time) ?? (previous + time) / 2, time) : gap(previous, time);
-    if (next !== undefined && idle(i + 1)) micros += part(time, wall.lastTurn(time, next) ?? (time + next) / 2);
+    // Next to a quiet sample, the thread took up (or left) the program's code inside the gap:
+    // this sample stands for the part from when the code first turned in it (or up to when it
+    // last turned), or for half the gap if the code did not turn. Sampled while nothing waited,
+    // the code ran in that part only while it did not wait (it may have turned several times).
+    const part = wall.waitingAt(time) ? within : notWaited;
+    let micros = i > 0 && quiet(i - 1) ? part(wall.firstTurn(previous, time) ?? (previous + time) / 2, time) : within(previous, time);
+    if (next !== undefined && quiet(i + 1)) micros += part(time, wall.lastTurn(time, next) ?? (time + next) / 2);
     // After the last one, it ran to the end of the window: the program was running when it stopped the profile.
-    if (next === undefined) micros += gap(time, Math.max(time, wall.end));
+    if (next === undefined) micros += within(time, Math.max(time, wall.end));
     return micros;
   };
-  const turned = (from: number, to: number) => wall?.firstTurn(sampleTimes[from]!, sampleTimes[to]!) !== undefined;
-  let host: number | undefined;
-  let hostIndex = -1;
   for (let i = 0; i < samples.length; i++) {
     const id = samples[i]!;
-    // A run of GC samples belongs to the code sampled just before it, or else just after it,
-    // if that code was still running (see above).
-    if (!collecting(i)) host = undefined;
-    else if (i === 0 || !collecting(i - 1)) {
-      let after = i;
-      while (after < samples.length && collecting(after)) after++;
-      const before = i - 1;
-      if (isJavaScript(samples[before]) && !turned(before, i)) hostIndex = before;
-      else if (isJavaScript(samples[after]) && !turned(after - 1, after)) hostIndex = after;
-      else hostIndex = -1;
-      host = hostIndex >= 0 ? samples[hostIndex] : undefined;
-    }
-    // A collection between callbacks while the program waits is part of the wait.
-    if (wall && collecting(i) && host === undefined && wall.waitingAt(sampleTimes[i]!)) continue;
+    if (wall && quiet(i)) continue;
+    const hostIndex = hostIndexes[i]!;
+    const host = hostIndex >= 0 ? samples[hostIndex] : undefined;
     const inWindow = !wall || (sampleTimes[i]! >= wall.start && sampleTimes[i]! <= wall.end);
-    const micros = charged(i, host ?? id);
+    const micros = charged(i);
     if (!inWindow && micros === 0) continue;
     const sampleLabels = labelsOf(host !== undefined ? hostIndex : i);
     let labelId = labelIds.get(sampleLabels);

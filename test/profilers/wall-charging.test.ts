@@ -47,13 +47,13 @@ describe('ProgramTimeline', () => {
 });
 
 describe('addV8Samples charging a wall profile', () => {
-  // (root) -> hot, and V8's (idle) and (garbage collector); one sample every 10 ms.
+  // (root) -> hot, and V8's (idle) and (garbage collector), which have no url; one sample every 10 ms.
   const v8: V8CpuProfile = {
     nodes: [
-      { id: 1, callFrame: frame('(root)', -1), children: [2, 3, 4] },
+      { id: 1, callFrame: { ...frame('(root)', -1), url: '' }, children: [2, 3, 4] },
       { id: 2, callFrame: frame('hot', 4) },
-      { id: 3, callFrame: frame('(idle)', -1) },
-      { id: 4, callFrame: frame('(garbage collector)', -1) },
+      { id: 3, callFrame: { ...frame('(idle)', -1), url: '' } },
+      { id: 4, callFrame: { ...frame('(garbage collector)', -1), url: '' } },
     ],
     startTime: 0,
     //        10  20  30  40  50  60  70  80  90 ms
@@ -74,13 +74,14 @@ describe('addV8Samples charging a wall profile', () => {
 
   it('charges time inside the window, when the code ran next to idle samples, and leaves collections during a wait to the wait', () => {
     expect(stacks(builder.build())).toEqual([
-      // hot: 10 ms from the window's start at 5 (5), 20 (10), 50 from the turn at 48 (2), 60 (10)
-      // and up to the last turn before the idle sample at 70, less the waits (63 to 66, 68 on):
-      // 5; 80, during a wait, from halfway after the idle sample (5).
-      { frames: ['hot /app/x.js:5'], values: [5, 37_000_000] },
+      // hot: 10 ms from the window's start at 5 (5); 20 (10) and on to the turn at 25, as the
+      // collection after it ran during the wait (5); 50 from the turn at 48 (2); 60 (10) and up
+      // to the last turn before the idle sample at 70, less the waits (63 to 66, 68 on): 5; 80,
+      // during a wait, from halfway after the idle sample (5).
+      { frames: ['hot /app/x.js:5'], values: [5, 42_000_000] },
       // The collection at 30 ran after the turn at 25, during the wait: not charged. The one at
       // 90 followed hot with no turn between: it is hot's, charged to the window's end.
-      { frames: ['(garbage collector) /app/x.js:0', 'hot /app/x.js:5'], values: [1, 15_000_000] },
+      { frames: ['(garbage collector) :0', 'hot /app/x.js:5'], values: [1, 15_000_000] },
     ]);
   });
 });
@@ -108,7 +109,8 @@ describe("addV8Samples charging Node's own work in a wall profile", () => {
   addV8Samples(builder, v8, { mapper: new SourceMapper(), wall: charging(timeline, 0, 60) });
 
   it('leaves it to the wait it ran in, which counts it already, and charges it as running when nothing waited', () => {
-    // At 20, during the wait: nothing. At 40, from the wait's end at 35 to halfway to the idle sample at 50: 10 ms.
-    expect(stacks(builder.build())).toEqual([{ frames: ['readResponse node:internal/deps/undici/undici:11'], values: [2, 10_000_000] }]);
+    // At 20, during the wait: neither counted nor charged. At 40, from the wait's end at 35 to
+    // halfway to the idle sample at 50: 10 ms.
+    expect(stacks(builder.build())).toEqual([{ frames: ['readResponse node:internal/deps/undici/undici:11'], values: [1, 10_000_000] }]);
   });
 });
