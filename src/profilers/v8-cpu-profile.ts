@@ -112,22 +112,25 @@ export interface WallCharging {
  * a run of (garbage collector) samples goes under the stack of the JavaScript sampled just
  * before it, or else just after it; a run between two idle samples stays at the root.
  *
- * A wall profile (options.wall) charges three things otherwise, each measured to skew shares by
- * points under load (bench/wall-accuracy.ts):
- * - Time outside the window: V8's first sample carries the time since its profile started,
- *   which includes starting the sampler (hundreds of milliseconds on a busy machine).
- * - A gap between an idle sample and a busy one: the thread woke (or went idle) somewhere inside
- *   it, so the busy sample is charged the part after the program's code first turned in the gap
- *   (or up to when it last turned), and half the gap when the code did not turn. Charged the
- *   whole gap, a CPU step that follows a wait read up to 5 points high on a busy machine: V8's
- *   samples of a running thread come late there (the thread waits for a core, and the signal
- *   with it) while those of an idle one come on time, so the gap before a step's first sample is
- *   long and mostly idle. Charged half of every such gap, steps still read up to 5 points off.
+ * A wall profile (options.wall) charges otherwise, each rule measured to move shares by points
+ * under load (bench/wall-accuracy.ts, against the program's own timings):
+ * - Only time inside the window: V8's first sample carries the time since its profile started,
+ *   which includes starting the sampler (up to 780 ms on a busy machine).
+ * - Quiet samples stand for nothing: idle ones, and while the program waits, Node's own work
+ *   (stacks with no frame of the program: undici reading a response, a collection between
+ *   callbacks), which is part of the wait and counted by it. Charged as running, they made
+ *   running + waiting of a sequential loop up to 117% of its window.
  * - A collection goes under JavaScript sampled next to it only if the program's code did not
- *   turn in between; otherwise it ran between callbacks (V8 schedules one as a task once the code
- *   that allocated returns), and during a wait it is part of that wait, which counts it already:
- *   hosted by the code before, the collections after a CPU step that allocates ran during the
- *   next wait and were charged to the step twice over.
+ *   turn in between: otherwise it ran between callbacks (V8 runs one as a task once the code
+ *   that allocated returns). Hosted by the code before, the collections after a CPU step ran
+ *   during the next sleep and were charged to the step.
+ * - Next to a quiet sample, the thread took up or left the program's code somewhere in the gap,
+ *   so a sample stands for the part from when the code first turned in it (or up to when it
+ *   last turned), or half the gap when it did not turn; sampled while nothing waited, less the
+ *   time the program waited (it may have turned several times). Charged the whole gap, a CPU
+ *   step that follows a wait read up to 5 points high on a busy machine: V8 samples a running
+ *   thread late there (the thread waits for a core, and the signal with it) and an idle one on
+ *   time, so the gap before a step's first sample is long and mostly idle.
  */
 export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options: V8SampleOptions): void {
   const { mapper, labels } = options;
