@@ -1,21 +1,24 @@
 /**
- * How true a wall profile is: the canonical loop (await a ~60 ms request, hash for ~30 ms, await
- * a ~10 ms sleep) profiles itself for 10 s and times each step with performance.now. Each
- * function's share of the window in the profile beside its share by the program's own clock,
- * at the default 99 Hz and at 997 Hz, and what running plus waiting adds up to.
+ * How true a wall profile is: loops of the canonical shape (await a request, hash on the CPU,
+ * await a sleep) in several proportions profile themselves for 6 s at the default 99 Hz and time
+ * each step with performance.now. Each step's share of the window in the profile beside its
+ * share by the program's own clock, and what running plus waiting adds up to; each loop once on
+ * the machine as it is and once with a CPU hog busy on every core.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { typescriptNodeFlags } from '../src/cli/typescript-node.ts';
 import { decodeProfile } from '../src/pprof/index.ts';
+import { startCpuHogs } from '../test/helpers/cpu-hog.ts';
 import { printTable, progress } from './table.ts';
 
-const SECONDS = 10;
-const QUICK_SECONDS = 3;
-const RATES = [99, 997];
+const SECONDS = 6;
+const QUICK_SECONDS = 2;
+/** Milliseconds of request, CPU work and sleep per round. */
+const MIXES = ['60,30,10', '20,60,20', '10,30,60'];
 const STEPS = ['slowNetworkRequest', 'cpuIntensiveTask', 'weirdFunction'] as const;
 
 const program = fileURLToPath(new URL('../test/fixtures/wall/canonical-loop.ts', import.meta.url));
@@ -44,32 +47,40 @@ function profiled(path: string): { shares: Record<string, number>; coverage: num
 
 export async function run(options: { quick: boolean }): Promise<void> {
   const seconds = options.quick ? QUICK_SECONDS : SECONDS;
-  console.log(`wall-accuracy: the canonical loop for ${seconds} s per rate, profiling itself and timing each step:`);
-  console.log(`node --import ./src/loader/register.mjs test/fixtures/wall/canonical-loop.ts wall ${seconds} out.pb.gz (HZ=rate)`);
-  console.log('share: the step\'s part of the window, in the profile / by the program\'s own clock; target within 2 points');
+  const cores = availableParallelism();
+  console.log(`wall-accuracy: loops of the canonical shape for ${seconds} s each, profiling themselves at 99 Hz and timing each step:`);
+  console.log(`node --import ./src/loader/register.mjs test/fixtures/wall/canonical-loop.ts wall ${seconds} out.pb.gz REQUEST,CPU,SLEEP`);
+  console.log(`load: the machine as it is, or with ${cores} busy processes (one per core) besides`);
+  console.log("share: the step's part of the window, in the profile / by the program's own clock; target within 2 points, running+waiting within 3%");
   console.log('');
   const directory = mkdtempSync(join(tmpdir(), 'wall-accuracy-'));
   const rows: string[][] = [];
+  const loads: number[] = [];
+  const runs = MIXES.flatMap((mix) => [false, true].map((contended) => ({ mix, contended })));
   try {
-    for (const [i, hz] of RATES.entries()) {
-      progress('rate', i, RATES.length);
-      const output = join(directory, `${hz}.pb.gz`);
-      const stdout = execFileSync(process.execPath, [...typescriptNodeFlags(), program, 'wall', String(seconds), output], {
-        encoding: 'utf8',
-        env: { ...process.env, HZ: String(hz) },
-      });
+    for (const [i, { mix, contended }] of runs.entries()) {
+      progress('run', i, runs.length);
+      const output = join(directory, `${i}.pb.gz`);
+      const hogs = contended ? await startCpuHogs(cores) : undefined;
+      let stdout: string;
+      try {
+        stdout = execFileSync(process.execPath, [...typescriptNodeFlags(), program, 'wall', String(seconds), output, mix], { encoding: 'utf8' });
+      } finally {
+        await hogs?.stop();
+      }
+      loads.push(loadavg()[0]!);
       const measured = JSON.parse(stdout) as Measured;
       const { shares, coverage } = profiled(output);
-      const cells = STEPS.map((step) => {
-        const timed = measured.measuredMs[step] / measured.windowMs;
-        return `${(100 * shares[step]!).toFixed(1)}% / ${(100 * timed).toFixed(1)}%`;
-      });
-      const worst = Math.max(...STEPS.map((step) => Math.abs(shares[step]! - measured.measuredMs[step] / measured.windowMs)));
-      rows.push([`${hz} Hz`, ...cells, `${(100 * worst).toFixed(1)}`, `${(100 * coverage).toFixed(1)}%`]);
+      const timed = (step: (typeof STEPS)[number]) => measured.measuredMs[step] / measured.windowMs;
+      const cells = STEPS.map((step) => `${(100 * shares[step]!).toFixed(1)}% / ${(100 * timed(step)).toFixed(1)}%`);
+      const worst = Math.max(...STEPS.map((step) => Math.abs(shares[step]! - timed(step))));
+      rows.push([mix.replaceAll(',', '/'), contended ? `+${cores} hogs` : 'as is', ...cells, (100 * worst).toFixed(1), `${(100 * coverage).toFixed(1)}%`]);
     }
-    progress('rate', RATES.length, RATES.length);
+    progress('run', runs.length, runs.length);
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
-  printTable(['rate', ...STEPS, 'worst, points', 'running+waiting'], rows);
+  printTable(['ms per round', 'load', 'request', 'CPU', 'sleep', 'worst, points', 'running+waiting'], rows);
+  // What else ran: on a shared machine, "as is" is not idle.
+  console.log(`load average (1 min) after each run: ${loads.map((load) => load.toFixed(1)).join(', ')} on ${cores} cores`);
 }

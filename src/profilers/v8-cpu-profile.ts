@@ -83,6 +83,28 @@ export interface V8SampleOptions {
    * a file converted from elsewhere keeps every sample.
    */
   programOnly?: boolean;
+  /** How a wall profile charges time, rather than a CPU profile's way; see addV8Samples. */
+  wall?: WallCharging;
+}
+
+/**
+ * What a wall profile knows of the program's time, in V8's microseconds, to charge samples by.
+ */
+export interface WallCharging {
+  /** The window: a sample is charged only its time inside it, and counted only if taken inside it. */
+  readonly start: number;
+  readonly end: number;
+  /**
+   * About when the program's code first (or last) turned between two times, if it did: a run
+   * that started a wait ended, or a wait ended and the code awaiting it resumed. The thread was
+   * running at such a time.
+   */
+  firstTurn(from: number, to: number): number | undefined;
+  lastTurn(from: number, to: number): number | undefined;
+  /** Whether a wait of the program was in flight at `time`: then the wait counts the time already. */
+  waitingAt(time: number): boolean;
+  /** How long waits of the program were in flight between two times. */
+  waitedBetween(from: number, to: number): number;
 }
 
 /**
@@ -98,6 +120,26 @@ export interface V8SampleOptions {
  * because the code running allocated (as Go's GC assists run on the allocating goroutine), so
  * a run of (garbage collector) samples goes under the stack of the JavaScript sampled just
  * before it, or else just after it; a run between two idle samples stays at the root.
+ *
+ * A wall profile (options.wall) charges otherwise, each rule measured to move shares by points
+ * under load (bench/wall-accuracy.ts, against the program's own timings):
+ * - Only time inside the window: V8's first sample carries the time since its profile started,
+ *   which includes starting the sampler (up to 780 ms on a busy machine).
+ * - Quiet samples stand for nothing: idle ones, and while the program waits, Node's own work
+ *   (stacks with no frame of the program: undici reading a response, a collection between
+ *   callbacks), which is part of the wait and counted by it. Charged as running, they made
+ *   running + waiting of a sequential loop up to 117% of its window.
+ * - A collection goes under JavaScript sampled next to it only if the program's code did not
+ *   turn in between: otherwise it ran between callbacks (V8 runs one as a task once the code
+ *   that allocated returns). Hosted by the code before, the collections after a CPU step ran
+ *   during the next sleep and were charged to the step.
+ * - Next to a quiet sample, the thread took up or left the program's code somewhere in the gap,
+ *   so a sample stands for the part from when the code first turned in it (or up to when it
+ *   last turned), or half the gap when it did not turn; sampled while nothing waited, less the
+ *   time the program waited (it may have turned several times). Charged the whole gap, a CPU
+ *   step that follows a wait read up to 5 points high on a busy machine: V8 samples a running
+ *   thread late there (the thread waits for a core, and the signal with it) and an idle one on
+ *   time, so the gap before a step's first sample is long and mostly idle.
  */
 export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options: V8SampleOptions): void {
   const { mapper, labels } = options;
@@ -116,27 +158,77 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   for (let i = 0, time = v8.startTime; i < samples.length; i++) sampleTimes.push((time += deltas[i] ?? 0));
   const labelsOf = (i: number) => options.labelsAt?.(sampleTimes[i]!);
   const labelIds = new Map<Readonly<Record<string, string>> | undefined, number>();
+  const { wall } = options;
   const toolsWork = options.programOnly ? toolWorkOf(byId, parentOf) : () => false;
-  let host: number | undefined;
-  let hostIndex = -1;
+  const idle = (i: number) => byId.get(samples[i]!)?.callFrame.functionName === IDLE;
+  // Whether a sampled stack is Node's alone, with no frame of the program (V8's states included).
+  const runtimeOnlyById = new Map<number, boolean>();
+  const runtimeOnly = (id: number): boolean => {
+    let known = runtimeOnlyById.get(id);
+    if (known === undefined) {
+      const url = byId.get(id)?.callFrame.url ?? '';
+      const parent = parentOf.get(id);
+      known = (url === '' || url.startsWith('node:')) && (parent === undefined || runtimeOnly(parent));
+      runtimeOnlyById.set(id, known);
+    }
+    return known;
+  };
+  const turned = (from: number, to: number) => wall?.firstTurn(sampleTimes[from]!, sampleTimes[to]!) !== undefined;
+  // Where each collection belongs: the JavaScript sampled just before its run, or else just
+  // after it, if that code was still running (see above); -1 for none.
+  const hostIndexes = new Int32Array(samples.length).fill(-1);
+  for (let i = 0; i < samples.length; i++) {
+    if (!collecting(i)) continue;
+    if (i > 0 && collecting(i - 1)) {
+      hostIndexes[i] = hostIndexes[i - 1]!;
+      continue;
+    }
+    let after = i;
+    while (after < samples.length && collecting(after)) after++;
+    const before = i - 1;
+    if (isJavaScript(samples[before]) && !turned(before, i)) hostIndexes[i] = before;
+    else if (isJavaScript(samples[after]) && !turned(after - 1, after)) hostIndexes[i] = after;
+  }
+  const stackOf = (i: number) => samples[hostIndexes[i]! >= 0 ? hostIndexes[i]! : i]!;
+  // In a wall profile, samples in which the thread did not run the program's code: idle ones,
+  // and while the program waits, Node's own work (undici reading a response, a collection
+  // between callbacks), which is part of the wait and counted by it already.
+  const quiet = (i: number) => idle(i) || (wall !== undefined && wall.waitingAt(sampleTimes[i]!) && runtimeOnly(stackOf(i)));
+  /** The time sample i stands for: the interval that ended with it, or as a wall profile charges it. */
+  const charged = (i: number): number => {
+    if (!wall) return Math.max(0, deltas[i] ?? 0);
+    const within = (from: number, to: number) => Math.max(0, Math.min(to, wall.end) - Math.max(from, wall.start));
+    const notWaited = (from: number, to: number) => Math.max(0, within(from, to) - wall.waitedBetween(Math.max(from, wall.start), Math.min(to, wall.end)));
+    const previous = i === 0 ? v8.startTime : sampleTimes[i - 1]!;
+    const time = sampleTimes[i]!;
+    const next = sampleTimes[i + 1];
+    // Next to a quiet sample, the thread took up (or left) the program's code inside the gap:
+    // this sample stands for the part from when the code first turned in it (or up to when it
+    // last turned), or for half the gap if the code did not turn. Sampled while nothing waited,
+    // the code ran in that part only while it did not wait (it may have turned several times).
+    const part = wall.waitingAt(time) ? within : notWaited;
+    let micros = i > 0 && quiet(i - 1) ? part(wall.firstTurn(previous, time) ?? (previous + time) / 2, time) : within(previous, time);
+    if (next !== undefined && quiet(i + 1)) micros += part(time, wall.lastTurn(time, next) ?? (time + next) / 2);
+    // After the last one, it ran to the end of the window: the program was running when it stopped the profile.
+    if (next === undefined) micros += within(time, Math.max(time, wall.end));
+    return micros;
+  };
   for (let i = 0; i < samples.length; i++) {
     const id = samples[i]!;
-    // A run of GC samples belongs to the code sampled just before it, or else just after it.
-    if (!collecting(i)) host = undefined;
-    else if (i === 0 || !collecting(i - 1)) {
-      let after = i;
-      while (after < samples.length && collecting(after)) after++;
-      hostIndex = [i - 1, after].find((index) => isJavaScript(samples[index])) ?? -1;
-      host = hostIndex >= 0 ? samples[hostIndex] : undefined;
-    }
+    if (wall && quiet(i)) continue;
+    const hostIndex = hostIndexes[i]!;
+    const host = hostIndex >= 0 ? samples[hostIndex] : undefined;
     if (toolsWork(host ?? id)) continue;
+    const inWindow = !wall || (sampleTimes[i]! >= wall.start && sampleTimes[i]! <= wall.end);
+    const micros = charged(i);
+    if (!inWindow && micros === 0) continue;
     const sampleLabels = labelsOf(host !== undefined ? hostIndex : i);
     let labelId = labelIds.get(sampleLabels);
     if (labelId === undefined) labelIds.set(sampleLabels, (labelId = labelIds.size));
     const key = `${collecting(i) && host !== undefined ? `${id}:${host}` : id}|${labelId}`;
     const total = totals.get(key) ?? { id, host: collecting(i) ? host : undefined, sampleLabels, count: 0, micros: 0 };
-    total.count += 1;
-    total.micros += Math.max(0, deltas[i] ?? 0);
+    total.count += inWindow ? 1 : 0;
+    total.micros += micros;
     totals.set(key, total);
   }
 

@@ -3,11 +3,12 @@ import { ProfileBuilder, SourceMapper, type Frame } from '../pprof/index.ts';
 import { asyncTrackerInstalled, installAsyncTracker, uninstallAsyncTracker } from './async/install.ts';
 import { asyncOperationsInFlight, subscribeAsyncOperations, type AsyncOperation, type AsyncOperationKind } from './async/registry.ts';
 import { startSampling, type SamplingSummary } from './async/sampling.ts';
-import { epochNanos } from './clock.ts';
+import { epochNanos, monotonicOffsetMs } from './clock.ts';
 import { labelsAtV8Time, recordLabels, type LabelTimeline, type Labels } from './labels.ts';
 import { MAX_HZ } from './cpu.ts';
 import { inUse, post } from './session.ts';
 import { addV8Samples, type V8CpuProfile } from './v8-cpu-profile.ts';
+import { ProgramTimeline } from './wall-timeline.ts';
 
 export interface WallProfileOptions {
   /**
@@ -54,6 +55,8 @@ interface Window {
   readonly timeNanos: number;
   readonly waits: StackNode;
   readonly turns: WeakMap<AsyncOperation, Turn>;
+  /** When the waits were in flight and the code turned, to charge V8's samples by. */
+  readonly timeline: ProgramTimeline;
   readonly unsubscribe: () => void;
   /** Ends the tracker's sampling and says what it did. */
   readonly stopSampling: () => SamplingSummary;
@@ -80,8 +83,10 @@ export function startWallProfile(options: WallProfileOptions = {}): void {
   post('Profiler.enable');
   post('Profiler.setSamplingInterval', { interval: intervalMicros });
   post('Profiler.start');
-  // The window opens once V8's sampler runs: starting it takes V8 milliseconds, which are the
-  // profiler's own work, and its samples of them are left out (tool-frames.ts).
+  // The window opens once V8's sampler runs: starting it is the profiler's work, not the
+  // program's (hundreds of milliseconds on a busy machine): its samples of that are left out
+  // (tool-frames.ts), and V8's first sample, charged the time since V8 started its profile, is
+  // charged only what falls inside the window.
   const startTime = performance.now();
   const timeNanos = epochNanos();
   inUse.cpu = `a ${hz} Hz wall profile started at ${new Date().toISOString()}`;
@@ -92,6 +97,7 @@ export function startWallProfile(options: WallProfileOptions = {}): void {
     timeNanos,
     waits: { children: new Map() },
     turns: new WeakMap(),
+    timeline: new ProgramTimeline(startTime),
     installedTracker,
     stopSampling: startSampling(),
     labels: recordLabels(),
@@ -130,6 +136,9 @@ function charge(window: Window, operation: AsyncOperation, endTime: number): voi
   const turnEnd = window.turns.get(operation)?.end;
   const waitStart = Math.max(window.startTime, operation.startTime, Number.isNaN(turnEnd) ? endTime : (turnEnd ?? 0));
   if (endTime <= waitStart) return;
+  if (turnEnd !== undefined && !Number.isNaN(turnEnd)) window.timeline.turn(turnEnd);
+  window.timeline.turn(endTime);
+  window.timeline.wait(waitStart, endTime);
   let node = window.waits;
   for (const frame of operation.stack) {
     let child = node.children.get(frame);
@@ -186,7 +195,32 @@ export function stopWallProfile(): Profile {
       ...(sampled.lowestProbability < 1 ? [sampledWaitsComment(sampled)] : []),
     ],
   });
-  addV8Samples(builder, v8, { mapper: new SourceMapper(), labels: { state: 'running' }, labelsAt: labelsAtV8Time(window.labels), fromProgramRoot: true, programOnly: true });
+  // performance.now() milliseconds as V8's microseconds.
+  const offsetMs = monotonicOffsetMs();
+  const v8Time = (ms: number) => (ms + offsetMs) * 1000;
+  const perfTime = (micros: number) => micros / 1000 - offsetMs;
+  const { timeline } = window;
+  addV8Samples(builder, v8, {
+    mapper: new SourceMapper(),
+    labels: { state: 'running' },
+    labelsAt: labelsAtV8Time(window.labels),
+    fromProgramRoot: true,
+    programOnly: true,
+    wall: {
+      start: v8Time(window.startTime),
+      end: v8Time(endTime),
+      firstTurn: (from, to) => {
+        const turn = timeline.firstTurn(perfTime(from), perfTime(to));
+        return turn === undefined ? undefined : v8Time(turn);
+      },
+      lastTurn: (from, to) => {
+        const turn = timeline.lastTurn(perfTime(from), perfTime(to));
+        return turn === undefined ? undefined : v8Time(turn);
+      },
+      waitingAt: (time) => timeline.waitingAt(perfTime(time)),
+      waitedBetween: (from, to) => timeline.waitedBetween(perfTime(from), perfTime(to)) * 1000,
+    },
+  });
   for (const total of waitTotals(window.waits)) {
     builder.addSample(waitingStack(total.description, total.stack), [Math.round(total.count), Math.round(total.nanos)], {
       ...total.labels,

@@ -6,67 +6,88 @@ import { promisify } from 'node:util';
 import type { Profile } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typescriptNodeFlags } from '../../src/cli/typescript-node.ts';
+import { startCpuHogs } from '../helpers/cpu-hog.ts';
 import { cumulative, readProfile, sampleTypeNames, stringOf, waitingStacks, wallNanos } from '../helpers/profile.ts';
 import { fixture, repoRoot } from '../helpers/run.ts';
 
 /**
- * The accuracy claims, measured against the program's own clock. This file runs alone, after the
- * rest of the suite (see vitest.config.ts): on two cores, another test's load shifts V8's
- * sampling by more than the tolerance being checked.
+ * The accuracy claims of the README, measured against the program's own clock with a CPU hog
+ * busy on every core: a shared machine is busy, so the claims must hold there, and a test run
+ * on a machine already loaded by others only loads it more. This file runs alone, after the
+ * rest of the suite (see vitest.config.ts), so that its hogs do not skew other tests.
  */
 const WALL = 1;
+/** How far a step's share may be from the program's own under such load, in points of the window (README). */
+const SHARE_POINTS = 4;
+/** How far running + waiting of the one task may be from the window (README). */
+const COVERAGE = 0.03;
+const STEPS = ['slowNetworkRequest', 'cpuIntensiveTask', 'weirdFunction'] as const;
+/** Milliseconds of request, CPU work and sleep per round: the canonical loop and two other mixes. */
+const MIXES = ['60,30,10', '20,60,20', '10,30,60'];
+
+type Measured = { windowMs: number; measuredMs: Record<(typeof STEPS)[number], number> };
+
 const directory = mkdtempSync(join(tmpdir(), 'wall-accuracy-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-async function run<T>(args: string[]): Promise<T> {
+async function run(args: string[]): Promise<Measured> {
   const { stdout } = await promisify(execFile)(process.execPath, [...typescriptNodeFlags(), fixture('wall/canonical-loop.ts'), ...args], {
     cwd: repoRoot,
     timeout: 60_000,
   });
-  return JSON.parse(stdout) as T;
+  return JSON.parse(stdout) as Measured;
 }
 
-
-describe('wall profile of the canonical loop (request ~60 ms, hashing ~30 ms, sleep ~10 ms)', () => {
-  type Measured = { windowMs: number; measuredMs: Record<'slowNetworkRequest' | 'cpuIntensiveTask' | 'weirdFunction', number> };
-  let measured: Measured;
-  let wall: Profile;
+describe('wall profiles of canonical-shaped loops, over 6 s with a CPU hog on every core', () => {
+  const runs = new Map<string, { measured: Measured; wall: Profile }>();
   let cpuMeasured: Measured;
   let cpu: Profile;
 
   beforeAll(async () => {
-    // Twenty seconds at the default 99 Hz, twice the benchmark's window: over ten, the hashing's
-    // share strayed up to 2.4 points between runs here. One at a time, so the CPU profile does
-    // not take the CPU from the wall profile's program.
-    measured = await run<Measured>(['wall', '20', join(directory, 'wall.pb.gz')]);
-    wall = readProfile(join(directory, 'wall.pb.gz'));
-    cpuMeasured = await run<Measured>(['cpu', '5', join(directory, 'cpu.pb.gz')]);
+    const hogs = await startCpuHogs();
+    try {
+      // One at a time, so that one profile's program does not take the CPU from another's.
+      for (const mix of MIXES) {
+        const output = join(directory, `wall-${mix}.pb.gz`);
+        runs.set(mix, { measured: await run(['wall', '6', output, mix]), wall: readProfile(output) });
+      }
+    } finally {
+      await hogs.stop();
+    }
+    // The contrast with a CPU profile is about what each profile shows, not about load.
+    cpuMeasured = await run(['cpu', '5', join(directory, 'cpu.pb.gz')]);
     cpu = readProfile(join(directory, 'cpu.pb.gz'));
-  }, 90_000);
+  }, 180_000);
 
   it('is a wall profile: samples/count and wall/nanoseconds, 99 Hz, wall by default', () => {
+    const { wall } = runs.get('60,30,10')!;
     expect(sampleTypeNames(wall)).toEqual(['samples/count', 'wall/nanoseconds']);
     expect(`${stringOf(wall, wall.periodType!.type)}/${stringOf(wall, wall.periodType!.unit)}`).toBe('wall/nanoseconds');
     expect(Number(wall.period)).toBe(Math.round(1e9 / 99 / 1000) * 1000);
     expect(stringOf(wall, wall.defaultSampleType)).toBe('wall');
   });
 
-  it.each(['slowNetworkRequest', 'cpuIntensiveTask', 'weirdFunction'] as const)(
-    "gives %s its share of the window within 2 points of the program's own timing",
-    (name) => {
-      const profiled = (100 * cumulative(wall, WALL, name)) / Number(wall.durationNanos);
-      const timed = (100 * measured.measuredMs[name]) / measured.windowMs;
-      expect(Math.abs(profiled - timed), `profile ${profiled.toFixed(1)}% vs measured ${timed.toFixed(1)}%`).toBeLessThanOrEqual(2);
-    },
-  );
+  it.each(MIXES)(`gives each step of the %s ms loop its share of the window within ${SHARE_POINTS} points of the program's own timing`, (mix) => {
+    const { measured, wall } = runs.get(mix)!;
+    const shares = STEPS.map((step) => ({
+      step,
+      profiled: (100 * cumulative(wall, WALL, step)) / Number(wall.durationNanos),
+      timed: (100 * measured.measuredMs[step]) / measured.windowMs,
+    }));
+    const described = shares.map(({ step, profiled, timed }) => `${step} ${profiled.toFixed(1)}% vs ${timed.toFixed(1)}%`).join(', ');
+    for (const { profiled, timed } of shares) expect(Math.abs(profiled - timed), `profile vs program: ${described}`).toBeLessThanOrEqual(SHARE_POINTS);
+  });
 
-  it('adds up running and waiting of the one task to the window, within 3%', () => {
+  it.each(MIXES)(`adds up running and waiting of the one task of the %s ms loop to the window, within ${100 * COVERAGE}%`, (mix) => {
+    const { wall } = runs.get(mix)!;
     expect(wallNanos(wall, 'running') + wallNanos(wall, 'waiting')).toBe(wallNanos(wall));
-    expect(wallNanos(wall) / Number(wall.durationNanos)).toBeGreaterThan(0.97);
-    expect(wallNanos(wall) / Number(wall.durationNanos)).toBeLessThan(1.03);
+    const coverage = wallNanos(wall) / Number(wall.durationNanos);
+    expect(coverage, `running + waiting is ${(100 * coverage).toFixed(1)}% of the window`).toBeGreaterThan(1 - COVERAGE);
+    expect(coverage, `running + waiting is ${(100 * coverage).toFixed(1)}% of the window`).toBeLessThan(1 + COVERAGE);
   });
 
   it('names each wait in a leaf frame under the function that awaits it, labelled with its kind', () => {
+    const { wall } = runs.get('60,30,10')!;
     const byLeaf = new Map(waitingStacks(wall).map(({ frames, labels }) => [frames[0]!.split(' /')[0]!.replace(/:\d+$/, ''), { frames, labels }]));
     const fetchWait = [...byLeaf.keys()].find((leaf) => /^\(wait\) fetch GET http:\/\/127\.0\.0\.1:\d+\/slow/.test(leaf));
     expect(fetchWait).toBeDefined();
@@ -81,7 +102,7 @@ describe('wall profile of the canonical loop (request ~60 ms, hashing ~30 ms, sl
   it('contrasts with the CPU profile, where the hashing task has nearly every sample and the waits none', () => {
     const samples = cpu.sample.reduce((sum, sample) => sum + Number(sample.value[0]), 0);
     const share = (name: string) => cumulative(cpu, 0, name) / samples;
-    const shares = `shares of CPU samples: ${['cpuIntensiveTask', 'slowNetworkRequest', 'weirdFunction'].map((name) => `${name} ${(100 * share(name)).toFixed(1)}%`).join(', ')}`;
+    const shares = `shares of CPU samples: ${STEPS.map((name) => `${name} ${(100 * share(name)).toFixed(1)}%`).join(', ')}`;
     // Not all: starting the profiler, undici's work on the response, and V8 charging some of
     // the hashing inlined into the loop to the loop's own line take a few samples.
     expect(share('cpuIntensiveTask'), shares).toBeGreaterThan(0.7);

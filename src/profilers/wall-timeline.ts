@@ -1,0 +1,106 @@
+/**
+ * What a wall profile knows of the program's own time, besides V8's samples: when its waits
+ * were in flight, and when its code turned (a synchronous run that started a wait ended, or a
+ * wait ended and the code awaiting it resumed). Times are performance.now() milliseconds.
+ *
+ * Memory follows time coarsely, not the number of operations: one bit per quarter millisecond
+ * of the window for the turns (1.8 MB an hour), and one pair of numbers per stretch of the
+ * window in which nothing waited.
+ */
+/** The resolution of turn times. */
+const TICKS_PER_MS = 4;
+
+export class ProgramTimeline {
+  readonly #start: number;
+  #turns = new Uint8Array(1024);
+  /** Disjoint, sorted stretches in which at least one wait was in flight. */
+  readonly #waitStarts: number[] = [];
+  readonly #waitEnds: number[] = [];
+
+  constructor(start: number) {
+    this.#start = start;
+  }
+
+  #tick(time: number): number {
+    return Math.floor((time - this.#start) * TICKS_PER_MS);
+  }
+
+  #turnedIn(tick: number): boolean {
+    return (this.#turns[tick >> 3]! & (1 << (tick & 7))) !== 0;
+  }
+
+  /** The code turned at `time`. */
+  turn(time: number): void {
+    const tick = this.#tick(time);
+    if (tick < 0) return;
+    if (tick >> 3 >= this.#turns.length) {
+      const grown = new Uint8Array(Math.max(this.#turns.length * 2, (tick >> 3) + 1));
+      grown.set(this.#turns);
+      this.#turns = grown;
+    }
+    this.#turns[tick >> 3]! |= 1 << (tick & 7);
+  }
+
+  /** About when the code first turned from `from` to `to` (to the quarter millisecond, not before `from`), if it did. */
+  firstTurn(from: number, to: number): number | undefined {
+    const last = Math.min(this.#tick(to), this.#turns.length * 8 - 1);
+    for (let tick = Math.max(0, this.#tick(from)); tick <= last; tick++) {
+      if (this.#turnedIn(tick)) return Math.max(from, this.#start + tick / TICKS_PER_MS);
+    }
+    return undefined;
+  }
+
+  /** About when the code last turned from `from` to `to` (not after `to`), if it did. */
+  lastTurn(from: number, to: number): number | undefined {
+    const first = Math.max(0, this.#tick(from));
+    for (let tick = Math.min(this.#tick(to), this.#turns.length * 8 - 1); tick >= first; tick--) {
+      if (this.#turnedIn(tick)) return Math.min(to, this.#start + (tick + 1) / TICKS_PER_MS);
+    }
+    return undefined;
+  }
+
+  /** A wait was in flight from `start` to `end`. Waits mostly end in time order, so merging starts at the latest stretch. */
+  wait(start: number, end: number): void {
+    if (!(end > start)) return;
+    const starts = this.#waitStarts;
+    const ends = this.#waitEnds;
+    // The stretches it touches are the last ones whose end reaches its start; it goes after those that end before.
+    let first = starts.length;
+    while (first > 0 && ends[first - 1]! >= start) first--;
+    let last = first;
+    while (last < starts.length && starts[last]! <= end) last++;
+    const merged = last > first ? [Math.min(start, starts[first]!), Math.max(end, ends[last - 1]!)] : [start, end];
+    starts.splice(first, last - first, merged[0]!);
+    ends.splice(first, last - first, merged[1]!);
+  }
+
+  /** How long waits were in flight from `from` to `to`. */
+  waitedBetween(from: number, to: number): number {
+    let low = 0;
+    let high = this.#waitStarts.length;
+    // The first stretch that ends after `from`.
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.#waitEnds[middle]! <= from) low = middle + 1;
+      else high = middle;
+    }
+    let waited = 0;
+    for (let i = low; i < this.#waitStarts.length && this.#waitStarts[i]! < to; i++) {
+      waited += Math.min(to, this.#waitEnds[i]!) - Math.max(from, this.#waitStarts[i]!);
+    }
+    return waited;
+  }
+
+  /** Whether a wait was in flight at `time`. */
+  waitingAt(time: number): boolean {
+    let low = 0;
+    let high = this.#waitStarts.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (this.#waitEnds[middle]! < time) low = middle + 1;
+      else if (this.#waitStarts[middle]! > time) high = middle - 1;
+      else return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { SourceMapper } from '../../src/pprof/index.ts';
+import { addV8Samples, type V8CpuProfile, type WallCharging } from '../../src/profilers/v8-cpu-profile.ts';
+import { ProgramTimeline } from '../../src/profilers/wall-timeline.ts';
+import { cpuShapedBuilder, stacks } from '../helpers/profile.ts';
+
+const frame = (functionName: string, lineNumber = 0) => ({ functionName, url: '/app/x.js', lineNumber, columnNumber: 0 });
+
+/** A wall charging over a timeline whose milliseconds are V8's microseconds / 1000. */
+function charging(timeline: ProgramTimeline, startMs: number, endMs: number): WallCharging {
+  const toV8 = (ms: number | undefined) => (ms === undefined ? undefined : ms * 1000);
+  return {
+    start: startMs * 1000,
+    end: endMs * 1000,
+    firstTurn: (from, to) => toV8(timeline.firstTurn(from / 1000, to / 1000)),
+    lastTurn: (from, to) => toV8(timeline.lastTurn(from / 1000, to / 1000)),
+    waitingAt: (time) => timeline.waitingAt(time / 1000),
+    waitedBetween: (from, to) => timeline.waitedBetween(from / 1000, to / 1000) * 1000,
+  };
+}
+
+describe('ProgramTimeline', () => {
+  it('merges waits into the stretches in which one was in flight, in any order', () => {
+    const timeline = new ProgramTimeline(0);
+    timeline.wait(10, 20);
+    timeline.wait(30, 40);
+    timeline.wait(15, 32);
+    timeline.wait(50, 60);
+    timeline.wait(1, 2);
+    expect([0.5, 1.5, 5, 10, 25, 40, 45, 55, 61].map((time) => timeline.waitingAt(time))).toEqual([false, true, false, true, true, true, false, true, false]);
+    expect(timeline.waitedBetween(0, 100)).toBe(1 + 30 + 10);
+    expect(timeline.waitedBetween(35, 55)).toBe(5 + 5);
+    expect(timeline.waitedBetween(41, 49)).toBe(0);
+  });
+
+  it('finds the first and last turn between two times, to the quarter millisecond', () => {
+    const timeline = new ProgramTimeline(100);
+    timeline.turn(112.1);
+    timeline.turn(118.6);
+    timeline.turn(5_000);
+    expect(timeline.firstTurn(110, 120)).toBe(112);
+    expect(timeline.lastTurn(110, 120)).toBe(118.75);
+    expect(timeline.firstTurn(113, 118)).toBeUndefined();
+    expect(timeline.lastTurn(4_000, 6_000)).toBe(5_000.25);
+    expect(timeline.firstTurn(0, 100)).toBeUndefined();
+  });
+});
+
+describe('addV8Samples charging a wall profile', () => {
+  // (root) -> hot, and V8's (idle) and (garbage collector), which have no url; one sample every 10 ms.
+  const v8: V8CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: { ...frame('(root)', -1), url: '' }, children: [2, 3, 4] },
+      { id: 2, callFrame: frame('hot', 4) },
+      { id: 3, callFrame: { ...frame('(idle)', -1), url: '' } },
+      { id: 4, callFrame: { ...frame('(garbage collector)', -1), url: '' } },
+    ],
+    startTime: 0,
+    //        10  20  30  40  50  60  70  80  90 ms
+    samples: [2, 2, 4, 3, 2, 2, 3, 2, 4],
+    timeDeltas: Array(9).fill(10_000),
+    endTime: 100_000,
+  };
+  // The code started a wait at 25 ms that ended at 48; then a short one from 63 to 66, after
+  // which it ran until it started one at 68, still in flight at the end.
+  const timeline = new ProgramTimeline(0);
+  for (const [start, end] of [[25, 48], [63, 66], [68, 95]] as const) {
+    timeline.turn(start);
+    timeline.turn(end);
+    timeline.wait(start, end);
+  }
+  const builder = cpuShapedBuilder();
+  addV8Samples(builder, v8, { mapper: new SourceMapper(), wall: charging(timeline, 5, 95) });
+
+  it('charges time inside the window, when the code ran next to idle samples, and leaves collections during a wait to the wait', () => {
+    expect(stacks(builder.build())).toEqual([
+      // hot: 10 ms from the window's start at 5 (5); 20 (10) and on to the turn at 25, as the
+      // collection after it ran during the wait (5); 50 from the turn at 48 (2); 60 (10) and up
+      // to the last turn before the idle sample at 70, less the waits (63 to 66, 68 on): 5; 80,
+      // during a wait, from halfway after the idle sample (5).
+      { frames: ['hot /app/x.js:5'], values: [5, 42_000_000] },
+      // The collection at 30 ran after the turn at 25, during the wait: not charged. The one at
+      // 90 followed hot with no turn between: it is hot's, charged to the window's end.
+      { frames: ['(garbage collector) :0', 'hot /app/x.js:5'], values: [1, 15_000_000] },
+    ]);
+  });
+});
+
+describe("addV8Samples charging Node's own work in a wall profile", () => {
+  // (root) -> undici's reading of a response, between idle samples: once during a wait, once not.
+  const v8: V8CpuProfile = {
+    nodes: [
+      // As V8 gives them: its own states have no url.
+      { id: 1, callFrame: { ...frame('(root)', -1), url: '' }, children: [2, 3] },
+      { id: 2, callFrame: { ...frame('readResponse', 10), url: 'node:internal/deps/undici/undici' } },
+      { id: 3, callFrame: { ...frame('(idle)', -1), url: '' } },
+    ],
+    startTime: 0,
+    //        10  20  30  40  50 ms
+    samples: [3, 2, 3, 2, 3],
+    timeDeltas: Array(5).fill(10_000),
+    endTime: 60_000,
+  };
+  const timeline = new ProgramTimeline(0);
+  timeline.turn(5);
+  timeline.turn(35);
+  timeline.wait(5, 35);
+  const builder = cpuShapedBuilder();
+  addV8Samples(builder, v8, { mapper: new SourceMapper(), wall: charging(timeline, 0, 60) });
+
+  it('leaves it to the wait it ran in, which counts it already, and charges it as running when nothing waited', () => {
+    // At 20, during the wait: neither counted nor charged. At 40, from the wait's end at 35 to
+    // halfway to the idle sample at 50: 10 ms.
+    expect(stacks(builder.build())).toEqual([{ frames: ['readResponse node:internal/deps/undici/undici:11'], values: [1, 10_000_000] }]);
+  });
+});
