@@ -53,16 +53,26 @@ describe('npm run exercise', () => {
 });
 
 describe('npm run check and npm run hint', () => {
-  it('says not done yet with the reason in one line and the next hint, revealing them in order', () => {
+  it('says not done yet with the reason in one line and how to ask for a hint, showing none itself', () => {
     const first = workshopCommand(copy, 'check', [ID]);
     expect(first.status).toBe(1);
     expect(first.stdout).toContain('Not done yet: answers.json: "hashChain_samples_at_1000" is still empty: how many samples have hashChain on their stack at 1,000 rounds (a whole number, no quotes)');
-    expect(first.stdout).toMatch(/^Hint 1 of 4: Run both steps first/m);
-    expect(workshopCommand(copy, 'check').stdout).toMatch(/^Hint 2 of 4: /m);
-    expect(workshopCommand(copy, 'hint').stdout).toMatch(/^01-cpu-profile: Hint 3 of 4: /m);
+    expect(first.stdout).toMatch(/^Stuck\? npm run hint 01-cpu-profile shows a hint \(0 of 4 seen\)\.$/m);
+    expect(first.stdout).not.toMatch(/Hint \d/);
+    // Failing again and again reveals nothing.
+    expect(workshopCommand(copy, 'check').stdout).not.toMatch(/Hint \d/);
+    expect(state().hintsShown[ID] ?? 0).toBe(0);
+  });
+
+  it('reveals the hints one at a time, only when asked, and the last one again after that', () => {
+    expect(workshopCommand(copy, 'hint').stdout).toMatch(/^01-cpu-profile: Hint 1 of 4: Run both steps first/m);
+    expect(workshopCommand(copy, 'hint', [ID]).stdout).toMatch(/^01-cpu-profile: Hint 2 of 4: /m);
+    expect(workshopCommand(copy, 'check', [ID]).stdout).toMatch(/^Stuck\? npm run hint 01-cpu-profile shows a hint \(2 of 4 seen\)\.$/m);
+    expect(workshopCommand(copy, 'hint', [ID]).stdout).toMatch(/^01-cpu-profile: Hint 3 of 4: /m);
     const last = workshopCommand(copy, 'hint', [ID]).stdout;
     expect(last).toMatch(/^01-cpu-profile: Hint 4 of 4 \(the last: solutions\/01-cpu-profile\/ has the answers\): /m);
     expect(workshopCommand(copy, 'hint', [ID]).stdout).toBe(last);
+    expect(workshopCommand(copy, 'check', [ID]).stdout).toMatch(/^Stuck\? npm run hint 01-cpu-profile shows the last hint again\.$/m);
     expect(state().hintsShown[ID]).toBe(4);
   });
 
