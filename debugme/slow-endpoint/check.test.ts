@@ -1,3 +1,4 @@
+import { scryptSync } from 'node:crypto';
 import { basename, sep } from 'node:path';
 import { it } from 'vitest';
 import type { Profile } from 'pprof-format';
@@ -5,6 +6,9 @@ import { exerciseCommand, exerciseFolder, learnerProfile, notDone, readAnswers, 
 
 const folder = exerciseFolder(import.meta.url);
 const profileCommand = exerciseCommand(folder, ['profile']);
+/** The cost the README asks the service to keep: scrypt at N = 2^15, r = 8, p = 1, a 64-byte key. */
+const SERVICE_COST = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 2 ** 20 };
+const KEY_LENGTH = 64;
 const answers = () =>
   readAnswers(folder, {
     hot_function: { kind: 'string', describe: 'the function of main.ts under which cpu.pb.gz spends most of its time' },
@@ -61,12 +65,21 @@ it('keeps the other routes fast while members sign in', () => {
   // The service as it is now, under the same visitors: main.ts check prints their latencies.
   const { stdout } = runProgram(folder, ['check']);
   const last = stdout.trim().split('\n').pop() ?? '';
-  let report: { latencies: Record<string, number[]>; unexpected: string[] };
+  let report: { latencies: Record<string, number[]>; unexpected: string[]; members: { card: string; salt: string; key: string }[] };
   try {
     report = JSON.parse(last);
-    if (typeof report.latencies !== 'object' || !Array.isArray(report.unexpected)) throw new Error('not a report');
+    if (typeof report.latencies !== 'object' || !Array.isArray(report.unexpected) || !Array.isArray(report.members)) throw new Error('not a report');
   } catch {
-    notDone(`main.ts check should end by printing the visitors' latencies as JSON, but it printed: ${last.slice(0, 120)}`);
+    notDone(`main.ts check should end by printing the visitors' latencies and the members' keys as JSON, but it printed: ${last.slice(0, 120)}`);
+  }
+  if (report.members.length === 0) notDone("main.ts check printed no members' keys: keep the members, and the line that prints them");
+  // The cost stays: each stored key is what scrypt derives from the member's password at the cost the README states.
+  for (const { card, salt, key } of report.members) {
+    const password = `open sesame ${Number(card.replace('card-', '')) - 1000}`;
+    const expected = scryptSync(password, Buffer.from(salt, 'hex'), KEY_LENGTH, SERVICE_COST);
+    if (!expected.equals(Buffer.from(key, 'hex'))) {
+      notDone(`the key the service stores for ${card} is not the one scrypt derives from the member's password at the service's cost (N = 2^15, r = 8, p = 1, 64 bytes): a cheaper hash is as much cheaper for whoever steals the keys. Keep the cost; stop the hashing from holding up the other requests`);
+    }
   }
   if (report.unexpected.length > 0) notDone(`under load the service gave answers it should not: ${report.unexpected.slice(0, 3).join('; ')}. A member with the right password signs in (200), a wrong one does not (401)`);
   const signIns = [...(report.latencies['POST /login'] ?? [])].sort((a, b) => a - b);

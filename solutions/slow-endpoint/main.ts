@@ -5,7 +5,7 @@
  *   npm run exercise slow-endpoint            serve on http://localhost:8080 under load, until Ctrl-C
  *   npm run exercise slow-endpoint 9090       the same on port 9090
  *   npm run exercise slow-endpoint profile    3 s of CPU profile under load -> cpu.pb.gz, and the latencies
- *   npm run exercise slow-endpoint check      3 s under load, the latencies as JSON (the check runs this)
+ *   npm run exercise slow-endpoint check      3 s under load, the latencies and the members' keys as JSON (the check runs this)
  *
  * The load comes from visitors in a process of their own (clients.ts), so the profile holds the
  * service alone.
@@ -161,7 +161,9 @@ async function measure(mode: 'profile' | 'check'): Promise<void> {
   server.closeAllConnections();
   server.close();
   if (mode === 'check') {
-    console.log(JSON.stringify(latencies));
+    // The members' keys too, as the membership database holds them: the check derives each again with the service's cost.
+    const keys = [...members.values()].map((member) => ({ card: member.card, salt: member.salt.toString('hex'), key: member.key.toString('hex') }));
+    console.log(JSON.stringify({ ...latencies, members: keys }));
     return;
   }
   console.log(`${SECONDS} s under load, latencies as the visitors saw them:`);
