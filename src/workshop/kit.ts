@@ -12,7 +12,9 @@ import type { Profile } from 'pprof-format';
 import { decodeProfile } from '../pprof/index.ts';
 import { buildGraph, printableName } from '../report/graph.ts';
 import { percentage, scale, toFixed } from '../report/measurement.ts';
-import { sampleTotal } from '../report/top.ts';
+import { applyFilters, type Filters } from '../report/filter.ts';
+import { mergeProfiles } from '../report/merge.ts';
+import { NODE_FRACTION, sampleTotal, topReport } from '../report/top.ts';
 import { typescriptNodeFlags } from '../cli/typescript-node.ts';
 
 /** Why a check does not pass yet: its message is the one line `npm run check` prints. */
@@ -253,3 +255,45 @@ export function expectReading(field: string, answer: number, right: string, wher
   if (confusion) notDone(`${field} is ${answer}: that is ${confusion.is}, not ${where.wanted}. ${where.find}`);
   notDone(`${field} is ${answer}, but your profile says otherwise for ${where.wanted}: ${where.find}`);
 }
+
+/**
+ * The readings of a -top a learner may take for another's: every function's flat% and cum% (the
+ * named one's other column first), each saying what it is, for expectReading's message.
+ */
+export function rowConfusions(costs: Map<string, FunctionCost>, total: number, name: string, profileName: string): Confusion[] {
+  const own = costs.get(name);
+  const rows = [...costs].filter(([other]) => other !== name);
+  return [
+    ...(own ? [{ printed: printedPercent(own.flat, total), is: `${name}'s flat% in ${profileName}` }, { printed: printedPercent(own.cum, total), is: `${name}'s cum% in ${profileName}` }] : []),
+    ...rows.flatMap(([other, cost]) => [
+      { printed: printedPercent(cost.flat, total), is: `the flat% of another row of ${profileName}, ${other}` },
+      { printed: printedPercent(cost.cum, total), is: `the cum% of another row of ${profileName}, ${other}` },
+    ]),
+  ];
+}
+
+/** A profile's total in one sample type, as its percentages are shares of. */
+export function profileTotal(profile: Profile, sampleType: string): number {
+  const strings = profile.stringTable.strings;
+  const index = profile.sampleType.findIndex((type) => strings[Number(type.type)] === sampleType);
+  if (index < 0) throw new Error(`the profile has no sample type ${sampleType}`);
+  return sampleTotal(profile, index);
+}
+
+/**
+ * The Y of `Showing nodes accounting for X, Y% of Z total` in -top of the profile with these
+ * filters (-tagfocus=state=running...), as printed: the share of the rows -top shows, which
+ * leaves out the rows below its cut-off.
+ */
+export function printedShowingPercent(profile: Profile, sampleType: string, filters: Filters = {}): string {
+  const copy = mergeProfiles([profile]);
+  const strings = copy.stringTable.strings;
+  const sampleIndex = copy.sampleType.findIndex((type) => strings[Number(type.type)] === sampleType);
+  const total = sampleTotal(copy, sampleIndex);
+  applyFilters(copy, filters);
+  const report = topReport(copy, { sampleIndex, total, cum: false, activeFilters: [] });
+  return /Showing nodes accounting for [^,]+, ([\d.e+-]+)% of/.exec(report)?.[1] ?? '0';
+}
+
+/** Whether -top leaves out a row of this cum for being under its cut-off: what "no row" may mean. */
+export const belowTopCutoff = (cum: number, total: number) => Math.abs(cum) <= NODE_FRACTION * total;

@@ -78,7 +78,7 @@ describe('npm run check and npm run hint', () => {
 
   it.each([
     ['{"hashChain_samples_at_1000": 0,', /^Not done yet: answers.json is not valid JSON \(.+\): it holds one object, e.g. \{"hashChain_samples_at_1000": 10\}$/m],
-    ['{"hashChain_samples_at_1000": 0}', /^Not done yet: answers.json has no "sampling_interval_ms": add it, a number, no quotes: how many milliseconds one sample stands for$/m],
+    ['{"hashChain_samples_at_1000": 0}', /^Not done yet: answers.json has no "ms_per_sample": add it, a number, no quotes: how many ms of CPU time one sample of cpu-1000000.pb.gz stands for on average/m],
     ['{"hashChain_samples_at_1000": "none"}', /^Not done yet: answers.json: "hashChain_samples_at_1000" should be a whole number, no quotes, not "none"/m],
     ['[]', /^Not done yet: answers.json must hold one object/m],
   ])('names what is wrong with answers.json %s', (text, message) => {
@@ -88,11 +88,11 @@ describe('npm run check and npm run hint', () => {
     expect(result.stdout).toMatch(message);
   });
 
-  it('compares the answers with the learner\'s own profiles, and says which profile is missing', () => {
+  it("compares the answers with the learner's own profiles, names the confusion, and says which profile is missing", () => {
     applySolution(copy, ID, FOLDER);
     const answers = JSON.parse(readFileSync(file('answers.json'), 'utf8'));
     writeFileSync(file('answers.json'), JSON.stringify({ ...answers, hashChain_flat_percent: answers.hashChain_cum_percent }));
-    expect(workshopCommand(copy, 'check', [ID]).stdout).toMatch(/^Not done yet: hashChain_flat_percent is 98: that is not hashChain's flat% in your cpu-1000000.pb.gz/m);
+    expect(workshopCommand(copy, 'check', [ID]).stdout).toMatch(/^Not done yet: hashChain_flat_percent is [\d.]+: that is hashChain's cum% in cpu-1000000.pb.gz, not hashChain's flat% in cpu-1000000.pb.gz\. /m);
     renameSync(file('cpu-1000000.pb.gz'), file('aside.pb.gz'));
     try {
       expect(workshopCommand(copy, 'check', [ID]).stdout).toMatch(/^Not done yet: exercises\/01-cpu-profile\/cpu-1000000.pb.gz is not there yet: make it with npm run exercise 01-cpu-profile 1000000$/m);
