@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pprofEntry = fileURLToPath(new URL('../bin/pprof.mjs', import.meta.url));
@@ -73,6 +73,13 @@ export function valueIn(printed: string, unit = ''): number {
   const to = unit ? UNIT_FACTORS[unit] : 1;
   if (from === undefined || to === undefined) throw new Error(`unknown unit in ${printed} or ${unit}`);
   return (Number(match[1]) * from) / to;
+}
+
+/** `npm run exercise ID ARGS` in the workshop the folder belongs to, as the lesson's steps run it; throws if it fails. */
+export function runExercise(folder: string, ...args: string[]): void {
+  const cli = join(folder, '../../src/cli/workshop.ts');
+  const result = spawnSync(process.execPath, ['--import', 'tsx', cli, 'exercise', basename(folder), ...args], { cwd: join(folder, '../..'), encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`npm run exercise ${basename(folder)} ${args.join(' ')}: ${result.stderr.trim() || result.stdout.trim()}`);
 }
 
 /** Writes answers.json into the exercise folder, as the learner fills it in. */
