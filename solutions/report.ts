@@ -75,11 +75,12 @@ export function valueIn(printed: string, unit = ''): number {
   return (Number(match[1]) * from) / to;
 }
 
-/** `npm run exercise ID ARGS` in the workshop the folder belongs to, as the lesson's steps run it; throws if it fails. */
-export function runExercise(folder: string, ...args: string[]): void {
+/** `npm run exercise ID ARGS` in the workshop the folder belongs to, as the lesson's steps run it: what it printed; throws if it fails. */
+export function runExercise(folder: string, ...args: string[]): string {
   const cli = join(folder, '../../src/cli/workshop.ts');
   const result = spawnSync(process.execPath, ['--import', 'tsx', cli, 'exercise', basename(folder), ...args], { cwd: join(folder, '../..'), encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`npm run exercise ${basename(folder)} ${args.join(' ')}: ${result.stderr.trim() || result.stdout.trim()}`);
+  return result.stdout;
 }
 
 /** Writes answers.json into the exercise folder, as the learner fills it in. */
