@@ -28,19 +28,25 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   console.log(`workshop: each run of a lesson and each check of a solved exercise, timed (targets: run ${RUN_TARGET_S} s, check ${CHECK_TARGET_S} s on a quiet machine; ! marks a row over)`);
   const copy = workshopCopy();
   const rows: string[][] = [];
+  // Each row as soon as it is timed (a full run takes minutes), then the table.
+  const row = (cells: string[]) => {
+    rows.push(cells);
+    console.log(`  ${cells.join('  ')}`);
+  };
   try {
     for (const exercise of exercises) {
       for (const args of exercise.runs) {
         const { seconds, ok } = timed(() => workshopCommand(copy, 'exercise', [exercise.id, ...args]));
-        rows.push([`npm run exercise ${[exercise.id, ...args].join(' ')}`, `${seconds.toFixed(1)} s${seconds > RUN_TARGET_S ? ' !' : '  '}`, ok ? '' : 'failed']);
+        row([`npm run exercise ${[exercise.id, ...args].join(' ')}`, `${seconds.toFixed(1)} s${seconds > RUN_TARGET_S ? ' !' : '  '}`, ok ? '' : 'failed']);
       }
       // Solved first (solve.ts may run a step of its own), so that the check runs to its end.
       applySolution(copy, exercise.id, exercise.folder);
       const { seconds, ok } = timed(() => workshopCommand(copy, 'check', [exercise.id]));
-      rows.push([`npm run check ${exercise.id}`, `${seconds.toFixed(1)} s${seconds > CHECK_TARGET_S ? ' !' : '  '}`, ok ? 'done' : 'not done']);
+      row([`npm run check ${exercise.id}`, `${seconds.toFixed(1)} s${seconds > CHECK_TARGET_S ? ' !' : '  '}`, ok ? 'done' : 'not done']);
     }
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
+  console.log('');
   printTable(['command', 'time', 'verdict'], rows);
 }
