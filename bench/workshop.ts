@@ -40,7 +40,12 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
         row([`npm run exercise ${[exercise.id, ...args].join(' ')}`, `${seconds.toFixed(1)} s${seconds > RUN_TARGET_S ? ' !' : '  '}`, ok ? '' : 'failed']);
       }
       // Solved first (solve.ts may run a step of its own), so that the check runs to its end.
-      applySolution(copy, exercise.id, exercise.folder);
+      try {
+        applySolution(copy, exercise.id, exercise.folder);
+      } catch (error) {
+        row([`solutions/${exercise.id}`, '', `failed: ${(error as Error).message.split('\n')[0]}`]);
+        continue;
+      }
       const { seconds, ok } = timed(() => workshopCommand(copy, 'check', [exercise.id]));
       row([`npm run check ${exercise.id}`, `${seconds.toFixed(1)} s${seconds > CHECK_TARGET_S ? ' !' : '  '}`, ok ? 'done' : 'not done']);
     }

@@ -1,11 +1,13 @@
 /**
- * Exercise 08, solved from the learner's own labelled profiles: the route with the most CPU, the
+ * Exercise 08, solved: the shop run again with labels.ts written (step 2), then from its labelled
+ * profiles, the route with the most CPU, the
  * share of /search in the CPU profile, the route that waits the longest, and the function of
  * shop.ts under the waits of /checkout.
  */
-import { exerciseFolderArgument, pprof, showingPercent, topRows, valueIn, writeAnswers } from '../report.ts';
+import { exerciseFolderArgument, pprof, runExercise, showingPercent, topRows, valueIn, writeAnswers } from '../report.ts';
 
 const folder = exerciseFolderArgument();
+runExercise(folder);
 const ROUTES = ['/search', '/checkout', '/product/:id', '/health'];
 /** Each route's share of a profile, from the header of -top -tagfocus=route=ROUTE, with more filters. */
 const shares = (file: string, ...filters: string[]) =>

@@ -101,6 +101,18 @@ const cases: Record<string, Case[]> = {
   'async-leak': [
     { name: 'the solution: the deadline aborts the request', from: 'solution', edits: [], verdict: 'done' },
     {
+      name: 'sound: the race kept, the request aborted when the deadline wins',
+      from: 'original',
+      edits: [
+        [
+          'main.ts',
+          "  const reply = fetch(`${inventory}/stock/lookup`, { method: 'POST', body: JSON.stringify({ skus }) });\n  const response = await Promise.race([reply, deadline(LOOKUP_DEADLINE_MS)]);\n  if (!response) return undefined;",
+          "  const controller = new AbortController();\n  const reply = fetch(`${inventory}/stock/lookup`, { method: 'POST', body: JSON.stringify({ skus }), signal: controller.signal }).catch(() => undefined);\n  const response = await Promise.race([reply, deadline(LOOKUP_DEADLINE_MS)]);\n  if (!response) {\n    controller.abort();\n    return undefined;\n  }",
+        ],
+      ],
+      verdict: 'done',
+    },
+    {
       name: 'gamed: no deadline, each lookup awaited to its end',
       from: 'original',
       edits: [['main.ts', 'const response = await Promise.race([reply, deadline(LOOKUP_DEADLINE_MS)]);', 'const response = await reply;']],
