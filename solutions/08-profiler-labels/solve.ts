@@ -1,8 +1,7 @@
 /**
- * Exercise 08, solved: the shop run again with labels.ts written (step 2), then from its labelled
- * profiles, the route with the most CPU, the
- * share of /search in the CPU profile, the route that waits the longest, and the function of
- * shop.ts under the waits of /checkout.
+ * Exercise 08, solved: the shop run again with labels.ts written (step 2), then from its
+ * labelled profiles, the route with the most CPU, the share of /search in the CPU profile, the
+ * route that waits the longest, and the function of shop.ts under the waits of /checkout.
  */
 import { exerciseFolderArgument, pprof, runExercise, showingPercent, topRows, valueIn, writeAnswers } from '../report.ts';
 
