@@ -12,7 +12,7 @@ import { installAsyncTracker, startCPUProfile, startWallProfile, stopCPUProfile,
 
 // ---- one rate: a batch job under the CPU profiler at `hz` ------------------------------------
 
-const RECORDS = 250_000_000;
+const RECORDS = 150_000_000;
 
 /** A brief job the batch runs now and then: 2 ms each time, three times a batch. */
 function compactIndex(): void {
