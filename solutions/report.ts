@@ -87,3 +87,44 @@ export function runExercise(folder: string, ...args: string[]): string {
 export function writeAnswers(folder: string, answers: Record<string, string | number>): void {
   writeFileSync(join(folder, 'answers.json'), `${JSON.stringify(answers, null, 2)}\n`);
 }
+
+/** The callers of `name` in -peek's report, with their values, most first. */
+export function peekCallers(report: string, name: string): { name: string; value: number }[] {
+  const lines = report.split('\n');
+  const centre = lines.findIndex((line) => new RegExp(`\\|\\s${escapeRegExp(name)}\\s*$`).test(line) && /^\s*\S+\s+[\d.]+%\s+[\d.]+%/.test(line));
+  const callers: { name: string; value: number }[] = [];
+  for (let index = centre - 1; index >= 0 && /^\s+\S+\s+[\d.]+%\s+\|/.test(lines[index]!); index--) {
+    const match = /^\s+(\S+)\s+[\d.]+%\s+\|\s+(.+?)\s*$/.exec(lines[index]!)!;
+    callers.push({ name: match[2]!, value: valueIn(match[1]!, /[a-z]/i.test(match[1]!) ? unitOf(match[1]!) : '') });
+  }
+  return callers.sort((a, b) => b.value - a.value);
+}
+
+/** The unit family's base a printed value converts to: seconds for times, bytes for sizes. */
+function unitOf(printed: string): string {
+  return /B$/.test(printed) ? 'B' : 's';
+}
+
+export const escapeRegExp = (text: string) => text.replace(/[()[\]{}.*+?^$|\\]/g, '\\$&');
+
+/**
+ * Where a profile's time (or memory) goes in the program's own file: from the first row of
+ * -top, up through its callers (-peek), the busiest each time, to the first function -list
+ * finds in `ownFile`; and that function's line with the most cum in -list. What the debugme
+ * lessons do by hand.
+ */
+export function ownHotSpot(folder: string, profile: string, ownFile = 'main.ts'): { name: string; line: number } {
+  let [{ name } = { name: '' }] = topRows(pprof(folder, '-top', profile));
+  for (let step = 0; step < 30 && name; step++) {
+    const listing = pprof(folder, `-list=^${escapeRegExp(name)}$`, profile);
+    const routine = listing.split(/^ROUTINE =+ /m).find((block) => block.startsWith(`${name} in `) && block.split('\n')[0]!.endsWith(`/${ownFile}`));
+    if (routine) {
+      const lines = [...routine.matchAll(/^\s+\S+\s+(\S+)\s+(\d+):/gm)].map((match) => ({ cum: match[1] === '.' ? 0 : valueIn(match[1]!, unitOf(match[1]!)), line: Number(match[2]) }));
+      const busiest = lines.sort((a, b) => b.cum - a.cum)[0];
+      if (!busiest) throw new Error(`-list=${name} shows no lines:\n${listing}`);
+      return { name, line: busiest.line };
+    }
+    name = peekCallers(pprof(folder, `-peek=^${escapeRegExp(name)}$`, profile), name)[0]?.name ?? '';
+  }
+  throw new Error(`no function of ${ownFile} above the first row of -top in ${profile}`);
+}
