@@ -18,21 +18,18 @@ const wall = (hz: number) => learnerProfile(folder, `wall-${hz}hz.pb.gz`, exerci
 const samplesOf = (profile: Profile, name: string) => functionCosts(profile, 'samples').get(name)?.cum ?? 0;
 
 it('counts what 10 Hz and 1000 Hz saw of compactIndex', () => {
-  const { compactIndex_samples_10hz: at10, compactIndex_samples_1000hz: at1000 } = answers();
-  const actual10 = samplesOf(cpu(10), 'compactIndex');
-  const actual100 = samplesOf(cpu(100), 'compactIndex');
-  const actual1000 = samplesOf(cpu(1000), 'compactIndex');
-  const otherRate = (answer: number, asked: number) => [[100, actual100], [asked === 10 ? 1000 : 10, asked === 10 ? actual1000 : actual10]].find(([, count]) => count === answer && count !== (asked === 10 ? actual10 : actual1000))?.[0];
-  if (at10 !== actual10) {
-    const other = otherRate(at10, 10);
-    if (other) notDone(`compactIndex_samples_10hz is ${at10}: that is what cpu-${other}hz.pb.gz counts, not cpu-10hz.pb.gz`);
-    notDone(`compactIndex_samples_10hz is ${at10}, but your cpu-10hz.pb.gz says otherwise: -peek=compactIndex -sample_index=samples finds it if any sample has it (no function matches means 0)`);
-  }
-  if (actual1000 === 0) notDone(`your cpu-1000hz.pb.gz has no sample in compactIndex: make it again with ${exerciseCommand(folder, ['1000'])}`);
-  if (at1000 !== actual1000) {
-    const other = otherRate(at1000, 1000);
-    if (other) notDone(`compactIndex_samples_1000hz is ${at1000}: that is what cpu-${other}hz.pb.gz counts, not cpu-1000hz.pb.gz`);
-    notDone(`compactIndex_samples_1000hz is ${at1000}, but your cpu-1000hz.pb.gz says otherwise: its cum with -sample_index=samples; -top may leave it out for being under 0.5%, -peek=compactIndex does not`);
+  const given = answers();
+  const counts = new Map([10, 100, 1000].map((hz) => [hz, samplesOf(cpu(hz), 'compactIndex')]));
+  if (counts.get(1000) === 0) notDone(`your cpu-1000hz.pb.gz has no sample in compactIndex: make it again with ${exerciseCommand(folder, ['1000'])}`);
+  for (const hz of [10, 1000] as const) {
+    const field = `compactIndex_samples_${hz}hz` as const;
+    const answer = given[field];
+    const actual = counts.get(hz)!;
+    if (answer === actual) continue;
+    // The count of another rate's profile, where it differs from this one's.
+    const other = [...counts].find(([otherHz, count]) => otherHz !== hz && count === answer)?.[0];
+    if (other) notDone(`${field} is ${answer}: that is what cpu-${other}hz.pb.gz counts, not cpu-${hz}hz.pb.gz`);
+    notDone(`${field} is ${answer}, but your cpu-${hz}hz.pb.gz says otherwise: -peek=compactIndex -sample_index=samples shows its cum (-top leaves out rows under 0.5%), and says no function matches when no sample has it: 0`);
   }
 });
 
