@@ -15,6 +15,7 @@ import * as pprofTop from './pprof-top.ts';
 import * as wallAccuracy from './wall-accuracy.ts';
 import * as wallOverhead from './wall-overhead.ts';
 import * as webFlamegraph from './web-flamegraph.ts';
+import * as workshop from './workshop.ts';
 
 const BENCHMARKS: { name: string; run(options: { quick: boolean }): Promise<void> }[] = [
   { name: 'cpu', run: cpuOverhead.run },
@@ -23,6 +24,7 @@ const BENCHMARKS: { name: string; run(options: { quick: boolean }): Promise<void
   { name: 'wall-overhead', run: wallOverhead.run },
   { name: 'pprof-top', run: pprofTop.run },
   { name: 'web-flamegraph', run: webFlamegraph.run },
+  { name: 'workshop', run: workshop.run },
 ];
 
 const args = process.argv.slice(2);

@@ -26,12 +26,23 @@ const carrier = createServer((request, response) => {
   if (!perKg) response.writeHead(404).end(JSON.stringify({ error: `no delivery to ${country ?? 'that address'}`, deliversTo: Object.keys(PER_KG) }));
   else response.end(JSON.stringify({ country, perKg }));
 });
-/** Connections open at the carrier now, and the most at once since the last report. */
+/**
+ * Connections open at the carrier now, and the most at once since the last report. A connection
+ * counts until the shop closes its end (the first of end, error or close), and the count is
+ * taken once the events that arrived with a new connection are handled: a shop that closes one
+ * connection and opens the next has not had two open at once.
+ */
 let connections = 0;
 let mostConnections = 0;
 carrier.on('connection', (socket) => {
-  mostConnections = Math.max(mostConnections, ++connections);
-  socket.once('close', () => connections--);
+  connections++;
+  let open = true;
+  const closing = () => {
+    if (open) connections--;
+    open = false;
+  };
+  socket.once('end', closing).once('error', closing).once('close', closing);
+  setImmediate(() => (mostConnections = Math.max(mostConnections, connections)));
 });
 carrier.listen(0, '127.0.0.1', () => process.send!({ carrier: `http://127.0.0.1:${(carrier.address() as AddressInfo).port}` }));
 process.on('disconnect', () => process.exit(0));

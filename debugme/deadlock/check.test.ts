@@ -1,7 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { it } from 'vitest';
-import { exerciseCommand, exerciseFolder, learnerProfile, notDone, readAnswers, sampleStacks } from '#workshop';
 import type { Profile } from 'pprof-format';
+import { exerciseCommand, exerciseFolder, lastWords, learnerProfile, notDone, readAnswers, sampleStacks, spawnProgram } from '#workshop';
+import { Mutex } from './books.ts';
 
 const folder = exerciseFolder(import.meta.url);
 const answers = () =>
@@ -12,6 +16,8 @@ const answers = () =>
     wait_2_line: { kind: 'integer', describe: 'the line of main.ts where that function waits' },
   });
 const profileCommand = exerciseCommand(folder, ['profile']);
+/** How long the check waits for a lock that is held: longer than any timeout a lock that gives up would use. */
+const LOCK_PATIENCE_MS = 400;
 
 /** Each wait for a lock in the snapshot: the lock, and the code that asked for it (the caller of acquire). */
 function lockWaits(profile: Profile): { lock: string; name: string; line: number }[] {
@@ -41,14 +47,41 @@ it('names the two lock acquisitions that wait on each other', () => {
   if (matched[0] === matched[1]) notDone('wait_1 and wait_2 name the same wait: the snapshot holds two, one for each lock');
 });
 
-it('finishes the settlement once fixed', () => {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: folder, encoding: 'utf8', timeout: 30_000 });
-  const last = (result.stderr || result.stdout).trim().split('\n').filter((line) => line.trim() && !line.startsWith('    at ')).pop() ?? '';
-  if (result.error || result.signal) notDone(`main.ts did not finish within 30 s when the check ran it: the settlement still gets stuck (${profileCommand} shows on what)`);
-  if (result.status === 13) notDone(`main.ts exited with code 13 when the check ran it (${last}): its top-level await never settled, so the settlement still gets stuck`);
-  if (result.status !== 0) notDone(`main.ts failed when the check ran it, with exit code ${result.status}: ${last}`);
-  const settled = /settled: (\d+) of (\d+) payments posted, (\d+) of (\d+) refunds issued/.exec(result.stdout);
-  if (!settled) notDone('main.ts finished without saying "settled: ..." when the check ran it: keep its last line');
-  const [, payments, allPayments, refunds, allRefunds] = settled.map(Number);
-  if (payments !== allPayments || refunds !== allRefunds) notDone(`main.ts settled ${payments} of ${allPayments} payments and ${refunds} of ${allRefunds} refunds when the check ran it: every one has to go through`);
+it("keeps books.ts's locks as they came: one holder at a time, waiting as long as it takes", async () => {
+  const lock = new Mutex('probe');
+  const first = await lock.acquire();
+  const waiting = lock.acquire();
+  const within = (ms: number) => Promise.race([waiting, sleep(ms).then(() => undefined)]);
+  if (await within(LOCK_PATIENCE_MS)) notDone(`books.ts's Mutex gave a second job the lock while the first still held it: a lock that stops waiting lets two jobs change the same books at once. books.ts stands for the database: leave it as it came (npm run workshop -- reset deadlock restores it; keep a copy of your main.ts) and fix main.ts`);
+  first.release();
+  const second = await within(100);
+  if (!second) notDone("books.ts's Mutex did not hand the lock to the next in line when its holder released it: leave books.ts as it came and fix main.ts");
+  second.release();
+});
+
+it('finishes the settlement once fixed, the jobs side by side and every change under its lock', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'deadlock-check-'));
+  const journalFile = join(scratch, 'journal.json');
+  try {
+    const result = spawnProgram(folder, [], { env: { SETTLEMENT_JOURNAL: journalFile }, timeoutMs: 30_000 });
+    const last = lastWords(result);
+    if (result.error || result.signal) notDone(`main.ts did not finish within 30 s when the check ran it: the settlement still gets stuck (${profileCommand} shows on what)`);
+    if (result.status === 13) notDone(`main.ts exited with code 13 when the check ran it (${last}): its top-level await never settled, so the settlement still gets stuck`);
+    const refused = /Error: (.* needs the \w+ lock[^\n]*)/.exec(result.stderr)?.[1];
+    if (refused) notDone(`the books refused a change when the check ran main.ts: ${refused}. Each part of the books stays locked while it is changed`);
+    if (result.status !== 0) notDone(`main.ts failed when the check ran it, with exit code ${result.status}: ${last}`);
+    const settled = /settled: (\d+) of (\d+) payments posted, (\d+) of (\d+) refunds issued/.exec(result.stdout);
+    if (!settled) notDone('main.ts finished without saying "settled: ..." when the check ran it: keep its last line');
+    const [, payments, allPayments, refunds, allRefunds] = settled.map(Number);
+    if (payments !== allPayments || refunds !== allRefunds) notDone(`main.ts settled ${payments} of ${allPayments} payments and ${refunds} of ${allRefunds} refunds when the check ran it: every one has to go through`);
+    const { changes } = JSON.parse(readFileSync(journalFile, 'utf8')) as { changes: ('payment' | 'refund')[] };
+    const span = (job: 'payment' | 'refund') => [changes.indexOf(job), changes.lastIndexOf(job)] as const;
+    const [firstPayment, lastPayment] = span('payment');
+    const [firstRefund, lastRefund] = span('refund');
+    if (lastPayment < firstRefund || lastRefund < firstPayment) {
+      notDone(`the settlement finished, but its jobs ran one after the other: every ${lastPayment < firstRefund ? 'payment was posted before the first refund' : 'refund was issued before the first payment'}. The two jobs run side by side, as the README says: fix the order in which they take the locks, not the jobs' overlap`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 });

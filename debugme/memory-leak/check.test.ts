@@ -52,7 +52,7 @@ it('names where the memory the service holds was allocated', () => {
 });
 
 it('keeps the heap bounded: every upload catalogued, no more than a small share of them held', () => {
-  // The service as it is now, through the same 400 uploads: it reports the heap after a full GC.
+  // The service as it is now, through 150 of the same uploads: it reports the heap after a full GC.
   const { stdout } = runProgram(folder, ['check']);
   const last = stdout.trim().split('\n').pop() ?? '';
   let report: { uploaded: number; uploadedBytes: number; listed: number; catalogued: number; heapGrowthBytes: number };

@@ -14,7 +14,7 @@ const folder = exerciseFolder(import.meta.url);
 const answers = () =>
   readAnswers(folder, {
     profile_first_bytes: { kind: 'string', describe: 'the first two bytes of a profile, as od -c prints them, e.g. "abc def"' },
-    cmdline_arguments: { kind: 'integer', describe: 'how many arguments /debug/pprof/cmdline lists' },
+    cmdline_parts: { kind: 'integer', describe: 'how many parts /debug/pprof/cmdline lists: node, the script, then each argument' },
     index_profiles: { kind: 'integer', describe: 'how many profiles the index page links to' },
     hottest_handler: { kind: 'string', describe: 'the route handler of main.ts with the most CPU time under load' },
   });
@@ -142,9 +142,11 @@ it('sees the signature every profile starts with', async () => {
 });
 
 it('reads the command line the server shows', async () => {
-  const { cmdline_arguments: answer } = answers();
-  const actual = (await get('/debug/pprof/cmdline')).toString().split('\0').length;
-  if (answer !== actual) notDone(`cmdline_arguments is ${answer}, but /debug/pprof/cmdline of a server started with npm run exercise 02-basic-http 8080 lists another number: count the parts between the \\0s od -c shows`);
+  const { cmdline_parts: answer } = answers();
+  const parts = (await get('/debug/pprof/cmdline')).toString().split('\0');
+  if (answer === parts.length) return;
+  if (answer === parts.length - 2) notDone(`cmdline_parts is ${answer}: that counts the arguments after the script, not every part. cmdline is process.argv: the path of node and the path of the script come first`);
+  notDone(`cmdline_parts is ${answer}, but /debug/pprof/cmdline of a server started as step 1 starts it (npm run exercise 02-basic-http 8080) lists another number: count the parts between the \\0s od -c shows, the path of node first`);
 });
 
 it('counts the profiles the index page links to', async () => {

@@ -1,6 +1,23 @@
 import { it } from 'vitest';
 import type { Profile } from 'pprof-format';
-import { exerciseCommand, exerciseFolder, functionCosts, learnerProfile, notDone, readAnswers } from '#workshop';
+import {
+  belowTopCutoff,
+  exerciseCommand,
+  exerciseFolder,
+  expectReading,
+  functionCosts,
+  learnerProfile,
+  notDone,
+  printedIn,
+  printedPercent,
+  printedShowingPercent,
+  profileTotal,
+  readAnswers,
+  readsAs,
+  rowConfusions,
+  sampleStacks,
+} from '#workshop';
+import { toFixed } from '../../src/report/measurement.ts';
 
 const folder = exerciseFolder(import.meta.url);
 const answers = () =>
@@ -21,26 +38,16 @@ function flatLeader(profile: Profile): string {
   return name;
 }
 
-/** The share of a wall profile's time labelled state=running, in %, of all its time. */
-function runningShare(profile: Profile): number {
-  const strings = profile.stringTable.strings;
-  const wall = profile.sampleType.findIndex((type) => strings[Number(type.type)] === 'wall');
-  const isRunning = (labels: Profile['sample'][number]['label']) => labels.some((label) => strings[Number(label.key)] === 'state' && strings[Number(label.str)] === 'running');
-  let running = 0;
-  let total = 0;
-  for (const sample of profile.sample) {
-    const value = Math.abs(Number(sample.value[wall]));
-    total += value;
-    if (isRunning(sample.label)) running += value;
-  }
-  return total === 0 ? 0 : (100 * running) / total;
+/** The wall time of a profile's samples labelled state=running. */
+function runningTotal(profile: Profile): number {
+  const wall = profile.sampleType.findIndex((type) => profile.stringTable.strings[Number(type.type)] === 'wall');
+  return sampleStacks(profile)
+    .filter(({ labels }) => labels.state === 'running')
+    .reduce((sum, { values }) => sum + Math.abs(values[wall] ?? 0), 0);
 }
 
-/** The time of the profile's (wait) frames against its Duration: how many waits were in flight on average. */
-function waitsPerSecond(profile: Profile): number {
-  const total = [...functionCosts(profile, 'wall')].filter(([name]) => name.startsWith('(wait) ')).reduce((sum, [, cost]) => sum + cost.flat, 0);
-  return total / Number(profile.durationNanos);
-}
+/** The flat time of the profile's (wait) frames. */
+const waitTotal = (profile: Profile) => [...functionCosts(profile, 'wall')].filter(([name]) => name.startsWith('(wait) ')).reduce((sum, [, cost]) => sum + cost.flat, 0);
 
 it('finds where the synchronous run spends its time', () => {
   const { sync_flat_leader: answer } = answers();
@@ -50,27 +57,51 @@ it('finds where the synchronous run spends its time', () => {
 
 it("reads compressAllSync's band in the sync flame graph", () => {
   const { sync_compress_percent: answer } = answers();
-  const actual = functionCosts(sync(), 'cpu').get('compressAllSync');
+  const profile = sync();
+  const costs = functionCosts(profile, 'cpu');
+  const total = profileTotal(profile, 'cpu');
+  const actual = costs.get('compressAllSync');
   if (!actual) notDone('your cpu-sync.pb.gz has no compressAllSync: make it again with npm run exercise 03-compression sync');
-  if (Math.abs(answer - actual.cumPercent) > 5) notDone(`sync_compress_percent is ${answer}: that is not compressAllSync's share of your cpu-sync.pb.gz (hover over its band in the flame graph, or its cum% in -top)`);
+  expectReading('sync_compress_percent', answer, printedPercent(actual.cum, total), { wanted: "compressAllSync's share of cpu-sync.pb.gz", find: 'Hover over its band in the flame graph, or read its cum% in -top' }, rowConfusions(costs, total, 'compressAllSync', 'cpu-sync.pb.gz'));
 });
 
 it('sees the compression vanish from the async CPU profile', () => {
   const { async_leader_ms: answer } = answers();
   const leader = flatLeader(sync());
-  const actualMs = (functionCosts(cpuAsync(), 'cpu').get(leader)?.cum ?? 0) / 1e6;
-  if (Math.abs(answer - actualMs) > Math.max(1, actualMs / 10)) notDone(`async_leader_ms is ${answer}, but your cpu-async.pb.gz says otherwise: look for the sync run's busiest function in its -top (no row means 0)`);
+  const profile = cpuAsync();
+  const actual = functionCosts(profile, 'cpu').get(leader)?.cum ?? 0;
+  // As -top prints it, in ms or in s (to 10 ms); no row is right when -top leaves it out for being small.
+  const right = readsAs(answer, printedIn(actual, 'nanoseconds', 'ms')) || Math.abs(answer - actual / 1e6) <= 5 || (answer === 0 && belowTopCutoff(actual, profileTotal(profile, 'cpu')));
+  if (right) return;
+  const inSync = (functionCosts(sync(), 'cpu').get(leader)?.cum ?? 0) / 1e6;
+  if (Math.abs(answer - inSync) <= Math.max(5, inSync / 100)) notDone(`async_leader_ms is ${answer}: that is ${leader}'s time in cpu-sync.pb.gz, not in cpu-async.pb.gz. Look for it in -top of the async run (no row means 0)`);
+  notDone(`async_leader_ms is ${answer}, but your cpu-async.pb.gz says otherwise: look for ${leader} in its -top (no row means 0), its cum in ms`);
 });
 
 it('counts the gzips in flight in the wall profile', () => {
   const { gzips_in_flight: answer } = answers();
-  const actual = waitsPerSecond(wallAsync());
-  if (actual === 0) notDone('your wall-async.pb.gz has no (wait) frames: is the trackWait call in main.ts still there? Run npm run exercise 03-compression async again');
-  if (Math.abs(answer - actual) > 0.5) notDone(`gzips_in_flight is ${answer}: divide the (wait) row's time in -top of your wall-async.pb.gz by the profile's Duration`);
+  const profile = wallAsync();
+  const waiting = waitTotal(profile);
+  if (waiting === 0) notDone('your wall-async.pb.gz has no (wait) frames: is the trackWait call in main.ts still there? Run npm run exercise 03-compression async again');
+  // To a tenth at least; off by the rounding of the printed times passes too.
+  const exact = waiting / Number(profile.durationNanos);
+  if (Math.abs(answer - exact) <= Math.max(0.05, 0.01 * exact)) return;
+  const everything = profileTotal(profile, 'wall') / Number(profile.durationNanos);
+  if (Math.abs(answer - everything) <= Math.max(0.05, 0.01 * everything)) notDone(`gzips_in_flight is ${answer}: that is the whole profile's time over its Duration (the header's Total samples), not the (wait) row's. Divide the (wait) gzip 1 MiB row's flat time by the Duration`);
+  notDone(`gzips_in_flight is ${answer}: divide the (wait) row's flat time in -top of your wall-async.pb.gz by the profile's Duration, to a tenth at least`);
 });
 
 it('weighs the running part of the async wall profile', () => {
   const { running_percent: answer } = answers();
-  const actual = runningShare(wallAsync());
-  if (Math.abs(answer - actual) > 5) notDone(`running_percent is ${answer}: that is not the share of state=running in your wall-async.pb.gz (the "Showing nodes accounting for" line of -top -tagfocus=state=running)`);
+  const profile = wallAsync();
+  const running = runningTotal(profile);
+  const total = profileTotal(profile, 'wall');
+  // The exact share, or the header's, which leaves out the rows under -top's cut-off.
+  if (readsAs(answer, printedPercent(running, total)) || readsAs(answer, printedShowingPercent(profile, 'wall', { tagfocus: 'state=running' }))) return;
+  const window = (100 * running) / Number(profile.durationNanos);
+  const confusions = [
+    { printed: printedPercent(total - running, total), is: 'the share spent waiting (state=waiting)' },
+    { printed: toFixed(window, 2), is: "the running time's share of the Duration (the window)" },
+  ];
+  expectReading('running_percent', answer, printedPercent(running, total), { wanted: 'the share of wall-async.pb.gz spent running', find: 'Read the "Showing nodes accounting for" line of -top -tagfocus=state=running: its percentage' }, confusions);
 });

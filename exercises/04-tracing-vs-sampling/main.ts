@@ -12,7 +12,7 @@ import { records, traceMethods } from './tracer.ts';
 import { WordCounter, sampleText } from './words.ts';
 
 const ROUNDS = 5;
-const text = sampleText(100_000);
+const text = sampleText(40_000);
 
 function countPlain(): WordCounter {
   const counter = new WordCounter();

@@ -1,6 +1,6 @@
 import { it } from 'vitest';
 import type { Profile } from 'pprof-format';
-import { exerciseCommand, exerciseFolder, functionCosts, learnerProfile, notDone, readAnswers, type FunctionCost } from '#workshop';
+import { exerciseCommand, exerciseFolder, expectReading, functionCosts, learnerProfile, notDone, printedIn, readAnswers, type FunctionCost } from '#workshop';
 
 const folder = exerciseFolder(import.meta.url);
 const answers = () =>
@@ -42,14 +42,21 @@ it('reads the sampling interval from the profile', () => {
   const profile = heap();
   const periodKiB = Number(profile.period) / 1024;
   if (periodKiB <= 0) notDone(`heap.pb.gz records no sampling interval: make it again with ${exerciseCommand(folder)}`);
-  if (Math.abs(answer - periodKiB) > 0.5) notDone(`sampling_interval_kib is ${answer}, but heap.pb.gz samples at another interval: it is the profile's period (-raw shows it), in bytes; divide by 1024`);
+  if (answer !== periodKiB) notDone(`sampling_interval_kib is ${answer}, but heap.pb.gz samples at another interval: it is the profile's period (-raw shows it), in bytes; divide by 1024`);
 });
 
 it('reads how much the cache holds, from the finer profile', () => {
-  const { held_mb: answer } = answers();
+  const { held_mb: answer, inuse_top_function: named } = answers();
   const profile = fineHeap();
-  const [, cost] = ranked(profile, 'inuse_space', 'heap-16k.pb.gz')[0]!;
-  const actualMB = cost.cum / 2 ** 20;
-  // Generous: the learner may have read flat instead of cum, or run the program again since.
-  if (Math.abs(answer - actualMB) > 0.15 * actualMB) notDone(`held_mb is ${answer}, but your heap-16k.pb.gz says the function that holds the most holds another amount: its cum (the fourth number column of -top), in MB`);
+  const costs = ranked(profile, 'inuse_space', 'heap-16k.pb.gz');
+  const [top, cost] = costs[0]!;
+  const mb = (bytes: number) => printedIn(bytes, 'bytes', 'MB');
+  const coarse = functionCosts(heap(), 'inuse_space').get(top);
+  const confusions = [
+    { printed: mb(cost.flat), is: `${top}'s flat in heap-16k.pb.gz` },
+    ...(coarse ? [{ printed: mb(coarse.cum), is: `${top}'s cum in heap.pb.gz, sampled every 512 KiB` }, { printed: mb(coarse.flat), is: `${top}'s flat in heap.pb.gz` }] : []),
+    ...costs.slice(1).map(([other, otherCost]) => ({ printed: mb(otherCost.cum), is: `the cum of another row, ${other}` })),
+  ];
+  if (!sameName(named, top)) notDone(`held_mb is the cum of your inuse_top_function, "${named}", in heap-16k.pb.gz, where ${top} holds the most: answer inuse_top_function first`);
+  expectReading('held_mb', answer, mb(cost.cum), { wanted: `${top}'s cum in heap-16k.pb.gz`, find: 'Read the fourth number column of -top on heap-16k.pb.gz, in MB' }, confusions);
 });

@@ -3,8 +3,10 @@ import { exerciseCommand, exerciseFolder, functionCosts, learnerProfile, notDone
 
 const folder = exerciseFolder(import.meta.url);
 
-/** Runs the learner's program afresh, so the profile and the pool's own count come from one run. */
-function freshRun() {
+/** Runs the learner's program afresh, once, so the profile and the pool's own count come from one run. */
+let run: { checkedOut: number; profile: ReturnType<typeof learnerProfile> } | undefined;
+const freshRun = () => (run ??= runOnce());
+function runOnce() {
   const { stdout } = runProgram(folder);
   const counted = /(\d+) of (\d+) connections still checked out/.exec(stdout);
   if (!counted) notDone('main.ts no longer says how many connections are checked out: npm run workshop -- reset 09-custom-profile restores it (keep your pool-profile.ts)');

@@ -1,9 +1,9 @@
 /**
  * The workshop's runner, behind the npm scripts:
  *
- *   npm run exercise 01-cpu-profile [args]   run the exercise's main.ts (a unique prefix works: 01)
- *   npm run check [01-cpu-profile]           check it: done, or not yet, why, and the next hint
- *   npm run hint [01-cpu-profile]            the next hint
+ *   npm run exercise 01-cpu-profile [args]   run the exercise's main.ts (its number works: 1 or 01)
+ *   npm run check [01-cpu-profile]           check it: done, or not yet and why (no hint: those are asked for)
+ *   npm run hint [01-cpu-profile]            the next hint, one at a time
  *   npm run workshop                         every exercise, done or not, and what is next
  *   npm run workshop -- watch [id]           check again whenever a file of the exercise is saved
  *   npm run workshop -- reset <id>           restore the exercise's starting files
@@ -98,7 +98,9 @@ async function check(exercises: readonly Exercise[], query: string | undefined):
     return 0;
   }
   say(`Not done yet: ${verdict.reason}`);
-  say(nextHint(found, progress));
+  // A hint only when asked for: a check that fails gives the way to ask, never the hint itself.
+  const shown = progress.hintsShown[found.id] ?? 0;
+  say(shown < found.hints.length ? `Stuck? npm run hint ${found.id} shows a hint (${shown} of ${found.hints.length} seen).` : `Stuck? npm run hint ${found.id} shows the last hint again.`);
   writeProgress(root, progress);
   return 1;
 }

@@ -4,14 +4,17 @@
  * on. A check compares answers with what it computes itself, from the learner's own profiles or
  * from running their program, never with a constant their program did not produce.
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Profile } from 'pprof-format';
 import { decodeProfile } from '../pprof/index.ts';
 import { buildGraph, printableName } from '../report/graph.ts';
-import { sampleTotal } from '../report/top.ts';
+import { percentage, scale, toFixed } from '../report/measurement.ts';
+import { applyFilters, type Filters } from '../report/filter.ts';
+import { mergeProfiles } from '../report/merge.ts';
+import { NODE_FRACTION, sampleTotal, topReport } from '../report/top.ts';
 import { typescriptNodeFlags } from '../cli/typescript-node.ts';
 
 /** Why a check does not pass yet: its message is the one line `npm run check` prints. */
@@ -33,16 +36,43 @@ export function exerciseCommand(folder: string, args: readonly string[] = []): s
   return ['npm run exercise', folder.replace(/\/$/, '').split('/').pop(), ...args].join(' ');
 }
 
+/** How a check runs a program of the exercise: which file, with what environment, for how long at most. */
+export interface ProgramOptions {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+/**
+ * Runs the learner's main.ts (or another file of the exercise) as `npm run exercise` does, from
+ * its folder, and returns how it ended, whatever that was: for a check that judges how a
+ * program fails (a deadlock's exit code, the error it throws).
+ */
+export function spawnProgram(folder: string, args: readonly string[] = [], options: ProgramOptions = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--enable-source-maps', ...typescriptNodeFlags(), options.file ?? 'main.ts', ...args], {
+    cwd: folder,
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 120_000,
+    env: { ...process.env, ...options.env },
+  });
+}
+
+/** The last line of what a program wrote to stderr (or stdout) that is not a stack frame: what it died of. */
+export function lastWords(result: SpawnSyncReturns<string>): string {
+  return (result.stderr || result.error?.message || result.stdout || '').trim().split('\n').filter((line) => line.trim() && !line.startsWith('    at ') && !/^Node\.js v\d/.test(line)).pop()?.trim() ?? '';
+}
+
 /**
  * Runs the learner's main.ts (or another file of the exercise) as `npm run exercise` does, from
  * its folder, and returns what it printed; NotDone with the program's last words if it fails,
  * since a check cannot judge a program that does not run.
  */
-export function runProgram(folder: string, args: readonly string[] = [], file = 'main.ts'): { stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--enable-source-maps', ...typescriptNodeFlags(), file, ...args], { cwd: folder, encoding: 'utf8', timeout: 120_000 });
+export function runProgram(folder: string, args: readonly string[] = [], options: ProgramOptions = {}): { stdout: string; stderr: string } {
+  const file = options.file ?? 'main.ts';
+  const result = spawnProgram(folder, args, options);
   if (result.error || result.status !== 0) {
-    const last = (result.stderr || result.error?.message || '').trim().split('\n').filter((line) => line.trim() && !line.startsWith('    at ')).pop() ?? `exit code ${result.status}`;
-    notDone(`${file} ${args.join(' ')} failed when the check ran it: ${last.trim()}`.replace(/ +:/, ':'));
+    const last = lastWords(result) || `exit code ${result.status}`;
+    notDone(`${file} ${args.join(' ')} failed when the check ran it: ${last}`.replace(/ +:/, ':'));
   }
   return { stdout: result.stdout, stderr: result.stderr };
 }
@@ -169,3 +199,101 @@ export function waitSites(profile: Profile): WaitSite[] {
   }
   return [...sites.values()].sort((a, b) => b.count - a.count);
 }
+
+/** How many decimals a number is written with: 2.43 has 2, 98 has 0. */
+function decimalsOf(value: number): number {
+  const [mantissa = '', exponent = '0'] = String(value).split('e');
+  return Math.max(0, (mantissa.split('.')[1]?.length ?? 0) - Number(exponent));
+}
+
+/**
+ * Whether `answer` says what a report prints as `printed` (`2.43`, `97.63%`, `1.92s`: the number
+ * is read, the unit left to the caller), rounded as the learner likes: for 97.63, 97.63, 97.6 and
+ * 98 do, 97.5 and 97 do not. An answer with more decimals than printed may be off by half the
+ * last printed one. As strict as the report, and no stricter.
+ */
+export function readsAs(answer: number, printed: string): boolean {
+  const number = /-?\d+(?:\.(\d+))?(?:e[-+]?\d+)?/i.exec(printed);
+  if (!number) return false;
+  const decimals = Math.min(decimalsOf(answer), number[1]?.length ?? 0);
+  return Math.abs(answer - Number(number[0])) <= 0.5 * 10 ** -decimals + 1e-9;
+}
+
+/** `value` as a share of `total`, as -top and its header print it: `2.43`, `0.046`, `100`. */
+export function printedPercent(value: number, total: number): string {
+  return percentage(value, total).trim().replace(/%$/, '');
+}
+
+/** `value` (in the profile's `unit`) as a report prints it in `outputUnit` (`ms`, `MB`), without the unit: `1920.5`. */
+export function printedIn(value: number, unit: string, outputUnit: string): string {
+  return toFixed(scale(value, unit, outputUnit)[0], 2);
+}
+
+/** A plausible wrong reading of a profile: what it would print, and what the learner read instead. */
+export interface Confusion {
+  printed: string;
+  /** What that value is, for the message: `hashChain's cum%`, `the flat% in before.pb.gz alone`. */
+  is: string;
+}
+
+/**
+ * The confusion an answer looks like, when it does not read as the right value but as one of
+ * these: the message then names it (`that is hashChain's cum%, not its flat%`).
+ */
+export function confusedWith(answer: number, right: string, confusions: readonly Confusion[]): Confusion | undefined {
+  if (readsAs(answer, right)) return undefined;
+  return confusions.find((confusion) => readsAs(answer, confusion.printed) && !readsAs(Number(confusion.printed), right));
+}
+
+/**
+ * Checks one number read from a report: NotDone unless it reads as `right` (as printed), with a
+ * message that names the confusion it looks like, or else says where the right value is.
+ */
+export function expectReading(field: string, answer: number, right: string, where: { wanted: string; find: string }, confusions: readonly Confusion[] = []): void {
+  if (readsAs(answer, right)) return;
+  const confusion = confusedWith(answer, right, confusions);
+  if (confusion) notDone(`${field} is ${answer}: that is ${confusion.is}, not ${where.wanted}. ${where.find}`);
+  notDone(`${field} is ${answer}, but your profile says otherwise for ${where.wanted}: ${where.find}`);
+}
+
+/**
+ * The readings of a -top a learner may take for another's: every function's flat% and cum% (the
+ * named one's other column first), each saying what it is, for expectReading's message.
+ */
+export function rowConfusions(costs: Map<string, FunctionCost>, total: number, name: string, profileName: string): Confusion[] {
+  const own = costs.get(name);
+  const rows = [...costs].filter(([other]) => other !== name);
+  return [
+    ...(own ? [{ printed: printedPercent(own.flat, total), is: `${name}'s flat% in ${profileName}` }, { printed: printedPercent(own.cum, total), is: `${name}'s cum% in ${profileName}` }] : []),
+    ...rows.flatMap(([other, cost]) => [
+      { printed: printedPercent(cost.flat, total), is: `the flat% of another row of ${profileName}, ${other}` },
+      { printed: printedPercent(cost.cum, total), is: `the cum% of another row of ${profileName}, ${other}` },
+    ]),
+  ];
+}
+
+/** A profile's total in one sample type, as its percentages are shares of. */
+export function profileTotal(profile: Profile, sampleType: string): number {
+  const strings = profile.stringTable.strings;
+  const index = profile.sampleType.findIndex((type) => strings[Number(type.type)] === sampleType);
+  if (index < 0) throw new Error(`the profile has no sample type ${sampleType}`);
+  return sampleTotal(profile, index);
+}
+
+/**
+ * The Y of `Showing nodes accounting for X, Y% of Z total` in -top of the profile with these
+ * filters (-tagfocus=state=running...), as printed: the share of the rows -top shows, which
+ * leaves out the rows below its cut-off.
+ */
+export function printedShowingPercent(profile: Profile, sampleType: string, filters: Filters = {}): string {
+  const copy = mergeProfiles([profile]);
+  const strings = copy.stringTable.strings;
+  const sampleIndex = copy.sampleType.findIndex((type) => strings[Number(type.type)] === sampleType);
+  const total = sampleTotal(copy, sampleIndex);
+  applyFilters(copy, filters);
+  const report = topReport(copy, { sampleIndex, total, cum: false, activeFilters: [] });
+  return /Showing nodes accounting for [^,]+, ([\d.e+-]+)% of/.exec(report)?.[1] ?? '0';
+}
+
+/** Whether -top leaves out a row of this cum for being under its cut-off: what "no row" may mean. */
+export const belowTopCutoff = (cum: number, total: number) => Math.abs(cum) <= NODE_FRACTION * total;

@@ -17,7 +17,7 @@ export interface Exercise {
    * the exercise takes before its check can pass (the test suite runs them).
    */
   readonly runs: readonly (readonly string[])[];
-  /** Revealed one at a time, by a failing check or `npm run hint`. */
+  /** Revealed one at a time, only when asked for with `npm run hint`. */
   readonly hints: readonly string[];
 }
 
@@ -52,14 +52,26 @@ export function loadExercises(root: string): Exercise[] {
   });
 }
 
+/** The number an id starts with (`01-cpu-profile` is 1), or undefined for an id without one (`deadlock`). */
+function numberOf(id: string): number | undefined {
+  const digits = /^(\d+)(?:-|$)/.exec(id)?.[1];
+  return digits === undefined ? undefined : Number(digits);
+}
+
 /**
- * The exercise an id names: exactly, or by a prefix only it has (`01`, `01-cpu`). Anything else
- * is a WorkshopError listing the ids it could have meant.
+ * The exercise an id names: exactly; by its number (`1` and `01` are 01-cpu-profile, never
+ * 10-diff); or by a prefix only it has (`01-cpu`, `dead`). Anything else is a WorkshopError
+ * listing the ids it could have meant.
  */
 export function findExercise(exercises: readonly Exercise[], query: string | undefined): Exercise {
   if (!query) throw new WorkshopError(`name an exercise, e.g. ${exercises[0]?.id ?? '01-cpu-profile'}: one of ${exercises.map((exercise) => exercise.id).join(', ')}`);
   const exact = exercises.find((exercise) => exercise.id === query);
   if (exact) return exact;
+  if (/^\d+$/.test(query)) {
+    const numbered = exercises.filter((exercise) => numberOf(exercise.id) === Number(query));
+    if (numbered.length === 1) return numbered[0]!;
+    if (numbered.length > 1) throw new WorkshopError(`"${query}" could be ${numbered.map((exercise) => exercise.id).join(' or ')}: give more of the id`);
+  }
   const prefixed = exercises.filter((exercise) => exercise.id.startsWith(query));
   if (prefixed.length === 1) return prefixed[0]!;
   if (prefixed.length > 1) throw new WorkshopError(`"${query}" could be ${prefixed.map((exercise) => exercise.id).join(' or ')}: give more of the id`);

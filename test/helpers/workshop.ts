@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { repoRoot } from './run.ts';
 
 /**
@@ -35,7 +35,20 @@ export function workshopCommand(copy: string, command: 'exercise' | 'check' | 'h
   return spawnSync(process.execPath, ['--import', 'tsx', cli, ...commandArgs], { cwd: copy, encoding: 'utf8', timeout: 180_000, env: { ...process.env, FORCE_COLOR: '0' } });
 }
 
-/** Copies solutions/<id>/ over the exercise's folder, as the solution's README says to. */
-export function applySolution(copy: string, id: string, folder: string): void {
-  cpSync(join(copy, 'solutions', id), join(copy, folder), { recursive: true });
+/**
+ * Solves the exercise in the copy: copies solutions/<id>/ over its folder (its fixed code, and
+ * answers.json where the answers do not depend on the run), then runs solutions/<id>/solve.ts
+ * where there is one: the procedure that reads the learner's own profiles with `npm run pprof`
+ * and writes answers.json from what they print. `solve: false` copies the code alone, for a copy
+ * whose exercises have not been run.
+ */
+export function applySolution(copy: string, id: string, folder: string, options: { solve?: boolean } = {}): void {
+  const solution = join(copy, 'solutions', id);
+  cpSync(solution, join(copy, folder), { recursive: true, filter: (source) => basename(source) !== SOLVER });
+  if (options.solve === false || !existsSync(join(solution, SOLVER))) return;
+  const solved = spawnSync(process.execPath, ['--import', 'tsx', join(solution, SOLVER), join(copy, folder)], { cwd: copy, encoding: 'utf8', timeout: 120_000 });
+  if (solved.status !== 0) throw new Error(`solutions/${id}/${SOLVER} failed: ${solved.stderr || solved.error?.message}`);
 }
+
+/** The procedure a solution to read-the-profile questions is. */
+export const SOLVER = 'solve.ts';

@@ -53,22 +53,32 @@ describe('npm run exercise', () => {
 });
 
 describe('npm run check and npm run hint', () => {
-  it('says not done yet with the reason in one line and the next hint, revealing them in order', () => {
+  it('says not done yet with the reason in one line and how to ask for a hint, showing none itself', () => {
     const first = workshopCommand(copy, 'check', [ID]);
     expect(first.status).toBe(1);
     expect(first.stdout).toContain('Not done yet: answers.json: "hashChain_samples_at_1000" is still empty: how many samples have hashChain on their stack at 1,000 rounds (a whole number, no quotes)');
-    expect(first.stdout).toMatch(/^Hint 1 of 4: Run both steps first/m);
-    expect(workshopCommand(copy, 'check').stdout).toMatch(/^Hint 2 of 4: /m);
-    expect(workshopCommand(copy, 'hint').stdout).toMatch(/^01-cpu-profile: Hint 3 of 4: /m);
+    expect(first.stdout).toMatch(/^Stuck\? npm run hint 01-cpu-profile shows a hint \(0 of 4 seen\)\.$/m);
+    expect(first.stdout).not.toMatch(/Hint \d/);
+    // Failing again and again reveals nothing.
+    expect(workshopCommand(copy, 'check').stdout).not.toMatch(/Hint \d/);
+    expect(state().hintsShown[ID] ?? 0).toBe(0);
+  });
+
+  it('reveals the hints one at a time, only when asked, and the last one again after that', () => {
+    expect(workshopCommand(copy, 'hint').stdout).toMatch(/^01-cpu-profile: Hint 1 of 4: Run both steps first/m);
+    expect(workshopCommand(copy, 'hint', [ID]).stdout).toMatch(/^01-cpu-profile: Hint 2 of 4: /m);
+    expect(workshopCommand(copy, 'check', [ID]).stdout).toMatch(/^Stuck\? npm run hint 01-cpu-profile shows a hint \(2 of 4 seen\)\.$/m);
+    expect(workshopCommand(copy, 'hint', [ID]).stdout).toMatch(/^01-cpu-profile: Hint 3 of 4: /m);
     const last = workshopCommand(copy, 'hint', [ID]).stdout;
     expect(last).toMatch(/^01-cpu-profile: Hint 4 of 4 \(the last: solutions\/01-cpu-profile\/ has the answers\): /m);
     expect(workshopCommand(copy, 'hint', [ID]).stdout).toBe(last);
+    expect(workshopCommand(copy, 'check', [ID]).stdout).toMatch(/^Stuck\? npm run hint 01-cpu-profile shows the last hint again\.$/m);
     expect(state().hintsShown[ID]).toBe(4);
   });
 
   it.each([
     ['{"hashChain_samples_at_1000": 0,', /^Not done yet: answers.json is not valid JSON \(.+\): it holds one object, e.g. \{"hashChain_samples_at_1000": 10\}$/m],
-    ['{"hashChain_samples_at_1000": 0}', /^Not done yet: answers.json has no "sampling_interval_ms": add it, a number, no quotes: how many milliseconds one sample stands for$/m],
+    ['{"hashChain_samples_at_1000": 0}', /^Not done yet: answers.json has no "ms_per_sample": add it, a number, no quotes: how many ms of CPU time one sample of cpu-1000000.pb.gz stands for on average/m],
     ['{"hashChain_samples_at_1000": "none"}', /^Not done yet: answers.json: "hashChain_samples_at_1000" should be a whole number, no quotes, not "none"/m],
     ['[]', /^Not done yet: answers.json must hold one object/m],
   ])('names what is wrong with answers.json %s', (text, message) => {
@@ -78,11 +88,11 @@ describe('npm run check and npm run hint', () => {
     expect(result.stdout).toMatch(message);
   });
 
-  it('compares the answers with the learner\'s own profiles, and says which profile is missing', () => {
+  it("compares the answers with the learner's own profiles, names the confusion, and says which profile is missing", () => {
     applySolution(copy, ID, FOLDER);
     const answers = JSON.parse(readFileSync(file('answers.json'), 'utf8'));
     writeFileSync(file('answers.json'), JSON.stringify({ ...answers, hashChain_flat_percent: answers.hashChain_cum_percent }));
-    expect(workshopCommand(copy, 'check', [ID]).stdout).toMatch(/^Not done yet: hashChain_flat_percent is 98: that is not hashChain's flat% in your cpu-1000000.pb.gz/m);
+    expect(workshopCommand(copy, 'check', [ID]).stdout).toMatch(/^Not done yet: hashChain_flat_percent is [\d.]+: that is hashChain's cum% in cpu-1000000.pb.gz, not hashChain's flat% in cpu-1000000.pb.gz\. /m);
     renameSync(file('cpu-1000000.pb.gz'), file('aside.pb.gz'));
     try {
       expect(workshopCommand(copy, 'check', [ID]).stdout).toMatch(/^Not done yet: exercises\/01-cpu-profile\/cpu-1000000.pb.gz is not there yet: make it with npm run exercise 01-cpu-profile 1000000$/m);

@@ -1,0 +1,21 @@
+/**
+ * Exercise 07, solved from the learner's own profiles: the first rows of -top on the in-use and
+ * the allocation profile, the sampling period -raw prints, and the cum of the holder in the
+ * finer profile, in MB as -top prints it.
+ */
+import { exerciseFolderArgument, pprof, topRow, topRows, valueIn, writeAnswers } from '../report.ts';
+
+const folder = exerciseFolderArgument();
+const [holder] = topRows(pprof(folder, '-top', 'heap.pb.gz'));
+const [allocator] = topRows(pprof(folder, '-top', 'allocs.pb.gz'));
+const period = /^Period: (\d+)/m.exec(pprof(folder, '-raw', 'heap.pb.gz'))?.[1];
+if (!holder || !allocator || !period) throw new Error('heap.pb.gz or allocs.pb.gz has no rows, or no period');
+const held = topRow(pprof(folder, '-top', 'heap-16k.pb.gz'), holder.name);
+if (!held) throw new Error(`heap-16k.pb.gz has no row for ${holder.name}`);
+
+writeAnswers(folder, {
+  inuse_top_function: holder.name,
+  alloc_top_function: allocator.name,
+  sampling_interval_kib: Number(period) / 1024,
+  held_mb: Math.round(100 * valueIn(held.cum, 'MB')) / 100,
+});
