@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { Profile } from 'pprof-format';
 import { encodeProfile } from '../pprof/index.ts';
@@ -20,7 +20,10 @@ export interface DebugPprofOptions {
    * request. Profiles show code, paths and arguments; by default only this machine sees them.
    */
   allowRemote?: boolean | ((request: Request) => boolean);
-  /** When set, every request must carry `Authorization: Bearer <token>`. */
+  /**
+   * When set, every request must carry `Authorization: Bearer <token>`. Any non-empty string;
+   * one with characters beyond ASCII is matched against the header's bytes as UTF-8.
+   */
   token?: string;
   /** The longest profile a request may ask for, in seconds; 300 by default. */
   maxSeconds?: number;
@@ -164,6 +167,11 @@ export function debugFgprof(options: DebugPprofOptions = {}): Router {
 /** A router that serves loopback clients (or those allowRemote allows) bearing the token, if any. */
 function guardedRouter(options: DebugPprofOptions): { router: Router; maxSeconds: number } {
   const maxSeconds = options.maxSeconds ?? DEFAULT_MAX_SECONDS;
+  // A token that is empty or not a string would turn authentication off without a word.
+  if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length === 0)) {
+    throw new TypeError(`token must be a non-empty string, got ${options.token === '' ? 'an empty string' : typeof options.token}; leave it out for no token`);
+  }
+  const wantedDigest = options.token === undefined ? undefined : digest(Buffer.from(options.token, 'utf8'));
   if (!Number.isInteger(maxSeconds) || maxSeconds < 1) throw new RangeError(`maxSeconds must be a whole number of seconds, 1 or more, got ${options.maxSeconds}`);
   if (!asyncTrackerInstalled()) installAsyncTracker();
   const router = Router();
@@ -172,7 +180,7 @@ function guardedRouter(options: DebugPprofOptions): { router: Router; maxSeconds
       text(response, 403, `profiles are served to this machine only (the request came from ${request.socket.remoteAddress}); pass allowRemote to allow others`);
       return;
     }
-    if (options.token !== undefined && !bearerMatches(request.headers.authorization, options.token)) {
+    if (wantedDigest && !bearerMatches(request.headers.authorization, wantedDigest)) {
       response.setHeader('WWW-Authenticate', 'Bearer');
       text(response, 401, 'this endpoint needs Authorization: Bearer <token>');
       return;
@@ -304,11 +312,18 @@ function allowed(request: Request, allowRemote: DebugPprofOptions['allowRemote']
   return allowRemote === true;
 }
 
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(/^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '');
-  const wanted = Buffer.from(token);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
+/**
+ * Whether the header bears the token. Node hands header values over as latin1, one character
+ * per byte: turned back into those bytes they compare with the token's UTF-8. Digests of equal
+ * length are compared, so the time taken says nothing about the token's length or content.
+ */
+function bearerMatches(header: string | undefined, wantedDigest: Buffer): boolean {
+  const given = /^Bearer (.+)$/i.exec(header ?? '')?.[1];
+  if (given === undefined) return false;
+  return timingSafeEqual(digest(Buffer.from(given, 'latin1')), wantedDigest);
 }
+
+const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest();
 
 /** Starts in-use heap sampling unless something else holds V8's heap sampler; says so if it does. */
 function startHeapSamplingIfFree(): string | undefined {

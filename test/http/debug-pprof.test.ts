@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typescriptNodeFlags } from '../../src/cli/typescript-node.ts';
+import { debugPprof } from '../../src/http/debug-pprof.ts';
 import { decodeProfile } from '../../src/pprof/index.ts';
 import { sampleTypeNames, stacks } from '../helpers/profile.ts';
 import { fixture, repoRoot } from '../helpers/run.ts';
@@ -242,6 +243,28 @@ describe('debugPprof access control', () => {
       expect(missing.headers.get('www-authenticate')).toBe('Bearer');
       expect((await get(url, { headers: { authorization: 'Bearer wrong!' } })).status).toBe(401);
       expect((await get(url, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+    } finally {
+      server.child.kill();
+    }
+  }, 30_000);
+
+  it('refuses, when created, a token that is empty or not a string, which would turn authentication off', () => {
+    expect(() => debugPprof({ token: '' })).toThrow("token must be a non-empty string, got an empty string; leave it out for no token");
+    expect(() => debugPprof({ token: 42 as unknown as string })).toThrow('token must be a non-empty string, got number; leave it out for no token');
+    expect(() => debugPprof({ token: null as unknown as string })).toThrow('token must be a non-empty string, got object; leave it out for no token');
+  });
+
+  it('takes a token beyond ASCII, sent as UTF-8 bytes, and no near miss', async () => {
+    const token = 'pässwörd-✓-密码';
+    const server = await startServer({ TOKEN: token });
+    try {
+      const url = `${server.base}/debug/pprof/cmdline`;
+      // fetch sends each character of a header below 256 as one byte: these are the UTF-8 bytes.
+      const asBytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+      expect((await get(url, { headers: { authorization: `Bearer ${asBytes(token)}` } })).status).toBe(200);
+      expect((await get(url, { headers: { authorization: `Bearer ${asBytes(token.slice(0, -1))}` } })).status).toBe(401);
+      expect((await get(url, { headers: { authorization: `Bearer ${asBytes(`${token}x`)}` } })).status).toBe(401);
+      expect((await get(url, { headers: { authorization: `Bearer ${token.normalize('NFD').replace(/[^\x00-\xff]/g, '?')}` } })).status).toBe(401);
     } finally {
       server.child.kill();
     }
