@@ -1,0 +1,72 @@
+/**
+ * The worker thread of stop-on-signal.ts, in the profiled program. JavaScript signal handlers
+ * run on the main thread's event loop, which a synchronous loop (`while (true) {}`) never lets
+ * turn: the program would ignore SIGINT and SIGTERM, and its profile would never be written.
+ * This thread watches the signals itself, with a libuv signal handle on its own loop, and on
+ * each one asks the main thread, through an inspector session connected to it, to run the stop
+ * hook. The inspector reaches a busy main thread between two JavaScript statements, the way a
+ * debugger pauses a spinning page; the hook takes and writes the profile there and says
+ * whether the process should end. Then this thread lets the signal do what it would have done.
+ *
+ * Plain JavaScript, started with no loader: it must not compile anything on its way up.
+ */
+import { writeSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+import { workerData } from 'node:worker_threads';
+
+/** @type {{ signals: NodeJS.Signals[], hook: string, armed: Int32Array }} */
+const { signals, hook, armed } = workerData;
+
+/**
+ * Node gives workers no signal events, but libuv delivers a signal to every handle watching
+ * it, on any thread's loop. The handle class is internal: `--expose-internals`, given to this
+ * worker alone, reaches it on every Node version (process.binding lost it in Node 24).
+ */
+function signalHandleClass() {
+  const require = createRequire(import.meta.url);
+  const emitWarning = process.emitWarning;
+  // The module warns that it is internal, once, on the program's stderr: we know.
+  process.emitWarning = () => {};
+  try {
+    return require('internal/test/binding').internalBinding('signal_wrap').Signal;
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
+const session = new Session();
+session.connectToMainThread();
+
+const Signal = signalHandleClass();
+const handles = signals.map((name) => {
+  const handle = new Signal();
+  handle.onsignal = () => onSignal(name);
+  const error = handle.start(constants.signals[name]);
+  if (error) throw new Error(`cannot watch ${name} (libuv error ${error})`);
+  return handle;
+});
+// From here on this thread acts on the signals; the main thread's own handlers stand aside.
+Atomics.store(armed, 0, 1);
+
+/** @param {NodeJS.Signals} name */
+function onSignal(name) {
+  const expression = `globalThis[Symbol.for(${JSON.stringify(hook)})](${JSON.stringify(name)})`;
+  session.post('Runtime.evaluate', { expression, returnByValue: true }, (error, result) => {
+    // 'program': the program handles this signal itself and decides when to end, as without us.
+    if (!error && !result.exceptionDetails && result.result.value === 'program') return;
+    if (error || result.exceptionDetails) {
+      const reason = error?.message ?? result.exceptionDetails?.exception?.description ?? result.exceptionDetails?.text;
+      try {
+        writeSync(2, `profile: the profile could not be taken on ${name}: ${reason}\n`);
+      } catch {
+        // No stderr left (a closed terminal): the parent says that no profile was written.
+      }
+    }
+    // Without a handle left watching it, the signal takes its default course: the process ends
+    // by it, as it would have without the profiler, and whoever waits on it sees which signal.
+    for (const handle of handles) handle.close();
+    process.kill(process.pid, name);
+  });
+}

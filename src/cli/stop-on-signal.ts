@@ -1,0 +1,71 @@
+/**
+ * Ends a profiled program on SIGINT, SIGTERM and SIGHUP as Node would without the profiler (the
+ * process ends by the signal), but with its profile written first: also while the program is
+ * busy in synchronous code, where no JavaScript signal handler can run. A worker thread
+ * (signal-worker.mjs) watches the signals and has the main thread run the stop hook between two
+ * statements. Where the worker cannot start, handlers on the main thread do the same whenever
+ * the event loop turns.
+ *
+ * A program that handles a signal itself decides when to end, as without the profiler; the
+ * profile is then written on 'exit'.
+ */
+import { Worker } from 'node:worker_threads';
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+type StopSignal = (typeof SIGNALS)[number];
+
+/** Where the worker finds the hook on the main thread: a registered symbol, hidden from the program. */
+const HOOK = 'node-profiling-workshop.stop-on-signal';
+
+/** What the hook tells the worker: end the process by the signal, or leave it to the program. */
+type Verdict = 'terminate' | 'program';
+
+/**
+ * Arms the signals: on one the program does not handle itself, `stop` runs (it must not throw)
+ * and the process then ends by that signal.
+ */
+export function stopOnSignal(stop: () => void): void {
+  let ending = false;
+  const listeners = new Map<StopSignal, () => void>();
+  const programListens = (signal: StopSignal) => process.listenerCount(signal) > (listeners.has(signal) ? 1 : 0);
+
+  const hook = (signal: StopSignal): Verdict => {
+    if (ending) return 'terminate';
+    if (programListens(signal)) return 'program';
+    ending = true;
+    stop();
+    for (const [name, listener] of listeners) process.removeListener(name, listener);
+    listeners.clear();
+    return 'terminate';
+  };
+  Object.defineProperty(globalThis, Symbol.for(HOOK), { value: hook });
+
+  const armed = new Int32Array(new SharedArrayBuffer(4));
+  for (const signal of SIGNALS) {
+    const listener = () => {
+      // The worker acts on every signal it sees, busy main thread or not: one of us is enough.
+      if (Atomics.load(armed, 0) === 1) return;
+      if (hook(signal) === 'terminate') process.kill(process.pid, signal);
+    };
+    listeners.set(signal, listener);
+    process.on(signal, listener);
+  }
+
+  try {
+    const worker = new Worker(new URL('./signal-worker.mjs', import.meta.url), {
+      workerData: { signals: SIGNALS, hook: HOOK, armed },
+      // Only what it needs: no loader to run, and the internal signal handle to reach.
+      execArgv: ['--expose-internals'],
+      stdout: true,
+      stderr: true,
+    });
+    // It must neither keep the program alive nor outlive it, nor show it anything.
+    worker.unref();
+    worker.on('error', (error) => {
+      Atomics.store(armed, 0, 0);
+      process.stderr.write(`profile: signals are handled on the main thread only (the program cannot be stopped while it runs synchronous code): ${error.message}\n`);
+    });
+  } catch (error) {
+    process.stderr.write(`profile: signals are handled on the main thread only: ${(error as Error).message}\n`);
+  }
+}
