@@ -12,12 +12,17 @@ import { startWallProfile, stopWallProfile } from '../profilers/wall.ts';
 import { foldedStacks } from '../report/folded.ts';
 import { escapeMarkup } from '../report/markup.ts';
 import { AllocationHistory } from './allocations.ts';
+import { misdirectedReason } from './host.ts';
 import { startTrace } from './trace.ts';
 
 export interface DebugPprofOptions {
   /**
    * Who besides loopback clients may read profiles: true for anyone, or a function of the
-   * request. Profiles show code, paths and arguments; by default only this machine sees them.
+   * request. Profiles show code, paths and arguments; by default only this machine sees them,
+   * and only at a name that can mean nothing else (localhost, an IP address, the machine's
+   * name): a request from this machine addressed to another name answers 421, as a web page
+   * using DNS rebinding would send. A request allowRemote lets in is not checked so, which is
+   * what a local reverse proxy that forwards a public name needs.
    */
   allowRemote?: boolean | ((request: Request) => boolean);
   /**
@@ -176,8 +181,15 @@ function guardedRouter(options: DebugPprofOptions): { router: Router; maxSeconds
   if (!asyncTrackerInstalled()) installAsyncTracker();
   const router = Router();
   router.use((request, response, next) => {
-    if (!allowed(request, options.allowRemote)) {
+    const admitted = admission(request, options.allowRemote);
+    if (!admitted) {
       text(response, 403, `profiles are served to this machine only (the request came from ${request.socket.remoteAddress}); pass allowRemote to allow others`);
+      return;
+    }
+    // A loopback client may be a browser that a web page steered here; allowRemote decides for the rest.
+    const misdirected = admitted === 'loopback' ? misdirectedReason(request.headers.host) : undefined;
+    if (misdirected) {
+      text(response, 421, `${misdirected}; pass allowRemote to serve requests addressed otherwise`);
       return;
     }
     if (wantedDigest && !bearerMatches(request.headers.authorization, wantedDigest)) {
@@ -300,16 +312,16 @@ function sendProfile(response: Response, name: string, profile: Profile): void {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
-function allowed(request: Request, allowRemote: DebugPprofOptions['allowRemote']): boolean {
-  if (LOOPBACK.test(request.socket.remoteAddress ?? '')) return true;
+/** Why a client may read profiles: it is on this machine's loopback, or allowRemote lets it in. */
+function admission(request: Request, allowRemote: DebugPprofOptions['allowRemote']): 'loopback' | 'remote' | undefined {
   if (typeof allowRemote === 'function') {
     try {
-      return allowRemote(request) === true;
+      if (allowRemote(request) === true) return 'remote';
     } catch {
-      return false;
+      // A throwing allowRemote lets no one in that loopback does not.
     }
-  }
-  return allowRemote === true;
+  } else if (allowRemote === true) return 'remote';
+  return LOOPBACK.test(request.socket.remoteAddress ?? '') ? 'loopback' : undefined;
 }
 
 /**

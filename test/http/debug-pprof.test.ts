@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typescriptNodeFlags } from '../../src/cli/typescript-node.ts';
@@ -31,6 +32,19 @@ const get = async (url: string, init?: RequestInit) => {
   const response = await fetch(url, init);
   return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
 };
+
+/** A GET to the loopback port with the Host header given, which fetch does not let a test choose. */
+function getAddressedTo(port: number, path: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest({ host: '127.0.0.1', port, path, headers: { ...headers, host } }, (incoming) => {
+      let body = '';
+      incoming.on('data', (chunk: Buffer) => (body += chunk));
+      incoming.on('end', () => resolve({ status: incoming.statusCode!, body }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
 
 describe('debugPprof on an express app', () => {
   let server: Server;
@@ -265,6 +279,22 @@ describe('debugPprof access control', () => {
       expect((await get(url, { headers: { authorization: `Bearer ${asBytes(token.slice(0, -1))}` } })).status).toBe(401);
       expect((await get(url, { headers: { authorization: `Bearer ${asBytes(`${token}x`)}` } })).status).toBe(401);
       expect((await get(url, { headers: { authorization: `Bearer ${token.normalize('NFD').replace(/[^\x00-\xff]/g, '?')}` } })).status).toBe(401);
+    } finally {
+      server.child.kill();
+    }
+  }, 30_000);
+
+  it('answers a request from this machine addressed to another name with 421 and why (DNS rebinding), unless allowRemote lets it in', async () => {
+    const server = await startServer({ ALLOW_REMOTE: 'header' });
+    try {
+      for (const path of ['', 'cmdline', 'heap?debug=1']) {
+        const misdirected = await getAddressedTo(server.port, `/debug/pprof/${path}`, `rebind.example:${server.port}`);
+        expect(misdirected.status).toBe(421);
+        expect(misdirected.body).toMatch(/^this server answers requests addressed to this machine \(localhost, its IP addresses or its name .+\), not to rebind\.example:\d+: a web page may be trying to read it through DNS rebinding; pass allowRemote to serve requests addressed otherwise\n$/);
+        for (const host of [`localhost:${server.port}`, `127.0.0.1:${server.port}`, 'localhost']) expect((await getAddressedTo(server.port, `/debug/pprof/${path}`, host)).status).toBe(200);
+        // What allowRemote lets in (here: a local proxy forwarding a public name) it decides alone.
+        expect((await getAddressedTo(server.port, `/debug/pprof/${path}`, 'profiles.example', { 'x-profile-me': 'yes' })).status).toBe(200);
+      }
     } finally {
       server.child.kill();
     }
