@@ -13,6 +13,7 @@ import { foldedStacks } from '../report/folded.ts';
 import { escapeMarkup } from '../report/markup.ts';
 import { AllocationHistory } from './allocations.ts';
 import { misdirectedReason } from './host.ts';
+import { IN_USE_AS_ALLOCS, asFgprof, asGoroutines, withComment } from './scrape-shapes.ts';
 import { startTrace } from './trace.ts';
 
 export interface DebugPprofOptions {
@@ -35,7 +36,9 @@ export interface DebugPprofOptions {
   /**
    * What V8's one heap sampler records while the router is mounted: 'inuse' (the default) for
    * /heap, what is held now; 'allocs' for /allocs, every allocation since the router was created,
-   * including garbage. V8 cannot do both at once; the other path answers 404 saying so.
+   * including garbage. V8 cannot do both at once. With 'inuse', /allocs (where Grafana Alloy
+   * and Parca read memory) serves the heap in use, its comment saying so; with 'allocs', /heap
+   * answers 404 saying why.
    */
   heapSampling?: 'inuse' | 'allocs';
 }
@@ -79,9 +82,9 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
   const history = sampling === 'allocs' ? new AllocationHistory() : undefined;
 
   const entries: Entry[] = [
-    ...(history
-      ? [{ name: 'allocs', description: 'Every sampled allocation since this router was created, including garbage collected since. ?seconds=N for those of the next N seconds only.' }]
-      : []),
+    history
+      ? { name: 'allocs', description: 'Every sampled allocation since this router was created, including garbage collected since. ?seconds=N for those of the next N seconds only.' }
+      : { name: 'allocs', description: "The heap in use, as heap serves it: this router samples the heap in use, and V8 has one heap sampler (heapSampling: 'allocs' records every allocation instead). Here for the tools that read memory here." },
     { name: 'async', description: 'Async operations in flight now (fetch, timers, fs, sockets...), each on the stack that started it. Alias: goroutine.', count: () => asyncOperationsInFlight().length, debug1: true },
     { name: 'cmdline', description: 'The command line of this process, arguments separated by NUL bytes.' },
     { name: 'goroutine', description: 'The same as async, under the name Go tools ask for.', count: () => asyncOperationsInFlight().length, debug1: true },
@@ -93,7 +96,7 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
 
   const otherSampling: Record<string, string> = history
     ? { heap: "V8 has one heap sampler, and this router's records every allocation (allocs); create it with heapSampling: 'inuse' for the heap in use" }
-    : { allocs: "V8 has one heap sampler, and this router's records the heap in use (heap); create it with heapSampling: 'allocs' for every allocation" };
+    : {};
   router.get('/', (_request, response) => {
     response.setHeader('Cache-Control', 'no-store');
     response.type('html').send(indexPage(entries, { ...otherSampling, ...NOT_AVAILABLE }, heapNote));
@@ -120,7 +123,10 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
   });
   router.get('/wall', (request, response) => wallHandler(request, response, maxSeconds));
   router.get('/allocs', (request, response) => {
-    if (!history) return text(response, 404, "allocs: this router samples the heap in use (/heap); V8 has one heap sampler, so create it with debugPprof({ heapSampling: 'allocs' }) to serve allocs instead");
+    if (!history) {
+      if (request.query.seconds !== undefined) return text(response, 400, "allocs?seconds=N needs every allocation recorded: this router samples the heap in use; create it with debugPprof({ heapSampling: 'allocs' })");
+      return guarded(response, () => sendProfile(response, 'allocs', withComment(heapProfile(), IN_USE_AS_ALLOCS)));
+    }
     if (request.query.seconds === undefined) return guarded(response, () => sendProfile(response, 'allocs', history.total()));
     let earlier: Profile | undefined;
     timed(request, response, maxSeconds, 'allocs', {
@@ -148,7 +154,7 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
       if (debug === undefined) return;
       guarded(response, () => {
         const operations = asyncOperationsInFlight();
-        if (debug === 0) sendProfile(response, name, asyncProfile(operations));
+        if (debug === 0) sendProfile(response, name, name === 'goroutine' ? asGoroutines(asyncProfile(operations)) : asyncProfile(operations));
         else sendText(response, debug === 1 ? coalescedText(operations) : eachOperationText(operations));
       });
     });
@@ -165,7 +171,7 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
  */
 export function debugFgprof(options: DebugPprofOptions = {}): Router {
   const { router, maxSeconds } = guardedRouter(options);
-  router.get('/', (request, response) => wallHandler(request, response, maxSeconds));
+  router.get('/', (request, response) => wallHandler(request, response, maxSeconds, 'fgprof'));
   return router;
 }
 
@@ -202,13 +208,19 @@ function guardedRouter(options: DebugPprofOptions): { router: Router; maxSeconds
   return { router, maxSeconds };
 }
 
-function wallHandler(request: Request, response: Response, maxSeconds: number): void {
+/**
+ * The wall profile, as /wall serves it (wall/nanoseconds, folded stacks in nanoseconds), or as
+ * fgprof's handler does, so fgprof's tools and scrapers read it unchanged: sample types
+ * samples/count and time/nanoseconds, and folded stacks that count samples.
+ */
+function wallHandler(request: Request, response: Response, maxSeconds: number, shape: 'wall' | 'fgprof' = 'wall'): void {
   const format = request.query.format ?? 'pprof';
   if (format !== 'pprof' && format !== 'folded') return text(response, 400, `format=${String(format)} is not a format: use pprof or folded`);
+  const shaped = shape === 'fgprof' ? asFgprof : (profile: Profile) => profile;
   timed(request, response, maxSeconds, 'wall', {
     start: () => startWallProfile(),
-    stop: stopWallProfile,
-    send: format === 'folded' ? (reply, profile) => sendText(reply, foldedStacks(profile)) : asPprof('wall'),
+    stop: () => shaped(stopWallProfile()),
+    send: format === 'folded' ? (reply, profile) => sendText(reply, foldedStacks(profile, shape === 'fgprof' ? 0 : undefined)) : asPprof(shape),
   });
 }
 
@@ -293,6 +305,8 @@ function guarded(response: Response, body: () => void): void {
 
 function text(response: Response, status: number, message: string): void {
   response.status(status).setHeader('Cache-Control', 'no-store');
+  // As Go's handlers mark their errors: go tool pprof then prints the message, not just the status.
+  if (status >= 400) response.setHeader('X-Go-Pprof', '1');
   response.type('text/plain').send(`${message}\n`);
 }
 
