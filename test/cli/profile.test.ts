@@ -48,6 +48,23 @@ describe('npm run profile', () => {
     expect(flatByFunction(readProfile(output), 1)[0]![0]).toBe('burn');
   });
 
+  it('leaves a signal the program handles itself to the program, and writes the profile when it exits', async () => {
+    const output = join(scratch(), 'cpu.pb.gz');
+    const cli = fileURLToPath(new URL('../../src/cli/profile.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), cli, '-o', output, fixture('own-handler.ts')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
+    await new Promise((resolve) => child.stdout.on('data', (chunk: Buffer) => (stdout += chunk).includes('waiting') && resolve(undefined)));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await ended).toEqual([0, null]);
+    expect(stdout).toContain('shutting down');
+    expect(stderr).toContain('wrote CPU profile');
+    expect(flatByFunction(readProfile(output), 1).find(([name]) => name === 'work')?.[1]).toBeGreaterThan(0);
+  });
+
   it('puts the churn on top of alloc_space and the retention on top of inuse_space', () => {
     const dir = scratch();
     const allocs = runProfileCommand(['--allocs', '-o', join(dir, 'allocs.pb.gz'), fixture('churn-retain.ts')]);
