@@ -2,7 +2,7 @@
  * Loaded into the program that `npm run profile` runs (node --import). It starts the profiler
  * before the program's first line and writes the profile on every way out: a normal end,
  * process.exit(), an uncaught error, and SIGINT/SIGTERM/SIGHUP, also in the middle of synchronous
- * code (stop-on-signal.ts). It never throws into the program: a failure to write is reported
+ * code (stop-on-end.ts). It never throws into the program: a failure to write is reported
  * on stderr and left for the parent to notice.
  */
 import { isMainThread } from 'node:worker_threads';
@@ -20,7 +20,7 @@ import {
   writeProfile,
 } from '../profilers/index.ts';
 import { PROFILE_REQUEST_ENV, type ProfileRequest } from './profile-request.ts';
-import { stopOnSignal } from './stop-on-signal.ts';
+import { stopOnEnd } from './stop-on-end.ts';
 
 const raw = process.env[PROFILE_REQUEST_ENV];
 // Children the program forks inherit our --import flags but not this variable: they run unprofiled.
@@ -48,10 +48,7 @@ if (raw && isMainThread) {
     },
   }[request.kind]();
 
-  let written = false;
   const finish = () => {
-    if (written) return;
-    written = true;
     try {
       const profile = collect();
       if (request.format === 'folded') writeFileAtomic(request.output, Buffer.from(foldedStacks(profile)));
@@ -60,6 +57,5 @@ if (raw && isMainThread) {
       process.stderr.write(`profile: could not write ${request.output}: ${(error as Error).message}\n`);
     }
   };
-  process.on('exit', finish);
-  stopOnSignal(finish);
+  stopOnEnd(finish);
 }

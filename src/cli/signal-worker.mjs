@@ -1,5 +1,5 @@
 /**
- * The worker thread of stop-on-signal.ts, in the profiled program. JavaScript signal handlers
+ * The worker thread of stop-on-end.ts, in the profiled program. JavaScript signal handlers
  * run on the main thread's event loop, which a synchronous loop (`while (true) {}`) never lets
  * turn: the program would ignore SIGINT and SIGTERM, and its profile would never be written.
  * This thread watches the signals itself, with a libuv signal handle on its own loop, and on
@@ -55,7 +55,8 @@ function onSignal(name) {
   const expression = `globalThis[Symbol.for(${JSON.stringify(hook)})](${JSON.stringify(name)})`;
   session.post('Runtime.evaluate', { expression, returnByValue: true }, (error, result) => {
     // 'program': the program handles this signal itself and decides when to end, as without us.
-    if (!error && !result.exceptionDetails && result.result.value === 'program') return;
+    // 'stopping': the process is exiting, and writing the profile, which this signal interrupted.
+    if (!error && !result.exceptionDetails && ['program', 'stopping'].includes(result.result.value)) return;
     if (error || result.exceptionDetails) {
       const reason = error?.message ?? result.exceptionDetails?.exception?.description ?? result.exceptionDetails?.text;
       try {

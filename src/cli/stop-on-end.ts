@@ -1,6 +1,6 @@
 /**
- * Ends a profiled program on SIGINT, SIGTERM and SIGHUP as Node would without the profiler (the
- * process ends by the signal), but with its profile written first: also while the program is
+ * Ends a profiled program on exit, and on SIGINT, SIGTERM and SIGHUP as Node would without the
+ * profiler (the process ends by the signal), but with its profile written first: also while the program is
  * busy in synchronous code, where no JavaScript signal handler can run. A worker thread
  * (signal-worker.mjs) watches the signals and has the main thread run the stop hook between two
  * statements. Where the worker cannot start, handlers on the main thread do the same whenever
@@ -15,25 +15,40 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 type StopSignal = (typeof SIGNALS)[number];
 
 /** Where the worker finds the hook on the main thread: a registered symbol, hidden from the program. */
-const HOOK = 'node-profiling-workshop.stop-on-signal';
-
-/** What the hook tells the worker: end the process by the signal, or leave it to the program. */
-type Verdict = 'terminate' | 'program';
+const HOOK = 'node-profiling-workshop.stop-on-end';
 
 /**
- * Arms the signals: on one the program does not handle itself, `stop` runs (it must not throw)
- * and the process then ends by that signal.
+ * What the hook tells the worker: end the process by the signal; leave it to the program; or
+ * wait, `stop` is running (on exit), and the hook interrupted it: ending the process now would
+ * lose what it writes.
  */
-export function stopOnSignal(stop: () => void): void {
-  let ending = false;
+type Verdict = 'terminate' | 'program' | 'stopping';
+
+/**
+ * Runs `stop` (which must not throw) once, at the first end: the process exiting, or a stop
+ * signal the program does not handle itself, after which the process ends by that signal.
+ */
+export function stopOnEnd(stop: () => void): void {
+  let state: 'running' | 'stopping' | 'stopped' = 'running';
+  const stopOnce = () => {
+    if (state !== 'running') return;
+    state = 'stopping';
+    try {
+      stop();
+    } finally {
+      state = 'stopped';
+    }
+  };
+  process.on('exit', stopOnce);
   const listeners = new Map<StopSignal, () => void>();
   const programListens = (signal: StopSignal) => process.listenerCount(signal) > (listeners.has(signal) ? 1 : 0);
 
   const hook = (signal: StopSignal): Verdict => {
-    if (ending) return 'terminate';
+    if (state === 'stopping') return 'stopping';
+    // Stopped already: this signal ends the process, as it would have without the profiler.
+    if (state === 'stopped') return 'terminate';
     if (programListens(signal)) return 'program';
-    ending = true;
-    stop();
+    stopOnce();
     for (const [name, listener] of listeners) process.removeListener(name, listener);
     listeners.clear();
     return 'terminate';
