@@ -36,8 +36,18 @@ function signalHandleClass() {
   }
 }
 
-const session = new Session();
-session.connectToMainThread();
+/**
+ * Connected only when a signal comes: a session left connected makes Node print "Waiting for
+ * the debugger to disconnect..." as the program exits.
+ */
+let session;
+function mainThreadSession() {
+  if (!session) {
+    session = new Session();
+    session.connectToMainThread();
+  }
+  return session;
+}
 
 const Signal = signalHandleClass();
 const handles = signals.map((name) => {
@@ -53,10 +63,14 @@ Atomics.store(armed, 0, 1);
 /** @param {NodeJS.Signals} name */
 function onSignal(name) {
   const expression = `globalThis[Symbol.for(${JSON.stringify(hook)})](${JSON.stringify(name)})`;
-  session.post('Runtime.evaluate', { expression, returnByValue: true }, (error, result) => {
+  mainThreadSession().post('Runtime.evaluate', { expression, returnByValue: true }, (error, result) => {
     // 'program': the program handles this signal itself and decides when to end, as without us.
     // 'stopping': the process is exiting, and writing the profile, which this signal interrupted.
-    if (!error && !result.exceptionDetails && ['program', 'stopping'].includes(result.result.value)) return;
+    if (!error && !result.exceptionDetails && ['program', 'stopping'].includes(result.result.value)) {
+      session.disconnect();
+      session = undefined;
+      return;
+    }
     if (error || result.exceptionDetails) {
       const reason = error?.message ?? result.exceptionDetails?.exception?.description ?? result.exceptionDetails?.text;
       try {

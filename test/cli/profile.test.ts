@@ -18,6 +18,7 @@ describe('npm run profile', () => {
     const run = runProfileCommand(['--cpu', '-o', output, fixture('exits.ts'), how]);
     expect(run.status).toBe(code);
     expect(run.stderr).toContain(`wrote CPU profile to ${output}`);
+    expect(run.stderr).not.toContain('debugger');
     expect(run.stderr).toContain(`next:    npm run pprof -- -top ${output}`);
     const profile = readProfile(output);
     expect(sampleTypeNames(profile)).toEqual(['samples/count', 'cpu/nanoseconds']);
@@ -62,6 +63,8 @@ describe('npm run profile', () => {
     expect(await ended).toEqual([0, null]);
     expect(stdout).toContain('shutting down');
     expect(stderr).toContain('wrote CPU profile');
+    // Nothing of ours on the program's stderr, such as a session to the inspector left open.
+    expect(stderr).not.toContain('debugger');
     expect(flatByFunction(readProfile(output), 1).find(([name]) => name === 'work')?.[1]).toBeGreaterThan(0);
   });
 
