@@ -16,8 +16,8 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { workerData } from 'node:worker_threads';
 
-/** @type {{ signals: NodeJS.Signals[], hook: string, armed: Int32Array }} */
-const { signals, hook, armed } = workerData;
+/** @type {{ signals: NodeJS.Signals[], hook: string }} */
+const { signals, hook } = workerData;
 
 /**
  * Node gives workers no signal events, but libuv delivers a signal to every handle watching
@@ -57,8 +57,6 @@ const handles = signals.map((name) => {
   if (error) throw new Error(`cannot watch ${name} (libuv error ${error})`);
   return handle;
 });
-// From here on this thread acts on the signals; the main thread's own handlers stand aside.
-Atomics.store(armed, 0, 1);
 
 /** @param {NodeJS.Signals} name */
 function onSignal(name) {

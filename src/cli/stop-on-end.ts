@@ -1,10 +1,10 @@
 /**
  * Ends a profiled program on exit, and on SIGINT, SIGTERM and SIGHUP as Node would without the
- * profiler (the process ends by the signal), but with its profile written first: also while the program is
- * busy in synchronous code, where no JavaScript signal handler can run. A worker thread
- * (signal-worker.mjs) watches the signals and has the main thread run the stop hook between two
- * statements. Where the worker cannot start, handlers on the main thread do the same whenever
- * the event loop turns.
+ * profiler (the process ends by the signal), but with its profile written first: also while
+ * the program is busy in synchronous code, where no JavaScript signal handler can run. A
+ * worker thread (signal-worker.mjs) watches the signals and has the main thread run the stop
+ * hook between two statements. Handlers on the main thread do the same whenever the event loop
+ * turns, for a signal that came before the worker watched, or where it cannot start.
  *
  * A program that handles a signal itself decides when to end, as without the profiler; the
  * profile is then written on 'exit'.
@@ -55,11 +55,11 @@ export function stopOnEnd(stop: () => void): void {
   };
   Object.defineProperty(globalThis, Symbol.for(HOOK), { value: hook });
 
-  const armed = new Int32Array(new SharedArrayBuffer(4));
   for (const signal of SIGNALS) {
+    // The worker may have missed this signal (it starts beside the program), or seen it too: the
+    // hook runs the stop once either way, and a signal raised again while the worker watches
+    // reaches the worker, which ends the process by it.
     const listener = () => {
-      // The worker acts on every signal it sees, busy main thread or not: one of us is enough.
-      if (Atomics.load(armed, 0) === 1) return;
       if (hook(signal) === 'terminate') process.kill(process.pid, signal);
     };
     listeners.set(signal, listener);
@@ -68,7 +68,7 @@ export function stopOnEnd(stop: () => void): void {
 
   try {
     const worker = new Worker(new URL('./signal-worker.mjs', import.meta.url), {
-      workerData: { signals: SIGNALS, hook: HOOK, armed },
+      workerData: { signals: SIGNALS, hook: HOOK },
       // Only what it needs: no loader to run, and the internal signal handle to reach.
       execArgv: ['--expose-internals'],
       stdout: true,
@@ -77,7 +77,6 @@ export function stopOnEnd(stop: () => void): void {
     // It must neither keep the program alive nor outlive it, nor show it anything.
     worker.unref();
     worker.on('error', (error) => {
-      Atomics.store(armed, 0, 0);
       process.stderr.write(`profile: signals are handled on the main thread only (the program cannot be stopped while it runs synchronous code): ${error.message}\n`);
     });
   } catch (error) {

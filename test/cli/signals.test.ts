@@ -21,7 +21,7 @@ type Target = 'group' | 'npm' | 'command' | 'program';
 const TARGETS: Target[] = ['group', 'npm', 'command', 'program'];
 
 /** Polls until `done` holds; the time allowed is generous, the machine may be loaded. */
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 90_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
   const start = Date.now();
   for (;;) {
     const value = probe();
@@ -108,7 +108,7 @@ const npmEnd = (target: Target, signal: Signal, program: { code: number | null; 
 const matrix = TARGETS.flatMap((target) => SIGNALS.map((signal) => [target, signal] as const));
 const scratch = () => mkdtempSync(join(tmpdir(), 'signals-'));
 
-describe.runIf(process.platform === 'linux').concurrent('stopping what npm runs, by any signal to any of its processes', () => {
+describe.runIf(process.platform === 'linux').concurrent('stopping what npm runs, by any signal to any of its processes', { timeout: 180_000 }, () => {
   it.each(matrix)('npm run profile: %s gets %s; the profile is written whole and nothing is left', async (target, signal) => {
     const output = join(scratch(), 'cpu.pb.gz');
     const run = await startUnderNpm('profile', ['--cpu', '-o', output, fixture('exits.ts'), 'wait'], /^waiting$/m, 'exits.ts');
