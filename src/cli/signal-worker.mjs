@@ -58,15 +58,23 @@ const handles = signals.map((name) => {
   return handle;
 });
 
+/** Questions to the main thread not yet answered: the session stays while there are any. */
+let unanswered = 0;
+
 /** @param {NodeJS.Signals} name */
 function onSignal(name) {
   const expression = `globalThis[Symbol.for(${JSON.stringify(hook)})](${JSON.stringify(name)})`;
-  mainThreadSession().post('Runtime.evaluate', { expression, returnByValue: true }, (error, result) => {
+  const asked = mainThreadSession();
+  unanswered++;
+  asked.post('Runtime.evaluate', { expression, returnByValue: true }, (error, result) => {
+    unanswered--;
     // 'program': the program handles this signal itself and decides when to end, as without us.
     // 'stopping': the process is exiting, and writing the profile, which this signal interrupted.
     if (!error && !result.exceptionDetails && ['program', 'stopping'].includes(result.result.value)) {
-      session.disconnect();
-      session = undefined;
+      if (unanswered === 0 && session === asked) {
+        asked.disconnect();
+        session = undefined;
+      }
       return;
     }
     if (error || result.exceptionDetails) {

@@ -63,8 +63,10 @@ describe('npm run profile', () => {
     expect(await ended).toEqual([0, null]);
     expect(stdout).toContain('shutting down');
     expect(stderr).toContain('wrote CPU profile');
-    // Nothing of ours on the program's stderr, such as a session to the inspector left open.
+    // Nothing of ours on the program's stderr but the summary, such as a session to the
+    // inspector left open, though the SIGINT came twice (the terminal's, and the one passed on).
     expect(stderr).not.toContain('debugger');
+    expect(stderr.split('\n').filter((line) => line.startsWith('profile:'))).toEqual([expect.stringMatching(/^profile: wrote CPU profile/)]);
     expect(flatByFunction(readProfile(output), 1).find(([name]) => name === 'work')?.[1]).toBeGreaterThan(0);
   });
 
