@@ -6,7 +6,7 @@
  * The bundle lives in node_modules/.cache, next to what npm installed, or in the temporary
  * directory where node_modules cannot be written.
  */
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -39,9 +39,26 @@ function fresh() {
   }
 }
 
+/**
+ * Removes what builds killed midway left (`NAME.PID.tmp`, their process gone): a build that
+ * is running now, in another pprof, keeps its own.
+ */
+function removeAbandonedBuilds() {
+  for (const name of readdirSync(cache)) {
+    const pid = Number(/^(?:pprof\.mjs|pprof\.inputs\.json)\.(\d+)\.tmp$/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if (error.code === 'ESRCH') rmSync(join(cache, name), { force: true });
+    }
+  }
+}
+
 if (!fresh()) {
   const { build } = await import('esbuild');
   mkdirSync(cache, { recursive: true });
+  removeAbandonedBuilds();
   // Built beside the bundle, then renamed over it: a pprof started meanwhile reads a whole file.
   const temporary = `${bundle}.${process.pid}.tmp`;
   const result = await build({

@@ -13,6 +13,7 @@ import { openBrowser, parseListenAddress } from '../web/open-browser.ts';
 import { serveWebUi, webTitle } from '../web/server.ts';
 import { FILTER_NAMES, type Filters } from '../report/filter.ts';
 import { unwritableReason } from './output.ts';
+import { exitLike, whenParentGone } from './signals.ts';
 import { interactive } from './pprof-interactive.ts';
 import { REPORTS, REPORTS_WITH_REGEX, UsageError, isInputError, readSources, regexOption, runReport, type Base, type Report, type Settings } from './pprof-reports.ts';
 
@@ -118,7 +119,9 @@ async function main(args: readonly string[]): Promise<number> {
       const web = await serveWebUi(profile, { ...request.listen, title: webTitle(request.sources), settings: request.settings });
       process.stdout.write(`Serving web UI on ${web.url}\n`);
       if (request.openBrowser) openBrowser(web.url);
-      // Serves until interrupted.
+      // Serves until a signal ends it (their default: the port is freed with the process), or
+      // until the parent goes: npm ends at once on SIGHUP and would leave the port held.
+      whenParentGone(() => exitLike(1, 'SIGHUP'));
       await new Promise(() => {});
     }
     const profile = await readSources(request.sources, request.seconds, log, request.base);

@@ -1,8 +1,9 @@
 /**
  * Loaded into the program that `npm run profile` runs (node --import). It starts the profiler
  * before the program's first line and writes the profile on every way out: a normal end,
- * process.exit(), an uncaught error, and SIGINT/SIGTERM/SIGHUP. It never throws into the
- * program: a failure to write is reported on stderr and left for the parent to notice.
+ * process.exit(), an uncaught error, and SIGINT/SIGTERM/SIGHUP, also in the middle of synchronous
+ * code (stop-on-end.ts). It never throws into the program: a failure to write is reported
+ * on stderr and left for the parent to notice.
  */
 import { isMainThread } from 'node:worker_threads';
 import { writeFileAtomic } from '../pprof/index.ts';
@@ -20,6 +21,7 @@ import {
 } from '../profilers/index.ts';
 import { excludeFromProfiles } from '../profilers/tool-frames.ts';
 import { PROFILE_REQUEST_ENV, type ProfileRequest } from './profile-request.ts';
+import { stopOnEnd } from './stop-on-end.ts';
 
 const raw = process.env[PROFILE_REQUEST_ENV];
 // Children the program forks inherit our --import flags but not this variable: they run unprofiled.
@@ -49,10 +51,7 @@ if (raw && isMainThread) {
     },
   }[request.kind]();
 
-  let written = false;
   const finish = () => {
-    if (written) return;
-    written = true;
     try {
       const profile = collect();
       if (request.format === 'folded') writeFileAtomic(request.output, Buffer.from(foldedStacks(profile)));
@@ -61,15 +60,5 @@ if (raw && isMainThread) {
       process.stderr.write(`profile: could not write ${request.output}: ${(error as Error).message}\n`);
     }
   };
-  process.on('exit', finish);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = () => {
-      // A program that handles the signal itself decides when to end; 'exit' still writes.
-      if (process.listenerCount(signal) > 1) return;
-      finish();
-      process.removeListener(signal, onSignal);
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
+  stopOnEnd(finish);
 }

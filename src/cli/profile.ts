@@ -13,6 +13,7 @@ import { decodeProfile } from '../pprof/index.ts';
 import { DEFAULT_WALL_HZ, MAX_HZ } from '../profilers/index.ts';
 import { PROFILE_REQUEST_ENV, type ProfileKind, type ProfileRequest } from './profile-request.ts';
 import { unwritableReason } from './output.ts';
+import { exitLike, relayStopSignals, tell } from './signals.ts';
 import { typescriptNodeFlags } from './typescript-node.ts';
 
 const USAGE = `usage: npm run profile -- [--cpu | --wall | --heap | --allocs] [-o FILE] [--folded] [--hz N] [--interval BYTES] script.ts [args...]
@@ -129,19 +130,21 @@ function main(): void {
     stdio: 'inherit',
     env: { ...process.env, [PROFILE_REQUEST_ENV]: JSON.stringify(request) },
   });
-  // Ctrl-C reaches the child from the terminal itself; we wait for it to write its profile.
-  process.on('SIGINT', () => {});
-  for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
+  relayStopSignals(child);
   child.on('error', (error) => {
-    process.stderr.write(`profile: could not start ${process.execPath}: ${error.message}\n`);
+    tell(`profile: could not start ${process.execPath}: ${error.message}\n`);
     process.exit(1);
   });
   child.on('exit', (code, signal) => {
     const done = summary(request, startedMs);
-    if (done) process.stderr.write(`\n${done}\n`);
-    else process.stderr.write(`\nprofile: the program ended without a profile being written to ${request.output}\n`);
-    if (!done) process.exit(1);
-    process.exit(signal ? 128 + (({ SIGINT: 2, SIGHUP: 1, SIGTERM: 15 }) as Record<string, number>)[signal]! || 1 : (code ?? 1));
+    if (!done) {
+      const how = signal ? `was ended by ${signal}` : `exited with code ${code}`;
+      tell(`\nprofile: the program ${how} without a profile being written to ${request.output}\n`);
+      process.exit(1);
+    }
+    tell(`\n${done}\n`);
+    // Ended by a signal (passed on by us, or sent to it): end by it too. Else with its code.
+    exitLike(code ?? 1, signal);
   });
 }
 

@@ -19,13 +19,15 @@ import { WorkshopError, findExercise, loadExercises, type Exercise } from '../wo
 import { runCheck } from '../workshop/run-check.ts';
 import { readProgress, writeProgress, type Progress } from '../workshop/state.ts';
 import { bar } from './progress.ts';
+import { exitLike, relayStopSignals } from './signals.ts';
 import { typescriptNodeFlags } from './typescript-node.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const say = (line = '') => process.stdout.write(`${line}\n`);
-// Piped into head, the reader may leave before we are done: that ends the output, not in a crash.
+// Piped into head, the reader may leave before we are done, or the terminal may close: that
+// ends the output, not in a crash.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
+  if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
   process.exit(process.exitCode ?? 0);
 });
 
@@ -56,18 +58,23 @@ async function exercise(exercises: readonly Exercise[], query: string | undefine
   say(`(the lesson: ${found.folder}/README.md)`);
   say();
   const before = snapshot(folder);
-  const code = await new Promise<number>((resolve) => {
+  const { code, signal } = await new Promise<{ code: number; signal: NodeJS.Signals | null }>((resolve) => {
     const child = spawn(process.execPath, ['--enable-source-maps', ...typescriptNodeFlags(), 'main.ts', ...args], { cwd: folder, stdio: 'inherit' });
-    child.on('close', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
+    // Stopped by any signal, to any of us, the program gets it and we wait for it to end.
+    relayStopSignals(child);
+    child.on('close', (exitCode, endedBy) => resolve({ code: exitCode ?? 1, signal: endedBy }));
   });
   const written = [...snapshot(folder)].filter(([path, modified]) => before.get(path) !== modified).map(([path]) => relative(root, path)).sort();
   say();
-  if (code !== 0) say(`main.ts exited with code ${code}.`);
+  if (signal) say(`main.ts was stopped by ${signal}.`);
+  else if (code !== 0) say(`main.ts exited with code ${code}.`);
   say(written.length > 0 ? `It wrote: ${written.join(', ')}` : 'It wrote no files.');
   const profiles = written.filter((path) => /\.(pb\.gz|pb)$/.test(path));
   say('Next:');
   for (const profile of profiles) say(`  npm run pprof -- -top ${profile}`);
   say(`  npm run check ${found.id}   (when answers.json is filled in)`);
+  // Ended by a signal: end by it too, so npm and the shell know it was stopped.
+  if (signal) exitLike(code, signal);
   return code;
 }
 

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { Profile } from 'pprof-format';
 import { encodeProfile } from '../pprof/index.ts';
@@ -13,6 +13,8 @@ import { excludeFromProfiles } from '../profilers/tool-frames.ts';
 import { foldedStacks } from '../report/folded.ts';
 import { escapeMarkup } from '../report/markup.ts';
 import { AllocationHistory } from './allocations.ts';
+import { misdirectedReason } from './host.ts';
+import { IN_USE_AS_ALLOCS, asFgprof, asGoroutines, withComment } from './scrape-shapes.ts';
 import { startTrace } from './trace.ts';
 
 // Serving a profile is not the program's work: its waits and frames stay out of the profiles.
@@ -21,17 +23,26 @@ excludeFromProfiles(new URL('./', import.meta.url));
 export interface DebugPprofOptions {
   /**
    * Who besides loopback clients may read profiles: true for anyone, or a function of the
-   * request. Profiles show code, paths and arguments; by default only this machine sees them.
+   * request. Profiles show code, paths and arguments; by default only this machine sees them,
+   * and only at a name that can mean nothing else (localhost, an IP address, the machine's
+   * name): a request from this machine addressed to another name answers 421, as a web page
+   * using DNS rebinding would send. A request allowRemote lets in is not checked so, which is
+   * what a local reverse proxy that forwards a public name needs.
    */
   allowRemote?: boolean | ((request: Request) => boolean);
-  /** When set, every request must carry `Authorization: Bearer <token>`. */
+  /**
+   * When set, every request must carry `Authorization: Bearer <token>`. Any non-empty string;
+   * one with characters beyond ASCII is matched against the header's bytes as UTF-8.
+   */
   token?: string;
   /** The longest profile a request may ask for, in seconds; 300 by default. */
   maxSeconds?: number;
   /**
    * What V8's one heap sampler records while the router is mounted: 'inuse' (the default) for
    * /heap, what is held now; 'allocs' for /allocs, every allocation since the router was created,
-   * including garbage. V8 cannot do both at once; the other path answers 404 saying so.
+   * including garbage. V8 cannot do both at once. With 'inuse', /allocs (where Grafana Alloy
+   * and Parca read memory) serves the heap in use, its comment saying so; with 'allocs', /heap
+   * answers 404 saying why.
    */
   heapSampling?: 'inuse' | 'allocs';
 }
@@ -75,9 +86,9 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
   const history = sampling === 'allocs' ? new AllocationHistory() : undefined;
 
   const entries: Entry[] = [
-    ...(history
-      ? [{ name: 'allocs', description: 'Every sampled allocation since this router was created, including garbage collected since. ?seconds=N for those of the next N seconds only.' }]
-      : []),
+    history
+      ? { name: 'allocs', description: 'Every sampled allocation since this router was created, including garbage collected since. ?seconds=N for those of the next N seconds only.' }
+      : { name: 'allocs', description: "The heap in use, as heap serves it: this router samples the heap in use, and V8 has one heap sampler (heapSampling: 'allocs' records every allocation instead). Here for the tools that read memory here." },
     { name: 'async', description: 'Async operations in flight now (fetch, timers, fs, sockets...), each on the stack that started it. Alias: goroutine.', count: () => asyncOperationsInFlight().length, debug1: true },
     { name: 'cmdline', description: 'The command line of this process, arguments separated by NUL bytes.' },
     { name: 'goroutine', description: 'The same as async, under the name Go tools ask for.', count: () => asyncOperationsInFlight().length, debug1: true },
@@ -89,7 +100,7 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
 
   const otherSampling: Record<string, string> = history
     ? { heap: "V8 has one heap sampler, and this router's records every allocation (allocs); create it with heapSampling: 'inuse' for the heap in use" }
-    : { allocs: "V8 has one heap sampler, and this router's records the heap in use (heap); create it with heapSampling: 'allocs' for every allocation" };
+    : {};
   router.get('/', (_request, response) => {
     response.setHeader('Cache-Control', 'no-store');
     response.type('html').send(indexPage(entries, { ...otherSampling, ...NOT_AVAILABLE }, heapNote));
@@ -116,7 +127,10 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
   });
   router.get('/wall', (request, response) => wallHandler(request, response, maxSeconds));
   router.get('/allocs', (request, response) => {
-    if (!history) return text(response, 404, "allocs: this router samples the heap in use (/heap); V8 has one heap sampler, so create it with debugPprof({ heapSampling: 'allocs' }) to serve allocs instead");
+    if (!history) {
+      if (request.query.seconds !== undefined) return text(response, 400, "allocs?seconds=N needs every allocation recorded: this router samples the heap in use; create it with debugPprof({ heapSampling: 'allocs' })");
+      return guarded(response, () => sendProfile(response, 'allocs', withComment(heapProfile(), IN_USE_AS_ALLOCS)));
+    }
     if (request.query.seconds === undefined) return guarded(response, () => sendProfile(response, 'allocs', history.total()));
     let earlier: Profile | undefined;
     timed(request, response, maxSeconds, 'allocs', {
@@ -144,7 +158,7 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
       if (debug === undefined) return;
       guarded(response, () => {
         const operations = asyncOperationsInFlight();
-        if (debug === 0) sendProfile(response, name, asyncProfile(operations));
+        if (debug === 0) sendProfile(response, name, name === 'goroutine' ? asGoroutines(asyncProfile(operations)) : asyncProfile(operations));
         else sendText(response, debug === 1 ? coalescedText(operations) : eachOperationText(operations));
       });
     });
@@ -161,22 +175,34 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
  */
 export function debugFgprof(options: DebugPprofOptions = {}): Router {
   const { router, maxSeconds } = guardedRouter(options);
-  router.get('/', (request, response) => wallHandler(request, response, maxSeconds));
+  router.get('/', (request, response) => wallHandler(request, response, maxSeconds, 'fgprof'));
   return router;
 }
 
 /** A router that serves loopback clients (or those allowRemote allows) bearing the token, if any. */
 function guardedRouter(options: DebugPprofOptions): { router: Router; maxSeconds: number } {
   const maxSeconds = options.maxSeconds ?? DEFAULT_MAX_SECONDS;
+  // A token that is empty or not a string would turn authentication off without a word.
+  if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length === 0)) {
+    throw new TypeError(`token must be a non-empty string, got ${options.token === '' ? 'an empty string' : typeof options.token}; leave it out for no token`);
+  }
+  const wantedDigest = options.token === undefined ? undefined : digest(Buffer.from(options.token, 'utf8'));
   if (!Number.isInteger(maxSeconds) || maxSeconds < 1) throw new RangeError(`maxSeconds must be a whole number of seconds, 1 or more, got ${options.maxSeconds}`);
   if (!asyncTrackerInstalled()) installAsyncTracker();
   const router = Router();
   router.use((request, response, next) => {
-    if (!allowed(request, options.allowRemote)) {
+    const admitted = admission(request, options.allowRemote);
+    if (!admitted) {
       text(response, 403, `profiles are served to this machine only (the request came from ${request.socket.remoteAddress}); pass allowRemote to allow others`);
       return;
     }
-    if (options.token !== undefined && !bearerMatches(request.headers.authorization, options.token)) {
+    // A loopback client may be a browser that a web page steered here; allowRemote decides for the rest.
+    const misdirected = admitted === 'loopback' ? misdirectedReason(request.headers.host) : undefined;
+    if (misdirected) {
+      text(response, 421, `${misdirected}; pass allowRemote to serve requests addressed otherwise`);
+      return;
+    }
+    if (wantedDigest && !bearerMatches(request.headers.authorization, wantedDigest)) {
       response.setHeader('WWW-Authenticate', 'Bearer');
       text(response, 401, 'this endpoint needs Authorization: Bearer <token>');
       return;
@@ -186,13 +212,19 @@ function guardedRouter(options: DebugPprofOptions): { router: Router; maxSeconds
   return { router, maxSeconds };
 }
 
-function wallHandler(request: Request, response: Response, maxSeconds: number): void {
+/**
+ * The wall profile, as /wall serves it (wall/nanoseconds, folded stacks in nanoseconds), or as
+ * fgprof's handler does, so fgprof's tools and scrapers read it unchanged: sample types
+ * samples/count and time/nanoseconds, and folded stacks that count samples.
+ */
+function wallHandler(request: Request, response: Response, maxSeconds: number, shape: 'wall' | 'fgprof' = 'wall'): void {
   const format = request.query.format ?? 'pprof';
   if (format !== 'pprof' && format !== 'folded') return text(response, 400, `format=${String(format)} is not a format: use pprof or folded`);
+  const shaped = shape === 'fgprof' ? asFgprof : (profile: Profile) => profile;
   timed(request, response, maxSeconds, 'wall', {
     start: () => startWallProfile(),
-    stop: stopWallProfile,
-    send: format === 'folded' ? (reply, profile) => sendText(reply, foldedStacks(profile)) : asPprof('wall'),
+    stop: () => shaped(stopWallProfile()),
+    send: format === 'folded' ? (reply, profile) => sendText(reply, foldedStacks(profile, shape === 'fgprof' ? 0 : undefined)) : asPprof(shape),
   });
 }
 
@@ -277,6 +309,8 @@ function guarded(response: Response, body: () => void): void {
 
 function text(response: Response, status: number, message: string): void {
   response.status(status).setHeader('Cache-Control', 'no-store');
+  // As Go's handlers mark their errors: go tool pprof then prints the message, not just the status.
+  if (status >= 400) response.setHeader('X-Go-Pprof', '1');
   response.type('text/plain').send(`${message}\n`);
 }
 
@@ -296,23 +330,30 @@ function sendProfile(response: Response, name: string, profile: Profile): void {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
-function allowed(request: Request, allowRemote: DebugPprofOptions['allowRemote']): boolean {
-  if (LOOPBACK.test(request.socket.remoteAddress ?? '')) return true;
+/** Why a client may read profiles: it is on this machine's loopback, or allowRemote lets it in. */
+function admission(request: Request, allowRemote: DebugPprofOptions['allowRemote']): 'loopback' | 'remote' | undefined {
   if (typeof allowRemote === 'function') {
     try {
-      return allowRemote(request) === true;
+      if (allowRemote(request) === true) return 'remote';
     } catch {
-      return false;
+      // A throwing allowRemote lets no one in that loopback does not.
     }
-  }
-  return allowRemote === true;
+  } else if (allowRemote === true) return 'remote';
+  return LOOPBACK.test(request.socket.remoteAddress ?? '') ? 'loopback' : undefined;
 }
 
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(/^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '');
-  const wanted = Buffer.from(token);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
+/**
+ * Whether the header bears the token. Node hands header values over as latin1, one character
+ * per byte: turned back into those bytes they compare with the token's UTF-8. Digests of equal
+ * length are compared, so the time taken says nothing about the token's length or content.
+ */
+function bearerMatches(header: string | undefined, wantedDigest: Buffer): boolean {
+  const given = /^Bearer (.+)$/i.exec(header ?? '')?.[1];
+  if (given === undefined) return false;
+  return timingSafeEqual(digest(Buffer.from(given, 'latin1')), wantedDigest);
 }
+
+const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest();
 
 /** Starts in-use heap sampling unless something else holds V8's heap sampler; says so if it does. */
 function startHeapSamplingIfFree(): string | undefined {

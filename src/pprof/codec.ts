@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
@@ -124,10 +124,13 @@ function validate(profile: Profile): void {
 /**
  * Writes bytes whole or not at all: into a temporary file beside the target, flushed, then
  * renamed over it, so a reader never sees half a profile and a failure leaves nothing behind.
+ * A process killed mid-write (kill -9, a crash) cannot remove its temporary file; the name holds
+ * its pid, so the next write to the same target removes those whose process is gone.
  * Synchronous on purpose: it must also work inside process 'exit' handlers.
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  removeAbandonedTemporaries(path);
+  const temporary = join(dirname(path), `${temporaryPrefix(path)}${process.pid}.${Date.now()}.tmp`);
   try {
     const fd = openSync(temporary, 'w');
     try {
@@ -140,6 +143,41 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   } catch (error) {
     rmSync(temporary, { force: true });
     throw new Error(`cannot write ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** Hidden, and named after the target, so it is found beside it and no other file matches. */
+const temporaryPrefix = (path: string) => `.${basename(path)}.`;
+
+/**
+ * Removes the temporary files of earlier writes to `path` whose writer has died. One of a live
+ * process (another writer right now, or this one) is left alone, and so is any file whose name
+ * is not exactly ours. Best effort: a directory it cannot read leaves the write to say so.
+ */
+function removeAbandonedTemporaries(path: string): void {
+  const prefix = temporaryPrefix(path);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const match = /^(\d+)\.\d+\.tmp$/.exec(name.slice(prefix.length));
+    if (!match || processAlive(Number(match[1]))) continue;
+    rmSync(join(dirname(path), name), { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, it is someone else's.
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

@@ -21,7 +21,7 @@ export class NoMatchError extends Error {}
  * there and in its parents. A function the profile knows no file of has no listing, but its
  * name is in `unlocated`.
  */
-export function sourceListings(profile: Profile, sampleIndex: number, symbol: RegExp, cwd = process.cwd()): SourceView {
+export function sourceListings(profile: Profile, sampleIndex: number, symbol: RegExp, cwd = process.cwd(), refusal?: SourceRefusal): SourceView {
   const nodes = buildGraph(profile, sampleIndex, 'lines', { objNames: true, edges: false });
   const byFunction = new Map<string, GraphNode[]>();
   for (const node of nodes) {
@@ -39,7 +39,7 @@ export function sourceListings(profile: Profile, sampleIndex: number, symbol: Re
       const lineNodes = byFile.get(file)!;
       const flat = lineNodes.reduce((sum, node) => sum + node.flat, 0);
       const cum = lineNodes.reduce((sum, node) => sum + node.cum, 0);
-      const source = readSource(file, cwd);
+      const source = readSource(file, cwd, refusal);
       if (typeof source === 'string') {
         listings.push({ name, file, flat, cum, lines: source });
         continue;
@@ -87,8 +87,14 @@ export function listReport(profile: Profile, sampleIndex: number, symbol: RegExp
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * Why a file a profile names is not to be read, given the name and the path it was found at;
+ * undefined to read it. A server that lists source for others says which files it shows.
+ */
+export type SourceRefusal = (file: string, path: string) => string | undefined;
+
 /** A source file's lines, or why it could not be read. */
-function readSource(file: string, cwd: string): string[] | string {
+function readSource(file: string, cwd: string, refusal?: SourceRefusal): string[] | string {
   let path = file;
   const marker = `/${basename(cwd)}/`;
   const found = file.indexOf(marker);
@@ -102,6 +108,8 @@ function readSource(file: string, cwd: string): string[] | string {
       if (dirname(dir) === dir) return `could not find file ${path} on path ${cwd}`;
     }
   }
+  const refused = refusal?.(file, path);
+  if (refused) return refused;
   try {
     const text = readFileSync(path, 'utf8');
     const lines = text.split('\n').map((line) => line.replace(/\r$/, ''));

@@ -3,7 +3,8 @@
  * callers of a function), top, source and peek views, over one profile, with the sample type,
  * the filters and a comparison with a base chosen in the page. The page asks for each view as
  * JSON from the routes below and draws it; nothing is loaded from elsewhere, so it works
- * offline. Loopback only unless a host is named.
+ * offline. Loopback only unless a host is named; every route answers only requests addressed
+ * to this machine (421 otherwise: see http/host.ts), and /api/source reads only source files.
  *
  *   GET /                 the page
  *   GET /app.js, /app.css the page's script and style
@@ -18,18 +19,20 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { basename } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
+import { basename, dirname, sep } from 'node:path';
 import type { Profile } from 'pprof-format';
 import { FILTER_NAMES, applyFilters, type Filters } from '../report/filter.ts';
 import { flameData, flameTree } from '../report/flamegraph.ts';
 import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
 import { buildGraph, printableName, sortEdges, sortNodes, type GraphNode } from '../report/graph.ts';
-import { sourceListings } from '../report/list.ts';
+import { sourceListings, type SourceRefusal } from '../report/list.ts';
 import { BASE_LABEL, mergeProfiles } from '../report/merge.ts';
 import { flameGraphSvg } from '../report/svg.ts';
 import { profileLabels, valueFormat } from '../report/top.ts';
 import type { PeekView, ProfileView } from '../report/views.ts';
 import { isInputError, reportTotal, sampleIndexOf, type Settings } from '../cli/pprof-reports.ts';
+import { misdirectedReason } from '../http/host.ts';
 import { bundleClient } from './client-bundle.ts';
 
 export interface WebUiOptions {
@@ -57,7 +60,14 @@ class BadRequest extends Error {}
 export async function serveWebUi(source: Profile, options: WebUiOptions): Promise<WebUi> {
   const client = await bundleClient();
   const page = pageHtml(options.title);
+  // The names it answers to besides localhost, its addresses and the machine's name: -http=NAME:port.
+  const served = options.host ? [options.host] : [];
   const server = createServer((request, response) => {
+    const misdirected = misdirectedReason(request.headers.host, served);
+    if (misdirected) {
+      send(response, 421, 'text/plain', `${misdirected}\n`);
+      return;
+    }
     try {
       route(source, client, page, request, response);
     } catch (error) {
@@ -98,7 +108,7 @@ function route(source: Profile, client: { script: string; stylesheet: string }, 
       const { profile, sampleIndex } = selected(source, params);
       const fn = required(params, 'fn');
       const escaped = fn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      return send(response, 200, 'application/json', JSON.stringify(sourceListings(profile, sampleIndex, new RegExp(`^${escaped}$`))));
+      return send(response, 200, 'application/json', JSON.stringify(sourceListings(profile, sampleIndex, new RegExp(`^${escaped}$`), process.cwd(), sourceRefusal)));
     }
     case '/api/peek':
       return send(response, 200, 'application/json', JSON.stringify(peekView(source, params)));
@@ -116,6 +126,27 @@ function route(source: Profile, client: { script: string; stylesheet: string }, 
       return send(response, 404, 'text/plain', `no such page: ${url.pathname}\n`);
   }
 }
+
+/** What a program's source is written in: the only files /api/source reads. */
+const SOURCE_FILE = /\.(?:[cm]?[jt]sx?|vue|svelte|go|rs|py|rb|java|kt|scala|cs|swift|php|c|cc|cpp|cxx|h|hh|hpp)$/i;
+
+/**
+ * The page lists the source of the functions the profile names, and nothing else a profile
+ * could name: a profile read from elsewhere may name any file. A file is read when its name
+ * (normalised: no `..` is left in it) is a source file's and it is, links followed, a source
+ * file inside the directory its name resolves to.
+ */
+const sourceRefusal: SourceRefusal = (file, path) => {
+  const refused = `${file} is not served: the web UI shows source files only (.ts, .js, .go...), where the profile names them`;
+  if (!SOURCE_FILE.test(file)) return refused;
+  try {
+    const real = realpathSync(path);
+    if (!SOURCE_FILE.test(real) || !real.startsWith(`${realpathSync(dirname(path))}${sep}`) || !statSync(real).isFile()) return refused;
+  } catch {
+    // Missing: the listing says so, as for any file it cannot open.
+  }
+  return undefined;
+};
 
 function send(response: ServerResponse, status: number, type: string, body: string, download?: string): void {
   const headers: Record<string, string> = { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };

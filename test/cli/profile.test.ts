@@ -18,6 +18,7 @@ describe('npm run profile', () => {
     const run = runProfileCommand(['--cpu', '-o', output, fixture('exits.ts'), how]);
     expect(run.status).toBe(code);
     expect(run.stderr).toContain(`wrote CPU profile to ${output}`);
+    expect(run.stderr).not.toContain('debugger');
     expect(run.stderr).toContain(`next:    npm run pprof -- -top ${output}`);
     const profile = readProfile(output);
     expect(sampleTypeNames(profile)).toEqual(['samples/count', 'cpu/nanoseconds']);
@@ -29,19 +30,44 @@ describe('npm run profile', () => {
     const cli = fileURLToPath(new URL('../../src/cli/profile.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), cli, '-o', output, fixture('exits.ts'), 'wait'], {
       cwd: repoRoot,
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // Once the program runs: a signal before the profiler starts leaves nothing to write.
+    await new Promise((resolve) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('waiting') && resolve(undefined)));
+    // Then a while of its work, which the profile's top must show.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     // A terminal's Ctrl-C reaches the whole process group; SIGTERM is sent to the CLI alone.
     if (signal === 'SIGINT') process.kill(-child.pid!, signal);
     else child.kill(signal);
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+    const ended = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, endedBy) => resolve(endedBy)));
+    // It ends by the signal, as the program did, so a shell knows it was stopped.
+    expect(ended).toBe(signal);
     expect(stderr).toContain('wrote CPU profile');
     expect(flatByFunction(readProfile(output), 1)[0]![0]).toBe('burn');
+  });
+
+  it('leaves a signal the program handles itself to the program, and writes the profile when it exits', async () => {
+    const output = join(scratch(), 'cpu.pb.gz');
+    const cli = fileURLToPath(new URL('../../src/cli/profile.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), cli, '-o', output, fixture('own-handler.ts')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
+    await new Promise((resolve) => child.stdout.on('data', (chunk: Buffer) => (stdout += chunk).includes('waiting') && resolve(undefined)));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await ended).toEqual([0, null]);
+    expect(stdout).toContain('shutting down');
+    expect(stderr).toContain('wrote CPU profile');
+    // Nothing of ours on the program's stderr but the summary, such as a session to the
+    // inspector left open, though the SIGINT came twice (the terminal's, and the one passed on).
+    expect(stderr).not.toContain('debugger');
+    expect(stderr.split('\n').filter((line) => line.startsWith('profile:'))).toEqual([expect.stringMatching(/^profile: wrote CPU profile/)]);
+    expect(flatByFunction(readProfile(output), 1).find(([name]) => name === 'work')?.[1]).toBeGreaterThan(0);
   });
 
   it('puts the churn on top of alloc_space and the retention on top of inuse_space', () => {

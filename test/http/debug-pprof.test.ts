@@ -1,9 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typescriptNodeFlags } from '../../src/cli/typescript-node.ts';
+import { debugPprof } from '../../src/http/debug-pprof.ts';
 import { decodeProfile } from '../../src/pprof/index.ts';
-import { sampleTypeNames, stacks } from '../helpers/profile.ts';
+import { sampleTypeNames, stacks, stringOf } from '../helpers/profile.ts';
 import { fixture, repoRoot } from '../helpers/run.ts';
 import { goBinary } from '../helpers/tools.ts';
 
@@ -31,6 +33,19 @@ const get = async (url: string, init?: RequestInit) => {
   return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
 };
 
+/** A GET to the loopback port with the Host header given, which fetch does not let a test choose. */
+function getAddressedTo(port: number, path: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest({ host: '127.0.0.1', port, path, headers: { ...headers, host } }, (incoming) => {
+      let body = '';
+      incoming.on('data', (chunk: Buffer) => (body += chunk));
+      incoming.on('end', () => resolve({ status: incoming.statusCode!, body }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
 describe('debugPprof on an express app', () => {
   let server: Server;
   beforeAll(async () => {
@@ -51,10 +66,37 @@ describe('debugPprof on an express app', () => {
     for (const name of ['threadcreate', 'block', 'mutex', 'symbol']) expect(html).toMatch(new RegExp(`<td align="right">n/a</td><td>${name}</td>`));
   });
 
-  it('answers allocs with 404 and why, when it samples the heap in use', async () => {
-    const { status, body } = await get(url('allocs'));
+  it('answers the paths Grafana Alloy and Parca scrape by default with 200 and what each holds, in its comment where it is not Go\'s', async () => {
+    // profile.process_cpu, profile.memory, profile.goroutine, as their default configurations ask.
+    const cpu = await get(url('profile?seconds=1'));
+    expect(cpu.status).toBe(200);
+    expect(sampleTypeNames(decodeProfile(cpu.body))).toEqual(['samples/count', 'cpu/nanoseconds']);
+
+    const memory = await get(url('allocs'));
+    expect(memory.status).toBe(200);
+    const allocs = decodeProfile(memory.body);
+    expect(sampleTypeNames(allocs)).toEqual(['inuse_space/bytes', 'inuse_objects/count']);
+    expect(allocs.comment.map((index) => stringOf(allocs, index))).toContain(
+      "allocs: the heap in use (inuse_space, inuse_objects), not every allocation: this router samples the heap in use and V8 has one heap sampler; create it with heapSampling: 'allocs' to record allocations, garbage included",
+    );
+
+    await get(`${server.base}/leak?n=3&path=/scraped`);
+    const goroutine = decodeProfile((await get(url('goroutine'))).body);
+    expect(sampleTypeNames(goroutine)).toEqual(['goroutine/count']);
+    expect(goroutine.comment.map((index) => stringOf(goroutine, index))).toEqual([
+      'goroutine: Node has no goroutines; each one counted is an async operation in flight (a timer, a request, a file read...), on the stack that started it',
+    ]);
+    const leaked = stacks(goroutine).filter(({ frames }) => frames[0]!.includes('/scraped'));
+    expect(leaked.reduce((sum, { values }) => sum + values[0]!, 0)).toBe(3);
+    // Under its own name it stays ops/count.
+    expect(sampleTypeNames(decodeProfile((await get(url('async'))).body))).toEqual(['ops/count']);
+    expect((await get(url('allocs?seconds=1'))).status).toBe(400);
+  });
+
+  it('marks its errors as Go does, so go tool pprof prints the reason and not only the status', async () => {
+    const { status, headers } = await get(url('mutex'));
     expect(status).toBe(404);
-    expect(body.toString()).toMatch(/^allocs: this router samples the heap in use \(\/heap\); V8 has one heap sampler, so create it with debugPprof\(\{ heapSampling: 'allocs' \}\)/);
+    expect(headers.get('x-go-pprof')).toBe('1');
   });
 
   it.each(['threadcreate', 'block', 'mutex', 'symbol'])('answers %s with 404 and why Node has none', async (name) => {
@@ -90,10 +132,19 @@ describe('debugPprof on an express app', () => {
     expect(folded.body.toString()).toMatch(/(^|;)hashAround[; ]/m);
   });
 
-  it('serves the wall profile at /debug/fgprof too, where fgprof tools ask', async () => {
+  it('serves the wall profile at /debug/fgprof as fgprof does: samples/count and time/nanoseconds, folded stacks counting samples', async () => {
+    const pprof = decodeProfile((await get(`${server.base}/debug/fgprof?seconds=1`)).body);
+    expect(sampleTypeNames(pprof)).toEqual(['samples/count', 'time/nanoseconds']);
+    expect(`${stringOf(pprof, pprof.periodType!.type)}/${stringOf(pprof, pprof.periodType!.unit)}`).toBe('wallclock/nanoseconds');
+    // Counted in samples of the period: a second holds about hz of them per stack at most, never nanoseconds.
     const folded = await get(`${server.base}/debug/fgprof?seconds=1&format=folded`);
     expect(folded.status).toBe(200);
-    expect(folded.body.toString()).toMatch(/(^|;)hashAround[; ]/m);
+    const lines = folded.body.toString().trimEnd().split('\n');
+    expect(lines.some((line) => /(^|;)hashAround[; ]/.test(line))).toBe(true);
+    const counts = lines.map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+    const total = pprof.sample.reduce((sum, sample) => sum + Number(sample.value[0]), 0);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(total);
+    expect(counts.every((count) => Number.isInteger(count) && count > 0)).toBe(true);
     expect((await get(`${server.base}/debug/fgprof?seconds=0`)).status).toBe(400);
   });
 
@@ -203,6 +254,27 @@ describe('debugPprof on an express app', () => {
       expect(stdout).toMatch(/^Type: (cpu|inuse_space|wall)$/m);
       expect(stdout).toMatch(/^ +flat +flat% +sum% +cum +cum%$/m);
     });
+
+    const goPprof = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(goBinary()!, ['tool', 'pprof', ...args], { env: { ...process.env, PPROF_TMPDIR: '/tmp/debug-pprof-test' } }, (error, stdout, stderr) =>
+          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+
+    it('reads the paths scrapers ask for as fgprof and Go name them: /allocs, /goroutine, and /debug/fgprof with -sample_index=time', async () => {
+      expect((await goPprof(['-top', url('allocs')])).stdout).toMatch(/^Type: inuse_space$/m);
+      expect((await goPprof(['-top', url('goroutine')])).stdout).toMatch(/^Type: goroutine$/m);
+      const fgprof = await goPprof(['-top', '-sample_index=time', `${server.base}/debug/fgprof?seconds=1`]);
+      expect(fgprof.stdout).toMatch(/^Type: time$/m);
+      expect(fgprof.stdout).toMatch(/hashAround/);
+    });
+
+    it('prints the reason of an error, not only its status', async () => {
+      const { code, stderr } = await goPprof(['-top', url('mutex')]);
+      expect(code).not.toBe(0);
+      expect(stderr).toMatch(/404 Not Found - mutex: not available in Node: JavaScript has no mutexes/);
+    });
   });
 });
 
@@ -243,6 +315,44 @@ describe('debugPprof access control', () => {
       expect(missing.headers.get('www-authenticate')).toBe('Bearer');
       expect((await get(url, { headers: { authorization: 'Bearer wrong!' } })).status).toBe(401);
       expect((await get(url, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+    } finally {
+      server.child.kill();
+    }
+  }, 30_000);
+
+  it('refuses, when created, a token that is empty or not a string, which would turn authentication off', () => {
+    expect(() => debugPprof({ token: '' })).toThrow("token must be a non-empty string, got an empty string; leave it out for no token");
+    expect(() => debugPprof({ token: 42 as unknown as string })).toThrow('token must be a non-empty string, got number; leave it out for no token');
+    expect(() => debugPprof({ token: null as unknown as string })).toThrow('token must be a non-empty string, got object; leave it out for no token');
+  });
+
+  it('takes a token beyond ASCII, sent as UTF-8 bytes, and no near miss', async () => {
+    const token = 'pässwörd-✓-密码';
+    const server = await startServer({ TOKEN: token });
+    try {
+      const url = `${server.base}/debug/pprof/cmdline`;
+      // fetch sends each character of a header below 256 as one byte: these are the UTF-8 bytes.
+      const asBytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+      expect((await get(url, { headers: { authorization: `Bearer ${asBytes(token)}` } })).status).toBe(200);
+      expect((await get(url, { headers: { authorization: `Bearer ${asBytes(token.slice(0, -1))}` } })).status).toBe(401);
+      expect((await get(url, { headers: { authorization: `Bearer ${asBytes(`${token}x`)}` } })).status).toBe(401);
+      expect((await get(url, { headers: { authorization: `Bearer ${token.normalize('NFD').replace(/[^\x00-\xff]/g, '?')}` } })).status).toBe(401);
+    } finally {
+      server.child.kill();
+    }
+  }, 30_000);
+
+  it('answers a request from this machine addressed to another name with 421 and why (DNS rebinding), unless allowRemote lets it in', async () => {
+    const server = await startServer({ ALLOW_REMOTE: 'header' });
+    try {
+      for (const path of ['', 'cmdline', 'heap?debug=1']) {
+        const misdirected = await getAddressedTo(server.port, `/debug/pprof/${path}`, `rebind.example:${server.port}`);
+        expect(misdirected.status).toBe(421);
+        expect(misdirected.body).toMatch(/^this server answers requests addressed to this machine \(localhost, its IP addresses or its name .+\), not to rebind\.example:\d+: a web page may be trying to read it through DNS rebinding; pass allowRemote to serve requests addressed otherwise\n$/);
+        for (const host of [`localhost:${server.port}`, `127.0.0.1:${server.port}`, 'localhost']) expect((await getAddressedTo(server.port, `/debug/pprof/${path}`, host)).status).toBe(200);
+        // What allowRemote lets in (here: a local proxy forwarding a public name) it decides alone.
+        expect((await getAddressedTo(server.port, `/debug/pprof/${path}`, 'profiles.example', { 'x-profile-me': 'yes' })).status).toBe(200);
+      }
     } finally {
       server.child.kill();
     }

@@ -1,8 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { writeFileAtomic } from '../../src/pprof/codec.ts';
 import { MAX_PROFILE_BYTES, ProfileBuilder, ProfileFormatError, decodeProfile, encodeProfile, writeProfile } from '../../src/pprof/index.ts';
 import { cpuShapedBuilder, stacks, stringOf } from '../helpers/profile.ts';
 
@@ -104,5 +106,32 @@ describe('writeProfile', () => {
     expect(() => writeProfile(join(dir, 'missing', 'cpu.pb.gz'), sampleProfile())).toThrow(/cannot write .*missing\/cpu\.pb\.gz/);
     expect(readdirSync(dir)).toEqual(['cpu.pb.gz']);
     expect(readFileSync(path, 'utf8')).toBe('old');
+  });
+
+  it('removes the temporary files that writers killed mid-write left beside the target, and only those', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'write-'));
+    const path = join(dir, 'cpu.pb.gz');
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    const abandoned = `.cpu.pb.gz.${gone}.1700000000000.tmp`;
+    const live = `.cpu.pb.gz.${process.ppid}.1700000000000.tmp`;
+    const otherTarget = `.heap.pb.gz.${gone}.1700000000000.tmp`;
+    const notOurs = '.cpu.pb.gz.notes.tmp';
+    for (const name of [abandoned, live, otherTarget, notOurs]) writeFileSync(join(dir, name), 'partial');
+    writeProfile(path, sampleProfile());
+    expect(readdirSync(dir).sort()).toEqual([live, notOurs, otherTarget, 'cpu.pb.gz'].sort());
+  });
+
+  it('leaves no temporary file behind once a writer killed with SIGKILL while writing is followed by another write', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'write-'));
+    const path = join(dir, 'big.bin');
+    // Writes 32 MiB again and again, so the kill most likely lands mid-write.
+    const writer = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '-e',
+      `import { writeFileAtomic } from ${JSON.stringify(new URL('../../src/pprof/codec.ts', import.meta.url).href)}; const bytes = Buffer.alloc(32 << 20, 7); for (;;) writeFileAtomic(${JSON.stringify(path)}, bytes);`], { stdio: 'ignore' });
+    while (!existsSync(path)) await new Promise((resolve) => setTimeout(resolve, 50));
+    writer.kill('SIGKILL');
+    await new Promise((resolve) => writer.on('exit', resolve));
+    writeFileAtomic(path, Buffer.from('whole'));
+    expect(readdirSync(dir)).toEqual(['big.bin']);
+    expect(readFileSync(path, 'utf8')).toBe('whole');
   });
 });

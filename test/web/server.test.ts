@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +117,55 @@ describe('serveWebUi', () => {
     expect((await get('/nowhere')).status).toBe(404);
     expect((await fetch(new URL('/api/profile', web.url), { method: 'POST' })).status).toBe(405);
     expect((await get('/api/profile')).status).toBe(200);
+  });
+});
+
+/** A GET with the Host header given, which fetch does not let a page or a test choose. */
+function getAddressedTo(base: string, path: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, base);
+    const outgoing = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, headers: { host } }, (incoming) => {
+      let body = '';
+      incoming.on('data', (chunk: Buffer) => (body += chunk));
+      incoming.on('end', () => resolve({ status: incoming.statusCode!, body }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
+describe('serveWebUi against DNS rebinding and file reading', () => {
+  it.each(['/', '/api/profile', '/api/source?fn=hash', '/app.js'])('answers %s addressed to another name with 421 and why, and as localhost or by address', async (path) => {
+    const port = new URL(web.url).port;
+    const misdirected = await getAddressedTo(web.url, path, `rebind.example:${port}`);
+    expect(misdirected.status).toBe(421);
+    expect(misdirected.body).toMatch(/^this server answers requests addressed to this machine \(localhost, its IP addresses or its name .+\), not to rebind\.example:\d+: a web page may be trying to read it through DNS rebinding\n$/);
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'LOCALHOST.', `localhost:${Number(port) + 1}`]) {
+      expect((await getAddressedTo(web.url, path, host)).status).toBe(200);
+    }
+  });
+
+  it('lists only source files the profile names, inside the directory each name resolves to', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'pprof-source-'));
+    writeFileSync(join(directory, 'app.ts'), 'export const answer = 42;\n');
+    writeFileSync(join(directory, 'secret.txt'), 'the secret\n');
+    symlinkSync(join(directory, 'secret.txt'), join(directory, 'link.ts'));
+    const builder = cpuShapedBuilder();
+    const names = { app: 'app.ts', secret: 'secret.txt', link: 'link.ts' };
+    for (const [name, file] of Object.entries(names)) builder.addSample([{ name, file: `${directory}/${file}`, line: 1 }], [1, 10_000_000]);
+    const server = await serveWebUi(builder.build(), { host: '127.0.0.1', port: 0, title: 'source.pb.gz' });
+    try {
+      const listing = async (fn: string) => ((await (await fetch(new URL(`/api/source?fn=${fn}`, server.url))).json()) as SourceView).listings[0]!.lines;
+      expect(await listing('app')).toEqual([{ number: 1, text: 'export const answer = 42;', flat: 10_000_000, cum: 10_000_000 }]);
+      for (const fn of ['secret', 'link']) {
+        const refused = await listing(fn);
+        expect(refused).toMatch(/is not served: the web UI shows source files only \(\.ts, \.js, \.go\.\.\.\), where the profile names them$/);
+        expect(JSON.stringify(refused)).not.toContain('the secret');
+      }
+    } finally {
+      await server.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 
