@@ -32,6 +32,11 @@ const args = process.argv.slice(2);
 const output = args.includes('--output') ? [] : ['--output', 'slides-export.pdf'];
 // The dev server Slidev prints from keeps a connection open for hot reloading, so "network idle"
 // may never come: each page is printed once it has loaded, with time for a slow first build.
-const waiting = args.includes('--wait-until') ? [] : ['--wait-until', 'load', '--wait', '1000', '--timeout', '120000'];
-const result = spawnSync(process.execPath, [slidev, 'export', 'slides.md', '--executable-path', browser, ...output, ...waiting, ...args], { cwd: root, stdio: 'inherit' });
+// Components that draw late (flame graphs, the code editor) carry data-waitfor, which Slidev
+// waits for before it prints their slide.
+const waiting = args.includes('--wait-until') ? [] : ['--wait-until', 'load', '--wait', '300', '--timeout', '120000'];
+// Slide by slide, each waited for on its own page, one PDF page each: the whole deck in one page
+// prints slides that have not loaded yet.
+const perSlide = args.includes('--per-slide') ? [] : ['--per-slide'];
+const result = spawnSync(process.execPath, [slidev, 'export', 'slides.md', '--executable-path', browser, ...output, ...waiting, ...perSlide, ...args], { cwd: root, stdio: 'inherit' });
 process.exit(result.status ?? 1);
