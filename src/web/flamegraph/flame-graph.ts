@@ -399,6 +399,7 @@ export class FlameGraph {
       context.strokeRect(this.pixelX(this.hovered) + 0.75, this.rowY(this.data.depth[this.hovered]!) + 0.75, Math.max(width - 1.5, 1), ROW_HEIGHT - 2.5);
     }
     if (settle) this.view.scrollTop = this.orientation === 'icicle' ? 0 : this.view.scrollHeight;
+    this.canvas.dataset.drawn = String(this.width);
     this.canvas.setAttribute('aria-label', `${this.orientation === 'icicle' ? 'Icicle' : 'Flame'} graph of ${this.data.type} at ${this.nameOf(zoomed)}`);
   }
 
