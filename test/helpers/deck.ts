@@ -77,8 +77,11 @@ export async function builtDeck(): Promise<string> {
   }
 }
 
-/** Opens slide `n` of the built deck at a window size, and gives the errors the page logs meanwhile. */
-export async function openSlide(browser: Browser, origin: string, n: number, viewport = { width: 1280, height: 720 }): Promise<{ page: Page; errors: string[] }> {
+/**
+ * Opens slide `n` of the built deck at a window size (`query`: e.g. `?clicks=999`, every click
+ * revealed), once it has loaded and its figures are drawn; gives the errors the page logs.
+ */
+export async function openSlide(browser: Browser, origin: string, n: number, viewport = { width: 1280, height: 720 }, query = ''): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport });
   const errors: string[] = [];
   page.on('console', (message) => {
@@ -86,8 +89,19 @@ export async function openSlide(browser: Browser, origin: string, n: number, vie
   });
   page.on('pageerror', (error) => errors.push(`slide ${n} at ${viewport.width}x${viewport.height}: ${error.message}`));
   page.on('requestfailed', (request) => errors.push(`slide ${n}: could not load ${request.url()}`));
-  await page.goto(`${origin}/${n}`);
-  await page.waitForSelector(`.slidev-page-${n}`);
-  await page.waitForLoadState('networkidle');
+  await page.goto(`${origin}/${n}${query}`);
+  await settled(page, n);
   return { page, errors };
+}
+
+/** Waits for slide `n` to be shown whole: loaded, and each thing that draws late drawn (what `slidev export` waits for too). */
+export async function settled(page: Page, n: number): Promise<void> {
+  await page.waitForSelector(`.slidev-page-${n} .slidev-layout`);
+  await page.waitForFunction((scope) => {
+    const slide = document.querySelector(scope);
+    if (!slide || slide.querySelector('.slidev-slide-loading')) return false;
+    return [...slide.querySelectorAll('[data-waitfor]')].every((element) => element.querySelector(element.getAttribute('data-waitfor')!) !== null);
+  }, `.slidev-page-${n}`);
+  await page.evaluate(() => document.fonts.ready);
+  await page.waitForTimeout(150);
 }
