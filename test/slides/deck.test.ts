@@ -37,7 +37,8 @@ function cutOff(page: Page, n: number): Promise<string[]> {
     const describe = (element: Element) => `${element.tagName.toLowerCase()}${element.className && typeof element.className === 'string' ? `.${element.className.trim().split(/\s+/).join('.')}` : ''} "${(element.textContent ?? '').trim().slice(0, 40)}"`;
     for (const element of slide.querySelectorAll('.slidev-layout *')) {
       const style = getComputedStyle(element);
-      if (style.display === 'none' || style.visibility === 'hidden' || element.closest('.slidev-vclick-hidden, .monaco-editor, .fg-tip')) continue;
+      // .sr-only: text for screen readers, hidden on purpose in a 1-pixel box.
+      if (style.display === 'none' || style.visibility === 'hidden' || element.closest('.slidev-vclick-hidden, .monaco-editor, .fg-tip, .sr-only')) continue;
       const box = element.getBoundingClientRect();
       if (box.width === 0 || box.height === 0) continue;
       if (box.right > edge.right + 1 || box.bottom > edge.bottom + 1 || box.left < edge.left - 1) problems.push(`${describe(element)} reaches past the slide`);
@@ -130,12 +131,12 @@ describe.skipIf(!chromiumBinary())('the deck in Chromium', () => {
     );
 
   it('draws real profiles: the CPU profile of the loop, and its wall profile with all three functions', async () => {
-    const cpuSlide = slideWith('profile="canonical-cpu"');
+    const cpuSlide = slideWith('<FlameGraph profile="canonical-cpu"');
     const cpu = await openSlide(browser!, site.origin, cpuSlide);
     await cpu.page.waitForSelector(`.slidev-page-${cpuSlide} canvas[data-drawn]`);
     expect(await frame(cpu.page, cpuSlide, 'cpuIntensiveTask')).toBeDefined();
     await cpu.page.close();
-    const wallSlide = slideWith('profile="canonical-wall"');
+    const wallSlide = slideWith('<FlameGraph profile="canonical-wall"');
     const wall = await openSlide(browser!, site.origin, wallSlide);
     await wall.page.waitForSelector(`.slidev-page-${wallSlide} canvas[data-drawn]`);
     for (const name of ['slowNetworkRequest', 'cpuIntensiveTask', 'weirdFunction']) expect(await frame(wall.page, wallSlide, name), name).toBeDefined();
@@ -144,7 +145,7 @@ describe.skipIf(!chromiumBinary())('the deck in Chromium', () => {
   });
 
   it('states the numbers of the profiles it draws: a share on the slide is the share in the graph', async () => {
-    const n = slideWith('profile="canonical-wall"');
+    const n = slideWith('<FlameGraph profile="canonical-wall"');
     const { page } = await openSlide(browser!, site.origin, n);
     await page.waitForSelector(`.slidev-page-${n} canvas[data-drawn]`);
     const stated = await page.textContent(`.slidev-page-${n} [data-fact="canonical-wall slowNetworkRequest cum%"]`);

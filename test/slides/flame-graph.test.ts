@@ -19,7 +19,7 @@ const SIZES = [
   { width: 1920, height: 1080 },
 ];
 const PROFILE = 'hash-chain-cpu';
-const slide = slideWith(`profile="${PROFILE}"`);
+const slide = slideWith(`<FlameGraph profile="${PROFILE}"`);
 /** The graph on the slide shown: Slidev keeps its neighbours in the page, hidden. */
 const scope = `.slidev-page-${slide} .slide-flame`;
 const data = JSON.parse(readFileSync(join(repoRoot, 'public/profiles', `${PROFILE}.json`), 'utf8')) as FlameData;
