@@ -44,27 +44,40 @@ function deckInputs(): string[] {
 }
 
 /**
+ * Runs `work` while no other test file builds or exports the deck from this checkout: Slidev's
+ * build writes an index.html into the project while it runs, which a dev server (the export's)
+ * would serve instead of its own, and the two share Vite's dependency cache.
+ */
+export async function withDeckLock<T>(work: () => Promise<T> | T): Promise<T> {
+  const lock = join(tmpdir(), `workshop-deck-${createHash('sha256').update(repoRoot).digest('hex').slice(0, 8)}.lock`);
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than the longest build or export was left by a crash.
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 1_800_000) rmSync(lock, { recursive: true, force: true });
+      await sleep(1000);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/**
  * The deck built as `npm run slides:build` builds it, in a folder named by a hash of its inputs:
- * test files that need it, and runs whose inputs did not change, share one build. A build in
- * progress (another test file's) is waited for.
+ * test files that need it, and runs whose inputs did not change, share one build.
  */
 export async function builtDeck(): Promise<string> {
   const hash = createHash('sha256');
   for (const file of deckInputs()) hash.update(relative(repoRoot, file)).update('\0').update(readFileSync(file)).update('\0');
   const out = join(tmpdir(), `workshop-deck-${hash.digest('hex').slice(0, 16)}`);
-  const lock = `${out}.building`;
-  for (;;) {
+  return withDeckLock(() => {
     if (existsSync(join(out, 'index.html'))) return out;
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // Another test file builds it; a lock older than the longest build was left by a crash.
-      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 900_000) rmSync(lock, { recursive: true, force: true });
-      await sleep(1000);
-    }
-  }
-  try {
     const slidev = join(dirname(createRequire(join(repoRoot, 'package.json')).resolve('@slidev/cli/package.json')), 'bin/slidev.mjs');
     const scratch = `${out}.tmp`;
     rmSync(scratch, { recursive: true, force: true });
@@ -72,9 +85,7 @@ export async function builtDeck(): Promise<string> {
     if (build.status !== 0) throw new Error(`slidev build failed:\n${build.stdout}\n${build.stderr}`);
     renameSync(scratch, out);
     return out;
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  });
 }
 
 /**

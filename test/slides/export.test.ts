@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, serveDirectory } from '../helpers/browser.ts';
-import { builtDeck, deckSlides, settled } from '../helpers/deck.ts';
+import { builtDeck, deckSlides, settled, withDeckLock } from '../helpers/deck.ts';
 import { repoRoot } from '../helpers/run.ts';
 import { chromiumBinary } from '../helpers/tools.ts';
 
@@ -36,7 +36,9 @@ let site: Awaited<ReturnType<typeof serveDirectory>>;
 
 beforeAll(async () => {
   if (!tools) return;
-  const exported = spawnSync(process.execPath, [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'src/cli/slides-export.ts', '--output', pdf], { cwd: repoRoot, encoding: 'utf8', timeout: 1_500_000 });
+  const exported = await withDeckLock(() =>
+    spawnSync(process.execPath, [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'src/cli/slides-export.ts', '--output', pdf], { cwd: repoRoot, encoding: 'utf8', timeout: 1_500_000 }),
+  );
   expect(exported.status, `${exported.stdout}\n${exported.stderr}`).toBe(0);
   site = await serveDirectory(await builtDeck());
   browser = await launchChromium();
