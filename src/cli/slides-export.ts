@@ -33,8 +33,8 @@ const output = args.includes('--output') ? [] : ['--output', 'slides-export.pdf'
 // The dev server Slidev prints from keeps a connection open for hot reloading, so "network idle"
 // may never come: each page is printed once it has loaded, with time for a slow first build.
 // Components that draw late (flame graphs, the code editor) carry data-waitfor, which Slidev
-// waits for before it prints their slide.
-const waiting = args.includes('--wait-until') ? [] : ['--wait-until', 'load', '--wait', '300', '--timeout', '120000'];
+// waits for before it prints their slide; a second more lets a slide that Vite loaded late settle.
+const waiting = args.includes('--wait-until') ? [] : ['--wait-until', 'load', '--wait', '1000', '--timeout', '120000'];
 // Slide by slide, each waited for on its own page, one PDF page each: the whole deck in one page
 // prints slides that have not loaded yet.
 const perSlide = args.includes('--per-slide') ? [] : ['--per-slide'];
