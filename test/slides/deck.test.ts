@@ -1,97 +1,178 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotDirectory, serveDirectory } from '../helpers/browser.ts';
-import { repoRoot } from '../helpers/run.ts';
+import { builtDeck, deckSlides, openSlide, slideWith } from '../helpers/deck.ts';
 import { chromiumBinary } from '../helpers/tools.ts';
 
 /**
  * The deck as a presenter shows it: built with Slidev as `npm run slides:build` builds it, then
- * every slide opened in Chromium, with screenshots in test-results/screenshots/ to look at.
+ * every slide opened in Chromium at two window sizes, every click revealed, with screenshots in
+ * test-results/screenshots/ to look at.
  */
-const out = mkdtempSync(join(tmpdir(), 'deck-'));
-const slideCount = readFileSync(join(repoRoot, 'slides.md'), 'utf8').split(/^# /m).length - 1;
+const slides = deckSlides();
+const SIZES = [
+  { width: 1280, height: 720 },
+  { width: 1920, height: 1080 },
+];
 let browser: Browser | undefined;
 let site: Awaited<ReturnType<typeof serveDirectory>>;
 
 beforeAll(async () => {
   if (!chromiumBinary()) return;
-  const slidev = join(dirname(createRequire(join(repoRoot, 'package.json')).resolve('@slidev/cli/package.json')), 'bin/slidev.mjs');
-  const build = spawnSync(process.execPath, [slidev, 'build', 'slides.md', '--out', out], { cwd: repoRoot, encoding: 'utf8', timeout: 900_000 });
-  expect(build.status, `${build.stdout}\n${build.stderr}`).toBe(0);
-  site = await serveDirectory(out);
+  site = await serveDirectory(await builtDeck());
   browser = await launchChromium();
 }, 900_000);
 
 afterAll(async () => {
   await browser?.close();
   await site?.close();
-  rmSync(out, { recursive: true, force: true });
 });
 
-/** Opens slide `n` and gives the errors the page logs meanwhile. */
-async function openSlide(n: number): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser!.newPage({ viewport: { width: 1280, height: 720 } });
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`slide ${n}: ${message.text()}`);
+/** What on the slide reaches past its edges, or is cut off inside a box that hides or scrolls it. */
+function cutOff(page: Page, n: number): Promise<string[]> {
+  return page.$eval(`.slidev-page-${n}`, (slide) => {
+    const problems: string[] = [];
+    const edge = slide.getBoundingClientRect();
+    const describe = (element: Element) => `${element.tagName.toLowerCase()}${element.className && typeof element.className === 'string' ? `.${element.className.trim().split(/\s+/).join('.')}` : ''} "${(element.textContent ?? '').trim().slice(0, 40)}"`;
+    for (const element of slide.querySelectorAll('.slidev-layout *')) {
+      const style = getComputedStyle(element);
+      // .sr-only: text for screen readers, hidden on purpose in a 1-pixel box.
+      if (style.display === 'none' || style.visibility === 'hidden' || element.closest('.slidev-vclick-hidden, .monaco-editor, .fg-tip, .sr-only')) continue;
+      const box = element.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0) continue;
+      if (box.right > edge.right + 1 || box.bottom > edge.bottom + 1 || box.left < edge.left - 1) problems.push(`${describe(element)} reaches past the slide`);
+      const clips = /(hidden|auto|scroll)/.test(`${style.overflowX} ${style.overflowY}`);
+      if (clips && (element.scrollHeight > element.clientHeight + 2 || element.scrollWidth > element.clientWidth + 2)) problems.push(`${describe(element)} cuts off its content (${element.scrollWidth}x${element.scrollHeight} in ${element.clientWidth}x${element.clientHeight})`);
+    }
+    return problems;
   });
-  page.on('pageerror', (error) => errors.push(`slide ${n}: ${error.message}`));
-  page.on('requestfailed', (request) => errors.push(`slide ${n}: could not load ${request.url()}`));
-  await page.goto(`${site.origin}/${n}`);
-  await page.waitForSelector(`.slidev-page-${n}`);
-  await page.waitForLoadState('networkidle');
-  return { page, errors };
 }
 
-const frame = (page: Page, name: string) =>
-  page.evaluate((wanted) => (document.querySelector('.flame-graph') as (HTMLElement & { flameGraph?: { locate(name: string): object | undefined } }) | null)?.flameGraph?.locate(wanted), name);
+/**
+ * The text on the slide whose colour reads at less than 4.5:1 on the background behind it,
+ * opacity included: WCAG's contrast of relative luminances.
+ */
+function lowContrast(page: Page, n: number): Promise<string[]> {
+  return page.$eval(`.slidev-page-${n}`, (slide) => {
+    const parse = (colour: string): [number, number, number, number] => {
+      const parts = colour.match(/[\d.]+/g)?.map(Number) ?? [0, 0, 0];
+      return [parts[0]!, parts[1]!, parts[2]!, parts[3] ?? 1];
+    };
+    const luminance = ([r, g, b]: number[]) => {
+      const channel = (value: number) => {
+        const c = value / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * channel(r!) + 0.7152 * channel(g!) + 0.0722 * channel(b!);
+    };
+    const over = (top: number[], alpha: number, bottom: number[]) => top.slice(0, 3).map((value, i) => value * alpha + bottom[i]! * (1 - alpha));
+    /** The opaque colour behind an element: its backgrounds composed from the page up. */
+    const background = (element: Element): number[] => {
+      const layers: [number, number, number, number][] = [];
+      for (let at: Element | null = element; at; at = at.parentElement) {
+        const colour = parse(getComputedStyle(at).backgroundColor);
+        if (colour[3] > 0) layers.push(colour);
+        if (colour[3] >= 1) break;
+      }
+      let result = [255, 255, 255];
+      for (const layer of layers.reverse()) result = over(layer, layer[3], result);
+      return result;
+    };
+    const problems: string[] = [];
+    for (const element of slide.querySelectorAll('.slidev-layout *')) {
+      if (element.closest('.slidev-vclick-hidden, svg, .monaco-editor, .fg-tip')) continue;
+      const text = [...element.childNodes].filter((node) => node.nodeType === Node.TEXT_NODE).map((node) => node.textContent ?? '').join('').trim();
+      if (!text) continue;
+      const style = getComputedStyle(element);
+      if (style.display === 'none' || style.visibility === 'hidden') continue;
+      let opacity = 1;
+      for (let at: Element | null = element; at && at !== slide; at = at.parentElement) opacity *= Number(getComputedStyle(at).opacity);
+      const behind = background(element);
+      const [r, g, b, a] = parse(style.color);
+      const shown = over([r, g, b], a * opacity, behind);
+      const [light, dark] = [luminance(shown), luminance(behind)].sort((x, y) => y - x);
+      const ratio = (light! + 0.05) / (dark! + 0.05);
+      if (ratio < 4.5) problems.push(`"${text.slice(0, 40)}" at ${ratio.toFixed(2)}:1 (${style.color} on rgb(${behind.map(Math.round).join(', ')}))`);
+    }
+    return problems;
+  });
+}
 
 describe.skipIf(!chromiumBinary())('the deck in Chromium', () => {
-  it(`opens each of its ${slideCount} slides with something on it and no errors`, async () => {
-    expect(slideCount).toBeGreaterThan(15);
-    const errors: string[] = [];
-    for (let n = 1; n <= slideCount; n++) {
-      const { page, errors: slideErrors } = await openSlide(n);
+  it('has at least 45 slides, each with a title', () => {
+    expect(slides.length).toBeGreaterThanOrEqual(45);
+    for (const slide of slides) expect(slide.title, `slide ${slide.number}`).not.toBe('');
+  });
+
+  it.each(SIZES)('shows every slide at $width x $height, every click revealed: no error, nothing cut off, text at 4.5:1 or more', async (viewport) => {
+    const problems: string[] = [];
+    for (const slide of slides) {
+      const n = slide.number;
+      // Every click revealed, as a presenter reaches the slide's end (Slidev clamps the count).
+      const { page, errors } = await openSlide(browser!, site.origin, n, viewport, '?clicks=999');
+      if ((await page.$$(`.slidev-page-${n} .slidev-vclick-hidden`)).length > 0) problems.push(`slide ${n} still hides a click`);
       const content = await page.$eval(`.slidev-page-${n}`, (element) => ({ text: element.textContent?.trim().length ?? 0, heading: element.querySelector('h1')?.textContent ?? '' }));
-      expect(content.heading, `slide ${n} has no title`).not.toBe('');
-      expect(content.text, `slide ${n} is blank`).toBeGreaterThan(40);
-      await page.screenshot({ path: join(screenshotDirectory, `slide-${String(n).padStart(2, '0')}.png`) });
-      errors.push(...slideErrors);
+      if (content.heading === '') problems.push(`slide ${n} shows no title`);
+      if (content.text < 40) problems.push(`slide ${n} is nearly blank`);
+      problems.push(...(await cutOff(page, n)).map((problem) => `slide ${n} at ${viewport.width}: ${problem}`));
+      problems.push(...(await lowContrast(page, n)).map((problem) => `slide ${n}: ${problem}`));
+      await page.screenshot({ path: join(screenshotDirectory, `slide-${String(n).padStart(2, '0')}-${viewport.width}.png`) });
+      problems.push(...errors);
       await page.close();
     }
-    expect(errors).toEqual([]);
-  }, 300_000);
+    expect(problems).toEqual([]);
+  }, 900_000);
+
+  const frame = (page: Page, n: number, name: string) =>
+    page.evaluate(
+      ([scope, wanted]) => (document.querySelector(`${scope} .flame-graph`) as (HTMLElement & { flameGraph?: { locate(name: string): object | undefined } }) | null)?.flameGraph?.locate(wanted!),
+      [`.slidev-page-${n}`, name],
+    );
 
   it('draws real profiles: the CPU profile of the loop, and its wall profile with all three functions', async () => {
-    const cpu = await openSlide(3);
-    expect(await frame(cpu.page, 'cpuIntensiveTask')).toBeDefined();
+    const cpuSlide = slideWith('<FlameGraph profile="canonical-cpu"');
+    const cpu = await openSlide(browser!, site.origin, cpuSlide);
+    await cpu.page.waitForSelector(`.slidev-page-${cpuSlide} canvas[data-drawn]`);
+    expect(await frame(cpu.page, cpuSlide, 'cpuIntensiveTask')).toBeDefined();
     await cpu.page.close();
-    const wall = await openSlide(10);
-    for (const name of ['slowNetworkRequest', 'cpuIntensiveTask', 'weirdFunction']) expect(await frame(wall.page, name), name).toBeDefined();
-    expect(await wall.page.textContent('.fg-matches')).toMatch(/^\d+ frames?: /);
+    const wallSlide = slideWith('<FlameGraph profile="canonical-wall"');
+    const wall = await openSlide(browser!, site.origin, wallSlide);
+    await wall.page.waitForSelector(`.slidev-page-${wallSlide} canvas[data-drawn]`);
+    for (const name of ['slowNetworkRequest', 'cpuIntensiveTask', 'weirdFunction']) expect(await frame(wall.page, wallSlide, name), name).toBeDefined();
+    expect(await wall.page.textContent(`.slidev-page-${wallSlide} .fg-matches`)).toMatch(/^\d+ frames?: /);
     await wall.page.close();
   });
 
+  it('states the numbers of the profiles it draws: a share on the slide is the share in the graph', async () => {
+    const n = slideWith('<FlameGraph profile="canonical-wall"');
+    const { page } = await openSlide(browser!, site.origin, n);
+    await page.waitForSelector(`.slidev-page-${n} canvas[data-drawn]`);
+    const stated = await page.textContent(`.slidev-page-${n} [data-fact="canonical-wall slowNetworkRequest cum%"]`);
+    await page.fill(`.slidev-page-${n} .fg-search`, '^slowNetworkRequest$');
+    // The search sums the frames it matched, as a share of the whole: the same share, rounded.
+    const searched = /\(([\d.]+)%\)/.exec((await page.textContent(`.slidev-page-${n} .fg-matches`)) ?? '')?.[1];
+    expect(`${Math.round(Number(searched))}%`).toBe(stated);
+    await page.close();
+  });
+
   it('advances the sampling animation one sample per click, counting stacks into the table', async () => {
-    const { page } = await openSlide(5);
-    const count = (stack: string) => page.textContent(`tr[data-stack="${stack}"] td.count`);
+    const n = slideWith('<SamplingTimeline');
+    const { page } = await openSlide(browser!, site.origin, n);
+    const count = (stack: string) => page.textContent(`.slidev-page-${n} tr[data-stack="${stack}"] td.count`);
     expect([await count('A'), await count('A C'), await count('B')]).toEqual(['0', '0', '0']);
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => count('A')).toBe('1');
     for (let click = 1; click < 12; click++) await page.keyboard.press('ArrowRight');
     await expect.poll(() => Promise.all([count('A'), count('A C'), count('B')])).toEqual(['5', '3', '4']);
-    await page.screenshot({ path: join(screenshotDirectory, 'slide-05-all-samples.png') });
+    await page.screenshot({ path: join(screenshotDirectory, 'sampling-all-samples.png') });
     await page.close();
   });
 
   it('runs the timing wrapper in the browser', async () => {
-    const { page } = await openSlide(4);
-    await expect.poll(() => page.textContent(`.slidev-page-4`), { timeout: 30_000 }).toMatch(/a million square roots: \d+\.\d\d ms/);
+    const n = slideWith('{monaco-run}');
+    const { page } = await openSlide(browser!, site.origin, n);
+    await expect.poll(() => page.textContent(`.slidev-page-${n}`), { timeout: 30_000 }).toMatch(/a million square roots: \d+\.\d\d ms/);
     await page.close();
   });
 });

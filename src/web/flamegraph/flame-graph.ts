@@ -28,6 +28,11 @@ export interface FlameGraphOptions {
   onSearch?(pattern: string): void;
   /** The search to start with. */
   search?: string;
+  /**
+   * Frames narrower than this share of the frame zoomed to are not drawn, nor what they call:
+   * a slide shows the big picture in its box, and a click on a frame its detail. 0 unless told.
+   */
+  minShare?: number;
 }
 
 /** What a search found: the frames matched, and the total of those not inside another match. */
@@ -77,7 +82,11 @@ export class FlameGraph {
   private matched: Uint8Array | undefined;
   private width = 0;
   private height = 0;
+  /** Canvas pixels per layout pixel the canvas was last drawn at: the device's ratio times any CSS scaling. */
+  private pixelRatio = 0;
   private charWidth = 7;
+  // After the frame in which the host's own resize handlers rescale it.
+  private readonly onWindowResize = () => requestAnimationFrame(() => this.rescale());
 
   constructor(host: HTMLElement, data: FlameData, options: FlameGraphOptions = {}) {
     this.options = options;
@@ -118,6 +127,10 @@ export class FlameGraph {
       if (this.view.clientWidth !== this.width) this.draw();
     });
     this.resizeObserver.observe(this.view);
+    // A CSS transform (the slides scale their pages to the window) changes the canvas's size on
+    // screen but not its layout size, so no ResizeObserver hears of it: the window's resize does.
+    window.addEventListener('resize', this.onWindowResize);
+    this.canvas.addEventListener('mouseenter', this.onWindowResize);
     this.setData(data, options.zoom);
   }
 
@@ -199,15 +212,26 @@ export class FlameGraph {
     for (let i = this.zoomed; i <= this.end[this.zoomed]! && id >= 0; i++) {
       if (this.data.name[i] === id && (best < 0 || this.weight[i]! > this.weight[best]!)) best = i;
     }
-    if (best < 0 || this.pixelWidth(best) < MIN_PIXELS) return undefined;
+    if (best < 0 || this.pixelWidth(best) < this.minPixels()) return undefined;
     const y = this.rowY(this.data.depth[best]!);
     if (y < this.view.scrollTop || y + ROW_HEIGHT > this.view.scrollTop + this.view.clientHeight) this.view.scrollTop = y - this.view.clientHeight / 2;
     const box = this.canvas.getBoundingClientRect();
-    return { x: box.left + this.pixelX(best), y: box.top + y, width: this.pixelWidth(best), height: ROW_HEIGHT - 1 };
+    const { x: scaleX, y: scaleY } = this.cssScale();
+    return { x: box.left + this.pixelX(best) * scaleX, y: box.top + y * scaleY, width: this.pixelWidth(best) * scaleX, height: (ROW_HEIGHT - 1) * scaleY };
+  }
+
+  /**
+   * Draws the graph again if its scale on screen changed since it was drawn: a CSS transform that
+   * scales it (as the slides do theirs to the window) changes no layout size an observer hears
+   * of. The window's resize calls this; a host that scales the graph otherwise calls it too.
+   */
+  rescale(): void {
+    if (this.drawScale() !== this.pixelRatio) this.draw();
   }
 
   destroy(): void {
     this.resizeObserver.disconnect();
+    window.removeEventListener('resize', this.onWindowResize);
     this.element.remove();
   }
 
@@ -314,6 +338,11 @@ export class FlameGraph {
     return this.weight[zoomed]! > 0 ? (this.weight[frame]! / this.weight[zoomed]!) * this.width : 0;
   }
 
+  /** The narrowest frame drawn, in layout pixels. */
+  private minPixels(): number {
+    return Math.max(MIN_PIXELS, (this.options.minShare ?? 0) * this.width);
+  }
+
   private rowY(depth: number): number {
     return this.orientation === 'icicle' ? depth * ROW_HEIGHT : this.height - (depth + 1) * ROW_HEIGHT;
   }
@@ -331,8 +360,9 @@ export class FlameGraph {
     const { context, zoomed } = this;
     let deepest = this.data.depth[zoomed] ?? 0;
     this.width = this.view.clientWidth;
+    const minimum = this.minPixels();
     for (let i = zoomed; i <= this.end[zoomed]!; ) {
-      if (this.pixelWidth(i) < MIN_PIXELS) {
+      if (this.pixelWidth(i) < minimum) {
         i = this.end[i]! + 1;
         continue;
       }
@@ -340,7 +370,8 @@ export class FlameGraph {
       i++;
     }
     this.height = (deepest + 1) * ROW_HEIGHT;
-    const ratio = window.devicePixelRatio || 1;
+    const ratio = this.drawScale();
+    this.pixelRatio = ratio;
     this.canvas.width = Math.round(this.width * ratio);
     this.canvas.height = Math.round(this.height * ratio);
     this.canvas.style.width = `${this.width}px`;
@@ -354,7 +385,7 @@ export class FlameGraph {
     for (let i = this.parent[zoomed]!; i >= 0; i = this.parent[i]!) this.drawFrame(i, 0, this.width, true);
     for (let i = zoomed; i <= this.end[zoomed]!; ) {
       const width = this.pixelWidth(i);
-      if (width < MIN_PIXELS) {
+      if (width < minimum) {
         i = this.end[i]! + 1;
         continue;
       }
@@ -368,6 +399,7 @@ export class FlameGraph {
       context.strokeRect(this.pixelX(this.hovered) + 0.75, this.rowY(this.data.depth[this.hovered]!) + 0.75, Math.max(width - 1.5, 1), ROW_HEIGHT - 2.5);
     }
     if (settle) this.view.scrollTop = this.orientation === 'icicle' ? 0 : this.view.scrollHeight;
+    this.canvas.dataset.drawn = String(this.width);
     this.canvas.setAttribute('aria-label', `${this.orientation === 'icicle' ? 'Icicle' : 'Flame'} graph of ${this.data.type} at ${this.nameOf(zoomed)}`);
   }
 
@@ -387,11 +419,28 @@ export class FlameGraph {
     context.fillText(label, x + 4, y + ROW_HEIGHT / 2);
   }
 
-  /** The frame under the pointer, or -1. */
+  /**
+   * How much CSS transforms on the way up scale the canvas on screen, per axis: its bounding box
+   * against its layout size. 1 where it has no layout yet (hidden).
+   */
+  private cssScale(): { x: number; y: number } {
+    const box = this.canvas.getBoundingClientRect();
+    const { offsetWidth, offsetHeight } = this.canvas;
+    return { x: offsetWidth > 0 && box.width > 0 ? box.width / offsetWidth : 1, y: offsetHeight > 0 && box.height > 0 ? box.height / offsetHeight : 1 };
+  }
+
+  /** Canvas pixels per layout pixel for a sharp drawing: the device's pixel ratio times the CSS scale. */
+  private drawScale(): number {
+    // Rounded so that a scale measured a hair differently does not redraw the graph.
+    return Math.round((window.devicePixelRatio || 1) * Math.max(this.cssScale().x, 0.25) * 100) / 100;
+  }
+
+  /** The frame under the pointer, or -1. Pointer coordinates are on screen; frames are laid out unscaled. */
   private frameAt(event: MouseEvent): number {
     const box = this.canvas.getBoundingClientRect();
-    const x = event.clientX - box.left;
-    const y = event.clientY - box.top;
+    const scale = this.cssScale();
+    const x = (event.clientX - box.left) / scale.x;
+    const y = (event.clientY - box.top) / scale.y;
     const depth = this.orientation === 'icicle' ? Math.floor(y / ROW_HEIGHT) : Math.floor((this.height - y) / ROW_HEIGHT);
     const zoomed = this.zoomed;
     const zoomedDepth = this.data.depth[zoomed]!;
@@ -416,7 +465,7 @@ export class FlameGraph {
       } else high = middle - 1;
     }
     if (found < zoomed || found > this.end[zoomed]!) return -1;
-    if (this.start[found]! + this.weight[found]! < target || this.pixelWidth(found) < MIN_PIXELS) return -1;
+    if (this.start[found]! + this.weight[found]! < target || this.pixelWidth(found) < this.minPixels()) return -1;
     return found;
   }
 
@@ -443,9 +492,11 @@ export class FlameGraph {
     title.textContent = this.nameOf(frame);
     this.tip.replaceChildren(title, ...rows.map((text) => Object.assign(document.createElement('div'), { textContent: text })));
     this.tip.hidden = false;
+    // The tip is placed in the element's layout pixels, which a CSS transform may scale on screen.
     const host = this.element.getBoundingClientRect();
-    const left = Math.min(event.clientX - host.left + 12, host.width - this.tip.offsetWidth - 4);
+    const scale = this.cssScale();
+    const left = Math.min((event.clientX - host.left) / scale.x + 12, this.element.offsetWidth - this.tip.offsetWidth - 4);
     this.tip.style.left = `${Math.max(0, left)}px`;
-    this.tip.style.top = `${event.clientY - host.top + 16}px`;
+    this.tip.style.top = `${(event.clientY - host.top) / scale.y + 16}px`;
   }
 }
