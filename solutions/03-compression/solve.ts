@@ -21,5 +21,15 @@ writeAnswers(folder, {
   // No row means 0.
   async_leader_ms: valueIn(topRow(cpuAsync, leader.name)?.cum ?? '0', 'ms'),
   gzips_in_flight: Math.round((100 * valueIn(wait.flat, 's')) / valueIn(headerField(wall, 'Duration'), 's')) / 100,
-  running_percent: showingPercent(pprof(folder, '-top', '-tagfocus=state=running', 'wall-async.pb.gz')),
+  running_percent: runningPercent(),
 });
+
+/** The running share; a profile in which the main thread never ran while sampled has none (0). */
+function runningPercent(): number {
+  try {
+    return showingPercent(pprof(folder, '-top', '-tagfocus=state=running', 'wall-async.pb.gz'));
+  } catch (error) {
+    if ((error as Error).message.includes('matches no sample')) return 0;
+    throw error;
+  }
+}

@@ -27,7 +27,9 @@ const raw = process.env[PROFILE_REQUEST_ENV];
 // Children the program forks inherit our --import flags but not this variable: they run unprofiled.
 delete process.env[PROFILE_REQUEST_ENV];
 
+// The preload and what it sets up to stop the profile are the tools' work, not the program's.
 excludeFromProfiles(import.meta.url);
+excludeFromProfiles(new URL('./stop-on-end.ts', import.meta.url));
 
 if (raw && isMainThread) {
   const request = JSON.parse(raw) as ProfileRequest;

@@ -20,7 +20,7 @@ const WALL = 1;
 /** How far a step's share may be from the program's own under such load, in points of the window (README). */
 const SHARE_POINTS = 4;
 /** How far running + waiting of the one task may be from the window (README). */
-const COVERAGE = 0.03;
+const COVERAGE = 0.04;
 const STEPS = ['slowNetworkRequest', 'cpuIntensiveTask', 'weirdFunction'] as const;
 /** Milliseconds of request, CPU work and sleep per round: the canonical loop and two other mixes. */
 const MIXES = ['60,30,10', '20,60,20', '10,30,60'];
