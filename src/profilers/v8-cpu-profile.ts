@@ -168,7 +168,7 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     if (known === undefined) {
       const url = byId.get(id)?.callFrame.url ?? '';
       const parent = parentOf.get(id);
-      known = (url === '' || url.startsWith('node:')) && (parent === undefined || runtimeOnly(parent));
+      known = isRuntimeFile(url) && (parent === undefined || runtimeOnly(parent));
       runtimeOnlyById.set(id, known);
     }
     return known;
