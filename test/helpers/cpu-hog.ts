@@ -23,10 +23,25 @@ process.send('spinning');
 `;
 
 /**
- * Keeps every core busy with other work, as a shared machine is: one process per core spinning
- * in a loop, so a profile taken meanwhile shows what contention does to it.
+ * How many hogs the whole run has already (`WORKSHOP_CPU_HOGS=N npm test`, or `cores`: one per
+ * core), started by test/helpers/cpu-hog-setup.ts.
  */
-export async function startCpuHogs(count = availableParallelism()): Promise<CpuHogs> {
+export function runWideHogCount(): number {
+  const wanted = process.env.WORKSHOP_CPU_HOGS?.trim();
+  if (!wanted) return 0;
+  if (wanted === 'cores') return availableParallelism();
+  const count = Number(wanted);
+  if (!Number.isInteger(count) || count < 0) throw new Error(`WORKSHOP_CPU_HOGS=${wanted}: give a number of busy processes, or "cores" for one per core`);
+  return count;
+}
+
+/**
+ * Keeps every core busy with other work, as a shared machine is: one process per core spinning
+ * in a loop, so a profile taken meanwhile shows what contention does to it. A core the run's own
+ * hogs already keep busy gets none more: a test that asks for "a hog on every core" gets that
+ * load, not twice it.
+ */
+export async function startCpuHogs(count = Math.max(0, availableParallelism() - runWideHogCount())): Promise<CpuHogs> {
   const hogs: ChildProcess[] = [];
   for (let i = 0; i < count; i++) {
     const hog = spawn(process.execPath, ['-e', HOG], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
