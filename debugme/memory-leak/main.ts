@@ -19,7 +19,8 @@ import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import express, { type Request, type Response } from 'express';
-import { debugPprof, heapProfile, writeProfile } from '#profiler';
+import { heapProfile, writeProfile } from '#profiler';
+import { debugPprof } from '#profiler/http';
 
 interface CatalogueEntry {
   id: number;

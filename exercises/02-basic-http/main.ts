@@ -9,7 +9,7 @@
  */
 import { createHmac, pbkdf2Sync } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
-import { debugPprof } from '#profiler';
+import { debugPprof } from '#profiler/http';
 
 const DEFAULT_PORT = 8080;
 /** Only this machine can reach the server; the profiles, by default, only this machine too. */

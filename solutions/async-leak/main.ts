@@ -9,7 +9,8 @@
  */
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import { asyncProfile, debugPprof, installAsyncTracker, writeProfile } from '#profiler';
+import { asyncProfile, installAsyncTracker, writeProfile } from '#profiler';
+import { debugPprof } from '#profiler/http';
 import { startInventoryService } from './inventory.ts';
 
 const LOOKUP_DEADLINE_MS = 75;

@@ -12,7 +12,8 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { asyncProfile, debugPprof, writeProfile } from '#profiler';
+import { asyncProfile, writeProfile } from '#profiler';
+import { debugPprof } from '#profiler/http';
 
 /** What the partner charges per kilogram where the carrier does not deliver. */
 const FLAT_RATE_PER_KG = 9.5;

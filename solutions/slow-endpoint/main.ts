@@ -15,7 +15,8 @@ import { createHmac, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'no
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { debugPprof, startCPUProfile, stopCPUProfile, writeProfile } from '#profiler';
+import { startCPUProfile, stopCPUProfile, writeProfile } from '#profiler';
+import { debugPprof } from '#profiler/http';
 import type { LatencyReport } from './clients.ts';
 
 interface Book {

@@ -38,8 +38,8 @@
  *
  *   app.get('/report', (req, res) => withLabels({ route: '/report' }, () => report(req, res)));
  *
- * A live server's profiles over HTTP, as Go's net/http/pprof serves them (loopback only by
- * default):
+ * A live server's profiles over HTTP, as Go's net/http/pprof serves them, come from their own
+ * entry, `#profiler/http` (src/http/index.ts), so that this one loads no express:
  *
  *   app.use('/debug/pprof', debugPprof());
  *
@@ -73,5 +73,4 @@ export {
 } from './async-tracker.ts';
 export { asyncProfile } from './async-profile.ts';
 export { DEFAULT_HEAP_INTERVAL_BYTES } from './v8-heap-profile.ts';
-export { debugFgprof, debugPprof, type DebugPprofOptions } from '../http/debug-pprof.ts';
 export { decodeProfile, encodeProfile, writeProfile } from '../pprof/index.ts';
