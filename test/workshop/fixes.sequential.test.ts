@@ -6,9 +6,9 @@ import { repoRoot } from '../helpers/run.ts';
 import { applySolution, workshopCommand, workshopCopy } from '../helpers/workshop.ts';
 
 /**
- * The fix checks of the debugme programs enforce what each README demands: a fix that games the
- * rule (the jobs one after the other, a lock dropped or giving up, a cheaper hash, a bigger
- * pool) fails with the reason, and a sound fix other than the one in solutions/ passes. Each
+ * The fix checks of the debugme programs, and of the exercises that ask for a fix, enforce what
+ * each README demands: a fix that games the rule (the jobs one after the other, a lock dropped
+ * or giving up, a cheaper hash, a bigger pool, a cache that forgets) fails with the reason, and a sound fix other than the one in solutions/ passes. Each
  * case starts from the program as it came or as solved, with the answers of solutions/ over the
  * learner's own snapshot, and edits the code as a learner might. Run alone: the checks run the
  * programs under load, and time matters to some.
@@ -32,7 +32,42 @@ interface Case {
   verdict: 'done' | RegExp;
 }
 
+const REMEMBERED = '    customers.set(id, { id, name: `Customer number ${id}`, email: `customer.${id}@example.com`, lastVisit: round });\n  }\n}';
+
 const cases: Record<string, Case[]> = {
+  '07-heap-profile': [
+    { name: 'the solution: the cache keeps the 20,000 customers seen last', from: 'solution', edits: [], verdict: 'done' },
+    {
+      name: 'sound: a cap of 10,000 customers, the oldest added evicted first',
+      from: 'original',
+      edits: [['main.ts', REMEMBERED, `${REMEMBERED.slice(0, -2)}  while (customers.size > 10_000) customers.delete(customers.keys().next().value!);\n}`]],
+      verdict: 'done',
+    },
+    {
+      name: 'gamed: new customers not remembered at all',
+      from: 'original',
+      edits: [['main.ts', REMEMBERED, '    void id;\n  }\n}']],
+      verdict: /^only [\d.]+% of the 97,500 returning visits found their customer in the cache when the check ran main\.ts \(the README wants 90% at least\)/,
+    },
+    {
+      name: 'gamed: the cache emptied every round',
+      from: 'original',
+      edits: [['main.ts', 'function rememberCustomers(customers: Map<number, Customer>, round: number): void {\n', 'function rememberCustomers(customers: Map<number, Customer>, round: number): void {\n  customers.clear();\n']],
+      verdict: /^only [\d.]+% of the 97,500 returning visits found their customer in the cache/,
+    },
+    {
+      name: 'gamed: a cap of 2,500 customers, too few for those who come back',
+      from: 'original',
+      edits: [['main.ts', REMEMBERED, `${REMEMBERED.slice(0, -2)}  while (customers.size > 2_500) customers.delete(customers.keys().next().value!);\n}`]],
+      verdict: /^only [\d.]+% of the 97,500 returning visits found their customer in the cache/,
+    },
+    {
+      name: 'gamed: smaller customers, the cache still unbounded',
+      from: 'original',
+      edits: [['main.ts', 'customers.set(id, { id, name: `Customer number ${id}`, email: `customer.${id}@example.com`, lastVisit: round });', 'customers.set(id, { id, lastVisit: round } as Customer);']],
+      verdict: /^the cache still holds 100,000 of the 100,000 customers the service saw: bound it/,
+    },
+  ],
   deadlock: [
     { name: 'the solution: the refunds take the locks in the payments\' order', from: 'solution', edits: [], verdict: 'done' },
     {
