@@ -34,7 +34,36 @@ interface Case {
 
 const REMEMBERED = '    customers.set(id, { id, name: `Customer number ${id}`, email: `customer.${id}@example.com`, lastVisit: round });\n  }\n}';
 
+const REQUEST_THEN_HASH = "  await slowNetworkRequest(service.url);\n  stepDone('slowNetworkRequest');\n  cpuIntensiveTask();\n  stepDone('cpuIntensiveTask');";
+
 const cases: Record<string, Case[]> = {
+  '05-wall-vs-cpu': [
+    { name: 'the solution: the request sent, then the hashing while it is away', from: 'solution', edits: [], verdict: 'done' },
+    {
+      name: 'sound: the request and the hashing awaited together, the hashing a turn later',
+      from: 'original',
+      edits: [['main.ts', REQUEST_THEN_HASH, "  await Promise.all([slowNetworkRequest(service.url), new Promise((resolve) => setImmediate(resolve)).then(() => cpuIntensiveTask())]);\n  stepDone('slowNetworkRequest');"]],
+      verdict: 'done',
+    },
+    {
+      name: 'wrong: the request started before the hashing, but sent only after it',
+      from: 'original',
+      edits: [['main.ts', REQUEST_THEN_HASH, "  const reply = slowNetworkRequest(service.url);\n  cpuIntensiveTask();\n  stepDone('cpuIntensiveTask');\n  await reply;\n  stepDone('slowNetworkRequest');"]],
+      verdict: /^in the wall profile the check took of your main\.ts only \d+% of the hashing ran while the request was away/,
+    },
+    {
+      name: 'gamed: the hashing cut to 1 ms',
+      from: 'original',
+      edits: [['main.ts', 'const until = performance.now() + 30;', 'const until = performance.now() + 1;']],
+      verdict: /^in the wall profile the check took of your main\.ts cpuIntensiveTask runs \d+% as long as slowNetworkRequest waits/,
+    },
+    {
+      name: 'gamed: the request dropped from the loop',
+      from: 'original',
+      edits: [['main.ts', "  await slowNetworkRequest(service.url);\n  stepDone('slowNetworkRequest');", "  stepDone('slowNetworkRequest');"]],
+      verdict: /^the wall profile the check took of your main\.ts has no slowNetworkRequest/,
+    },
+  ],
   '07-heap-profile': [
     { name: 'the solution: the cache keeps the 20,000 customers seen last', from: 'solution', edits: [], verdict: 'done' },
     {
