@@ -121,7 +121,7 @@ function expectOverlap(profile: Profile, which: string, remake: string): void {
   if (overlapShare < 0.5) {
     notDone(
       `in ${which} only ${Math.max(0, 100 * overlapShare).toFixed(0)}% of the hashing ran while the request was away (the waits and the running add up to the window, or barely more): ` +
-        `start the request before the hashing, and let it leave before the hashing takes the thread: fetch sends it on a later turn of the event loop. ${remake}`,
+        `start the request before the hashing, and let it leave before the hashing takes the thread: fetch sends it on a later turn of the event loop; ${remake}`,
     );
   }
 }
