@@ -3,6 +3,8 @@
  *
  *   npm run exercise 05-wall-vs-cpu cpu     5 s of the loop under the CPU profiler   -> cpu.pb.gz
  *   npm run exercise 05-wall-vs-cpu wall    5 s of the loop under the wall profiler  -> wall.pb.gz
+ *   npm run exercise 05-wall-vs-cpu after   the same, after your change to the loop  -> wall-after.pb.gz
+ *   npm run exercise 05-wall-vs-cpu check FILE   1 s under the wall profiler, for the check -> FILE
  *
  * Each round awaits a request to a slow service, hashes, then calls a function whose name says
  * nothing about what it does. The program also times each of the three itself, so that you can
@@ -60,10 +62,13 @@ async function weirdFunction(): Promise<void> {
 }
 
 const kind = process.argv[2];
-if (kind !== 'cpu' && kind !== 'wall') {
-  console.error('say which profiler: npm run exercise 05-wall-vs-cpu cpu   (or wall)');
+if (kind !== 'cpu' && kind !== 'wall' && kind !== 'after' && !(kind === 'check' && process.argv[3])) {
+  console.error('say which profiler: npm run exercise 05-wall-vs-cpu cpu   (or wall, or after once you have changed the loop)');
   process.exit(2);
 }
+const profiler = kind === 'cpu' ? 'cpu' : 'wall';
+const output = kind === 'check' ? process.argv[3]! : kind === 'after' ? 'wall-after.pb.gz' : `${kind}.pb.gz`;
+const seconds = kind === 'check' ? 1 : SECONDS;
 
 const service = await startSlowService();
 
@@ -74,7 +79,7 @@ const service = await startSlowService();
 await slowNetworkRequest(service.url);
 await weirdFunction();
 
-if (kind === 'cpu') startCPUProfile();
+if (profiler === 'cpu') startCPUProfile();
 else startWallProfile();
 // Each step is timed inline, not by a wrapper: a wrapper would be one more frame on every stack,
 // and one more function for V8 to compile the steps into.
@@ -86,7 +91,9 @@ const stepDone = (step: keyof typeof spentMs) => {
   spentMs[step] += now - stepStart;
   stepStart = now; // each step ends where the next begins
 };
-while (stepStart - start < SECONDS * 1000) {
+let rounds = 0;
+while (stepStart - start < seconds * 1000) {
+  rounds++;
   await slowNetworkRequest(service.url);
   stepDone('slowNetworkRequest');
   cpuIntensiveTask();
@@ -95,11 +102,10 @@ while (stepStart - start < SECONDS * 1000) {
   stepDone('weirdFunction');
 }
 const windowMs = performance.now() - start;
-const output = `${kind}.pb.gz`;
-writeProfile(output, kind === 'cpu' ? stopCPUProfile() : stopWallProfile());
+writeProfile(output, profiler === 'cpu' ? stopCPUProfile() : stopWallProfile());
 await service.stop();
 
-console.log(`${SECONDS} s of the loop under the ${kind === 'cpu' ? 'CPU' : 'wall-clock'} profiler; by the program's own clock:`);
+console.log(`${seconds} s of the loop under the ${profiler === 'cpu' ? 'CPU' : 'wall-clock'} profiler, ${rounds} rounds of ${(windowMs / rounds).toFixed(0)} ms; by the program's own clock:`);
 for (const [step, ms] of Object.entries(spentMs)) {
   console.log(`  ${step.padEnd(20)} ${(ms / 1000).toFixed(2).padStart(5)} s  ${((100 * ms) / windowMs).toFixed(1).padStart(5)}%`);
 }

@@ -1,12 +1,15 @@
 /**
- * Exercise 07: what a program allocates, against what it holds.
+ * Exercise 07: what a program allocates, against what it holds; then a fix for what it holds.
  *
  *   npm run exercise 07-heap-profile        sampling every 512 KiB -> heap.pb.gz, allocs.pb.gz
  *   npm run exercise 07-heap-profile 16     every 16 KiB           -> heap-16k.pb.gz, allocs-16k.pb.gz
+ *   npm run exercise 07-heap-profile after  every 16 KiB, after your fix -> heap-after.pb.gz, allocs-after.pb.gz
+ *   npm run exercise 07-heap-profile check  the work once, unprofiled: what the cache does, as JSON
  *
  * A made-up price service handles ROUNDS rounds of requests. For each request it renders a quote
- * as JSON and throws it away (renderQuotes), and it remembers every new customer it sees, in a
- * Map that is never trimmed (rememberCustomers).
+ * as JSON and throws it away (renderQuotes). It welcomes back customers who return
+ * (welcomeBack), and it remembers every new customer it sees, in a Map that is never trimmed
+ * (rememberCustomers).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -15,12 +18,21 @@ import { heapProfile, startAllocationProfile, startHeapProfiling, stopAllocation
 const ROUNDS = 40;
 const QUOTES_PER_ROUND = 25_000;
 const NEW_CUSTOMERS_PER_ROUND = 2_500;
+/** Customers who come back do so within this many rounds of their first visit, or never. */
+const RETURN_WITHIN_ROUNDS = 4;
+const RETURNING_PER_ROUND = 2_500;
 
 interface Customer {
   id: number;
   name: string;
   email: string;
-  visits: number[];
+  lastVisit: number;
+}
+
+/** What the cache did over the whole workload: how many visits found their customer in it. */
+interface CacheStats {
+  returningVisits: number;
+  foundInCache: number;
 }
 
 /** Renders each quote as JSON, as a response body would be, and keeps only the total length. */
@@ -34,11 +46,38 @@ function renderQuotes(round: number): number {
   return bytes;
 }
 
+/** A customer as the database holds them: what a visit not found in the cache costs a query for. */
+function loadCustomer(id: number, round: number): Customer {
+  return { id, name: `Customer number ${id}`, email: `customer.${id}@example.com`, lastVisit: round };
+}
+
+/**
+ * This round's returning customers, each first seen in one of the last RETURN_WITHIN_ROUNDS
+ * rounds: found in the cache, or loaded from the database and cached again.
+ */
+function welcomeBack(customers: Map<number, Customer>, round: number, stats: CacheStats): void {
+  const rounds = Math.min(round, RETURN_WITHIN_ROUNDS);
+  const firstId = (round - rounds) * NEW_CUSTOMERS_PER_ROUND;
+  const span = rounds * NEW_CUSTOMERS_PER_ROUND;
+  for (let i = 0; i < RETURNING_PER_ROUND && span > 0; i++) {
+    // A stride prime to the span: a different customer for each i, spread over the rounds.
+    const id = firstId + ((i * 7_919 + round * 3_571) % span);
+    stats.returningVisits++;
+    const customer = customers.get(id);
+    if (customer) {
+      customer.lastVisit = round;
+      stats.foundInCache++;
+    } else {
+      customers.set(id, loadCustomer(id, round));
+    }
+  }
+}
+
 /** Adds this round's new customers to the cache. Nothing ever leaves it. */
 function rememberCustomers(customers: Map<number, Customer>, round: number): void {
   for (let i = 0; i < NEW_CUSTOMERS_PER_ROUND; i++) {
     const id = round * NEW_CUSTOMERS_PER_ROUND + i;
-    customers.set(id, { id, name: `Customer number ${id}`, email: `customer.${id}@example.com`, visits: [round, i] });
+    customers.set(id, { id, name: `Customer number ${id}`, email: `customer.${id}@example.com`, lastVisit: round });
   }
 }
 
@@ -49,21 +88,37 @@ function collectGarbage(): void {
 }
 
 /** The whole workload, on an empty cache; returns the cache so the caller decides how long it lives. */
-function serve(): Map<number, Customer> {
+function serve(stats: CacheStats = { returningVisits: 0, foundInCache: 0 }, quiet = false): Map<number, Customer> {
   const customers = new Map<number, Customer>();
   let rendered = 0;
   for (let round = 0; round < ROUNDS; round++) {
     rendered += renderQuotes(round);
+    welcomeBack(customers, round, stats);
     rememberCustomers(customers, round);
   }
-  console.log(`  rendered ${(rendered / 2 ** 20).toFixed(0)} MiB of JSON, remembered ${customers.size.toLocaleString('en')} customers`);
+  if (!quiet) {
+    const found = ((100 * stats.foundInCache) / stats.returningVisits).toFixed(1);
+    console.log(`  rendered ${(rendered / 2 ** 20).toFixed(0)} MiB of JSON; ${found}% of ${stats.returningVisits.toLocaleString('en')} returning visits found their customer in the cache, which holds ${customers.size.toLocaleString('en')}`);
+  }
   return customers;
 }
 
-const intervalKiB = process.argv[2] === undefined ? undefined : Number(process.argv[2]);
-if (intervalKiB !== undefined && !(Number.isInteger(intervalKiB) && intervalKiB >= 1)) throw new Error(`the sampling interval is a whole number of KiB, 1 or more: got ${process.argv[2]}`);
+const mode = process.argv[2];
+if (mode === 'check') {
+  // For the check: the same work, no profiler, and what the cache kept and did, as one line of JSON.
+  collectGarbage();
+  const before = process.memoryUsage().heapUsed;
+  const stats = { returningVisits: 0, foundInCache: 0 };
+  const customers = serve(stats, true);
+  collectGarbage();
+  const heldBytes = process.memoryUsage().heapUsed - before;
+  console.log(JSON.stringify({ customersSeen: ROUNDS * NEW_CUSTOMERS_PER_ROUND, cached: customers.size, ...stats, heldBytes }));
+  process.exit(0);
+}
+const intervalKiB = mode === undefined ? undefined : mode === 'after' ? 16 : Number(mode);
+if (intervalKiB !== undefined && !(Number.isInteger(intervalKiB) && intervalKiB >= 1)) throw new Error(`say a sampling interval, a whole number of KiB (1 or more), or after: got ${mode}`);
 const options = intervalKiB === undefined ? {} : { intervalBytes: intervalKiB * 1024 };
-const suffix = intervalKiB === undefined ? '' : `-${intervalKiB}k`;
+const suffix = mode === undefined ? '' : mode === 'after' ? '-after' : `-${intervalKiB}k`;
 
 // V8 has one heap sampler, and whether it keeps the objects the GC has collected is fixed when it
 // starts. So the same work runs twice: once for what was allocated, once for what is still held.

@@ -6,9 +6,9 @@ import { repoRoot } from '../helpers/run.ts';
 import { applySolution, workshopCommand, workshopCopy } from '../helpers/workshop.ts';
 
 /**
- * The fix checks of the debugme programs enforce what each README demands: a fix that games the
- * rule (the jobs one after the other, a lock dropped or giving up, a cheaper hash, a bigger
- * pool) fails with the reason, and a sound fix other than the one in solutions/ passes. Each
+ * The fix checks of the debugme programs, and of the exercises that ask for a fix, enforce what
+ * each README demands: a fix that games the rule (the jobs one after the other, a lock dropped
+ * or giving up, a cheaper hash, a bigger pool, a cache that forgets) fails with the reason, and a sound fix other than the one in solutions/ passes. Each
  * case starts from the program as it came or as solved, with the answers of solutions/ over the
  * learner's own snapshot, and edits the code as a learner might. Run alone: the checks run the
  * programs under load, and time matters to some.
@@ -32,7 +32,71 @@ interface Case {
   verdict: 'done' | RegExp;
 }
 
+const REMEMBERED = '    customers.set(id, { id, name: `Customer number ${id}`, email: `customer.${id}@example.com`, lastVisit: round });\n  }\n}';
+
+const REQUEST_THEN_HASH = "  await slowNetworkRequest(service.url);\n  stepDone('slowNetworkRequest');\n  cpuIntensiveTask();\n  stepDone('cpuIntensiveTask');";
+
 const cases: Record<string, Case[]> = {
+  '05-wall-vs-cpu': [
+    { name: 'the solution: the request sent, then the hashing while it is away', from: 'solution', edits: [], verdict: 'done' },
+    {
+      name: 'sound: the request and the hashing awaited together, the hashing a turn later',
+      from: 'original',
+      edits: [['main.ts', REQUEST_THEN_HASH, "  await Promise.all([slowNetworkRequest(service.url), new Promise((resolve) => setImmediate(resolve)).then(() => cpuIntensiveTask())]);\n  stepDone('slowNetworkRequest');"]],
+      verdict: 'done',
+    },
+    {
+      name: 'wrong: the request started before the hashing, but sent only after it',
+      from: 'original',
+      edits: [['main.ts', REQUEST_THEN_HASH, "  const reply = slowNetworkRequest(service.url);\n  cpuIntensiveTask();\n  stepDone('cpuIntensiveTask');\n  await reply;\n  stepDone('slowNetworkRequest');"]],
+      verdict: /^in the wall profile the check took of your main\.ts only \d+% of the hashing ran while the request was away/,
+    },
+    {
+      name: 'gamed: the hashing cut to 1 ms',
+      from: 'original',
+      edits: [['main.ts', 'const until = performance.now() + 30;', 'const until = performance.now() + 1;']],
+      verdict: /^in the wall profile the check took of your main\.ts cpuIntensiveTask runs \d+% as long as slowNetworkRequest waits/,
+    },
+    {
+      name: 'gamed: the request dropped from the loop',
+      from: 'original',
+      edits: [['main.ts', "  await slowNetworkRequest(service.url);\n  stepDone('slowNetworkRequest');", "  stepDone('slowNetworkRequest');"]],
+      verdict: /^the wall profile the check took of your main\.ts has no slowNetworkRequest/,
+    },
+  ],
+  '07-heap-profile': [
+    { name: 'the solution: the cache keeps the 20,000 customers seen last', from: 'solution', edits: [], verdict: 'done' },
+    {
+      name: 'sound: a cap of 10,000 customers, the oldest added evicted first',
+      from: 'original',
+      edits: [['main.ts', REMEMBERED, `${REMEMBERED.slice(0, -2)}  while (customers.size > 10_000) customers.delete(customers.keys().next().value!);\n}`]],
+      verdict: 'done',
+    },
+    {
+      name: 'gamed: new customers not remembered at all',
+      from: 'original',
+      edits: [['main.ts', REMEMBERED, '    void id;\n  }\n}']],
+      verdict: /^only [\d.]+% of the 97,500 returning visits found their customer in the cache when the check ran main\.ts \(the README wants 90% at least\)/,
+    },
+    {
+      name: 'gamed: the cache emptied every round',
+      from: 'original',
+      edits: [['main.ts', 'function rememberCustomers(customers: Map<number, Customer>, round: number): void {\n', 'function rememberCustomers(customers: Map<number, Customer>, round: number): void {\n  customers.clear();\n']],
+      verdict: /^only [\d.]+% of the 97,500 returning visits found their customer in the cache/,
+    },
+    {
+      name: 'gamed: a cap of 2,500 customers, too few for those who come back',
+      from: 'original',
+      edits: [['main.ts', REMEMBERED, `${REMEMBERED.slice(0, -2)}  while (customers.size > 2_500) customers.delete(customers.keys().next().value!);\n}`]],
+      verdict: /^only [\d.]+% of the 97,500 returning visits found their customer in the cache/,
+    },
+    {
+      name: 'gamed: smaller customers, the cache still unbounded',
+      from: 'original',
+      edits: [['main.ts', 'customers.set(id, { id, name: `Customer number ${id}`, email: `customer.${id}@example.com`, lastVisit: round });', 'customers.set(id, { id, lastVisit: round } as Customer);']],
+      verdict: /^the cache still holds 100,000 of the 100,000 customers the service saw: bound it/,
+    },
+  ],
   deadlock: [
     { name: 'the solution: the refunds take the locks in the payments\' order', from: 'solution', edits: [], verdict: 'done' },
     {
