@@ -28,11 +28,18 @@ export function workshopCopy(): string {
   return copy;
 }
 
-/** `npm run <script> -- args` in the copy, as a learner runs it, without npm. */
-export function workshopCommand(copy: string, command: 'exercise' | 'check' | 'hint' | 'workshop', args: string[] = []): SpawnSyncReturns<string> {
+type WorkshopScript = 'exercise' | 'check' | 'hint' | 'workshop';
+
+/** The command line of `npm run <script> -- args` in the copy, without npm: node and its arguments. */
+export function workshopArgv(copy: string, command: WorkshopScript, args: string[] = []): string[] {
   const cli = join(copy, 'src/cli/workshop.ts');
-  const commandArgs = command === 'workshop' ? args : [command, ...args];
-  return spawnSync(process.execPath, ['--import', 'tsx', cli, ...commandArgs], { cwd: copy, encoding: 'utf8', timeout: 180_000, env: { ...process.env, FORCE_COLOR: '0' } });
+  return [process.execPath, '--import', 'tsx', cli, ...(command === 'workshop' ? args : [command, ...args])];
+}
+
+/** `npm run <script> -- args` in the copy, as a learner runs it, without npm. */
+export function workshopCommand(copy: string, command: WorkshopScript, args: string[] = []): SpawnSyncReturns<string> {
+  const [node, ...argv] = workshopArgv(copy, command, args);
+  return spawnSync(node!, argv, { cwd: copy, encoding: 'utf8', timeout: 180_000, env: { ...process.env, FORCE_COLOR: '0' } });
 }
 
 /**
