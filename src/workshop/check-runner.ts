@@ -9,7 +9,7 @@
  * asks vitest for more than check-api.ts offers does not load here and is run by vitest instead.
  */
 import { writeFileSync } from 'node:fs';
-import { registerHooks } from 'node:module';
+import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { CHECK_TIMEOUT_MS, root, type Body, type CheckSuite, type CheckTest } from './check-api.ts';
 import type { CheckOutcome } from './run-check.ts';
@@ -83,6 +83,9 @@ async function runSuite(suite: CheckSuite, selected: (test: CheckTest, ancestors
 async function run(checkFile: string): Promise<CheckOutcome> {
   // The same module this one imported: the tests the check declares are in its root.
   const api = new URL('./check-api.ts', import.meta.url).href;
+  // In-thread hooks came in Node 22.15; an older Node runs the check with vitest instead.
+  const { registerHooks } = nodeModule as Partial<typeof nodeModule>;
+  if (!registerHooks) return { outcome: 'unloadable', message: `Node ${process.version} has no module.registerHooks` };
   registerHooks({ resolve: (specifier, context, nextResolve) => (specifier === 'vitest' ? { url: api, shortCircuit: true } : nextResolve(specifier, context)) });
   try {
     await import(pathToFileURL(checkFile).href);
