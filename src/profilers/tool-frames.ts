@@ -51,6 +51,16 @@ export function isToolFile(file: string): boolean {
   return tool;
 }
 
+const asyncTracker = new URL('./async/', import.meta.url).href;
+const asyncTrackerPath = fileURLToPath(asyncTracker);
+
+/**
+ * The async tracker's hooks: they run inside the program's own calls of Node's APIs (its
+ * wrappers of fetch, setTimeout, readFile...), so what they and the API do there is the time of
+ * that call, not work of the tools' own.
+ */
+export const isAsyncTrackerFile = (file: string) => file.startsWith(asyncTracker) || file.startsWith(asyncTrackerPath);
+
 /** Node's JavaScript and V8's builtins. */
 export const isRuntimeFile = (file: string) => file === '' || file.startsWith('node:');
 
