@@ -2,11 +2,12 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Whose code is the profilers' and the toolchain's rather than the program's: the profilers
- * (starting and stopping V8's sampler, the async tracker's hooks), the loader that keeps
- * TypeScript lines, and tsx and esbuild compiling the program's TypeScript. A profile shows the
- * program: a sample whose nearest frame of JavaScript with a file (past Node's own `node:`
- * modules and V8's builtins, which act for whoever called them) is one of these is the tools'
- * work and is left out, and so is an async operation such code started. The pprof model
+ * (starting and stopping V8's sampler, the async tracker's hooks: but see isAsyncTrackerFile),
+ * the loader that keeps TypeScript lines, and tsx and esbuild compiling the program's
+ * TypeScript. A profile shows the program: a sample whose nearest frame of JavaScript with a
+ * file (past Node's own `node:` modules and V8's builtins, which act for whoever called them)
+ * is one of these is the tools' work and is left out, and so is an async operation such code
+ * started. The pprof model
  * (src/pprof, which the profilers use to map positions and build profiles, and programs use to
  * write them) acts for its caller too, like Node's modules.
  *

@@ -79,8 +79,9 @@ export interface V8SampleOptions {
   fromProgramRoot?: boolean;
   /**
    * Leaves out the samples of the profilers' and the toolchain's own work (tool-frames.ts):
-   * starting the sampler, compiling the program's TypeScript. For profiles of this process;
-   * a file converted from elsewhere keeps every sample.
+   * starting the sampler, compiling the program's TypeScript; those inside the program's calls
+   * of APIs the async tracker hooks go to the calling function (programsWorkOf). For profiles
+   * of this process; a file converted from elsewhere keeps every sample.
    */
   programOnly?: boolean;
   /** How a wall profile charges time, rather than a CPU profile's way; see addV8Samples. */
