@@ -55,12 +55,13 @@ export async function run(options: { quick: boolean }): Promise<void> {
   console.log('');
   const directory = mkdtempSync(join(tmpdir(), 'wall-accuracy-'));
   const rows: string[][] = [];
-  const loads: number[] = [];
   const runs = MIXES.flatMap((mix) => [false, true].map((contended) => ({ mix, contended })));
   try {
     for (const [i, { mix, contended }] of runs.entries()) {
       progress('run', i, runs.length);
       const output = join(directory, `${i}.pb.gz`);
+      // What else ran: on a shared machine, "as is" is not idle. Read before the hogs start.
+      const loadBefore = loadavg()[0]!;
       const hogs = contended ? await startCpuHogs(cores) : undefined;
       let stdout: string;
       try {
@@ -68,19 +69,17 @@ export async function run(options: { quick: boolean }): Promise<void> {
       } finally {
         await hogs?.stop();
       }
-      loads.push(loadavg()[0]!);
       const measured = JSON.parse(stdout) as Measured;
       const { shares, coverage } = profiled(output);
       const timed = (step: (typeof STEPS)[number]) => measured.measuredMs[step] / measured.windowMs;
       const cells = STEPS.map((step) => `${(100 * shares[step]!).toFixed(1)}% / ${(100 * timed(step)).toFixed(1)}%`);
       const worst = Math.max(...STEPS.map((step) => Math.abs(shares[step]! - timed(step))));
-      rows.push([mix.replaceAll(',', '/'), contended ? `+${cores} hogs` : 'as is', ...cells, (100 * worst).toFixed(1), `${(100 * coverage).toFixed(1)}%`]);
+      rows.push([mix.replaceAll(',', '/'), contended ? `+${cores} hogs` : 'as is', loadBefore.toFixed(1), ...cells, (100 * worst).toFixed(1), `${(100 * coverage).toFixed(1)}%`]);
     }
     progress('run', runs.length, runs.length);
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
-  printTable(['ms per round', 'load', 'request', 'CPU', 'sleep', 'worst, points', 'running+waiting'], rows);
-  // What else ran: on a shared machine, "as is" is not idle.
-  console.log(`load average (1 min) after each run: ${loads.map((load) => load.toFixed(1)).join(', ')} on ${cores} cores`);
+  printTable(['ms per round', 'load', 'load avg', 'request', 'CPU', 'sleep', 'worst, points', 'running+waiting'], rows);
+  console.log(`load avg: the machine's 1-minute load average as the run started, before its hogs, on ${cores} cores`);
 }

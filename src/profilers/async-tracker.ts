@@ -22,7 +22,7 @@
  *
  * A wait the tracker cannot see, marked by hand: `await trackWait(worker.reply(), 'worker reply')`.
  *
- * Sources: fetch and undici (their diagnostics channels), http/https requests, timers
+ * Sources: fetch and undici (their diagnostics channels; a fetch's whole-body read too), http/https requests, timers
  * (setTimeout, setInterval, timers/promises), fs (callbacks and promises), dns, net and tls
  * connects, child processes, events.once, and trackWait. Each operation's stack is captured
  * once, when it starts (15 to 160 µs in a server's optimised code; async_hooks promise

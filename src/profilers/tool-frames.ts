@@ -2,11 +2,12 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Whose code is the profilers' and the toolchain's rather than the program's: the profilers
- * (starting and stopping V8's sampler, the async tracker's hooks), the loader that keeps
- * TypeScript lines, and tsx and esbuild compiling the program's TypeScript. A profile shows the
- * program: a sample whose nearest frame of JavaScript with a file (past Node's own `node:`
- * modules and V8's builtins, which act for whoever called them) is one of these is the tools'
- * work and is left out, and so is an async operation such code started. The pprof model
+ * (starting and stopping V8's sampler, the async tracker's hooks: but see isAsyncTrackerFile),
+ * the loader that keeps TypeScript lines, and tsx and esbuild compiling the program's
+ * TypeScript. A profile shows the program: a sample whose nearest frame of JavaScript with a
+ * file (past Node's own `node:` modules and V8's builtins, which act for whoever called them)
+ * is one of these is the tools' work and is left out, and so is an async operation such code
+ * started. The pprof model
  * (src/pprof, which the profilers use to map positions and build profiles, and programs use to
  * write them) acts for its caller too, like Node's modules.
  *
@@ -50,6 +51,16 @@ export function isToolFile(file: string): boolean {
   if (tool === undefined) memo.set(file, (tool = roots.prefixes.some((prefix) => file.startsWith(prefix))));
   return tool;
 }
+
+const asyncTracker = new URL('./async/', import.meta.url).href;
+const asyncTrackerPath = fileURLToPath(asyncTracker);
+
+/**
+ * The async tracker's hooks: they run inside the program's own calls of Node's APIs (its
+ * wrappers of fetch, setTimeout, readFile...), so what they and the API do there is the time of
+ * that call, not work of the tools' own.
+ */
+export const isAsyncTrackerFile = (file: string) => file.startsWith(asyncTracker) || file.startsWith(asyncTrackerPath);
 
 /** Node's JavaScript and V8's builtins. */
 export const isRuntimeFile = (file: string) => file === '' || file.startsWith('node:');

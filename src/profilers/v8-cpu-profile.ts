@@ -1,6 +1,6 @@
 import type { Profile } from 'pprof-format';
 import { ProfileBuilder, SourceMapper, type Frame, type LabelValue } from '../pprof/index.ts';
-import { actsForItsCaller, isRuntimeFile, isToolFile } from './tool-frames.ts';
+import { actsForItsCaller, isAsyncTrackerFile, isRuntimeFile, isToolFile } from './tool-frames.ts';
 
 /** The shape of V8's CPU profile, as `Profiler.stop` returns it and `--cpu-prof` writes it. */
 export interface V8CpuProfile {
@@ -79,8 +79,9 @@ export interface V8SampleOptions {
   fromProgramRoot?: boolean;
   /**
    * Leaves out the samples of the profilers' and the toolchain's own work (tool-frames.ts):
-   * starting the sampler, compiling the program's TypeScript. For profiles of this process;
-   * a file converted from elsewhere keeps every sample.
+   * starting the sampler, compiling the program's TypeScript; those inside the program's calls
+   * of APIs the async tracker hooks go to the calling function (programsWorkOf). For profiles
+   * of this process; a file converted from elsewhere keeps every sample.
    */
   programOnly?: boolean;
   /** How a wall profile charges time, rather than a CPU profile's way; see addV8Samples. */
@@ -151,7 +152,9 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   const deltas = v8.timeDeltas ?? [];
   const isJavaScript = (id: number | undefined) => id !== undefined && !V8_STATES.has(byId.get(id)?.callFrame.functionName ?? IDLE);
   // Totals by sampled node and, for a collection, by the node of the JavaScript it interrupted.
-  const totals = new Map<string, { id: number; host?: number; sampleLabels?: Readonly<Record<string, string>>; count: number; micros: number }>();
+  // `call`: the sample ran inside the program's call of an API the async tracker hooks, and goes
+  // to the calling function (see programsWorkOf).
+  const totals = new Map<string, { id: number; host?: number; call?: boolean; sampleLabels?: Readonly<Record<string, string>>; count: number; micros: number }>();
   const collecting = (i: number) => byId.get(samples[i]!)?.callFrame.functionName === GC;
   // Each sample's labels, read at its time; a collection's are those of the code it belongs to.
   const sampleTimes: number[] = [];
@@ -159,7 +162,7 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   const labelsOf = (i: number) => options.labelsAt?.(sampleTimes[i]!);
   const labelIds = new Map<Readonly<Record<string, string>> | undefined, number>();
   const { wall } = options;
-  const toolsWork = options.programOnly ? toolWorkOf(byId, parentOf) : () => false;
+  const programsOf = options.programOnly ? programsWorkOf(byId, parentOf) : (id: number) => id;
   const idle = (i: number) => byId.get(samples[i]!)?.callFrame.functionName === IDLE;
   // Whether a sampled stack is Node's alone, with no frame of the program (V8's states included).
   const runtimeOnlyById = new Map<number, boolean>();
@@ -218,15 +221,17 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     if (wall && quiet(i)) continue;
     const hostIndex = hostIndexes[i]!;
     const host = hostIndex >= 0 ? samples[hostIndex] : undefined;
-    if (toolsWork(host ?? id)) continue;
+    const programs = programsOf(host ?? id);
+    if (programs === undefined) continue;
+    const call = programs !== (host ?? id);
     const inWindow = !wall || (sampleTimes[i]! >= wall.start && sampleTimes[i]! <= wall.end);
     const micros = charged(i);
     if (!inWindow && micros === 0) continue;
     const sampleLabels = labelsOf(host !== undefined ? hostIndex : i);
     let labelId = labelIds.get(sampleLabels);
     if (labelId === undefined) labelIds.set(sampleLabels, (labelId = labelIds.size));
-    const key = `${collecting(i) && host !== undefined ? `${id}:${host}` : id}|${labelId}`;
-    const total = totals.get(key) ?? { id, host: collecting(i) ? host : undefined, sampleLabels, count: 0, micros: 0 };
+    const key = call ? `call:${programs}|${labelId}` : `${collecting(i) && host !== undefined ? `${id}:${host}` : id}|${labelId}`;
+    const total = totals.get(key) ?? (call ? { id: programs, call, sampleLabels, count: 0, micros: 0 } : { id, host: collecting(i) ? host : undefined, sampleLabels, count: 0, micros: 0 });
     total.count += inWindow ? 1 : 0;
     total.micros += micros;
     totals.set(key, total);
@@ -247,12 +252,13 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   const add = (stack: Frame[], values: number[], sampleLabels: Readonly<Record<string, string>> | undefined) =>
     builder.addSample(options.fromProgramRoot ? withoutRuntimeRoot(stack) : stack, values, sampleLabels ? { ...sampleLabels, ...labels } : labels);
 
-  for (const total of [...totals.values()].sort((a, b) => a.id - b.id || (a.host ?? 0) - (b.host ?? 0))) {
+  for (const total of [...totals.values()].sort((a, b) => a.id - b.id || Number(a.call ?? 0) - Number(b.call ?? 0) || (a.host ?? 0) - (b.host ?? 0))) {
     const node = byId.get(total.id);
     if (!node || node.callFrame.functionName === IDLE) continue;
     const parents = total.host === undefined ? callerStack(parentOf.get(total.id)) : callerStack(total.host);
     const leaf = frameOf(node.callFrame, mapper);
-    const lines = (node.positionTicks ?? []).filter((tick) => tick.ticks > 0).sort((a, b) => a.line - b.line);
+    // A call's samples have no line of their own in the function (V8 keeps none for callers).
+    const lines = total.call ? [] : (node.positionTicks ?? []).filter((tick) => tick.ticks > 0).sort((a, b) => a.line - b.line);
     if (lines.length === 0) {
       add([leaf, ...parents], [total.count, Math.round(total.micros * 1000)], total.sampleLabels);
       continue;
@@ -273,28 +279,37 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
 const isRuntime = (frame: Frame) => isRuntimeFile(frame.file);
 
 /**
- * Whether a sampled node is the tools' work: its nearest frame with a file of its own (past
- * Node's and V8's, which act for their caller) is a tool's. Memoised per node, walking up once.
+ * Whose work a sampled node is, for a profile of the program only: the node itself; or, when it
+ * ran inside the program's call of an API the async tracker hooks (the wrapper, the API's work
+ * under it, the tracker's bookkeeping), the program's frame that made the call, where the
+ * program paid for it; or undefined for the tools' own work: its nearest frame with a file of
+ * its own (past Node's and V8's, which act for their caller) is a tool's, or the tracker's
+ * outside any call of the program's. Left out instead, the calls' time went missing from wall
+ * profiles: 1 to 2 points of a fetch step. Memoised per node.
  */
-export function toolWorkOf(byId: ReadonlyMap<number, { callFrame: V8CallFrame }>, parentOf: ReadonlyMap<number, number>): (id: number | undefined) => boolean {
-  const known = new Map<number, boolean>();
+export function programsWorkOf(byId: ReadonlyMap<number, { callFrame: V8CallFrame }>, parentOf: ReadonlyMap<number, number>): (id: number) => number | undefined {
+  const known = new Map<number, number | undefined>();
   return (id) => {
-    const path: number[] = [];
-    let verdict = false;
-    for (let at = id; at !== undefined; at = parentOf.get(at)) {
-      const seen = known.get(at);
-      if (seen !== undefined) {
-        verdict = seen;
+    if (known.has(id)) return known.get(id);
+    let inCall = false;
+    let verdict: number | undefined = id;
+    for (let at: number | undefined = id; ; at = parentOf.get(at)) {
+      if (at === undefined) {
+        if (inCall) verdict = undefined;
         break;
       }
-      path.push(at);
       const url = byId.get(at)?.callFrame.url ?? '';
-      if (!actsForItsCaller(url)) {
-        verdict = isToolFile(url);
+      if (isAsyncTrackerFile(url)) inCall = true;
+      else if (actsForItsCaller(url)) continue;
+      else if (!isToolFile(url)) {
+        if (inCall) verdict = at;
+        break;
+      } else if (!inCall) {
+        verdict = undefined;
         break;
       }
     }
-    for (const at of path) known.set(at, verdict);
+    known.set(id, verdict);
     return verdict;
   };
 }

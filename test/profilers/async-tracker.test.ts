@@ -89,7 +89,11 @@ const expected: Record<string, [kind: string, description: string, outcome: stri
     ['timer', 'setTimeout 1000ms', 'cancelled'],
     ['timer', 'setTimeout 1000ms', 'cancelled'],
   ],
-  fetch: [['fetch', 'fetch GET http://127.0.0.1:PORT/slow', 'completed']],
+  // The request until fetch's promise resumes its awaiter, then the body's read.
+  fetch: [
+    ['fetch', 'fetch GET http://127.0.0.1:PORT/slow', 'completed'],
+    ['fetch', 'fetch GET http://127.0.0.1:PORT/slow (body)', 'completed'],
+  ],
   fetchAborted: [['fetch', 'fetch GET http://127.0.0.1:PORT/slow', 'cancelled']],
   fetchRefused: [['fetch', 'fetch GET http://127.0.0.1:CLOSED/', 'failed']],
   httpGet: [['http', 'http GET http://127.0.0.1:PORT/slow', 'completed']],

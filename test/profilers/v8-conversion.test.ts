@@ -102,3 +102,40 @@ describe('heap sample scaling', () => {
     expect(sample!.values[1]! / (2 * 497)).toBeCloseTo(1, 1);
   });
 });
+
+describe("cpuProfileToPprof of this process's program only", () => {
+  const tracker = new URL('../../src/profilers/async/fetch.ts', import.meta.url).href;
+  const trackerWork = new URL('../../src/profilers/async/stack.ts', import.meta.url).href;
+  const profilers = new URL('../../src/profilers/session.ts', import.meta.url).href;
+  const pprofModel = new URL('../../src/pprof/sourcemap.ts', import.meta.url).href;
+  const at = (functionName: string, url: string) => ({ functionName, url, lineNumber: 5, columnNumber: 0 });
+  // (root) -> main -> the tracker's fetch wrapper -> undici's fetch, and -> its stack capture ->
+  // the source mapper; (root) -> the profiler's post; (root) -> a timer callback of the tracker's.
+  const profile = cpuProfileToPprof(
+    {
+      nodes: [
+        // As V8 gives it: no url.
+        { id: 1, callFrame: { ...frame('(root)', -1), url: '' }, children: [2, 7, 8] },
+        { id: 2, callFrame: frame('main', 9), children: [3] },
+        { id: 3, callFrame: at('trackedFetch', tracker), children: [4, 5] },
+        { id: 4, callFrame: at('fetch', 'node:internal/deps/undici/undici') },
+        { id: 5, callFrame: at('userStack', trackerWork), children: [6] },
+        { id: 6, callFrame: at('map', pprofModel) },
+        { id: 7, callFrame: at('post', profilers) },
+        { id: 8, callFrame: at('endThenFire', tracker) },
+      ],
+      startTime: 0,
+      samples: [4, 4, 6, 7, 8, 2],
+      timeDeltas: [10, 10, 10, 10, 10, 10],
+      endTime: 60,
+    },
+    { timeNanos: 0, periodNanos: 10_000, programOnly: true },
+  );
+
+  it("charges the work inside the program's tracked call to the function that made it, and leaves out the tools' own", () => {
+    // The API's work and the tracker's bookkeeping under main's fetch (3), and main's own
+    // sample; the profiler's post and the tracker's timer callback, under no frame of the
+    // program, go.
+    expect(stacks(profile)).toEqual([{ frames: ['main /app/x.js:10'], values: [4, 40_000] }]);
+  });
+});
