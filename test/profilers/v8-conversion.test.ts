@@ -139,3 +139,27 @@ describe("cpuProfileToPprof of this process's program only", () => {
     expect(stacks(profile)).toEqual([{ frames: ['main /app/x.js:10'], values: [4, 40_000] }]);
   });
 });
+
+describe('WebAssembly in a profile of the program only', () => {
+  const tsx = new URL('../../node_modules/tsx/dist/lexer.mjs', import.meta.url).href;
+  const wasm = (functionName: string) => ({ functionName, url: 'wasm://wasm/f757504a', lineNumber: 0, columnNumber: 0 });
+  // (root) -> tsx's lexer -> its wasm; (root) -> main -> the program's own wasm.
+  const v8: V8CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: { ...frame('(root)', -1), url: '' }, children: [2, 4] },
+      { id: 2, callFrame: { functionName: 'parse', url: tsx, lineNumber: 0, columnNumber: 0 }, children: [3] },
+      { id: 3, callFrame: wasm('js-to-wasm::i') },
+      { id: 4, callFrame: frame('main', 9), children: [5] },
+      { id: 5, callFrame: wasm('decode') },
+    ],
+    startTime: 0,
+    samples: [3, 3, 5],
+    timeDeltas: [10, 10, 10],
+    endTime: 30,
+  };
+
+  it("is the work of whoever called it: the tools' under tsx, the program's under its own code", () => {
+    const profile = cpuProfileToPprof(v8, { timeNanos: 0, periodNanos: 10_000, programOnly: true });
+    expect(stacks(profile)).toEqual([{ frames: ['decode wasm://wasm/f757504a:1', 'main /app/x.js:10'], values: [1, 10_000] }]);
+  });
+});
