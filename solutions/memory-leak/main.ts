@@ -31,26 +31,25 @@ interface CatalogueEntry {
   receivedAt: string;
 }
 
-const MAX_UPLOAD_BYTES = 8 * 2 ** 20;
+const MAX_UPLOAD_CHARACTERS = 8 * 2 ** 20;
 /** How many documents the profile run uploads, and the check's (fewer: enough to tell a leak, quicker). */
 const BATCH_DOCUMENTS = { profile: 400, check: 150 };
 
-/** Every document received, by title: a few hundred bytes each. */
+/** Every document received, by its checksum: a few hundred bytes each. */
 const catalogue = new Map<string, CatalogueEntry>();
 let nextId = 1;
 
 class UploadTooLarge extends Error {}
 
-/** The body of an upload, as text. */
+/** The body of an upload, as text, read a piece at a time. */
 async function readUpload(request: Request): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_UPLOAD_BYTES) throw new UploadTooLarge(`a document may have ${MAX_UPLOAD_BYTES} bytes at most`);
-    chunks.push(chunk);
+  request.setEncoding('utf8');
+  let text = '';
+  for await (const piece of request as AsyncIterable<string>) {
+    text += piece;
+    if (text.length > MAX_UPLOAD_CHARACTERS) throw new UploadTooLarge(`a document may have ${MAX_UPLOAD_CHARACTERS} characters at most`);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return text;
 }
 
 function countLines(text: string): number {
@@ -98,11 +97,12 @@ async function receiveDocument(request: Request, response: Response): Promise<vo
     response.status(400).type('text/plain').send('a document starts with its title, on a line of its own\n');
     return;
   }
-  if (catalogue.has(entry.title)) {
-    response.status(409).type('text/plain').send(`the archive already holds a document titled "${entry.title}"\n`);
+  const known = catalogue.get(entry.sha256);
+  if (known) {
+    response.status(409).type('text/plain').send(`the archive already holds this document, as "${known.title}"\n`);
     return;
   }
-  catalogue.set(entry.title, entry);
+  catalogue.set(entry.sha256, entry);
   response.status(201).json(entry);
 }
 
