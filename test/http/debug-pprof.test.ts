@@ -121,7 +121,16 @@ describe('debugPprof on an express app', () => {
     expect([body[0], body[1]]).toEqual([0x1f, 0x8b]);
     const profile = decodeProfile(body);
     expect(sampleTypeNames(profile)).toEqual(['samples/count', 'cpu/nanoseconds']);
-    expect(stacks(profile).some(({ frames }) => frames.some((frame) => frame.startsWith('hashAround ')))).toBe(true);
+    // The app's timer hashes half the time: its hashing is most of the profile, under hashAround,
+    // or under the timer alone where V8 lost hashAround's own frame (once in CI on Node 24, on a
+    // quiet machine, no sample of a second named it; not seen again in dozens of runs).
+    const all = stacks(profile);
+    const samplesOf = (matches: (frames: string[]) => boolean) => all.filter(({ frames }) => matches(frames)).reduce((sum, { values }) => sum + values[0]!, 0);
+    const total = samplesOf(() => true);
+    const hashing = samplesOf((frames) => frames.some((frame) => frame.startsWith('hashAround ')) || (frames.some((frame) => /^(createHash|Hash|update|digest) /.test(frame)) && frames.some((frame) => frame.startsWith('listOnTimeout '))));
+    const named = samplesOf((frames) => frames.some((frame) => frame.startsWith('hashAround ')));
+    const shown = all.slice(0, 8).map(({ frames, values }) => `${values[0]} ${frames.slice(0, 4).join(' < ')}`).join('\n');
+    expect(hashing / total, `${named} of ${total} samples name hashAround; the first stacks:\n${shown}`).toBeGreaterThan(0.3);
   });
 
   it('serves a wall profile as pprof or as folded stacks', async () => {
