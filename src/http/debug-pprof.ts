@@ -15,7 +15,7 @@ import { escapeMarkup } from '../report/markup.ts';
 import { AllocationHistory } from './allocations.ts';
 import { misdirectedReason } from './host.ts';
 import { IN_USE_AS_ALLOCS, asFgprof, asGoroutines, withComment } from './scrape-shapes.ts';
-import { startTrace } from './trace.ts';
+import { startTrace } from '../profilers/trace.ts';
 
 // Serving a profile is not the program's work: its waits and frames stay out of the profiles.
 excludeFromProfiles(new URL('./', import.meta.url));

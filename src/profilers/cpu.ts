@@ -1,8 +1,8 @@
 import type { Profile } from 'pprof-format';
 import { epochNanos } from './clock.ts';
 import { labelsAtV8Time, recordLabels, type LabelTimeline } from './labels.ts';
-import { inUse, post } from './session.ts';
-import { cpuProfileToPprof, fromTime, type V8CpuProfile } from './v8-cpu-profile.ts';
+import { cpuProfileToPprof, fromTime } from './v8-cpu-profile.ts';
+import { intervalMicrosFor, startV8Sampler, stopV8Sampler } from './v8-sampler.ts';
 
 export interface CpuProfileOptions {
   /**
@@ -12,9 +12,6 @@ export interface CpuProfileOptions {
   hz?: number;
 }
 
-/** The highest rate accepted: V8's sampler cannot honour intervals much under 100 µs. */
-export const MAX_HZ = 10_000;
-
 let running: { periodNanos: number; timeNanos: number; startedAtV8: number; labels: LabelTimeline } | undefined;
 
 /**
@@ -23,13 +20,8 @@ let running: { periodNanos: number; timeNanos: number; startedAtV8: number; labe
  */
 export function startCPUProfile(options: CpuProfileOptions = {}): void {
   const hz = options.hz ?? 100;
-  if (!Number.isFinite(hz) || hz < 1 || hz > MAX_HZ) throw new RangeError(`hz must be a number from 1 to ${MAX_HZ}, got ${options.hz}`);
-  if (inUse.cpu) throw new Error(`CPU profiling already in use (${inUse.cpu})`);
-  const intervalMicros = Math.round(1e6 / hz);
-  post('Profiler.enable');
-  post('Profiler.setSamplingInterval', { interval: intervalMicros });
-  post('Profiler.start');
-  inUse.cpu = `a ${hz} Hz CPU profile started at ${new Date().toISOString()}`;
+  const intervalMicros = intervalMicrosFor(hz, options.hz);
+  startV8Sampler(`a ${hz} Hz CPU profile`, intervalMicros);
   // The window opens once the sampler runs: starting it is the profiler's work, left out.
   running = {
     periodNanos: intervalMicros * 1000,
@@ -48,11 +40,9 @@ export function stopCPUProfile(): Profile {
   const { periodNanos, timeNanos, startedAtV8, labels } = running;
   running = undefined;
   try {
-    const { profile } = post<{ profile: V8CpuProfile }>('Profiler.stop');
-    post('Profiler.disable');
+    const profile = stopV8Sampler();
     return cpuProfileToPprof(fromTime(profile, startedAtV8), { periodNanos, timeNanos, mappingFile: process.argv[1], labelsAt: labelsAtV8Time(labels), programOnly: true });
   } finally {
     labels.close();
-    inUse.cpu = undefined;
   }
 }

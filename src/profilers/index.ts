@@ -46,7 +46,8 @@
  * Read any of them with `npm run pprof -- -top cpu.pb.gz` or `go tool pprof -top cpu.pb.gz`.
  * A whole program, start to exit, without changing it: `npm run profile -- --cpu script.ts`.
  */
-export { MAX_HZ, startCPUProfile, stopCPUProfile, type CpuProfileOptions } from './cpu.ts';
+export { startCPUProfile, stopCPUProfile, type CpuProfileOptions } from './cpu.ts';
+export { MAX_HZ } from './v8-sampler.ts';
 export {
   heapProfile,
   startAllocationProfile,

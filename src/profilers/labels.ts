@@ -1,4 +1,5 @@
 import { AsyncLocalStorage, createHook, type AsyncHook } from 'node:async_hooks';
+import { monotonicOffsetMs } from './clock.ts';
 
 /**
  * Profiler labels, as Go's pprof.Do sets them: key=value pairs that the samples of some code
@@ -119,6 +120,6 @@ export function recordLabels(): LabelTimeline {
  * as performance.now() milliseconds, the clock the timeline keeps.
  */
 export function labelsAtV8Time(timeline: LabelTimeline): (micros: number) => Labels | undefined {
-  const offsetMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+  const offsetMs = monotonicOffsetMs();
   return (micros) => timeline.at(micros / 1000 - offsetMs);
 }

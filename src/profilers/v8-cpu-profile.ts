@@ -145,8 +145,7 @@ export interface WallCharging {
 export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options: V8SampleOptions): void {
   const { mapper, labels } = options;
   const byId = new Map(v8.nodes.map((node) => [node.id, node]));
-  const parentOf = new Map<number, number>();
-  for (const node of v8.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const parentOf = parentsOf(v8);
 
   const samples = v8.samples ?? [];
   const deltas = v8.timeDeltas ?? [];
@@ -277,6 +276,13 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
 
 /** Node's JavaScript (`node:` modules) and V8's builtins (no file), such as runMicrotasks. */
 const isRuntime = (frame: Frame) => isRuntimeFile(frame.file);
+
+/** Each node's parent in V8's tree of calls, by id (V8 lists only children). */
+export function parentsOf(v8: Pick<V8CpuProfile, 'nodes'>): Map<number, number> {
+  const parentOf = new Map<number, number>();
+  for (const node of v8.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  return parentOf;
+}
 
 /**
  * Whose work a sampled node is, for a profile of the program only: the node itself; or, when it

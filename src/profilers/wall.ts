@@ -5,9 +5,8 @@ import { asyncOperationsInFlight, subscribeAsyncOperations, type AsyncOperation,
 import { startSampling, type SamplingSummary } from './async/sampling.ts';
 import { epochNanos, monotonicOffsetMs } from './clock.ts';
 import { labelsAtV8Time, recordLabels, type LabelTimeline, type Labels } from './labels.ts';
-import { MAX_HZ } from './cpu.ts';
-import { inUse, post } from './session.ts';
 import { addV8Samples, type V8CpuProfile } from './v8-cpu-profile.ts';
+import { intervalMicrosFor, startV8Sampler, stopV8Sampler } from './v8-sampler.ts';
 import { ProgramTimeline } from './wall-timeline.ts';
 
 export interface WallProfileOptions {
@@ -75,21 +74,21 @@ let running: Window | undefined;
  */
 export function startWallProfile(options: WallProfileOptions = {}): void {
   const hz = options.hz ?? DEFAULT_WALL_HZ;
-  if (!Number.isFinite(hz) || hz < 1 || hz > MAX_HZ) throw new RangeError(`hz must be a number from 1 to ${MAX_HZ}, got ${options.hz}`);
-  if (inUse.cpu) throw new Error(`CPU profiling already in use (${inUse.cpu})`);
-  const intervalMicros = Math.round(1e6 / hz);
+  const intervalMicros = intervalMicrosFor(hz, options.hz);
   const installedTracker = !asyncTrackerInstalled();
   installAsyncTracker();
-  post('Profiler.enable');
-  post('Profiler.setSamplingInterval', { interval: intervalMicros });
-  post('Profiler.start');
+  try {
+    startV8Sampler(`a ${hz} Hz wall profile`, intervalMicros);
+  } catch (error) {
+    if (installedTracker) uninstallAsyncTracker();
+    throw error;
+  }
   // The window opens once V8's sampler runs: starting it is the profiler's work, not the
   // program's (hundreds of milliseconds on a busy machine): its samples of that are left out
   // (tool-frames.ts), and V8's first sample, charged the time since V8 started its profile, is
   // charged only what falls inside the window.
   const startTime = performance.now();
   const timeNanos = epochNanos();
-  inUse.cpu = `a ${hz} Hz wall profile started at ${new Date().toISOString()}`;
 
   const window: Window = {
     periodMs: intervalMicros / 1000,
@@ -171,12 +170,10 @@ export function stopWallProfile(): Profile {
   try {
     window.unsubscribe();
     for (const operation of asyncOperationsInFlight()) charge(window, operation, endTime);
-    v8 = post<{ profile: V8CpuProfile }>('Profiler.stop').profile;
-    post('Profiler.disable');
   } finally {
     window.labels.close();
-    inUse.cpu = undefined;
     if (window.installedTracker) uninstallAsyncTracker();
+    v8 = stopV8Sampler();
   }
 
   const builder = new ProfileBuilder({

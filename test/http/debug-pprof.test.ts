@@ -162,14 +162,17 @@ describe('debugPprof on an express app', () => {
     const pprof = decodeProfile((await get(`${server.base}/debug/fgprof?seconds=1`)).body);
     expect(sampleTypeNames(pprof)).toEqual(['samples/count', 'time/nanoseconds']);
     expect(`${stringOf(pprof, pprof.periodType!.type)}/${stringOf(pprof, pprof.periodType!.unit)}`).toBe('wallclock/nanoseconds');
-    // Counted in samples of the period: a second holds about hz of them per stack at most, never nanoseconds.
+    // Counted in samples of the period, as the pprof profile's first value counts them: a second
+    // of the same app holds about as many (load moves it by a little, nanoseconds by 10^7).
     const folded = await get(`${server.base}/debug/fgprof?seconds=1&format=folded`);
     expect(folded.status).toBe(200);
     const lines = folded.body.toString().trimEnd().split('\n');
     expectHashingIn(folded.body.toString());
     const counts = lines.map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
     const total = pprof.sample.reduce((sum, sample) => sum + Number(sample.value[0]), 0);
-    expect(Math.max(...counts)).toBeLessThanOrEqual(total);
+    const foldedTotal = counts.reduce((sum, count) => sum + count, 0);
+    expect(foldedTotal).toBeGreaterThan(total / 3);
+    expect(foldedTotal).toBeLessThan(total * 3);
     expect(counts.every((count) => Number.isInteger(count) && count > 0)).toBe(true);
     expect((await get(`${server.base}/debug/fgprof?seconds=0`)).status).toBe(400);
   });
@@ -254,8 +257,15 @@ describe('debugPprof on an express app', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     controller.abort();
     expect(await abandoned).toBe('aborted');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect((await get(url('profile?seconds=1'))).status).toBe(200);
+    // The app hears of the close when it next runs, later on a busy machine: the sampler must be
+    // free well before the abandoned 20 s would have ended (a busy sampler answers 409 at once).
+    const statuses: number[] = [];
+    const deadline = Date.now() + 12_000;
+    while (statuses.at(-1) !== 200 && Date.now() < deadline) {
+      if (statuses.length > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      statuses.push((await get(url('profile?seconds=1'))).status);
+    }
+    expect(statuses.at(-1), `statuses: ${statuses.join(', ')}`).toBe(200);
   });
 
   it('does not list its own timers among the program\'s operations', async () => {

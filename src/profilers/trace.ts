@@ -1,8 +1,9 @@
 import { basename } from 'node:path';
 import { SourceMapper } from '../pprof/index.ts';
-import { subscribeAsyncOperations, type AsyncOperation } from '../profilers/async/registry.ts';
-import { inUse, post } from '../profilers/session.ts';
-import { frameOf, type V8CpuProfile } from '../profilers/v8-cpu-profile.ts';
+import { monotonicOffsetMs } from './clock.ts';
+import { subscribeAsyncOperations, type AsyncOperation } from './async/registry.ts';
+import { frameOf, parentsOf, type V8CpuProfile } from './v8-cpu-profile.ts';
+import { startV8Sampler, stopV8Sampler } from './v8-sampler.ts';
 
 /** A trace samples the stack this often: fine enough to see each call of a few milliseconds. */
 const TRACE_INTERVAL_MICROS = 1000;
@@ -29,11 +30,7 @@ interface TraceEvent {
  * share V8's sampler.
  */
 export function startTrace(): () => { traceEvents: TraceEvent[]; displayTimeUnit: string } {
-  if (inUse.cpu) throw new Error(`CPU profiling already in use (${inUse.cpu})`);
-  post('Profiler.enable');
-  post('Profiler.setSamplingInterval', { interval: TRACE_INTERVAL_MICROS });
-  post('Profiler.start');
-  inUse.cpu = `a trace started at ${new Date().toISOString()}`;
+  startV8Sampler('a trace', TRACE_INTERVAL_MICROS);
   const spans = new Map<AsyncOperation, { start: number; end?: number }>();
   const unsubscribe = subscribeAsyncOperations({
     onStart: (operation) => spans.set(operation, { start: operation.startTime }),
@@ -45,17 +42,11 @@ export function startTrace(): () => { traceEvents: TraceEvent[]; displayTimeUnit
     },
   });
   // performance.now() milliseconds to V8's clock (monotonic microseconds), for the spans.
-  const offsetMicros = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000;
+  const offsetMicros = monotonicOffsetMs() * 1000;
 
   return () => {
     unsubscribe();
-    let profile: V8CpuProfile;
-    try {
-      profile = post<{ profile: V8CpuProfile }>('Profiler.stop').profile;
-      post('Profiler.disable');
-    } finally {
-      inUse.cpu = undefined;
-    }
+    const profile = stopV8Sampler();
     const pid = process.pid;
     const events: TraceEvent[] = [
       { ph: 'M', name: 'process_name', pid, tid: MAIN_THREAD, args: { name: `node ${basename(process.argv[1] ?? '')}` } },
@@ -79,8 +70,7 @@ export function startTrace(): () => { traceEvents: TraceEvent[]; displayTimeUnit
 function flameChart(profile: V8CpuProfile, pid: number): TraceEvent[] {
   const mapper = new SourceMapper();
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parentOf = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const parentOf = parentsOf(profile);
   const paths = new Map<number, number[]>();
   const pathOf = (id: number): number[] => {
     let path = paths.get(id);
