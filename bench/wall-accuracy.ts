@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { typescriptNodeFlags } from '../src/cli/typescript-node.ts';
+import { typescriptNodeFlags } from '../src/loader/node-flags.ts';
 import { decodeProfile } from '../src/pprof/index.ts';
 import { startCpuHogs } from '../test/helpers/cpu-hog.ts';
 import { printTable, progress } from './table.ts';

@@ -22,7 +22,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { typescriptNodeFlags } from '../src/cli/typescript-node.ts';
+import { typescriptNodeFlags } from '../src/loader/node-flags.ts';
 import { median, percent, printTable, progress, provenSamples } from './table.ts';
 
 /** Requests per phase and app, at RATE: four seconds. */

@@ -4,7 +4,7 @@ import { FILTER_NAMES, type Filters } from '../report/filter.ts';
 import { profileLabels, valueFormat } from '../report/top.ts';
 import { openBrowser } from '../web/open-browser.ts';
 import { serveWebUi, settingsQuery, type WebUi } from '../web/server.ts';
-import { REPORTS_WITH_REGEX, UsageError, isInputError, regexOption, runReport, sampleIndexOf, type Report, type Settings } from './pprof-reports.ts';
+import { REPORTS_WITH_REGEX, UsageError, isInputError, regexOption, runReport, sampleIndexOf, type Report, type Settings } from '../report/driver.ts';
 
 /** Reports the prompt runs; -folded and -proto write files, which the command line does. */
 const COMMANDS = ['top', 'list', 'peek', 'tree', 'traces', 'web', 'help', 'o', 'quit', 'exit'] as const;

@@ -15,7 +15,8 @@ import { FILTER_NAMES, type Filters } from '../report/filter.ts';
 import { unwritableReason } from './output.ts';
 import { exitLike, whenParentGone } from './signals.ts';
 import { interactive } from './pprof-interactive.ts';
-import { REPORTS, REPORTS_WITH_REGEX, UsageError, isInputError, readSources, regexOption, runReport, type Base, type Report, type Settings } from './pprof-reports.ts';
+import { REPORTS, REPORTS_WITH_REGEX, UsageError, isInputError, regexOption, runReport, type Report, type Settings } from '../report/driver.ts';
+import { readSources, type Base } from './pprof-sources.ts';
 
 /** A command line pprof cannot read at all: the usage follows the one line. */
 class CommandLineError extends UsageError {}

@@ -14,7 +14,7 @@ import { DEFAULT_WALL_HZ, MAX_HZ } from '../profilers/index.ts';
 import { PROFILE_REQUEST_ENV, type ProfileKind, type ProfileRequest } from './profile-request.ts';
 import { unwritableReason } from './output.ts';
 import { exitLike, relayStopSignals, tell } from './signals.ts';
-import { typescriptNodeFlags } from './typescript-node.ts';
+import { typescriptNodeFlags } from '../loader/node-flags.ts';
 
 const USAGE = `usage: npm run profile -- [--cpu | --wall | --heap | --allocs] [-o FILE] [--folded] [--hz N] [--interval BYTES] script.ts [args...]
 

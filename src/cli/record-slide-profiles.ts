@@ -20,7 +20,7 @@ import { decodeProfile, writeFileAtomic } from '../pprof/index.ts';
 import { flameData, flameTree, type FlameNode } from '../report/flamegraph.ts';
 import { defaultSampleIndex } from '../report/folded.ts';
 import { profileFacts, type ProfileFacts } from './slide-facts.ts';
-import { typescriptNodeFlags } from './typescript-node.ts';
+import { typescriptNodeFlags } from '../loader/node-flags.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Frames under this share of the total are left out of the recorded data: no slide could show them. */

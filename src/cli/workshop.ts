@@ -20,7 +20,7 @@ import { runCheck } from '../workshop/run-check.ts';
 import { readProgress, writeProgress, type Progress } from '../workshop/state.ts';
 import { bar } from './progress.ts';
 import { exitLike, relayStopSignals } from './signals.ts';
-import { typescriptNodeFlags } from './typescript-node.ts';
+import { typescriptNodeFlags } from '../loader/node-flags.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const say = (line = '') => process.stdout.write(`${line}\n`);

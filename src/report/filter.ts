@@ -1,5 +1,6 @@
 import type { Label, Location, Profile, Sample } from 'pprof-format';
 import { scale } from './measurement.ts';
+import { compilePattern } from './pattern.ts';
 
 /**
  * go tool pprof's sample filters, by regular expression on function names, file names and
@@ -28,11 +29,7 @@ export function activeFilters(filters: Filters): string[] {
 }
 
 function compile(name: string, source: string): RegExp {
-  try {
-    return new RegExp(source);
-  } catch (error) {
-    throw new FilterError(`-${name}=${source} is not a regular expression: ${(error as Error).message}`);
-  }
+  return compilePattern(`-${name}`, source, (message) => new FilterError(message));
 }
 
 /**

@@ -31,7 +31,7 @@ import { BASE_LABEL, mergeProfiles } from '../report/merge.ts';
 import { flameGraphSvg } from '../report/svg.ts';
 import { profileLabels, valueFormat } from '../report/top.ts';
 import type { PeekView, ProfileView } from '../report/views.ts';
-import { isInputError, reportTotal, sampleIndexOf, type Settings } from '../cli/pprof-reports.ts';
+import { isInputError, reportTotal, sampleIndexOf, type Settings } from '../report/driver.ts';
 import { misdirectedReason } from '../http/host.ts';
 import { bundleClient } from './client-bundle.ts';
 

@@ -15,7 +15,7 @@ import { percentage, scale, toFixed } from '../report/measurement.ts';
 import { applyFilters, type Filters } from '../report/filter.ts';
 import { mergeProfiles } from '../report/merge.ts';
 import { NODE_FRACTION, sampleTotal, topReport } from '../report/top.ts';
-import { typescriptNodeFlags } from '../cli/typescript-node.ts';
+import { typescriptNodeFlags } from '../loader/node-flags.ts';
 
 /** Why a check does not pass yet: its message is the one line `npm run check` prints. */
 export class NotDone extends Error {

@@ -1,6 +1,6 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { typescriptNodeFlags } from '../../src/cli/typescript-node.ts';
+import { typescriptNodeFlags } from '../../src/loader/node-flags.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));

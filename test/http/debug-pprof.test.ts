@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { typescriptNodeFlags } from '../../src/cli/typescript-node.ts';
+import { typescriptNodeFlags } from '../../src/loader/node-flags.ts';
 import { debugPprof } from '../../src/http/debug-pprof.ts';
 import { decodeProfile } from '../../src/pprof/index.ts';
 import { sampleTypeNames, stacks, stringOf } from '../helpers/profile.ts';

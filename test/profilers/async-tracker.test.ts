@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { typescriptNodeFlags } from '../../src/cli/typescript-node.ts';
+import { typescriptNodeFlags } from '../../src/loader/node-flags.ts';
 import type { Frame } from '../../src/pprof/builder.ts';
 import { fixture as fixturePath, repoRoot } from '../helpers/run.ts';
 

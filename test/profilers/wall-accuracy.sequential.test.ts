@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Profile } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { typescriptNodeFlags } from '../../src/cli/typescript-node.ts';
+import { typescriptNodeFlags } from '../../src/loader/node-flags.ts';
 import { startCpuHogs } from '../helpers/cpu-hog.ts';
 import { cumulative, readProfile, sampleTypeNames, stringOf, waitingStacks, wallNanos } from '../helpers/profile.ts';
 import { fixture, repoRoot } from '../helpers/run.ts';

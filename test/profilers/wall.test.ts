@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { typescriptNodeFlags } from '../../src/cli/typescript-node.ts';
+import { typescriptNodeFlags } from '../../src/loader/node-flags.ts';
 import { cumulative, readProfile, stringOf, waitingStacks, wallNanos } from '../helpers/profile.ts';
 import { fixture, repoRoot } from '../helpers/run.ts';
 

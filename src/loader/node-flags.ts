@@ -4,5 +4,5 @@
  * (src/loader/register.mjs). An absolute URL, so a program outside this repository finds it.
  */
 export function typescriptNodeFlags(): string[] {
-  return ['--import', new URL('../loader/register.mjs', import.meta.url).href];
+  return ['--import', new URL('./register.mjs', import.meta.url).href];
 }

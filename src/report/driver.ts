@@ -1,18 +1,20 @@
-import { readFileSync } from 'node:fs';
 import type { Profile } from 'pprof-format';
-import { ProfileFormatError, decodeProfile, encodeProfile } from '../pprof/index.ts';
-import { convertNodeProfile } from '../profilers/convert.ts';
-import { simplifyFunctionNames } from '../report/names.ts';
-import { FilterError, activeFilters, applyFilters, type Filters } from '../report/filter.ts';
-import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
-import { NoMatchError, listReport } from '../report/list.ts';
-import { BASE_LABEL, IncompatibleProfilesError, mergeProfiles, negated } from '../report/merge.ts';
-import { rawReport } from '../report/raw.ts';
-import { flameGraphSvg } from '../report/svg.ts';
-import { sampleTotal, topReport } from '../report/top.ts';
-import { tracesReport } from '../report/traces.ts';
-import { treeReport } from '../report/tree.ts';
-import { fetchProfile, isUrl } from './pprof-fetch.ts';
+import { ProfileFormatError, encodeProfile } from '../pprof/index.ts';
+import { FilterError, activeFilters, applyFilters, type Filters } from './filter.ts';
+import { defaultSampleIndex, foldedStacks } from './folded.ts';
+import { NoMatchError, listReport } from './list.ts';
+import { compilePattern } from './pattern.ts';
+import { BASE_LABEL, IncompatibleProfilesError, mergeProfiles } from './merge.ts';
+import { rawReport } from './raw.ts';
+import { flameGraphSvg } from './svg.ts';
+import { sampleTotal, topReport } from './top.ts';
+import { tracesReport } from './traces.ts';
+import { treeReport } from './tree.ts';
+
+/**
+ * The report driver: which report, of which sample type, against which total, with which
+ * filters. The command line, its interactive prompt and the web UI all draw through it.
+ */
 
 export const REPORTS = ['top', 'traces', 'list', 'peek', 'tree', 'raw', 'folded', 'svg', 'proto'] as const;
 export type Report = (typeof REPORTS)[number];
@@ -32,48 +34,6 @@ export interface Settings {
   nodeCount?: number;
   cum: boolean;
   filters: Filters;
-}
-
-/** A pprof file (gzipped or not) or a Node .cpuprofile/.heapprofile, as a pprof Profile. */
-export function readSource(path: string): Profile {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ProfileFormatError(code === 'ENOENT' ? `${path}: no such file` : code === 'EISDIR' ? `${path} is a directory, not a profile` : `${path}: ${(error as Error).message}`);
-  }
-  if (/\.(cpuprofile|heapprofile)$/.test(path)) return convertNodeProfile(path);
-  try {
-    return decodeProfile(data);
-  } catch (error) {
-    throw new ProfileFormatError(`${path}: ${(error as Error).message}`);
-  }
-}
-
-/**
- * The sources (files, or /debug/pprof URLs) as one profile, merged even when there is one, as go
- * tool pprof does. `seconds` is added to URLs; `log` tells the person what the fetching does.
- */
-export async function readSources(sources: readonly string[], seconds: number | undefined, log: (line: string) => void, base?: Base): Promise<Profile> {
-  const read = async (paths: readonly string[]) => {
-    const profiles: Profile[] = [];
-    for (const path of paths) profiles.push(isUrl(path) ? await fetchProfile(path, seconds, log) : readSource(path));
-    return mergeProfiles(profiles);
-  };
-  const profile = await read(sources);
-  const whole = base ? mergeProfiles([profile, negated(await read([base.path]), { markAsBase: base.diff })]) : profile;
-  simplifyFunctionNames(whole);
-  return whole;
-}
-
-/**
- * A profile to compare with: -base subtracts it, and percentages are of what is left; -diff_base
- * subtracts it too, and percentages are of the base, as go tool pprof does both.
- */
-export interface Base {
-  path: string;
-  diff: boolean;
 }
 
 /**
@@ -134,9 +94,5 @@ export function runReport(
 
 /** A regular expression from the person, or a UsageError saying what is wrong with it. */
 export function regexOption(name: string, source: string): RegExp {
-  try {
-    return new RegExp(source);
-  } catch (error) {
-    throw new UsageError(`${name}=${source} is not a regular expression: ${(error as Error).message}`);
-  }
+  return compilePattern(name, source, (message) => new UsageError(message));
 }
