@@ -11,11 +11,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findGo } from '../src/cli/external-tools.ts';
 import { writeProfile, type Frame } from '../src/pprof/index.ts';
 import { cpuShapedBuilder } from '../test/helpers/profile.ts';
 import { median, printTable, progress, random } from './table.ts';
 
-const GO = process.env.GO ?? '/usr/lib/go-1.19/bin/go';
 const ROUNDS = 5;
 const QUICK_ROUNDS = 2;
 const DEPTH = 64;
@@ -43,8 +43,9 @@ function time(command: string, args: string[]): { ms: number; output: string } {
 }
 
 export async function run(options: { quick: boolean }): Promise<void> {
-  if (!existsSync(GO)) {
-    console.log(`pprof-top: skipped, go tool pprof not found at ${GO} (set GO=/path/to/go)`);
+  const GO = findGo();
+  if (!GO) {
+    console.log('pprof-top: skipped, go tool pprof not found (set GO=/path/to/go)');
     return;
   }
   const samples = options.quick ? 20_000 : 200_000;

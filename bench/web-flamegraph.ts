@@ -13,13 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { findChromium, findGo } from '../src/cli/external-tools.ts';
 import { decodeProfile, writeProfile, type Frame } from '../src/pprof/index.ts';
 import { flameTree, type FlameNode } from '../src/report/flamegraph.ts';
 import { cpuShapedBuilder } from '../test/helpers/profile.ts';
 import { median, printTable, progress, random } from './table.ts';
 
-const GO = process.env.GO ?? '/usr/lib/go-1.19/bin/go';
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FRAMES = 50_000;
 const ROUNDS = 5;
 const QUICK_ROUNDS = 2;
@@ -94,8 +93,9 @@ async function loadTime(browser: Browser, url: string, drawn: 'ours' | 'go'): Pr
 }
 
 export async function run(options: { quick: boolean }): Promise<void> {
-  if (!existsSync(GO) || !existsSync(CHROMIUM)) {
-    console.log(`web-flamegraph: skipped, needs go tool pprof at ${GO} (GO=) and Chromium at ${CHROMIUM} (CHROMIUM=)`);
+  const [GO, CHROMIUM] = [findGo(), findChromium()];
+  if (!GO || !CHROMIUM) {
+    console.log(`web-flamegraph: skipped, needs go tool pprof (${GO ?? 'no go found: set GO='}) and Chromium (${CHROMIUM ?? 'none found: set CHROMIUM='})`);
     return;
   }
   const rounds = options.quick ? QUICK_ROUNDS : ROUNDS;

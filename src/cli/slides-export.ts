@@ -6,23 +6,13 @@
  * places. Arguments after -- go to `slidev export` (e.g. --with-clicks, --output).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findChromium } from './external-tools.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const CANDIDATES = [
-  process.env.CHROMIUM,
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-  '/Applications/Chromium.app/Contents/MacOS/Chromium',
-  'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
-];
-
-const browser = CANDIDATES.find((candidate) => candidate && existsSync(candidate));
+const browser = findChromium();
 if (!browser) {
   process.stderr.write('slides:export needs Chromium or Chrome and found neither: install one, or set CHROMIUM=/path/to/chrome\n');
   process.exit(1);

@@ -25,6 +25,7 @@ import type { Profile } from 'pprof-format';
 import { FILTER_NAMES, applyFilters, type Filters } from '../report/filter.ts';
 import { flameData, flameTree } from '../report/flamegraph.ts';
 import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
+import { escapeMarkup } from '../report/markup.ts';
 import { buildGraph, printableName, sortEdges, sortNodes, type GraphNode } from '../report/graph.ts';
 import { sourceListings, type SourceRefusal } from '../report/list.ts';
 import { BASE_LABEL, mergeProfiles } from '../report/merge.ts';
@@ -234,7 +235,7 @@ export function settingsQuery(profile: Profile, settings: Settings): string {
 }
 
 function pageHtml(title: string): string {
-  const escaped = title.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const escaped = escapeMarkup(title);
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { findChromium, findGo } from '../../src/cli/external-tools.ts';
 
 /**
  * External tools some tests need. On a learner's machine a missing tool skips those tests with
@@ -8,28 +7,24 @@ import { execFileSync } from 'node:child_process';
  */
 const required = process.env.WORKSHOP_REQUIRE_TOOLS === '1';
 
-function locate(name: string, candidates: (string | undefined)[], install: string): string | undefined {
-  for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
-  try {
-    return execFileSync('which', [name], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    const reason = `${name} not found (${install})`;
-    if (required) throw new Error(`WORKSHOP_REQUIRE_TOOLS=1 but ${reason}`);
-    console.warn(`skipping tests that need ${name}: ${reason}`);
-    return undefined;
-  }
+function located(name: string, found: string | undefined, install: string): string | undefined {
+  if (found) return found;
+  const reason = `${name} not found (${install})`;
+  if (required) throw new Error(`WORKSHOP_REQUIRE_TOOLS=1 but ${reason}`);
+  console.warn(`skipping tests that need ${name}: ${reason}`);
+  return undefined;
 }
 
 let go: string | undefined | null = null;
 /** The `go` binary whose `go tool pprof` is the reference reader of our profiles. */
 export function goBinary(): string | undefined {
-  if (go === null) go = locate('go', [process.env.GO, '/usr/lib/go-1.19/bin/go'], 'apt-get install golang-1.19-go');
+  if (go === null) go = located('go', findGo(), 'apt-get install golang-1.19-go, or set GO=');
   return go;
 }
 
 let chromium: string | undefined | null = null;
 /** The system Chromium that browser tests drive (playwright-core downloads none). */
 export function chromiumBinary(): string | undefined {
-  if (chromium === null) chromium = locate('chromium', [process.env.CHROMIUM, '/usr/bin/chromium'], 'apt-get install chromium');
+  if (chromium === null) chromium = located('chromium', findChromium(), 'apt-get install chromium, or set CHROMIUM=');
   return chromium;
 }
