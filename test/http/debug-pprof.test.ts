@@ -336,6 +336,26 @@ describe('debugPprof access control', () => {
     expect(() => debugPprof({ token: null as unknown as string })).toThrow('token must be a non-empty string, got object; leave it out for no token');
   });
 
+  it('refuses, when created, a token no request can carry, which would lock everyone out', () => {
+    expect(() => debugPprof({ token: 's3cret\n' })).toThrow(
+      'token cannot be sent in an Authorization header, so no request could ever match it: it holds the control character "\\n" at position 6 (a file\'s final newline? trim it)',
+    );
+    expect(() => debugPprof({ token: 'a\u0000b' })).toThrow(/it holds the control character "\\u0000" at position 1/);
+    expect(() => debugPprof({ token: 's3cret ' })).toThrow('token cannot be sent in an Authorization header, so no request could ever match it: it ends with a space or tab, which HTTP drops from a header (trim it)');
+  });
+
+  it('takes a token with spaces and tabs inside, as a header carries them', async () => {
+    const token = ' two\twords here';
+    const server = await startServer({ TOKEN: token });
+    try {
+      const url = `${server.base}/debug/pprof/cmdline`;
+      expect((await get(url, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect((await get(url, { headers: { authorization: `Bearer ${token.trim()}` } })).status).toBe(401);
+    } finally {
+      server.child.kill();
+    }
+  }, 30_000);
+
   it('takes a token beyond ASCII, sent as UTF-8 bytes, and no near miss', async () => {
     const token = 'pässwörd-✓-密码';
     const server = await startServer({ TOKEN: token });
