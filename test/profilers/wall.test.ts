@@ -102,7 +102,7 @@ describe('wall profile under a flood of operations', () => {
     const comments = profile.comment.map((index) => stringOf(profile, index));
     const sampled = comments.map((comment) => /^waits sampled: ([\d,]+) of ([\d,]+) operations recorded \(at the busiest 1 in \d+\)/.exec(comment)).find(Boolean);
     expect(sampled, comments.join('\n')).toBeTruthy();
-    const [recorded, offered] = [sampled![1]!, sampled![2]!].map((count) => Number(count.replaceAll(',', '')));
+    const [recorded = 0, offered = 0] = [sampled![1]!, sampled![2]!].map((count) => Number(count.replaceAll(',', '')));
     // Every operation was offered to the sampler; the budget held: most went unrecorded (1 in
     // 45 were recorded here, most of them in the first window, before a recording had a cost).
     expect(offered).toBeGreaterThanOrEqual(operations);
