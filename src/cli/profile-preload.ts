@@ -6,6 +6,7 @@
  * on stderr and left for the parent to notice.
  */
 import { isMainThread } from 'node:worker_threads';
+import type { Profile } from 'pprof-format';
 import { writeFileAtomic } from '../pprof/index.ts';
 import { foldedStacks } from '../report/folded.ts';
 import {
@@ -33,7 +34,7 @@ excludeFromProfiles(new URL('./stop-on-end.ts', import.meta.url));
 
 if (raw && isMainThread) {
   const request = JSON.parse(raw) as ProfileRequest;
-  const collect = {
+  const start = {
     cpu: () => {
       startCPUProfile({ hz: request.hz });
       return stopCPUProfile;
@@ -51,9 +52,12 @@ if (raw && isMainThread) {
       startAllocationProfile({ intervalBytes: request.intervalBytes });
       return stopAllocationProfile;
     },
-  }[request.kind]();
+  }[request.kind];
 
+  /** Set once the profiler runs: a stop before that (a signal while starting) has nothing to write. */
+  let collect: (() => Profile) | undefined;
   const finish = () => {
+    if (!collect) return;
     try {
       const profile = collect();
       if (request.format === 'folded') writeFileAtomic(request.output, Buffer.from(foldedStacks(profile)));
@@ -62,5 +66,9 @@ if (raw && isMainThread) {
       process.stderr.write(`profile: could not write ${request.output}: ${(error as Error).message}\n`);
     }
   };
-  stopOnEnd(finish);
+  // The program's first line waits until signals are watched off the main thread, so that a
+  // program spinning from its start can still be stopped; the profiler starts after the wait,
+  // which is the tool's own and would otherwise fill a wall profile's window.
+  await stopOnEnd(finish);
+  collect = start();
 }

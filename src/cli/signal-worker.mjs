@@ -14,7 +14,7 @@ import { writeSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 
 /** @type {{ signals: NodeJS.Signals[], hook: string }} */
 const { signals, hook } = workerData;
@@ -57,6 +57,9 @@ const handles = signals.map((name) => {
   if (error) throw new Error(`cannot watch ${name} (libuv error ${error})`);
   return handle;
 });
+// The program's first line waits for this: a signal that came earlier would reach only the
+// main thread's handlers, which a program spinning from its start never lets run.
+parentPort.postMessage('watching');
 
 /** Questions to the main thread not yet answered: the session stays while there are any. */
 let unanswered = 0;

@@ -27,8 +27,11 @@ type Verdict = 'terminate' | 'program' | 'stopping';
 /**
  * Runs `stop` (which must not throw) once, at the first end: the process exiting, or a stop
  * signal the program does not handle itself, after which the process ends by that signal.
+ * Resolves once the worker watches the signals (or could not start): code that runs after
+ * that can be stopped even if it never lets the event loop turn. A signal that came before
+ * reaches only the main thread's handlers, which run when the event loop next turns.
  */
-export function stopOnEnd(stop: () => void): void {
+export function stopOnEnd(stop: () => void): Promise<void> {
   let state: 'running' | 'stopping' | 'stopped' = 'running';
   const stopOnce = () => {
     if (state !== 'running') return;
@@ -66,20 +69,29 @@ export function stopOnEnd(stop: () => void): void {
     process.on(signal, listener);
   }
 
-  try {
-    const worker = new Worker(new URL('./signal-worker.mjs', import.meta.url), {
-      workerData: { signals: SIGNALS, hook: HOOK },
-      // Only what it needs: no loader to run, and the internal signal handle to reach.
-      execArgv: ['--expose-internals'],
-      stdout: true,
-      stderr: true,
-    });
-    // It must neither keep the program alive nor outlive it, nor show it anything.
-    worker.unref();
-    worker.on('error', (error) => {
-      process.stderr.write(`profile: signals are handled on the main thread only (the program cannot be stopped while it runs synchronous code): ${error.message}\n`);
-    });
-  } catch (error) {
-    process.stderr.write(`profile: signals are handled on the main thread only: ${(error as Error).message}\n`);
-  }
+  return new Promise<void>((resolve) => {
+    const mainThreadOnly = (reason: string) => {
+      process.stderr.write(`profile: signals are handled on the main thread only (the program cannot be stopped while it runs synchronous code): ${reason}\n`);
+      resolve();
+    };
+    try {
+      const worker = new Worker(new URL('./signal-worker.mjs', import.meta.url), {
+        workerData: { signals: SIGNALS, hook: HOOK },
+        // Only what it needs: no loader to run, and the internal signal handle to reach.
+        execArgv: ['--expose-internals'],
+        stdout: true,
+        stderr: true,
+      });
+      // Watching: from now on it must neither keep the program alive nor outlive it. Until
+      // then it is what the caller waits for, so it holds the process open.
+      worker.once('message', () => {
+        worker.unref();
+        resolve();
+      });
+      worker.on('error', (error) => mainThreadOnly(error.message));
+      worker.once('exit', () => resolve());
+    } catch (error) {
+      mainThreadOnly((error as Error).message);
+    }
+  });
 }

@@ -31,8 +31,9 @@ export interface DebugPprofOptions {
    */
   allowRemote?: boolean | ((request: Request) => boolean);
   /**
-   * When set, every request must carry `Authorization: Bearer <token>`. Any non-empty string;
-   * one with characters beyond ASCII is matched against the header's bytes as UTF-8.
+   * When set, every request must carry `Authorization: Bearer <token>`. Any non-empty string a
+   * header can carry (no control characters, no space or tab at its end); one with characters
+   * beyond ASCII is matched against the header's bytes as UTF-8.
    */
   token?: string;
   /** The longest profile a request may ask for, in seconds; 300 by default. */
@@ -186,6 +187,8 @@ function guardedRouter(options: DebugPprofOptions): { router: Router; maxSeconds
   if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length === 0)) {
     throw new TypeError(`token must be a non-empty string, got ${options.token === '' ? 'an empty string' : typeof options.token}; leave it out for no token`);
   }
+  const unsendable = options.token === undefined ? undefined : unsendableReason(options.token);
+  if (unsendable) throw new TypeError(`token cannot be sent in an Authorization header, so no request could ever match it: ${unsendable}`);
   const wantedDigest = options.token === undefined ? undefined : digest(Buffer.from(options.token, 'utf8'));
   if (!Number.isInteger(maxSeconds) || maxSeconds < 1) throw new RangeError(`maxSeconds must be a whole number of seconds, 1 or more, got ${options.maxSeconds}`);
   if (!asyncTrackerInstalled()) installAsyncTracker();
@@ -351,6 +354,18 @@ function bearerMatches(header: string | undefined, wantedDigest: Buffer): boolea
   const given = /^Bearer (.+)$/i.exec(header ?? '')?.[1];
   if (given === undefined) return false;
   return timingSafeEqual(digest(Buffer.from(given, 'latin1')), wantedDigest);
+}
+
+/**
+ * Why no client can send the token as it is, or undefined: HTTP parsers refuse a header holding
+ * a control character and drop the spaces that end one. A token read from a file with its final
+ * newline is the usual case: it would lock everyone out without a word.
+ */
+function unsendableReason(token: string): string | undefined {
+  const control = /[\x00-\x08\x0a-\x1f\x7f]/.exec(token);
+  if (control) return `it holds the control character ${JSON.stringify(control[0])} at position ${control.index} (a file's final newline? trim it)`;
+  if (/[ \t]$/.test(token)) return 'it ends with a space or tab, which HTTP drops from a header (trim it)';
+  return undefined;
 }
 
 const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest();

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ProfileBuilder, writeProfile } from '../../src/pprof/index.ts';
 import { cpuShapedBuilder, readProfile, sampleTypeNames } from '../helpers/profile.ts';
-import { runPprofCommand } from '../helpers/run.ts';
+import { repoRoot, runPprofCommand } from '../helpers/run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pprof-cli-'));
 
@@ -321,5 +321,25 @@ describe('npm run pprof', () => {
     const result = runPprofCommand(['-top', raw]);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Type: samples$/m);
+  });
+
+  it('rebuilding its bundle removes the files of builds killed midway, and not those of a build running', () => {
+    // Where bin/pprof.mjs keeps its bundle, made by the runs above.
+    const cache = join(repoRoot, 'node_modules/.cache/node-profiling-workshop');
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    const abandoned = [`pprof.mjs.${gone}.tmp`, `pprof.inputs.json.${gone}.tmp`];
+    const running = `pprof.mjs.${process.pid}.tmp`;
+    for (const name of [...abandoned, running]) writeFileSync(join(cache, name), 'partial');
+    try {
+      // Without its list of inputs the bundle is stale: the next start rebuilds it.
+      rmSync(join(cache, 'pprof.inputs.json'), { force: true });
+      const result = runPprofCommand(['-top', profile]);
+      expect(result.status).toBe(0);
+      const left = readdirSync(cache);
+      expect(left.filter((name) => abandoned.includes(name))).toEqual([]);
+      expect(left).toContain(running);
+    } finally {
+      rmSync(join(cache, running), { force: true });
+    }
   });
 });

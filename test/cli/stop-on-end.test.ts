@@ -13,8 +13,6 @@ async function run(how: 'exit' | 'spin', when: string, signal: NodeJS.Signals) {
   const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, endedBy) => resolve([code, endedBy])));
   let stdout = '';
   await new Promise((resolve) => child.stdout.on('data', (chunk: Buffer) => (stdout += chunk).includes(when) && resolve(undefined)));
-  // The worker that watches the signals starts beside the program: give it a moment.
-  if (when === 'started') await new Promise((resolve) => setTimeout(resolve, 1000));
   child.kill(signal);
   return { ended: await ended, written: existsSync(output) ? readFileSync(output, 'utf8') : undefined };
 }
