@@ -4,7 +4,7 @@ import { FILTER_NAMES, type Filters } from '../report/filter.ts';
 import { profileLabels, valueFormat } from '../report/top.ts';
 import { openBrowser } from '../web/open-browser.ts';
 import { serveWebUi, settingsQuery, type WebUi } from '../web/server.ts';
-import { REPORTS_WITH_REGEX, UsageError, isInputError, regexOption, runReport, sampleIndexOf, type Report, type Settings } from '../report/driver.ts';
+import { REPORTS_WITH_REGEX, UsageError, isInputError, nodeCountOption, regexOption, runReport, sampleIndexOf, type Report, type Settings } from '../report/driver.ts';
 
 /** Reports the prompt runs; -folded and -proto write files, which the command line does. */
 const COMMANDS = ['top', 'list', 'peek', 'tree', 'traces', 'web', 'help', 'o', 'quit', 'exit'] as const;
@@ -164,10 +164,8 @@ function set(profile: Profile, settings: Settings, name: string, value: string):
       settings.sampleIndex = value;
     }
   } else if (name === 'nodecount') {
-    const count = Number(value);
     if (value === '') delete settings.nodeCount;
-    else if (!Number.isInteger(count) || count < 0) throw new UsageError(`nodecount must be a whole number of nodes, 0 or more, got ${value}`);
-    else settings.nodeCount = count;
+    else settings.nodeCount = nodeCountOption('nodecount', value);
   } else if (name === 'cum') {
     settings.cum = value === '' || value === 'true';
   } else if ((FILTER_NAMES as readonly string[]).includes(name)) {

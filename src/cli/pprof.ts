@@ -15,7 +15,7 @@ import { FILTER_NAMES, type Filters } from '../report/filter.ts';
 import { unwritableReason } from './output.ts';
 import { exitLike, whenParentGone } from './signals.ts';
 import { interactive } from './pprof-interactive.ts';
-import { REPORTS, REPORTS_WITH_REGEX, UsageError, isInputError, regexOption, runReport, type Report, type Settings } from '../report/driver.ts';
+import { REPORTS, REPORTS_WITH_REGEX, UsageError, isInputError, nodeCountOption, regexOption, runReport, type Report, type Settings } from '../report/driver.ts';
 import { readSources, type Base } from './pprof-sources.ts';
 
 /** A command line pprof cannot read at all: the usage follows the one line. */
@@ -84,8 +84,7 @@ function parseArgs(args: readonly string[]): Request {
   }
   if (sources.length === 0) throw new CommandLineError('no profile given');
   const nodeCountText = values.get('nodecount');
-  const nodeCount = nodeCountText === undefined ? undefined : Number(nodeCountText);
-  if (nodeCount !== undefined && (!Number.isInteger(nodeCount) || nodeCount < 0)) throw new UsageError(`-nodecount must be a whole number of nodes, 0 or more, got ${nodeCountText}`);
+  const nodeCount = nodeCountText === undefined ? undefined : nodeCountOption('-nodecount', nodeCountText);
   const secondsText = values.get('seconds');
   const seconds = secondsText === undefined ? undefined : Number(secondsText);
   if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 1)) throw new UsageError(`-seconds must be a whole number of seconds, 1 or more, got ${secondsText}`);

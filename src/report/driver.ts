@@ -36,6 +36,13 @@ export interface Settings {
   filters: Filters;
 }
 
+/** A node count as `-nodecount` (command line) or `nodecount` (prompt) takes it: a whole number, 0 or more. */
+export function nodeCountOption(spelled: string, value: string): number {
+  const count = Number(value);
+  if (value.trim() === '' || !Number.isInteger(count) || count < 0) throw new UsageError(`${spelled} must be a whole number of nodes, 0 or more, got ${value}`);
+  return count;
+}
+
 /**
  * What a report's percentages are of: the sum of the sample type's values (as magnitudes), or,
  * against a -diff_base, the base's own sum.
