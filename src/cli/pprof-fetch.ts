@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Profile } from 'pprof-format';
 import { ProfileFormatError, decodeProfile } from '../pprof/index.ts';
+import { SourceError } from '../report/driver.ts';
 import { progressBar } from './progress.ts';
 
 /** A source that names a /debug/pprof endpoint rather than a file. */
@@ -28,14 +29,14 @@ export async function fetchProfile(url: string, seconds: number | undefined, log
     const response = await fetch(target, { signal: AbortSignal.timeout(((seconds ?? 30) + SLACK_SECONDS) * 1000) });
     if (!response.ok) {
       const text = (await response.text()).split('\n')[0]!.slice(0, 200);
-      throw new ProfileFormatError(`${target.href}: the server answered ${response.status} ${response.statusText}${text ? `: ${text}` : ''}`);
+      throw new SourceError(`${target.href}: the server answered ${response.status} ${response.statusText}${text ? `: ${text}` : ''}`);
     }
     bytes = new Uint8Array(await response.arrayBuffer());
   } catch (error) {
     if (error instanceof ProfileFormatError) throw error;
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const reason = (error as Error).name === 'TimeoutError' ? 'no answer in time' : (cause?.code ?? cause?.message ?? (error as Error).message);
-    throw new ProfileFormatError(`cannot fetch ${target.href}: ${reason}`);
+    throw new SourceError(`cannot fetch ${target.href}: ${reason}`);
   } finally {
     if (ticker) clearInterval(ticker);
     bar?.stop();
@@ -65,7 +66,7 @@ function saveCopy(profile: Profile, bytes: Uint8Array): string {
       fd = openSync(path, 'wx');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw new ProfileFormatError(`cannot save a copy in ${directory}: ${(error as Error).message}`);
+      throw new SourceError(`cannot save a copy in ${directory}: ${(error as Error).message}`);
     }
     try {
       writeSync(fd, bytes);
@@ -74,5 +75,5 @@ function saveCopy(profile: Profile, bytes: Uint8Array): string {
     }
     return path;
   }
-  throw new ProfileFormatError(`cannot save a copy in ${directory}: 9999 copies are already there`);
+  throw new SourceError(`cannot save a copy in ${directory}: 9999 copies are already there`);
 }

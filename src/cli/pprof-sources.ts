@@ -5,6 +5,7 @@ import { ProfileFormatError, decodeProfile } from '../pprof/index.ts';
 import { convertNodeProfile } from '../profilers/convert.ts';
 import { simplifyFunctionNames } from '../report/names.ts';
 import { mergeProfiles, negated } from '../report/merge.ts';
+import { SourceError } from '../report/driver.ts';
 import { fetchProfile, isUrl } from './pprof-fetch.ts';
 
 
@@ -15,7 +16,7 @@ export function readSource(path: string): Profile {
     data = readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ProfileFormatError(code === 'ENOENT' ? `${path}: no such file` : code === 'EISDIR' ? `${path} is a directory, not a profile` : `${path}: ${(error as Error).message}`);
+    throw new SourceError(code === 'ENOENT' ? `${path}: no such file` : code === 'EISDIR' ? `${path} is a directory, not a profile` : `${path}: ${(error as Error).message}`);
   }
   if (/\.(cpuprofile|heapprofile)$/.test(path)) return convertNodeProfile(path);
   try {

@@ -24,9 +24,12 @@ export const REPORTS_WITH_REGEX: readonly Report[] = ['list', 'peek'];
 /** What the person asked for wrongly: an option, a value, a missing argument. */
 export class UsageError extends Error {}
 
+/** A profile could not be had from where it was said to be: a file not there, a server that did not answer. */
+export class SourceError extends Error {}
+
 /** Errors that are the input's fault, told in one line; anything else is a bug. */
 export const isInputError = (error: unknown): error is Error =>
-  error instanceof UsageError || error instanceof ProfileFormatError || error instanceof IncompatibleProfilesError || error instanceof FilterError || error instanceof NoMatchError;
+  error instanceof UsageError || error instanceof SourceError || error instanceof ProfileFormatError || error instanceof IncompatibleProfilesError || error instanceof FilterError || error instanceof NoMatchError;
 
 /** How reports are drawn: the command line's options, and the interactive mode's settings. */
 export interface Settings {
