@@ -192,7 +192,7 @@ export async function run(options: { quick: boolean }): Promise<void> {
   const results = VARIANTS.map(() => [] as RunResult[]);
   for (let round = 0; round < rounds; round++) {
     progress('round', round, rounds);
-    VARIANTS.forEach((variant, i) => results[i]!.push(spawnRun(variant.key)));
+    for (const [i, variant] of VARIANTS.entries()) results[i]!.push(spawnRun(variant.key));
   }
   progress('round', rounds, rounds);
 

@@ -28,10 +28,19 @@ function largeProfile(samples: number): string {
   const path = join(directory, `large-${samples}x${DEPTH}.pb.gz`);
   if (existsSync(path)) return path;
   const builder = cpuShapedBuilder({ timeNanos: 1_763_700_000_000_000_000, durationNanos: 60e9, mappingFile: '/srv/large.ts' });
-  const frames: Frame[] = Array.from({ length: LOCATIONS }, (_, i) => ({ name: `fn${i % 5000}`, file: `/srv/module${i % 200}.ts`, line: 1 + (i % 97), functionLine: 1 }));
+  const frames: Frame[] = Array.from({ length: LOCATIONS }, (_, i) => ({
+    name: `fn${i % 5000}`,
+    file: `/srv/module${i % 200}.ts`,
+    line: 1 + (i % 97),
+    functionLine: 1,
+  }));
   const next = random(42);
   // Squared, so that some frames are common and the report has a head and a long tail.
-  for (let i = 0; i < samples; i++) builder.addSample(Array.from({ length: DEPTH }, () => frames[Math.floor(next() ** 2 * frames.length)]!), [1, 10_000_000]);
+  for (let i = 0; i < samples; i++)
+    builder.addSample(
+      Array.from({ length: DEPTH }, () => frames[Math.floor(next() ** 2 * frames.length)]!),
+      [1, 10_000_000],
+    );
   writeProfile(path, builder.build());
   return path;
 }
@@ -50,7 +59,9 @@ export async function run(options: { quick: boolean }): Promise<void> {
   }
   const samples = options.quick ? 20_000 : 200_000;
   const rounds = options.quick ? QUICK_ROUNDS : ROUNDS;
-  console.log(`pprof-top: -top -nodecount=20 of ${samples.toLocaleString('en')} samples ${DEPTH} deep over ${LOCATIONS.toLocaleString('en')} locations, and of a small profile;`);
+  console.log(
+    `pprof-top: -top -nodecount=20 of ${samples.toLocaleString('en')} samples ${DEPTH} deep over ${LOCATIONS.toLocaleString('en')} locations, and of a small profile;`,
+  );
   console.log(`${rounds} rounds, a fresh process per run, median wall time; ratio = ours / go tool pprof`);
   console.log('');
   const profiles = [
@@ -66,7 +77,8 @@ export async function run(options: { quick: boolean }): Promise<void> {
       progress(label, round, rounds);
       const a = time(process.execPath, [cli, '-top', '-nodecount=20', path]);
       const b = time(GO, ['tool', 'pprof', '-top', '-nodecount=20', path]);
-      if (a.output !== b.output) throw new Error(`the two -top texts of ${path} differ: compare npm run pprof -- -top -nodecount=20 ${path} with go tool pprof`);
+      if (a.output !== b.output)
+        throw new Error(`the two -top texts of ${path} differ: compare npm run pprof -- -top -nodecount=20 ${path} with go tool pprof`);
       ours.push(a.ms);
       theirs.push(b.ms);
     }

@@ -36,7 +36,8 @@ if (unknown.length > 0) {
 }
 
 // The command first, so a pasted result says how to reproduce it; then what it ran on.
-const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}` : `npx tsx bench/run.ts ${args.join(' ')}`;
+const command =
+  process.env.npm_lifecycle_event === 'bench' ? `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}` : `npx tsx bench/run.ts ${args.join(' ')}`;
 console.log(`$ ${command.trimEnd()}`);
 console.log(`node ${process.version}, ${process.platform} ${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})`);
 

@@ -35,7 +35,12 @@ export function printTable(header: string[], rows: string[][]): void {
   const table = [header, ...rows];
   const widths = header.map((_, column) => Math.max(...table.map((line) => (line[column] ?? '').length)));
   for (const line of table) {
-    console.log(line.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd());
+    console.log(
+      line
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+        .join('  ')
+        .trimEnd(),
+    );
   }
 }
 

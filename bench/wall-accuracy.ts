@@ -74,7 +74,14 @@ export async function run(options: { quick: boolean }): Promise<void> {
       const timed = (step: (typeof STEPS)[number]) => measured.measuredMs[step] / measured.windowMs;
       const cells = STEPS.map((step) => `${(100 * shares[step]!).toFixed(1)}% / ${(100 * timed(step)).toFixed(1)}%`);
       const worst = Math.max(...STEPS.map((step) => Math.abs(shares[step]! - timed(step))));
-      rows.push([mix.replaceAll(',', '/'), contended ? `+${cores} hogs` : 'as is', loadBefore.toFixed(1), ...cells, (100 * worst).toFixed(1), `${(100 * coverage).toFixed(1)}%`]);
+      rows.push([
+        mix.replaceAll(',', '/'),
+        contended ? `+${cores} hogs` : 'as is',
+        loadBefore.toFixed(1),
+        ...cells,
+        (100 * worst).toFixed(1),
+        `${(100 * coverage).toFixed(1)}%`,
+      ]);
     }
     progress('run', runs.length, runs.length);
   } finally {

@@ -85,7 +85,10 @@ const VARIANTS: { key: string; label: string; load(): Promise<Profiler> }[] = [
     async load() {
       const { time } = await import('@datadog/pprof');
       // durationMillis only sizes the profiler's buffers; the profile ends at stop().
-      return { start: () => time.start({ intervalMicros: 10_000, durationMillis: 120_000 }), stop: () => provenSamples('@datadog/pprof', time.stop(), ['sign']) };
+      return {
+        start: () => time.start({ intervalMicros: 10_000, durationMillis: 120_000 }),
+        stop: () => provenSamples('@datadog/pprof', time.stop(), ['sign']),
+      };
     },
   },
 ];
@@ -214,7 +217,8 @@ async function measure(key: string, priceService: string, pairs: number, request
  */
 function pairRatio({ firstProfiled, secondProfiled }: Pair): number {
   return Math.sqrt(
-    (firstProfiled.off.cpuMicrosPerRequest / firstProfiled.on.cpuMicrosPerRequest) * (secondProfiled.off.cpuMicrosPerRequest / secondProfiled.on.cpuMicrosPerRequest),
+    (firstProfiled.off.cpuMicrosPerRequest / firstProfiled.on.cpuMicrosPerRequest) *
+      (secondProfiled.off.cpuMicrosPerRequest / secondProfiled.on.cpuMicrosPerRequest),
   );
 }
 
@@ -268,11 +272,16 @@ export async function run(options: { quick: boolean }): Promise<void> {
         `${ratio.toFixed(3)}x`,
         percent(ratio),
         `${Math.min(...ratios).toFixed(3)}..${Math.max(...ratios).toFixed(3)}`,
-        median(phases.map(({ on }) => on.samples ?? 0)).toFixed(0).replace(/^0$/, '-'),
+        median(phases.map(({ on }) => on.samples ?? 0))
+          .toFixed(0)
+          .replace(/^0$/, '-'),
       ],
     };
   });
-  printTable(['variant', 'CPU µs/req off', 'on', 'ratio', 'throughput', 'min..max', 'samples'], rows.map((row) => row.cells));
+  printTable(
+    ['variant', 'CPU µs/req off', 'on', 'ratio', 'throughput', 'min..max', 'samples'],
+    rows.map((row) => row.cells),
+  );
   const wall = rows.find((row) => row.variant.key === 'wall')!.ratio;
   console.log('');
   console.log(`target: wall profiler costs at most 5% throughput: ${wall >= 0.95 ? 'met' : 'not met'} (${((1 - wall) * 100).toFixed(1)}% lost)`);

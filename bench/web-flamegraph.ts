@@ -34,7 +34,12 @@ function largeProfile(): string {
   const path = join(directory, `flame-${FRAMES}.pb.gz`);
   if (existsSync(path)) return path;
   const builder = cpuShapedBuilder({ timeNanos: 1_763_700_000_000_000_000, durationNanos: 60e9, mappingFile: '/srv/large.ts' });
-  const functions: Frame[] = Array.from({ length: 5000 }, (_, i) => ({ name: `fn${i}`, file: `/srv/module${i % 200}.ts`, line: 1 + (i % 97), functionLine: 1 }));
+  const functions: Frame[] = Array.from({ length: 5000 }, (_, i) => ({
+    name: `fn${i}`,
+    file: `/srv/module${i % 200}.ts`,
+    line: 1 + (i % 97),
+    functionLine: 1,
+  }));
   const next = random(7);
   const stacks: Frame[][] = [[functions[0]!]];
   for (let i = 1; i < FRAMES; i++) {
@@ -114,7 +119,10 @@ export async function run(options: { quick: boolean }): Promise<void> {
   const cli = fileURLToPath(new URL('../bin/pprof.mjs', import.meta.url));
   const ours = await serve(process.execPath, [cli, '-http=127.0.0.1:0', '-no_browser', path]);
   const go = await serve(GO, ['tool', 'pprof', `-http=127.0.0.1:${await freePort()}`, '-no_browser', path]);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
   try {
     const oursMs: number[] = [];
     const goMs: number[] = [];

@@ -44,7 +44,11 @@ function timed(argv: readonly string[], cwd: string): Timed {
   });
   const seconds = (performance.now() - started) / 1000;
   // POSIX `times`: the shell's user and system time, then its children's, as "0m1.230s 0m0.040s".
-  const children = (String(result.output[3] ?? '').trim().split('\n')[1] ?? '').split(' ');
+  const children = (
+    String(result.output[3] ?? '')
+      .trim()
+      .split('\n')[1] ?? ''
+  ).split(' ');
   const cpuSeconds = children.reduce((sum, field) => {
     const [, minutes = '0', secs = '0'] = /^(\d+)m([\d.]+)s$/.exec(field) ?? [];
     return sum + Number(minutes) * 60 + Number(secs);
@@ -58,7 +62,9 @@ const cpu = ({ cpuSeconds }: Timed, target?: number) => `${cpuSeconds.toFixed(1)
 
 /** Times every exercise given in a fresh copy of the repository; prints each row as it is timed, then the table. */
 export function benchExercises(exercises: readonly Exercise[]): void {
-  console.log(`workshop: each run of a lesson and each check of a solved exercise, timed (targets: run ${RUN_TARGET_S} s, check ${CHECK_TARGET_S} s on a quiet machine; ! marks a time over)`);
+  console.log(
+    `workshop: each run of a lesson and each check of a solved exercise, timed (targets: run ${RUN_TARGET_S} s, check ${CHECK_TARGET_S} s on a quiet machine; ! marks a time over)`,
+  );
   const copy = workshopCopy();
   const rows: string[][] = [];
   // Each row as soon as it is timed (a full run takes minutes), then the table.
@@ -86,7 +92,13 @@ export function benchExercises(exercises: readonly Exercise[]): void {
       if (solveSeconds > 1) row([`(solutions/${exercise.id}/${SOLVER})`, `${solveSeconds.toFixed(1)} s  `, '', load(), '']);
       const check = timed(workshopArgv(copy, 'check', [exercise.id]), copy);
       const reason = /^Not done yet: (.*)$/m.exec(check.stdout)?.[1];
-      row([`npm run check ${exercise.id}`, time(check, CHECK_TARGET_S), cpu(check, CHECK_TARGET_S), load(), check.ok ? 'done' : `not done${reason ? `: ${reason}` : ''}`]);
+      row([
+        `npm run check ${exercise.id}`,
+        time(check, CHECK_TARGET_S),
+        cpu(check, CHECK_TARGET_S),
+        load(),
+        check.ok ? 'done' : `not done${reason ? `: ${reason}` : ''}`,
+      ]);
     }
   } finally {
     rmSync(copy, { recursive: true, force: true });

@@ -33,7 +33,9 @@ function* sourceFiles(directory: string): Generator<string> {
 /** The folders of src/ a file imports from, other than its own, with the import that says so. */
 function importsOf(file: string): { folder: string; specifier: string }[] {
   const text = readFileSync(file, 'utf8');
-  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"`;]*?from\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((match) => match[1] ?? match[2] ?? '');
+  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"`;]*?from\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
+    (match) => match[1] ?? match[2] ?? '',
+  );
   return specifiers
     .filter((specifier) => specifier.startsWith('.'))
     .map((specifier) => ({ specifier, folder: relative(src, resolve(dirname(file), specifier)).split('/')[0] ?? '' }))
@@ -53,7 +55,8 @@ describe('layers of src/', () => {
     for (const file of files) {
       const own = relative(src, file).split('/')[0]!;
       for (const { folder, specifier } of importsOf(file)) {
-        if (folder !== own && !allowed[own]!.includes(folder)) wrong.push(`${relative(repoRoot, file)} imports ${specifier} (${own} may import ${allowed[own]!.join(', ') || 'nothing of ours'})`);
+        if (folder !== own && !allowed[own]!.includes(folder))
+          wrong.push(`${relative(repoRoot, file)} imports ${specifier} (${own} may import ${allowed[own]!.join(', ') || 'nothing of ours'})`);
       }
     }
     expect(wrong).toEqual([]);

@@ -4,7 +4,17 @@ import { FILTER_NAMES, type Filters } from '../report/filter.ts';
 import { profileLabels, valueFormat } from '../report/top.ts';
 import { openBrowser } from '../web/open-browser.ts';
 import { serveWebUi, settingsQuery, type WebUi } from '../web/server.ts';
-import { REPORTS_WITH_REGEX, UsageError, isInputError, nodeCountOption, regexOption, runReport, sampleIndexOf, type Report, type Settings } from '../report/driver.ts';
+import {
+  REPORTS_WITH_REGEX,
+  UsageError,
+  isInputError,
+  nodeCountOption,
+  regexOption,
+  runReport,
+  sampleIndexOf,
+  type Report,
+  type Settings,
+} from '../report/driver.ts';
 
 /** Reports the prompt runs; -folded and -proto write files, which the command line does. */
 const COMMANDS = ['top', 'list', 'peek', 'tree', 'traces', 'web', 'help', 'o', 'quit', 'exit'] as const;
@@ -115,7 +125,9 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
     case 'list':
     case 'peek': {
       const report: Report = name;
-      process.stdout.write(report === 'top' || report === 'tree' ? ranked(profile, settings, report, counted?.[2], args) : withRegex(profile, settings, report, args));
+      process.stdout.write(
+        report === 'top' || report === 'tree' ? ranked(profile, settings, report, counted?.[2], args) : withRegex(profile, settings, report, args),
+      );
       return true;
     }
     default:
@@ -182,7 +194,7 @@ function set(profile: Profile, settings: Settings, name: string, value: string):
 
 function describe(settings: Settings): string {
   const rows: [string, string][] = [
-    ['sample_index', settings.sampleIndex ?? '(the profile\'s default)'],
+    ['sample_index', settings.sampleIndex ?? "(the profile's default)"],
     ['nodecount', settings.nodeCount === undefined ? `(top: ${TOP_NODES}, tree: 80)` : String(settings.nodeCount)],
     ['cum', String(settings.cum)],
     ...FILTER_NAMES.map((name): [string, string] => [name, settings.filters[name] ?? '']),

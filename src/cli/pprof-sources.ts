@@ -8,7 +8,6 @@ import { mergeProfiles, negated } from '../report/merge.ts';
 import { SourceError } from '../report/driver.ts';
 import { fetchProfile, isUrl } from './pprof-fetch.ts';
 
-
 /** A pprof file (gzipped or not) or a Node .cpuprofile/.heapprofile, as a pprof Profile. */
 export function readSource(path: string): Profile {
   let data: Buffer;
@@ -16,7 +15,9 @@ export function readSource(path: string): Profile {
     data = readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new SourceError(code === 'ENOENT' ? `${path}: no such file` : code === 'EISDIR' ? `${path} is a directory, not a profile` : `${path}: ${(error as Error).message}`);
+    throw new SourceError(
+      code === 'ENOENT' ? `${path}: no such file` : code === 'EISDIR' ? `${path} is a directory, not a profile` : `${path}: ${(error as Error).message}`,
+    );
   }
   if (/\.(cpuprofile|heapprofile)$/.test(path)) return convertNodeProfile(path);
   try {

@@ -15,7 +15,17 @@ import { FILTER_NAMES, type Filters } from '../report/filter.ts';
 import { unwritableReason } from './output.ts';
 import { exitLike, whenParentGone } from './signals.ts';
 import { interactive } from './pprof-interactive.ts';
-import { REPORTS, REPORTS_WITH_REGEX, UsageError, isInputError, nodeCountOption, regexOption, runReport, type Report, type Settings } from '../report/driver.ts';
+import {
+  REPORTS,
+  REPORTS_WITH_REGEX,
+  UsageError,
+  isInputError,
+  nodeCountOption,
+  regexOption,
+  runReport,
+  type Report,
+  type Settings,
+} from '../report/driver.ts';
 import { readSources, type Base } from './pprof-sources.ts';
 
 /** A command line pprof cannot read at all: the usage follows the one line. */
@@ -87,7 +97,8 @@ function parseArgs(args: readonly string[]): Request {
   const nodeCount = nodeCountText === undefined ? undefined : nodeCountOption('-nodecount', nodeCountText);
   const secondsText = values.get('seconds');
   const seconds = secondsText === undefined ? undefined : Number(secondsText);
-  if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 1)) throw new UsageError(`-seconds must be a whole number of seconds, 1 or more, got ${secondsText}`);
+  if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 1))
+    throw new UsageError(`-seconds must be a whole number of seconds, 1 or more, got ${secondsText}`);
   if (values.has('base') && values.has('diff_base')) throw new UsageError('-base and -diff_base both subtract a profile: give one of them');
   const basePath = values.get('diff_base') ?? values.get('base');
   const base = basePath === undefined ? undefined : { path: basePath, diff: values.has('diff_base') };
@@ -105,7 +116,17 @@ function parseArgs(args: readonly string[]): Request {
     }
   }
   const filters = Object.fromEntries(FILTER_NAMES.filter((name) => values.has(name)).map((name) => [name, values.get(name)])) as Filters;
-  return { report, symbol, sources, settings: { sampleIndex: values.get('sample_index'), nodeCount, cum, filters }, output, seconds, base, listen, openBrowser: !noBrowser };
+  return {
+    report,
+    symbol,
+    sources,
+    settings: { sampleIndex: values.get('sample_index'), nodeCount, cum, filters },
+    output,
+    seconds,
+    base,
+    listen,
+    openBrowser: !noBrowser,
+  };
 }
 
 async function main(args: readonly string[]): Promise<number> {

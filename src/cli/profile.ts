@@ -34,26 +34,27 @@ function parse(argv: string[]): { request: ProfileRequest; script: string; args:
   // Options end at the script: what follows it belongs to the program, not to us.
   const scriptIndex = argv.findIndex((arg, i) => !arg.startsWith('-') && !['-o', '--output', '--hz', '--interval'].includes(argv[i - 1] ?? ''));
   const ours = scriptIndex < 0 ? argv : argv.slice(0, scriptIndex);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: ours,
-      strict: true,
-      options: {
-        cpu: { type: 'boolean' },
-        wall: { type: 'boolean' },
-        folded: { type: 'boolean' },
-        heap: { type: 'boolean' },
-        allocs: { type: 'boolean' },
-        output: { type: 'string', short: 'o' },
-        hz: { type: 'string' },
-        interval: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('. ')[0]!);
-  }
+  const values = (() => {
+    try {
+      return parseArgs({
+        args: ours,
+        strict: true,
+        options: {
+          cpu: { type: 'boolean' },
+          wall: { type: 'boolean' },
+          folded: { type: 'boolean' },
+          heap: { type: 'boolean' },
+          allocs: { type: 'boolean' },
+          output: { type: 'string', short: 'o' },
+          hz: { type: 'string' },
+          interval: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }).values;
+    } catch (error) {
+      throw new UsageError((error as Error).message.split('. ')[0]!);
+    }
+  })();
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
@@ -85,7 +86,6 @@ function parse(argv: string[]): { request: ProfileRequest; script: string; args:
   return { request, script, args: argv.slice(scriptIndex + 1) };
 }
 
-
 const label = { cpu: 'CPU profile', wall: 'wall-clock profile', heap: 'heap profile', allocs: 'allocation profile' };
 
 function summary(request: ProfileRequest, startedMs: number): string | undefined {
@@ -116,7 +116,7 @@ function contents(kind: ProfileKind, profile: Profile): string {
 }
 
 function main(): void {
-  let parsed;
+  let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(process.argv.slice(2));
   } catch (error) {

@@ -16,6 +16,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Profile } from 'pprof-format';
 import { decodeProfile, writeFileAtomic } from '../pprof/index.ts';
 import { flameData, flameTree, type FlameNode } from '../report/flamegraph.ts';
 import { defaultSampleIndex } from '../report/folded.ts';
@@ -42,7 +43,14 @@ const recordings: Recording[] = [
   { name: 'canonical-cpu', program: 'test/fixtures/wall/canonical-loop.ts', args: (output) => ['cpu', '5', output], cwd: root },
   { name: 'canonical-wall', program: 'test/fixtures/wall/canonical-loop.ts', args: (output) => ['wall', '5', output], cwd: root },
   { name: 'hash-chain-cpu', program: 'main.ts', args: () => ['1000000'], cwd: join(root, 'exercises/01-cpu-profile'), writes: 'cpu-1000000.pb.gz' },
-  { name: 'hash-chain-1000-cpu', program: 'main.ts', args: () => ['1000'], cwd: join(root, 'exercises/01-cpu-profile'), writes: 'cpu-1000.pb.gz', factsOnly: true },
+  {
+    name: 'hash-chain-1000-cpu',
+    program: 'main.ts',
+    args: () => ['1000'],
+    cwd: join(root, 'exercises/01-cpu-profile'),
+    writes: 'cpu-1000.pb.gz',
+    factsOnly: true,
+  },
 ];
 
 /** The tree without the frames too narrow to draw, so the data stays small. */
@@ -60,10 +68,14 @@ try {
     const aside = join(scratch, 'learner.pb.gz');
     const keep = recording.writes !== undefined && existsSync(output);
     if (keep) renameSync(output, aside);
-    let profile;
+    let profile: Profile;
     let printed: string;
     try {
-      printed = execFileSync(process.execPath, [...typescriptNodeFlags(), recording.program, ...recording.args(output)], { cwd: recording.cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+      printed = execFileSync(process.execPath, [...typescriptNodeFlags(), recording.program, ...recording.args(output)], {
+        cwd: recording.cwd,
+        stdio: ['ignore', 'pipe', 'inherit'],
+        encoding: 'utf8',
+      });
       profile = decodeProfile(readFileSync(output));
     } finally {
       if (keep) renameSync(aside, output);

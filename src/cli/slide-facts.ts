@@ -38,7 +38,8 @@ export function profileFacts(profile: Profile, sampleIndex: number, printed: str
   const total = sampleTotal(profile, sampleIndex);
   const functions: ProfileFacts['functions'] = {};
   const nodes = buildGraph(profile, sampleIndex, 'functions', { edges: false }).sort((a, b) => b.cum - a.cum || a.info.name.localeCompare(b.info.name));
-  for (const node of nodes) if (Math.abs(node.cum) >= total * 0.005 && !(node.info.name in functions)) functions[node.info.name] = { flat: node.flat, cum: node.cum };
+  for (const node of nodes)
+    if (Math.abs(node.cum) >= total * 0.005 && !(node.info.name in functions)) functions[node.info.name] = { flat: node.flat, cum: node.cum };
   const top = topReport(profile, { sampleIndex, nodeCount: TOP_ROWS, compact: true }).trimEnd().split('\n');
   // A program that times itself prints {windowMs, measuredMs} as its last line.
   const timing = /^\{.*"measuredMs".*\}$/m.exec(printed);

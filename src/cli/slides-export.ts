@@ -28,7 +28,11 @@ const waiting = args.includes('--wait-until') ? [] : ['--wait-until', 'load', '-
 // Slide by slide, each waited for on its own page, one PDF page each: the whole deck in one page
 // prints slides that have not loaded yet.
 const perSlide = args.includes('--per-slide') ? [] : ['--per-slide'];
-const exportDeck = () => spawnSync(process.execPath, [slidev, 'export', 'slides.md', '--executable-path', browser, ...output, ...waiting, ...perSlide, ...args], { cwd: root, stdio: 'inherit' });
+const exportDeck = () =>
+  spawnSync(process.execPath, [slidev, 'export', 'slides.md', '--executable-path', browser, ...output, ...waiting, ...perSlide, ...args], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 let result = exportDeck();
 if (result.status !== 0) {
   // The first dev server after a build (or an update) re-optimizes Vite's dependencies and reloads

@@ -64,7 +64,10 @@ async function exercise(exercises: readonly Exercise[], query: string | undefine
     relayStopSignals(child);
     child.on('close', (exitCode, endedBy) => resolve({ code: exitCode ?? 1, signal: endedBy }));
   });
-  const written = [...snapshot(folder)].filter(([path, modified]) => before.get(path) !== modified).map(([path]) => relative(root, path)).sort();
+  const written = [...snapshot(folder)]
+    .filter(([path, modified]) => before.get(path) !== modified)
+    .map(([path]) => relative(root, path))
+    .sort();
   say();
   if (signal) say(`main.ts was stopped by ${signal}.`);
   else if (code !== 0) say(`main.ts exited with code ${code}.`);
@@ -107,7 +110,11 @@ async function check(exercises: readonly Exercise[], query: string | undefined):
   say(`Not done yet: ${verdict.reason}`);
   // A hint only when asked for: a check that fails gives the way to ask, never the hint itself.
   const shown = progress.hintsShown[found.id] ?? 0;
-  say(shown < found.hints.length ? `Stuck? npm run hint ${found.id} shows a hint (${shown} of ${found.hints.length} seen).` : `Stuck? npm run hint ${found.id} shows the last hint again.`);
+  say(
+    shown < found.hints.length
+      ? `Stuck? npm run hint ${found.id} shows a hint (${shown} of ${found.hints.length} seen).`
+      : `Stuck? npm run hint ${found.id} shows the last hint again.`,
+  );
   writeProgress(root, progress);
   return 1;
 }
@@ -131,7 +138,10 @@ function overview(exercises: readonly Exercise[]): number {
     say(`  ${mark}  ${exercise.id.padEnd(width)}  ${exercise.title}${exercise.kind === 'debugme' ? ' (debugme)' : ''}`);
   }
   say();
-  const next = progress.current && !progress.done[progress.current] ? exercises.find((exercise) => exercise.id === progress.current) : exercises.find((exercise) => !progress.done[exercise.id]);
+  const next =
+    progress.current && !progress.done[progress.current]
+      ? exercises.find((exercise) => exercise.id === progress.current)
+      : exercises.find((exercise) => !progress.done[exercise.id]);
   if (!next) say('Every exercise is done.');
   else if (next.id === progress.current) say(`Next: finish ${next.id}: npm run check ${next.id} (npm run hint ${next.id} for a hint)`);
   else say(`Next: npm run exercise ${next.id}   (the lesson: ${next.folder}/README.md)`);
@@ -174,7 +184,9 @@ function reset(exercises: readonly Exercise[], query: string | undefined): numbe
   const found = findExercise(exercises, query);
   const restored = spawnSync('git', ['checkout', 'HEAD', '--', found.folder], { cwd: root, encoding: 'utf8' });
   if (restored.error || restored.status !== 0) {
-    throw new WorkshopError(`cannot restore ${found.folder}: reset takes the starting files from git (${(restored.stderr || restored.error?.message || '').trim()})`);
+    throw new WorkshopError(
+      `cannot restore ${found.folder}: reset takes the starting files from git (${(restored.stderr || restored.error?.message || '').trim()})`,
+    );
   }
   const progress = readProgress(root);
   delete progress.done[found.id];
@@ -203,7 +215,9 @@ async function main(args: string[]): Promise<number> {
       case 'reset':
         return reset(exercises, rest[0]);
       default:
-        throw new WorkshopError(`unknown command ${command}: npm run workshop [-- watch [id] | reset <id>], npm run exercise <id>, npm run check <id>, npm run hint <id>`);
+        throw new WorkshopError(
+          `unknown command ${command}: npm run workshop [-- watch [id] | reset <id>], npm run exercise <id>, npm run check <id>, npm run hint <id>`,
+        );
     }
   } catch (error) {
     if (!(error instanceof WorkshopError)) throw error;

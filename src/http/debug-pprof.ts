@@ -88,15 +88,43 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
 
   const entries: Entry[] = [
     history
-      ? { name: 'allocs', description: 'Every sampled allocation since this router was created, including garbage collected since. ?seconds=N for those of the next N seconds only.' }
-      : { name: 'allocs', description: "The heap in use, as heap serves it: this router samples the heap in use, and V8 has one heap sampler (heapSampling: 'allocs' records every allocation instead). Here for the tools that read memory here." },
-    { name: 'async', description: 'Async operations in flight now (fetch, timers, fs, sockets...), each on the stack that started it. Alias: goroutine.', count: () => asyncOperationsInFlight().length, debug1: true },
+      ? {
+          name: 'allocs',
+          description:
+            'Every sampled allocation since this router was created, including garbage collected since. ?seconds=N for those of the next N seconds only.',
+        }
+      : {
+          name: 'allocs',
+          description:
+            "The heap in use, as heap serves it: this router samples the heap in use, and V8 has one heap sampler (heapSampling: 'allocs' records every allocation instead). Here for the tools that read memory here.",
+        },
+    {
+      name: 'async',
+      description: 'Async operations in flight now (fetch, timers, fs, sockets...), each on the stack that started it. Alias: goroutine.',
+      count: () => asyncOperationsInFlight().length,
+      debug1: true,
+    },
     { name: 'cmdline', description: 'The command line of this process, arguments separated by NUL bytes.' },
     { name: 'goroutine', description: 'The same as async, under the name Go tools ask for.', count: () => asyncOperationsInFlight().length, debug1: true },
-    ...(history ? [] : [{ name: 'heap', description: 'What the heap holds now, by the stack that allocated it (a sample, every 512 KiB on average). ?gc=1 collects garbage first.', debug1: true }]),
+    ...(history
+      ? []
+      : [
+          {
+            name: 'heap',
+            description: 'What the heap holds now, by the stack that allocated it (a sample, every 512 KiB on average). ?gc=1 collects garbage first.',
+            debug1: true,
+          },
+        ]),
     { name: 'profile', description: 'CPU profile: where the CPU time goes, for ?seconds=N (30 by default).' },
-    { name: 'trace', description: 'A trace for ?seconds=N (1 by default): JavaScript as a flame chart and every async operation as a span, as JSON for ui.perfetto.dev or chrome://tracing.' },
-    { name: 'wall', description: 'Wall-clock profile: time running and time awaiting, each on its stack, for ?seconds=N (30 by default). ?format=folded for folded stacks.' },
+    {
+      name: 'trace',
+      description:
+        'A trace for ?seconds=N (1 by default): JavaScript as a flame chart and every async operation as a span, as JSON for ui.perfetto.dev or chrome://tracing.',
+    },
+    {
+      name: 'wall',
+      description: 'Wall-clock profile: time running and time awaiting, each on its stack, for ?seconds=N (30 by default). ?format=folded for folded stacks.',
+    },
   ];
 
   const otherSampling: Record<string, string> = history
@@ -110,9 +138,12 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
     response.setHeader('Cache-Control', 'no-store');
     response.type('text/plain').send(process.argv.join('\0'));
   });
-  for (const name of Object.keys(NOT_AVAILABLE)) router.get(`/${name}`, (_request, response) => text(response, 404, `${name}: not available in Node: ${NOT_AVAILABLE[name]}`));
+  for (const name of Object.keys(NOT_AVAILABLE))
+    router.get(`/${name}`, (_request, response) => text(response, 404, `${name}: not available in Node: ${NOT_AVAILABLE[name]}`));
 
-  router.get('/profile', (request, response) => timed(request, response, maxSeconds, 'profile', { start: () => startCPUProfile(), stop: stopCPUProfile, send: asPprof('profile') }));
+  router.get('/profile', (request, response) =>
+    timed(request, response, maxSeconds, 'profile', { start: () => startCPUProfile(), stop: stopCPUProfile, send: asPprof('profile') }),
+  );
   router.get('/trace', (request, response) => {
     let stop: (() => object) | undefined;
     timed(request, response, maxSeconds, 'trace', {
@@ -129,7 +160,12 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
   router.get('/wall', (request, response) => wallHandler(request, response, maxSeconds));
   router.get('/allocs', (request, response) => {
     if (!history) {
-      if (request.query.seconds !== undefined) return text(response, 400, "allocs?seconds=N needs every allocation recorded: this router samples the heap in use; create it with debugPprof({ heapSampling: 'allocs' })");
+      if (request.query.seconds !== undefined)
+        return text(
+          response,
+          400,
+          "allocs?seconds=N needs every allocation recorded: this router samples the heap in use; create it with debugPprof({ heapSampling: 'allocs' })",
+        );
       return guarded(response, () => sendProfile(response, 'allocs', withComment(heapProfile(), IN_USE_AS_ALLOCS)));
     }
     if (request.query.seconds === undefined) return guarded(response, () => sendProfile(response, 'allocs', history.total()));
@@ -142,7 +178,12 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
     });
   });
   router.get('/heap', (request, response) => {
-    if (history) return text(response, 404, "heap: this router samples every allocation (/allocs); V8 has one heap sampler, so create it with debugPprof({ heapSampling: 'inuse' }) to serve the heap in use");
+    if (history)
+      return text(
+        response,
+        404,
+        "heap: this router samples every allocation (/allocs); V8 has one heap sampler, so create it with debugPprof({ heapSampling: 'inuse' }) to serve the heap in use",
+      );
     const debug = debugLevel(request, response, [0, 1]);
     const gc = request.query.gc;
     if (debug === undefined) return;
@@ -190,7 +231,8 @@ function guardedRouter(options: DebugPprofOptions): { router: Router; maxSeconds
   const unsendable = options.token === undefined ? undefined : unsendableReason(options.token);
   if (unsendable) throw new TypeError(`token cannot be sent in an Authorization header, so no request could ever match it: ${unsendable}`);
   const wantedDigest = options.token === undefined ? undefined : digest(Buffer.from(options.token, 'utf8'));
-  if (!Number.isInteger(maxSeconds) || maxSeconds < 1) throw new RangeError(`maxSeconds must be a whole number of seconds, 1 or more, got ${options.maxSeconds}`);
+  if (!Number.isInteger(maxSeconds) || maxSeconds < 1)
+    throw new RangeError(`maxSeconds must be a whole number of seconds, 1 or more, got ${options.maxSeconds}`);
   if (!asyncTrackerInstalled()) installAsyncTracker();
   const router = Router();
   router.use((request, response, next) => {
@@ -248,7 +290,12 @@ function timed<T>(request: Request, response: Response, maxSeconds: number, name
   const seconds = secondsOf(request, response, maxSeconds, profiler.defaultSeconds ?? DEFAULT_SECONDS);
   if (seconds === undefined) return;
   const exclusive = profiler.exclusive ?? true;
-  if (exclusive && inUse.cpu) return text(response, 409, `another profile is running, so this one cannot: ${running?.what ?? inUse.cpu}${running ? `, until ${running.until.toISOString()}` : ''}; try again then`);
+  if (exclusive && inUse.cpu)
+    return text(
+      response,
+      409,
+      `another profile is running, so this one cannot: ${running?.what ?? inUse.cpu}${running ? `, until ${running.until.toISOString()}` : ''}; try again then`,
+    );
   try {
     profiler.start();
   } catch (error) {
@@ -362,6 +409,7 @@ function bearerMatches(header: string | undefined, wantedDigest: Buffer): boolea
  * newline is the usual case: it would lock everyone out without a word.
  */
 function unsendableReason(token: string): string | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters no header can carry are what it looks for
   const control = /[\x00-\x08\x0a-\x1f\x7f]/.exec(token);
   if (control) return `it holds the control character ${JSON.stringify(control[0])} at position ${control.index} (a file's final newline? trim it)`;
   if (/[ \t]$/.test(token)) return 'it ends with a space or tab, which HTTP drops from a header (trim it)';
@@ -428,7 +476,10 @@ function coalescedText(operations: readonly InFlightOperation[]): string {
 /** Go's goroutine?debug=2 form: every operation with its kind and how long it has waited. */
 function eachOperationText(operations: readonly InFlightOperation[]): string {
   return operations
-    .map((operation) => `operation ${operation.id} [${operation.kind} ${operation.description}, ${age(operation.ageMs)}]:\n${operation.stack.map((frame) => `${frame.name}(...)\n\t${frame.file}:${frame.line}`).join('\n')}\n`)
+    .map(
+      (operation) =>
+        `operation ${operation.id} [${operation.kind} ${operation.description}, ${age(operation.ageMs)}]:\n${operation.stack.map((frame) => `${frame.name}(...)\n\t${frame.file}:${frame.line}`).join('\n')}\n`,
+    )
     .join('\n');
 }
 

@@ -34,7 +34,10 @@ export function asGoroutines(profile: Profile): Profile {
   renameTypes(profile, { ops: 'goroutine' });
   profile.periodType = new ValueType({ type: profile.stringTable.dedup('goroutine'), unit: profile.stringTable.dedup('count') });
   profile.period = 1;
-  return withComment(profile, 'goroutine: Node has no goroutines; each one counted is an async operation in flight (a timer, a request, a file read...), on the stack that started it');
+  return withComment(
+    profile,
+    'goroutine: Node has no goroutines; each one counted is an async operation in flight (a timer, a request, a file read...), on the stack that started it',
+  );
 }
 
 /**

@@ -6,7 +6,11 @@ const typescript = /\.(?:[cm]?ts|tsx)$/;
 
 /** The file a TypeScript module's `file:` URL or absolute path names; undefined for anything else. */
 export function typescriptPath(urlOrPath: string): string | undefined {
-  const path = urlOrPath.startsWith('file:') ? fileURLToPath(urlOrPath.replace(/[?#].*$/, '')) : urlOrPath.startsWith('/') || /^[A-Za-z]:[\\/]/.test(urlOrPath) ? urlOrPath : undefined;
+  const path = urlOrPath.startsWith('file:')
+    ? fileURLToPath(urlOrPath.replace(/[?#].*$/, ''))
+    : urlOrPath.startsWith('/') || /^[A-Za-z]:[\\/]/.test(urlOrPath)
+      ? urlOrPath
+      : undefined;
   return path && typescript.test(path) ? path : undefined;
 }
 

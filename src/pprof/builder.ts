@@ -97,9 +97,7 @@ export class ProfileBuilder {
       hasFilenames: true,
       hasLineNumbers: true,
     });
-    const defaultIndex = header.defaultSampleType
-      ? header.sampleTypes.findIndex((t) => t.type === header.defaultSampleType)
-      : -1;
+    const defaultIndex = header.defaultSampleType ? header.sampleTypes.findIndex((t) => t.type === header.defaultSampleType) : -1;
     if (header.defaultSampleType && defaultIndex < 0) {
       throw new Error(`default sample type ${header.defaultSampleType} is not one of the sample types`);
     }

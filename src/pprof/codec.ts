@@ -72,7 +72,14 @@ function normaliseNumbers(profile: Profile): void {
     for (const l of s.label) Object.assign(l, { key: n(l.key), str: n(l.str), num: n(l.num), numUnit: n(l.numUnit) });
   }
   for (const m of profile.mapping) {
-    Object.assign(m, { id: u(m.id), memoryStart: u(m.memoryStart), memoryLimit: u(m.memoryLimit), fileOffset: u(m.fileOffset), filename: n(m.filename), buildId: n(m.buildId) });
+    Object.assign(m, {
+      id: u(m.id),
+      memoryStart: u(m.memoryStart),
+      memoryLimit: u(m.memoryLimit),
+      fileOffset: u(m.fileOffset),
+      filename: n(m.filename),
+      buildId: n(m.buildId),
+    });
   }
   for (const loc of profile.location) {
     Object.assign(loc, { id: u(loc.id), mappingId: u(loc.mappingId), address: u(loc.address) });
@@ -111,10 +118,13 @@ function validate(profile: Profile): void {
     if (s.value.length !== profile.sampleType.length) {
       throw new ProfileFormatError(`not a pprof profile: a sample has ${s.value.length} values for ${profile.sampleType.length} sample types`);
     }
-    for (const id of s.locationId) if (!locationIds.has(id)) throw new ProfileFormatError(`not a pprof profile: a sample refers to location ${id}, which does not exist`);
+    for (const id of s.locationId)
+      if (!locationIds.has(id)) throw new ProfileFormatError(`not a pprof profile: a sample refers to location ${id}, which does not exist`);
   }
   for (const loc of profile.location) {
-    for (const line of loc.line) if (!functionIds.has(line.functionId)) throw new ProfileFormatError(`not a pprof profile: location ${loc.id} refers to function ${line.functionId}, which does not exist`);
+    for (const line of loc.line)
+      if (!functionIds.has(line.functionId))
+        throw new ProfileFormatError(`not a pprof profile: location ${loc.id} refers to function ${line.functionId}, which does not exist`);
   }
   for (const f of profile.function) {
     if (!inTable(f.name) || !inTable(f.filename)) throw new ProfileFormatError(`not a pprof profile: function ${f.id} names a string that does not exist`);

@@ -119,7 +119,7 @@ function sourceMapOnDisk(url: string): SourceMap | null {
     }
     const parsed = JSON.parse(payload) as { sources?: string[]; sourceRoot?: string };
     // Sources are relative to the map; make them absolute so the mapped file can be opened.
-    const root = pathToFileURL(dirname(path) + '/').href;
+    const root = pathToFileURL(`${dirname(path)}/`).href;
     parsed.sources = (parsed.sources ?? []).map((source) => new URL((parsed.sourceRoot ?? '') + source, root).href);
     delete parsed.sourceRoot;
     return new SourceMap(parsed as ConstructorParameters<typeof SourceMap>[0]);

@@ -14,6 +14,7 @@ import { waitingStack } from './wall.ts';
 export function asyncProfile(operations: readonly InFlightOperation[] = asyncOperationsInFlight()): Profile {
   const builder = new ProfileBuilder({ sampleTypes: [{ type: 'ops', unit: 'count' }], mappingFile: process.argv[1], timeNanos: Date.now() * 1e6 });
   // An operation recorded while a wall profile sampled stands for others like it that were not.
-  for (const operation of operations) builder.addSample(waitingStack(operation.description, operation.stack), [Math.round(operation.weight)], { kind: operation.kind });
+  for (const operation of operations)
+    builder.addSample(waitingStack(operation.description, operation.stack), [Math.round(operation.weight)], { kind: operation.kind });
   return builder.build();
 }

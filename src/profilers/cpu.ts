@@ -41,7 +41,13 @@ export function stopCPUProfile(): Profile {
   running = undefined;
   try {
     const profile = stopV8Sampler();
-    return cpuProfileToPprof(fromTime(profile, startedAtV8), { periodNanos, timeNanos, mappingFile: process.argv[1], labelsAt: labelsAtV8Time(labels), programOnly: true });
+    return cpuProfileToPprof(fromTime(profile, startedAtV8), {
+      periodNanos,
+      timeNanos,
+      mappingFile: process.argv[1],
+      labelsAt: labelsAtV8Time(labels),
+      programOnly: true,
+    });
   } finally {
     labels.close();
   }

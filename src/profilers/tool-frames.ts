@@ -69,7 +69,8 @@ export const isRuntimeFile = (file: string) => file === '' || file.startsWith('n
  * Code that works for whoever called it: Node's, V8's and the pprof model's, and WebAssembly,
  * which only JavaScript calls (tsx parses imports with a lexer in wasm: its frames are tsx's).
  */
-export const actsForItsCaller = (file: string) => isRuntimeFile(file) || file.startsWith('wasm:') || file.startsWith(pprofModel) || file.startsWith(pprofModelPath);
+export const actsForItsCaller = (file: string) =>
+  isRuntimeFile(file) || file.startsWith('wasm:') || file.startsWith(pprofModel) || file.startsWith(pprofModelPath);
 
 excludeFromProfiles(new URL('./', import.meta.url));
 excludeFromProfiles(new URL('../loader/', import.meta.url));

@@ -59,8 +59,25 @@ export function startTrace(): () => { traceEvents: TraceEvent[]; displayTimeUnit
       const id = String(operation.id);
       const stack = operation.stack.map((frame) => `${frame.name} ${frame.file}:${frame.line}`);
       const start = Number.isFinite(span.start) ? toTrace(span.start) : 0;
-      events.push({ ph: 'b', cat: operation.kind, name: operation.description, id, pid, tid: MAIN_THREAD, ts: start, args: { stack, inFlightAtEnd: span.end === undefined } });
-      events.push({ ph: 'e', cat: operation.kind, name: operation.description, id, pid, tid: MAIN_THREAD, ts: span.end === undefined ? traceEnd : Math.max(start, toTrace(span.end)) });
+      events.push({
+        ph: 'b',
+        cat: operation.kind,
+        name: operation.description,
+        id,
+        pid,
+        tid: MAIN_THREAD,
+        ts: start,
+        args: { stack, inFlightAtEnd: span.end === undefined },
+      });
+      events.push({
+        ph: 'e',
+        cat: operation.kind,
+        name: operation.description,
+        id,
+        pid,
+        tid: MAIN_THREAD,
+        ts: span.end === undefined ? traceEnd : Math.max(start, toTrace(span.end)),
+      });
     }
     return { traceEvents: events, displayTimeUnit: 'ms' };
   };
@@ -89,7 +106,16 @@ function flameChart(profile: V8CpuProfile, pid: number): TraceEvent[] {
       const { id, start } = open.pop()!;
       const callFrame = byId.get(id)!.callFrame;
       const frame = frameOf(callFrame, mapper);
-      events.push({ ph: 'X', cat: 'js', name: frame.name, pid, tid: MAIN_THREAD, ts: start, dur: Math.max(0, at - start), args: frame.file ? { source: `${frame.file}:${frame.line}` } : {} });
+      events.push({
+        ph: 'X',
+        cat: 'js',
+        name: frame.name,
+        pid,
+        tid: MAIN_THREAD,
+        ts: start,
+        dur: Math.max(0, at - start),
+        args: frame.file ? { source: `${frame.file}:${frame.line}` } : {},
+      });
     }
   };
   const samples = profile.samples ?? [];

@@ -153,7 +153,10 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   // Totals by sampled node and, for a collection, by the node of the JavaScript it interrupted.
   // `call`: the sample ran inside the program's call of an API the async tracker hooks, and goes
   // to the calling function (see programsWorkOf).
-  const totals = new Map<string, { id: number; host?: number; call?: boolean; sampleLabels?: Readonly<Record<string, string>>; count: number; micros: number }>();
+  const totals = new Map<
+    string,
+    { id: number; host?: number; call?: boolean; sampleLabels?: Readonly<Record<string, string>>; count: number; micros: number }
+  >();
   const collecting = (i: number) => byId.get(samples[i]!)?.callFrame.functionName === GC;
   // Each sample's labels, read at its time; a collection's are those of the code it belongs to.
   const sampleTimes: number[] = [];
@@ -195,7 +198,7 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   // In a wall profile, samples in which the thread did not run the program's code: idle ones,
   // and while the program waits, Node's own work (undici reading a response, a collection
   // between callbacks), which is part of the wait and counted by it already.
-  const quiet = (i: number) => idle(i) || (wall !== undefined && wall.waitingAt(sampleTimes[i]!) && runtimeOnly(stackOf(i)));
+  const quiet = (i: number) => idle(i) || (wall?.waitingAt(sampleTimes[i]!) === true && runtimeOnly(stackOf(i)));
   /** The time sample i stands for: the interval that ended with it, or as a wall profile charges it. */
   const charged = (i: number): number => {
     if (!wall) return Math.max(0, deltas[i] ?? 0);
@@ -230,7 +233,9 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     let labelId = labelIds.get(sampleLabels);
     if (labelId === undefined) labelIds.set(sampleLabels, (labelId = labelIds.size));
     const key = call ? `call:${programs}|${labelId}` : `${collecting(i) && host !== undefined ? `${id}:${host}` : id}|${labelId}`;
-    const total = totals.get(key) ?? (call ? { id: programs, call, sampleLabels, count: 0, micros: 0 } : { id, host: collecting(i) ? host : undefined, sampleLabels, count: 0, micros: 0 });
+    const total =
+      totals.get(key) ??
+      (call ? { id: programs, call, sampleLabels, count: 0, micros: 0 } : { id, host: collecting(i) ? host : undefined, sampleLabels, count: 0, micros: 0 });
     total.count += inWindow ? 1 : 0;
     total.micros += micros;
     totals.set(key, total);
@@ -293,7 +298,10 @@ export function parentsOf(v8: Pick<V8CpuProfile, 'nodes'>): Map<number, number> 
  * outside any call of the program's. Left out instead, the calls' time went missing from wall
  * profiles: 1 to 2 points of a fetch step. Memoised per node.
  */
-export function programsWorkOf(byId: ReadonlyMap<number, { callFrame: V8CallFrame }>, parentOf: ReadonlyMap<number, number>): (id: number) => number | undefined {
+export function programsWorkOf(
+  byId: ReadonlyMap<number, { callFrame: V8CallFrame }>,
+  parentOf: ReadonlyMap<number, number>,
+): (id: number) => number | undefined {
   const known = new Map<number, number | undefined>();
   return (id) => {
     if (known.has(id)) return known.get(id);

@@ -35,7 +35,7 @@ export interface HeapConversionOptions {
 export const DEFAULT_HEAP_INTERVAL_BYTES = 512 * 1024;
 
 const COUNT_NOTE =
-  'Bytes are V8\'s estimates of all bytes allocated at each site. Object counts are estimated from them: V8 reports ' +
+  "Bytes are V8's estimates of all bytes allocated at each site. Object counts are estimated from them: V8 reports " +
   'size x round(1/(1-exp(-size/interval))) per sample and not the size, so the size is solved from the unrounded curve; ' +
   'counts are within 2x for objects smaller than the interval and exact for objects over twice the interval.';
 

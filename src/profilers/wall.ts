@@ -148,7 +148,11 @@ function charge(window: Window, operation: AsyncOperation, endTime: number): voi
   // Waits of the same place and description apart by their labels, if they have any.
   const key = operation.labels ? `${operation.description}\0${JSON.stringify(operation.labels)}` : operation.description;
   let total = node.waits.get(key);
-  if (!total) node.waits.set(key, (total = { description: operation.description, kind: operation.kind, stack: operation.stack, labels: operation.labels, count: 0, nanos: 0 }));
+  if (!total)
+    node.waits.set(
+      key,
+      (total = { description: operation.description, kind: operation.kind, stack: operation.stack, labels: operation.labels, count: 0, nanos: 0 }),
+    );
   const tick = (time: number) => Math.ceil((time - window.startTime) / window.periodMs);
   total.count += (tick(endTime) - tick(waitStart)) * operation.weight;
   total.nanos += (endTime - waitStart) * 1e6 * operation.weight;

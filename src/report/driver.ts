@@ -29,7 +29,12 @@ export class SourceError extends Error {}
 
 /** Errors that are the input's fault, told in one line; anything else is a bug. */
 export const isInputError = (error: unknown): error is Error =>
-  error instanceof UsageError || error instanceof SourceError || error instanceof ProfileFormatError || error instanceof IncompatibleProfilesError || error instanceof FilterError || error instanceof NoMatchError;
+  error instanceof UsageError ||
+  error instanceof SourceError ||
+  error instanceof ProfileFormatError ||
+  error instanceof IncompatibleProfilesError ||
+  error instanceof FilterError ||
+  error instanceof NoMatchError;
 
 /** How reports are drawn: the command line's options, and the interactive mode's settings. */
 export interface Settings {

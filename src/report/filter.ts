@@ -68,7 +68,9 @@ export function applyFilters(profile: Profile, filters: Filters): string[] {
       }
       if (hide && locationMatches(location, hide)) {
         matched.hide = true;
-        location.line = mappingMatches(location, hide) ? [] : location.line.filter((line) => !(functions.has(Number(line.functionId)) && lineMatches(line, hide)));
+        location.line = mappingMatches(location, hide)
+          ? []
+          : location.line.filter((line) => !(functions.has(Number(line.functionId)) && lineMatches(line, hide)));
         if (location.line.length === 0) hidden.add(id);
       }
       if (show) {
@@ -133,12 +135,16 @@ function tagMatcher(name: string, filter: string, profile: Profile, notes: strin
   const expressions = value.split(',').map((source) => compile(name, source));
   if (!wantKey) {
     return (sample) => {
-      const pairs = labelsOf(sample).filter(({ label }) => Number(label.str) !== 0).map(({ key, label }) => `${key}:${strings[Number(label.str)] ?? ''}`);
+      const pairs = labelsOf(sample)
+        .filter(({ label }) => Number(label.str) !== 0)
+        .map(({ key, label }) => `${key}:${strings[Number(label.str)] ?? ''}`);
       return expressions.every((re) => pairs.some((pair) => re.test(pair)));
     };
   }
   return (sample) => {
-    const values = labelsOf(sample).filter(({ key, label }) => key === wantKey && Number(label.str) !== 0).map(({ label }) => strings[Number(label.str)] ?? '');
+    const values = labelsOf(sample)
+      .filter(({ key, label }) => key === wantKey && Number(label.str) !== 0)
+      .map(({ label }) => strings[Number(label.str)] ?? '');
     return expressions.some((re) => values.some((text) => re.test(text)));
   };
 }

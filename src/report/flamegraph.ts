@@ -46,7 +46,9 @@ export interface FlameData {
 export function locationFrameNames(profile: Profile): Map<number, string[]> {
   const strings = profile.stringTable.strings;
   const functionNames = new Map(profile.function.map((fn) => [Number(fn.id), strings[Number(fn.name)] ?? '']));
-  return new Map(profile.location.map((location) => [Number(location.id), location.line.map((line) => functionNames.get(Number(line.functionId)) ?? '?').reverse()]));
+  return new Map(
+    profile.location.map((location) => [Number(location.id), location.line.map((line) => functionNames.get(Number(line.functionId)) ?? '?').reverse()]),
+  );
 }
 
 /**
@@ -110,7 +112,16 @@ export function flameSubtree(root: FlameNode, path: readonly string[]): FlameNod
 export function flameData(root: FlameNode, type: string, unit: string): FlameData {
   const names: string[] = [];
   const nameIndex = new Map<string, number>();
-  const data = { type, unit, percentOf: root.base > 0 ? root.base : Math.abs(root.total), names, name: [] as number[], depth: [] as number[], total: [] as number[], self: [] as number[] };
+  const data = {
+    type,
+    unit,
+    percentOf: root.base > 0 ? root.base : Math.abs(root.total),
+    names,
+    name: [] as number[],
+    depth: [] as number[],
+    total: [] as number[],
+    self: [] as number[],
+  };
   const base: number[] = [];
   const diff = root.base > 0;
   for (const { node, depth } of preOrderWithDepth(root)) {

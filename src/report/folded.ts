@@ -14,14 +14,19 @@ import { locationFrameNames } from './flamegraph.ts';
  */
 export function foldedStacks(profile: Profile, sampleIndex = defaultSampleIndex(profile)): string {
   if (!Number.isInteger(sampleIndex) || sampleIndex < 0 || sampleIndex >= profile.sampleType.length) {
-    throw new RangeError(`sample index ${sampleIndex} is out of range: the profile has ${profile.sampleType.length} sample types (0 to ${profile.sampleType.length - 1})`);
+    throw new RangeError(
+      `sample index ${sampleIndex} is out of range: the profile has ${profile.sampleType.length} sample types (0 to ${profile.sampleType.length - 1})`,
+    );
   }
   const locationNames = new Map([...locationFrameNames(profile)].map(([id, names]) => [id, names.map((name) => name.replace(/[;\r\n]+/g, ' ')).join(';')]));
   const totals = new Map<string, number>();
   for (const sample of profile.sample) {
     const value = Number(sample.value[sampleIndex] ?? 0);
     if (value === 0) continue;
-    const stack = sample.locationId.map((id) => locationNames.get(Number(id)) ?? '?').reverse().join(';');
+    const stack = sample.locationId
+      .map((id) => locationNames.get(Number(id)) ?? '?')
+      .reverse()
+      .join(';');
     totals.set(stack, (totals.get(stack) ?? 0) + value);
   }
   return [...totals]

@@ -85,7 +85,12 @@ export function locationInfos(profile: Profile, granularity: Granularity, objNam
   return infos;
 }
 
-function createNodes(profile: Profile, granularity: Granularity, kept: ReadonlySet<string> | undefined, objNames: boolean): { nodes: Map<string, GraphNode>; locations: LocationNodes } {
+function createNodes(
+  profile: Profile,
+  granularity: Granularity,
+  kept: ReadonlySet<string> | undefined,
+  objNames: boolean,
+): { nodes: Map<string, GraphNode>; locations: LocationNodes } {
   const nodes = new Map<string, GraphNode>();
   const locations: LocationNodes = new Map();
   const nodeOf = (info: NodeInfo): GraphNode | undefined => {

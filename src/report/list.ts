@@ -28,7 +28,8 @@ export function sourceListings(profile: Profile, sampleIndex: number, symbol: Re
     if (!symbol.test(node.info.name)) continue;
     byFunction.set(node.info.name, [...(byFunction.get(node.info.name) ?? []), node]);
   }
-  if (byFunction.size === 0) throw new NoMatchError(`no function matches ${symbol.source}: -list takes a regular expression on function names (see -top for them)`);
+  if (byFunction.size === 0)
+    throw new NoMatchError(`no function matches ${symbol.source}: -list takes a regular expression on function names (see -top for them)`);
   const listings: SourceListing[] = [];
   const unlocated: string[] = [];
   for (const name of [...byFunction.keys()].sort()) {
@@ -55,7 +56,12 @@ export function sourceListings(profile: Profile, sampleIndex: number, symbol: Re
       const lines = [];
       for (let line = Math.max(1, start); line <= end && line <= source.length; line++) {
         const here = lineNodes.filter((node) => node.info.line === line);
-        lines.push({ number: line, text: source[line - 1]!, flat: here.reduce((sum, node) => sum + node.flat, 0), cum: here.reduce((sum, node) => sum + node.cum, 0) });
+        lines.push({
+          number: line,
+          text: source[line - 1]!,
+          flat: here.reduce((sum, node) => sum + node.flat, 0),
+          cum: here.reduce((sum, node) => sum + node.cum, 0),
+        });
       }
       listings.push({ name, file, flat, cum, lines });
     }
@@ -76,12 +82,15 @@ export function listReport(profile: Profile, sampleIndex: number, symbol: RegExp
     if (unlocated.includes(name)) out.push(`No source information for ${name}`);
     for (const listing of listings.filter((candidate) => candidate.name === name)) {
       out.push(`ROUTINE ======================== ${name} in ${listing.file}`);
-      out.push(`${view.format(listing.flat).padStart(10)} ${view.format(listing.cum).padStart(10)} (flat, cum) ${percentage(listing.cum, view.total)} of Total`);
+      out.push(
+        `${view.format(listing.flat).padStart(10)} ${view.format(listing.cum).padStart(10)} (flat, cum) ${percentage(listing.cum, view.total)} of Total`,
+      );
       if (typeof listing.lines === 'string') {
         out.push(` Error: ${listing.lines}`);
         continue;
       }
-      for (const line of listing.lines) out.push(`${valueOrDot(line.flat).padStart(10)} ${valueOrDot(line.cum).padStart(10)} ${String(line.number).padStart(6)}:${line.text}`);
+      for (const line of listing.lines)
+        out.push(`${valueOrDot(line.flat).padStart(10)} ${valueOrDot(line.cum).padStart(10)} ${String(line.number).padStart(6)}:${line.text}`);
     }
   }
   return `${out.join('\n')}\n`;

@@ -95,7 +95,9 @@ export function percentage(value: number, total: number): string {
 export function significant(value: number, digits: number): string {
   if (value === 0) return '0';
   const sign = value < 0 ? '-' : '';
-  const [mantissa, exponentText] = Math.abs(value).toExponential(digits - 1 + EXTRA_DIGITS).split('e') as [string, string];
+  const [mantissa, exponentText] = Math.abs(value)
+    .toExponential(digits - 1 + EXTRA_DIGITS)
+    .split('e') as [string, string];
   const rounded = roundHalfEven(mantissa.replace('.', ''), digits);
   const exponent = Number(exponentText) + (rounded.length > digits ? 1 : 0);
   const kept = rounded.slice(0, digits);
@@ -114,7 +116,9 @@ export function significant(value: number, digits: number): string {
  */
 export function toFixed(value: number, decimals: number): string {
   const sign = value < 0 ? '-' : '';
-  const [integer, fraction] = Math.abs(value).toFixed(decimals + EXTRA_DIGITS).split('.') as [string, string];
+  const [integer, fraction] = Math.abs(value)
+    .toFixed(decimals + EXTRA_DIGITS)
+    .split('.') as [string, string];
   const rounded = roundHalfEven(integer + fraction, integer.length + decimals);
   const integerDigits = rounded.length - decimals;
   const text = decimals > 0 ? `${rounded.slice(0, integerDigits)}.${rounded.slice(integerDigits)}` : rounded;

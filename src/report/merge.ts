@@ -21,14 +21,19 @@ export function mergeProfiles(sources: readonly Profile[]): Profile {
     const theirs = source.sampleType.map((type) => typeName(source, type)).join(', ');
     if (theirs !== sampleTypes) throw new IncompatibleProfilesError(`profiles with different sample types cannot be merged: [${sampleTypes}] and [${theirs}]`);
     if (typeName(source, source.periodType) !== typeName(first, first.periodType)) {
-      throw new IncompatibleProfilesError(`profiles with different period types cannot be merged: ${typeName(first, first.periodType)} and ${typeName(source, source.periodType)}`);
+      throw new IncompatibleProfilesError(
+        `profiles with different period types cannot be merged: ${typeName(first, first.periodType)} and ${typeName(source, source.periodType)}`,
+      );
     }
   }
 
   const strings = new StringTable();
   const merged = new Profile({ stringTable: strings });
   const valueType = (profile: Profile, type: ValueType) =>
-    new ValueType({ type: strings.dedup(profile.stringTable.strings[Number(type.type)] ?? ''), unit: strings.dedup(profile.stringTable.strings[Number(type.unit)] ?? '') });
+    new ValueType({
+      type: strings.dedup(profile.stringTable.strings[Number(type.type)] ?? ''),
+      unit: strings.dedup(profile.stringTable.strings[Number(type.unit)] ?? ''),
+    });
   merged.sampleType = first.sampleType.map((type) => valueType(first, type));
   if (first.periodType) merged.periodType = valueType(first, first.periodType);
 
@@ -168,7 +173,9 @@ export function mergeProfiles(sources: readonly Profile[]): Profile {
         new Sample({
           locationId: locationIds,
           value: sample.value.map(Number),
-          label: labels.map(([labelKey, str, num, numUnit]) => new Label({ key: strings.dedup(labelKey), str: strings.dedup(str), num, numUnit: strings.dedup(numUnit) })),
+          label: labels.map(
+            ([labelKey, str, num, numUnit]) => new Label({ key: strings.dedup(labelKey), str: strings.dedup(str), num, numUnit: strings.dedup(numUnit) }),
+          ),
         }),
       );
     }

@@ -36,7 +36,9 @@ export function rawReport(profile: Profile): string {
     const textLabels = [...byKey].filter(([, entry]) => entry.texts.length > 0).map(([key, entry]) => `${key}:[${entry.texts.join(' ')}]`);
     const numberLabels = [...byKey]
       .filter(([, entry]) => entry.numbers.length > 0)
-      .map(([key, { numbers, units }]) => `${key}:[${units.length === numbers.length ? numbers.map((n, i) => `${n} ${units[i]}`).join(' ') : numbers.join(' ')}]`);
+      .map(
+        ([key, { numbers, units }]) => `${key}:[${units.length === numbers.length ? numbers.map((n, i) => `${n} ${units[i]}`).join(' ') : numbers.join(' ')}]`,
+      );
     if (textLabels.length > 0) lines.push(`                ${textLabels.sort().join(' ')}`);
     if (numberLabels.length > 0) lines.push(`                ${numberLabels.sort().join(' ')}`);
   }
@@ -59,7 +61,9 @@ export function rawReport(profile: Profile): string {
   lines.push('Mappings');
   for (const mapping of profile.mapping) {
     const bits = `${mapping.hasFunctions ? '[FN]' : ''}${mapping.hasFilenames ? '[FL]' : ''}${mapping.hasLineNumbers ? '[LN]' : ''}${mapping.hasInlineFrames ? '[IN]' : ''}`;
-    lines.push(`${mapping.id}: ${hex(mapping.memoryStart)}/${hex(mapping.memoryLimit)}/${hex(mapping.fileOffset)} ${text(mapping.filename)} ${text(mapping.buildId)} ${bits}`);
+    lines.push(
+      `${mapping.id}: ${hex(mapping.memoryStart)}/${hex(mapping.memoryLimit)}/${hex(mapping.fileOffset)} ${text(mapping.filename)} ${text(mapping.buildId)} ${bits}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -24,7 +24,9 @@ export function goTime(nanos: bigint): string {
   const millis = Number(nanos / 1_000_000n);
   const date = new Date(millis);
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-  const fraction = String(nanos % 1_000_000_000n).padStart(9, '0').replace(/0+$/, '');
+  const fraction = String(nanos % 1_000_000_000n)
+    .padStart(9, '0')
+    .replace(/0+$/, '');
   const offset = -date.getTimezoneOffset();
   const zone = `${offset >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)}`;
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}${fraction ? `.${fraction}` : ''} ${zone} ${zoneName(date)}`;
@@ -37,7 +39,9 @@ export function goDuration(nanos: number): string {
   const n = Math.abs(nanos);
   const fraction = (value: number, digits: number) => {
     const whole = Math.floor(value / 10 ** digits);
-    const rest = String(value % 10 ** digits).padStart(digits, '0').replace(/0+$/, '');
+    const rest = String(value % 10 ** digits)
+      .padStart(digits, '0')
+      .replace(/0+$/, '');
     return `${whole}${rest ? `.${rest}` : ''}`;
   };
   if (n < 1_000) return `${sign}${n}ns`;

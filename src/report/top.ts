@@ -117,7 +117,8 @@ export function reportHeader(
       const noun = graph.droppedNodes > 1 ? 'nodes' : 'node';
       lines.push(`Dropped ${graph.droppedNodes} ${noun} (cum <= ${view.format(Math.abs(Math.trunc(view.total * options.nodeFraction)))})`);
     }
-    if (options.nodeCount > 0 && options.nodeCount < graph.nodesBeforeCount) lines.push(`Showing top ${options.nodeCount} nodes out of ${graph.nodesBeforeCount}`);
+    if (options.nodeCount > 0 && options.nodeCount < graph.nodesBeforeCount)
+      lines.push(`Showing top ${options.nodeCount} nodes out of ${graph.nodesBeforeCount}`);
   }
   return lines;
 }

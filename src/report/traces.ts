@@ -17,7 +17,10 @@ export function tracesReport(profile: Profile, sampleIndex: number, options: { t
   view.outputUnit = 'minimum';
   const strings = profile.stringTable.strings;
   const frameNames = new Map(
-    [...locationInfos(profile, granularity, false)].map(([id, infos]) => [id, infos.map((info, i) => `${printableName(info)}${i !== infos.length - 1 ? ' (inline)' : ''}`)]),
+    [...locationInfos(profile, granularity, false)].map(([id, infos]) => [
+      id,
+      infos.map((info, i) => `${printableName(info)}${i !== infos.length - 1 ? ' (inline)' : ''}`),
+    ]),
   );
   const numberUnits = numericUnits(profile);
 
@@ -36,7 +39,7 @@ export function tracesReport(profile: Profile, sampleIndex: number, options: { t
     for (const group of [text, numbers]) {
       lines.push(...[...group].map(([key, values]) => `${key.padStart(10)}:  ${values.join(' ')}`).sort());
     }
-    stack.forEach((name, i) => lines.push(`${(i === 0 ? view.format(Number(sample.value[sampleIndex] ?? 0)) : '').padStart(10)}   ${name}`));
+    for (const [i, name] of stack.entries()) lines.push(`${(i === 0 ? view.format(Number(sample.value[sampleIndex] ?? 0)) : '').padStart(10)}   ${name}`);
   }
   lines.push(SEPARATOR);
   return `${lines.join('\n')}\n`;

@@ -35,7 +35,8 @@ export function treeReport(profile: Profile, options: TreeOptions): string {
     edges: true,
   });
   const matched = symbol ? graph.nodes.filter((node) => symbol.test(printableName(node.info))) : graph.nodes;
-  if (symbol && matched.length === 0) throw new NoMatchError(`no function matches ${symbol.source}: -peek takes a regular expression on function names (see -top for them)`);
+  if (symbol && matched.length === 0)
+    throw new NoMatchError(`no function matches ${symbol.source}: -peek takes a regular expression on function names (see -top for them)`);
   chooseOutputUnit(view, graph.nodes);
   const lines = reportHeader(profile, view, graph, { activeFilters: options.activeFilters, nodeFraction, nodeCount, compact: options.compact });
   lines.push(SEPARATOR, LEGEND);

@@ -28,6 +28,7 @@ export function openBrowser(url: string): void {
 export function parseListenAddress(address: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(address);
   const port = Number(match?.[3]);
-  if (!match || !Number.isInteger(port) || port > 65535) throw new Error(`-http=${address} is not an address: give [host]:port, as in -http=:8080 or -http=localhost:0 (0 picks a free port)`);
+  if (!match || !Number.isInteger(port) || port > 65535)
+    throw new Error(`-http=${address} is not an address: give [host]:port, as in -http=:8080 or -http=localhost:0 (0 picks a free port)`);
   return { host: match[1] ?? (match[2] || '127.0.0.1'), port };
 }

@@ -73,7 +73,12 @@ export async function serveWebUi(source: Profile, options: WebUiOptions): Promis
       route(source, client, page, request, response);
     } catch (error) {
       const status = error instanceof BadRequest || isInputError(error) ? 400 : 500;
-      send(response, status, 'application/json', JSON.stringify({ error: status === 400 ? (error as Error).message : `the server failed: ${(error as Error).message}` }));
+      send(
+        response,
+        status,
+        'application/json',
+        JSON.stringify({ error: status === 400 ? (error as Error).message : `the server failed: ${(error as Error).message}` }),
+      );
       if (status === 500) console.error(error);
     }
   });
@@ -109,7 +114,12 @@ function route(source: Profile, client: { script: string; stylesheet: string }, 
       const { profile, sampleIndex } = selected(source, params);
       const fn = required(params, 'fn');
       const escaped = fn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      return send(response, 200, 'application/json', JSON.stringify(sourceListings(profile, sampleIndex, new RegExp(`^${escaped}$`), process.cwd(), sourceRefusal)));
+      return send(
+        response,
+        200,
+        'application/json',
+        JSON.stringify(sourceListings(profile, sampleIndex, new RegExp(`^${escaped}$`), process.cwd(), sourceRefusal)),
+      );
     }
     case '/api/peek':
       return send(response, 200, 'application/json', JSON.stringify(peekView(source, params)));
@@ -180,7 +190,11 @@ function profileView(source: Profile, params: URLSearchParams): ProfileView {
   const callers = params.get('callers') ?? undefined;
   const tree = flameTree(profile, sampleIndex, { callersOf: callers });
   const flame = flameData(tree, view.type, view.unit);
-  const top = sortNodes(buildGraph(profile, sampleIndex, 'functions', { edges: false }), false).map((node) => ({ name: printableName(node.info), flat: node.flat, cum: node.cum }));
+  const top = sortNodes(buildGraph(profile, sampleIndex, 'functions', { edges: false }), false).map((node) => ({
+    name: printableName(node.info),
+    flat: node.flat,
+    cum: node.cum,
+  }));
   return {
     sampleTypes: profile.sampleType.map((type) => strings[Number(type.type)] ?? ''),
     sampleIndex,

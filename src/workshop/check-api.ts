@@ -30,7 +30,16 @@ export interface CheckSuite {
   afterEach: Body[];
 }
 
-const newSuite = (name: string, mode: CheckSuite['mode']): CheckSuite => ({ kind: 'suite', name, mode, children: [], beforeAll: [], afterAll: [], beforeEach: [], afterEach: [] });
+const newSuite = (name: string, mode: CheckSuite['mode']): CheckSuite => ({
+  kind: 'suite',
+  name,
+  mode,
+  children: [],
+  beforeAll: [],
+  afterAll: [],
+  beforeEach: [],
+  afterEach: [],
+});
 
 /** The file's tests, in the order they were declared. */
 export const root = newSuite('', 'run');
@@ -58,7 +67,11 @@ function declareSuite(mode: CheckSuite['mode']) {
   };
 }
 
-export const it = Object.assign(declareTest('run'), { skip: declareTest('skip'), only: declareTest('only'), todo: (name: string) => declareTest('todo')(name) });
+export const it = Object.assign(declareTest('run'), {
+  skip: declareTest('skip'),
+  only: declareTest('only'),
+  todo: (name: string) => declareTest('todo')(name),
+});
 export const test = it;
 export const describe = Object.assign(declareSuite('run'), { skip: declareSuite('skip'), only: declareSuite('only') });
 export const beforeAll = (body: Body): void => void current.beforeAll.push(body);

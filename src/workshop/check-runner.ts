@@ -32,7 +32,11 @@ async function call(body: Body, timeoutMs = CHECK_TIMEOUT_MS): Promise<void> {
 class HookFailed extends Error {}
 
 /** Runs the suite's tests that are to run, with their hooks; the first failure ends the run. */
-async function runSuite(suite: CheckSuite, selected: (test: CheckTest, ancestors: CheckSuite[]) => boolean, ancestors: CheckSuite[]): Promise<{ ran: number; failure?: string }> {
+async function runSuite(
+  suite: CheckSuite,
+  selected: (test: CheckTest, ancestors: CheckSuite[]) => boolean,
+  ancestors: CheckSuite[],
+): Promise<{ ran: number; failure?: string }> {
   const chain = [...ancestors, suite];
   const hasSelected = (node: CheckSuite): boolean => node.children.some((child) => (child.kind === 'test' ? selected(child, chain) : hasSelected(child)));
   if (!hasSelected(suite)) return { ran: 0 };
@@ -74,6 +78,7 @@ async function runSuite(suite: CheckSuite, selected: (test: CheckTest, ancestors
       try {
         await hook(body);
       } catch (error) {
+        // biome-ignore lint/correctness/noUnsafeFinally: a failing clean-up is reported only when the suite had no failure of its own
         if (!failure) throw error;
       }
     }
@@ -86,7 +91,9 @@ async function run(checkFile: string): Promise<CheckOutcome> {
   // In-thread hooks came in Node 22.15; an older Node runs the check with vitest instead.
   const { registerHooks } = nodeModule as Partial<typeof nodeModule>;
   if (!registerHooks) return { outcome: 'unloadable', message: `Node ${process.version} has no module.registerHooks` };
-  registerHooks({ resolve: (specifier, context, nextResolve) => (specifier === 'vitest' ? { url: api, shortCircuit: true } : nextResolve(specifier, context)) });
+  registerHooks({
+    resolve: (specifier, context, nextResolve) => (specifier === 'vitest' ? { url: api, shortCircuit: true } : nextResolve(specifier, context)),
+  });
   try {
     await import(pathToFileURL(checkFile).href);
   } catch (error) {
@@ -95,7 +102,9 @@ async function run(checkFile: string): Promise<CheckOutcome> {
   const nodes = (suite: CheckSuite): (CheckTest | CheckSuite)[] => suite.children.flatMap((child) => [child, ...(child.kind === 'suite' ? nodes(child) : [])]);
   const only = nodes(root).some((node) => node.mode === 'only');
   const selected = (test: CheckTest, ancestors: CheckSuite[]) =>
-    (test.mode === 'run' || test.mode === 'only') && !ancestors.some((suite) => suite.mode === 'skip') && (!only || test.mode === 'only' || ancestors.some((suite) => suite.mode === 'only'));
+    (test.mode === 'run' || test.mode === 'only') &&
+    !ancestors.some((suite) => suite.mode === 'skip') &&
+    (!only || test.mode === 'only' || ancestors.some((suite) => suite.mode === 'only'));
   // An error nobody awaited, while a test ran, fails the check rather than passing it unseen.
   let stray: unknown;
   process.on('unhandledRejection', (reason) => (stray ??= reason));

@@ -59,7 +59,14 @@ export function spawnProgram(folder: string, args: readonly string[] = [], optio
 
 /** The last line of what a program wrote to stderr (or stdout) that is not a stack frame: what it died of. */
 export function lastWords(result: SpawnSyncReturns<string>): string {
-  return (result.stderr || result.error?.message || result.stdout || '').trim().split('\n').filter((line) => line.trim() && !line.startsWith('    at ') && !/^Node\.js v\d/.test(line)).pop()?.trim() ?? '';
+  return (
+    (result.stderr || result.error?.message || result.stdout || '')
+      .trim()
+      .split('\n')
+      .filter((line) => line.trim() && !line.startsWith('    at ') && !/^Node\.js v\d/.test(line))
+      .pop()
+      ?.trim() ?? ''
+  );
 }
 
 /**
@@ -102,7 +109,9 @@ export function readAnswers<Spec extends Record<string, AnswerField>>(folder: st
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    notDone(`answers.json is not valid JSON (${(error as Error).message}): it holds one object, e.g. {"${Object.keys(spec)[0]}": ${spec[Object.keys(spec)[0]!]!.kind === 'string' ? '"name"' : '10'}}`);
+    notDone(
+      `answers.json is not valid JSON (${(error as Error).message}): it holds one object, e.g. {"${Object.keys(spec)[0]}": ${spec[Object.keys(spec)[0]!]!.kind === 'string' ? '"name"' : '10'}}`,
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) notDone('answers.json must hold one object, {"field": value, ...}, as it came');
   const answers = parsed as Record<string, unknown>;
@@ -111,7 +120,10 @@ export function readAnswers<Spec extends Record<string, AnswerField>>(folder: st
     const form = field.kind === 'string' ? 'in quotes' : field.kind === 'integer' ? 'a whole number, no quotes' : 'a number, no quotes';
     if (!(name in answers)) notDone(`answers.json has no "${name}": add it, ${form}: ${field.describe}`);
     if (value === null || value === '') notDone(`answers.json: "${name}" is still empty: ${field.describe} (${form})`);
-    const fits = field.kind === 'string' ? typeof value === 'string' : typeof value === 'number' && Number.isFinite(value) && (field.kind === 'number' || Number.isInteger(value));
+    const fits =
+      field.kind === 'string'
+        ? typeof value === 'string'
+        : typeof value === 'number' && Number.isFinite(value) && (field.kind === 'number' || Number.isInteger(value));
     if (!fits) notDone(`answers.json: "${name}" should be ${form}, not ${JSON.stringify(value)}: ${field.describe}`);
   }
   return answers as { [Name in keyof Spec]: AnswerValue<Spec[Name]['kind']> };
@@ -143,7 +155,12 @@ export function functionCosts(profile: Profile, sampleType: string): Map<string,
   if (index < 0) throw new Error(`the profile has no sample type ${sampleType}`);
   const total = sampleTotal(profile, index);
   const percent = (value: number) => (total === 0 ? 0 : (100 * value) / total);
-  return new Map(buildGraph(profile, index, 'functions', { edges: false }).map((node) => [printableName(node.info), { flat: node.flat, cum: node.cum, flatPercent: percent(node.flat), cumPercent: percent(node.cum) }]));
+  return new Map(
+    buildGraph(profile, index, 'functions', { edges: false }).map((node) => [
+      printableName(node.info),
+      { flat: node.flat, cum: node.cum, flatPercent: percent(node.flat), cumPercent: percent(node.cum) },
+    ]),
+  );
 }
 
 /** One frame of a sample's stack: its function, file and line, as -traces and -list show them. */
@@ -164,7 +181,9 @@ export function sampleStacks(profile: Profile): { values: number[]; labels: Reco
   const locations = new Map(profile.location.map((location) => [Number(location.id), location]));
   return profile.sample.map((sample) => ({
     values: sample.value.map(Number),
-    labels: Object.fromEntries(sample.label.filter((label) => Number(label.str) !== 0).map((label) => [strings[Number(label.key)] ?? '', strings[Number(label.str)] ?? ''])),
+    labels: Object.fromEntries(
+      sample.label.filter((label) => Number(label.str) !== 0).map((label) => [strings[Number(label.key)] ?? '', strings[Number(label.str)] ?? '']),
+    ),
     // A location lists its inlined functions innermost first, as the stack does.
     frames: sample.locationId.flatMap((id) =>
       (locations.get(Number(id))?.line ?? []).map((line) => {
@@ -249,7 +268,13 @@ export function confusedWith(answer: number, right: string, confusions: readonly
  * Checks one number read from a report: NotDone unless it reads as `right` (as printed), with a
  * message that names the confusion it looks like, or else says where the right value is.
  */
-export function expectReading(field: string, answer: number, right: string, where: { wanted: string; find: string }, confusions: readonly Confusion[] = []): void {
+export function expectReading(
+  field: string,
+  answer: number,
+  right: string,
+  where: { wanted: string; find: string },
+  confusions: readonly Confusion[] = [],
+): void {
   if (readsAs(answer, right)) return;
   const confusion = confusedWith(answer, right, confusions);
   if (confusion) notDone(`${field} is ${answer}: that is ${confusion.is}, not ${where.wanted}. ${where.find}`);
@@ -264,7 +289,12 @@ export function rowConfusions(costs: Map<string, FunctionCost>, total: number, n
   const own = costs.get(name);
   const rows = [...costs].filter(([other]) => other !== name);
   return [
-    ...(own ? [{ printed: printedPercent(own.flat, total), is: `${name}'s flat% in ${profileName}` }, { printed: printedPercent(own.cum, total), is: `${name}'s cum% in ${profileName}` }] : []),
+    ...(own
+      ? [
+          { printed: printedPercent(own.flat, total), is: `${name}'s flat% in ${profileName}` },
+          { printed: printedPercent(own.cum, total), is: `${name}'s cum% in ${profileName}` },
+        ]
+      : []),
     ...rows.flatMap(([other, cost]) => [
       { printed: printedPercent(cost.flat, total), is: `the flat% of another row of ${profileName}, ${other}` },
       { printed: printedPercent(cost.cum, total), is: `the cum% of another row of ${profileName}, ${other}` },

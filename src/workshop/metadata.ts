@@ -44,8 +44,10 @@ export function loadExercises(root: string): Exercise[] {
       if (typeof entry[field] !== 'string' || entry[field] === '') throw new WorkshopError(`${where}: "${field}" must be a non-empty string`);
     }
     if (entry.kind !== 'exercise' && entry.kind !== 'debugme') throw new WorkshopError(`${where}: "kind" must be "exercise" or "debugme"`);
-    if (!Array.isArray(entry.hints) || entry.hints.length === 0 || !entry.hints.every((hint) => typeof hint === 'string')) throw new WorkshopError(`${where}: "hints" must be a list of one or more strings`);
-    if (!Array.isArray(entry.runs) || !entry.runs.every((run) => Array.isArray(run) && run.every((arg) => typeof arg === 'string'))) throw new WorkshopError(`${where}: "runs" must be a list of argument lists, e.g. [[], ["1000000"]]`);
+    if (!Array.isArray(entry.hints) || entry.hints.length === 0 || !entry.hints.every((hint) => typeof hint === 'string'))
+      throw new WorkshopError(`${where}: "hints" must be a list of one or more strings`);
+    if (!Array.isArray(entry.runs) || !entry.runs.every((run) => Array.isArray(run) && run.every((arg) => typeof arg === 'string')))
+      throw new WorkshopError(`${where}: "runs" must be a list of argument lists, e.g. [[], ["1000000"]]`);
     if (seen.has(entry.id as string)) throw new WorkshopError(`${where}: the id ${entry.id} is listed twice`);
     seen.add(entry.id as string);
     return entry as unknown as Exercise;
@@ -64,7 +66,8 @@ function numberOf(id: string): number | undefined {
  * listing the ids it could have meant.
  */
 export function findExercise(exercises: readonly Exercise[], query: string | undefined): Exercise {
-  if (!query) throw new WorkshopError(`name an exercise, e.g. ${exercises[0]?.id ?? '01-cpu-profile'}: one of ${exercises.map((exercise) => exercise.id).join(', ')}`);
+  if (!query)
+    throw new WorkshopError(`name an exercise, e.g. ${exercises[0]?.id ?? '01-cpu-profile'}: one of ${exercises.map((exercise) => exercise.id).join(', ')}`);
   const exact = exercises.find((exercise) => exercise.id === query);
   if (exact) return exact;
   if (/^\d+$/.test(query)) {
@@ -76,7 +79,10 @@ export function findExercise(exercises: readonly Exercise[], query: string | und
   if (prefixed.length === 1) return prefixed[0]!;
   if (prefixed.length > 1) throw new WorkshopError(`"${query}" could be ${prefixed.map((exercise) => exercise.id).join(' or ')}: give more of the id`);
   const closest = [...exercises]
-    .map((exercise) => ({ exercise, distance: Math.min(...[exercise.id, exercise.id.replace(/^\d+-/, ''), ...exercise.id.split('-')].map((name) => editDistance(query, name))) }))
+    .map((exercise) => ({
+      exercise,
+      distance: Math.min(...[exercise.id, exercise.id.replace(/^\d+-/, ''), ...exercise.id.split('-')].map((name) => editDistance(query, name))),
+    }))
     .sort((a, b) => a.distance - b.distance || (a.exercise.id < b.exercise.id ? -1 : 1))
     .slice(0, 3)
     .map(({ exercise }) => exercise.id);

@@ -77,7 +77,9 @@ async function leanCheck(root: string, checkFile: string, outcomeFile: string): 
 async function vitestCheck(root: string, checkFile: string, reportFile: string): Promise<Verdict> {
   const vitest = join(dirname(createRequire(join(root, 'package.json')).resolve('vitest/package.json')), 'vitest.mjs');
   const config = fileURLToPath(new URL('./vitest.checks.config.ts', import.meta.url));
-  const printed = await output(process.execPath, [vitest, 'run', '--config', config, '--root', root, '--reporter=json', `--outputFile=${reportFile}`], root, { WORKSHOP_CHECK: checkFile });
+  const printed = await output(process.execPath, [vitest, 'run', '--config', config, '--root', root, '--reporter=json', `--outputFile=${reportFile}`], root, {
+    WORKSHOP_CHECK: checkFile,
+  });
   let report: JsonReport;
   try {
     report = JSON.parse(readFileSync(reportFile, 'utf8')) as JsonReport;
@@ -100,5 +102,10 @@ function reasonOf(message: string): string {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
+  return (
+    text
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? ''
+  );
 }

@@ -77,7 +77,7 @@ describe('npm run pprof', () => {
     expect(lines).toContain('Showing nodes accounting for 450ms, 37.50% of 1200ms total');
   });
 
-  it('-list shows a function\'s source lines with their flat and cum values, read from disk (checked against go tool pprof)', () => {
+  it("-list shows a function's source lines with their flat and cum values, read from disk (checked against go tool pprof)", () => {
     const source = join(dir, 'server.ts');
     writeFileSync(source, Array.from({ length: 30 }, (_, i) => `// line ${i + 1}`).join('\n'));
     const builder = cpuShapedBuilder();
@@ -140,7 +140,12 @@ describe('npm run pprof', () => {
     const svg = runPprofCommand(['-svg', profile]).stdout;
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="1200"/);
     expect(svg).not.toMatch(/<script|href=|@import|url\(/);
-    const frames = [...svg.matchAll(/<g><title>([^<]*)<\/title><rect x="([\d.]+)" y="(\d+)" width="([\d.]+)"/g)].map(([, title, x, y, width]) => ({ title, x: Number(x), y: Number(y), width: Number(width) }));
+    const frames = [...svg.matchAll(/<g><title>([^<]*)<\/title><rect x="([\d.]+)" y="(\d+)" width="([\d.]+)"/g)].map(([, title, x, y, width]) => ({
+      title,
+      x: Number(x),
+      y: Number(y),
+      width: Number(width),
+    }));
     expect(frames.map(({ title }) => title)).toEqual([
       'all: 1.20s (100%)',
       'main: 1.20s (100%), 5ms itself',
@@ -257,8 +262,16 @@ describe('npm run pprof', () => {
     [['-top', truncated], 1, /^pprof: .*truncated\.pb\.gz: /],
     [['-top', '-focus=nothingLikeThis', profile], 1, /^pprof: -focus=nothingLikeThis matches no function, file or binary in the profile$/],
     [['-top', '-focus=(unclosed', profile], 1, /^pprof: -focus=\(unclosed is not a regular expression: /],
-    [['-list=noSuchFunction', profile], 1, /^pprof: no function matches noSuchFunction: -list takes a regular expression on function names \(see -top for them\)$/],
-    [['-peek=noSuchFunction', profile], 1, /^pprof: no function matches noSuchFunction: -peek takes a regular expression on function names \(see -top for them\)$/],
+    [
+      ['-list=noSuchFunction', profile],
+      1,
+      /^pprof: no function matches noSuchFunction: -list takes a regular expression on function names \(see -top for them\)$/,
+    ],
+    [
+      ['-peek=noSuchFunction', profile],
+      1,
+      /^pprof: no function matches noSuchFunction: -peek takes a regular expression on function names \(see -top for them\)$/,
+    ],
     [['-top', `-base=${profile}`, `-diff_base=${profile}`, profile], 2, /^pprof: -base and -diff_base both subtract a profile: give one of them$/],
     [['-list'], 2, /^pprof: -list needs a regular expression naming functions, as in -list=main$/],
     [['-top', '-tagfocus=state=running', profile], 1, /^pprof: -tagfocus=state=running matches no sample's labels \(see -traces for the labels there are\)$/],
@@ -301,7 +314,10 @@ describe('npm run pprof', () => {
     expect(runPprofCommand([profile], {}, '').status).toBe(0);
   });
 
-  it.each([['web', 'top2'], ['top2', 'web']])('runs %s then %s from piped input, the web UI served, and ends with the input', (...commands) => {
+  it.each([
+    ['web', 'top2'],
+    ['top2', 'web'],
+  ])('runs %s then %s from piped input, the web UI served, and ends with the input', (...commands) => {
     const result = runPprofCommand(['-no_browser', profile], {}, `${commands.join('\n')}\n`);
     expect(result.stderr).not.toContain('ERR_USE_AFTER_CLOSE');
     expect(result.status).toBe(0);

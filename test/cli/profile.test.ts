@@ -52,7 +52,11 @@ describe('npm run profile', () => {
   it('leaves a signal the program handles itself to the program, and writes the profile when it exits', async () => {
     const output = join(scratch(), 'cpu.pb.gz');
     const cli = fileURLToPath(new URL('../../src/cli/profile.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), cli, '-o', output, fixture('own-handler.ts')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), cli, '-o', output, fixture('own-handler.ts')], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));

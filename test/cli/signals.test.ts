@@ -105,7 +105,9 @@ async function stop(run: Run, target: Target, signal: Signal): Promise<{ code: n
   } catch (error) {
     const left = processes().filter((info) => info.pgid === group);
     process.kill(-group, 'SIGKILL');
-    throw new Error(`${(error as Error).message}; left running: ${left.map((info) => `${info.pid} ${info.cmdline.slice(0, 120)}`).join('; ')}\n${run.output()}`);
+    throw new Error(
+      `${(error as Error).message}; left running: ${left.map((info) => `${info.pid} ${info.cmdline.slice(0, 120)}`).join('; ')}\n${run.output()}`,
+    );
   }
 }
 
@@ -128,19 +130,16 @@ describe.runIf(process.platform === 'linux').concurrent('stopping what npm runs,
     expect(readdirSync(join(output, '..'))).toEqual(['cpu.pb.gz']);
   });
 
-  it.each(matrix)(
-    'npm run profile of a program spinning in synchronous code: %s gets %s; it ends, with its profile',
-    async (target, signal) => {
-      const output = join(scratch(), 'cpu.pb.gz');
-      // Once it says so, it spins: its event loop never turns again, so only the signal worker can stop it.
-      const run = await startUnderNpm('profile', ['--cpu', '-o', output, fixture('spin.ts')], /^spinning$/m, 'spin.ts');
-      const ended = await stop(run, target, signal);
-      expect(ended).toEqual(npmEnd(target, signal, { code: null, signal }));
-      await until('the summary', () => run.output().includes('profile: wrote CPU profile'));
-      const spun = flatByFunction(readProfile(output), 1).find(([name]) => name === 'spinForever');
-      expect(spun?.[1]).toBeGreaterThan(0);
-    },
-  );
+  it.each(matrix)('npm run profile of a program spinning in synchronous code: %s gets %s; it ends, with its profile', async (target, signal) => {
+    const output = join(scratch(), 'cpu.pb.gz');
+    // Once it says so, it spins: its event loop never turns again, so only the signal worker can stop it.
+    const run = await startUnderNpm('profile', ['--cpu', '-o', output, fixture('spin.ts')], /^spinning$/m, 'spin.ts');
+    const ended = await stop(run, target, signal);
+    expect(ended).toEqual(npmEnd(target, signal, { code: null, signal }));
+    await until('the summary', () => run.output().includes('profile: wrote CPU profile'));
+    const spun = flatByFunction(readProfile(output), 1).find(([name]) => name === 'spinForever');
+    expect(spun?.[1]).toBeGreaterThan(0);
+  });
 
   it.each(matrix)('npm run exercise: %s gets %s; the server ends and frees its port', async (target, signal) => {
     const run = await startUnderNpm('exercise', ['02-basic-http', '0'], /Serving on http:\/\/localhost:(\d+)\//, 'main.ts');

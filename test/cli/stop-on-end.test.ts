@@ -9,7 +9,10 @@ import { fixture, repoRoot } from '../helpers/run.ts';
 /** Runs the fixture, sends `signal` once it prints `when`, and resolves with how it ended. */
 async function run(how: 'exit' | 'spin', when: string, signal: NodeJS.Signals) {
   const output = join(mkdtempSync(join(tmpdir(), 'stop-on-end-')), 'written');
-  const child = spawn(process.execPath, [...typescriptNodeFlags(), fixture('slow-stop.ts'), output, how], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...typescriptNodeFlags(), fixture('slow-stop.ts'), output, how], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, endedBy) => resolve([code, endedBy])));
   let stdout = '';
   await new Promise((resolve) => child.stdout.on('data', (chunk: Buffer) => (stdout += chunk).includes(when) && resolve(undefined)));

@@ -58,7 +58,16 @@ export async function serveDirectory(directory: string): Promise<{ origin: strin
   const { createServer } = await import('node:http');
   const { existsSync, readFileSync, statSync } = await import('node:fs');
   const { extname } = await import('node:path');
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2', '.wasm': 'application/wasm' };
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+    '.json': 'application/json',
+    '.svg': 'image/svg+xml',
+    '.png': 'image/png',
+    '.woff2': 'font/woff2',
+    '.wasm': 'application/wasm',
+  };
   const server = createServer((request, response) => {
     let path = join(directory, decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname));
     if (!path.startsWith(directory) || !existsSync(path) || statSync(path).isDirectory()) path = join(directory, 'index.html');

@@ -46,7 +46,9 @@ export function flatByFrame(profile: Profile, sampleType: number): [name: string
 
 /** The 1-based line of the first line of a file containing `text`, so tests name no line numbers. */
 export function lineOf(file: string, text: string): number {
-  const index = readFileSync(file, 'utf8').split('\n').findIndex((line) => line.includes(text));
+  const index = readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((line) => line.includes(text));
   if (index < 0) throw new Error(`${text} not found in ${file}`);
   return index + 1;
 }

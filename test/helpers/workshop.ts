@@ -11,7 +11,9 @@ import { repoRoot } from './run.ts';
  */
 export function workshopCopy(): string {
   const copy = mkdtempSync(join(tmpdir(), 'workshop-copy-'));
-  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: repoRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: repoRoot, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean);
   for (const file of files) {
     mkdirSync(dirname(join(copy, file)), { recursive: true });
     try {
@@ -53,7 +55,11 @@ export function applySolution(copy: string, id: string, folder: string, options:
   const solution = join(copy, 'solutions', id);
   cpSync(solution, join(copy, folder), { recursive: true, filter: (source) => basename(source) !== SOLVER });
   if (options.solve === false || !existsSync(join(solution, SOLVER))) return;
-  const solved = spawnSync(process.execPath, ['--import', 'tsx', join(solution, SOLVER), join(copy, folder)], { cwd: copy, encoding: 'utf8', timeout: 120_000 });
+  const solved = spawnSync(process.execPath, ['--import', 'tsx', join(solution, SOLVER), join(copy, folder)], {
+    cwd: copy,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   if (solved.status !== 0) throw new Error(`solutions/${id}/${SOLVER} failed: ${solved.stderr || solved.error?.message}`);
 }
 

@@ -24,18 +24,28 @@ interface Server {
  * a profile (seen on Node 24, 3 profiles in 60, while the profiles before and after named it).
  */
 function expectHashingIn(folded: string): void {
-  const lines = folded.trimEnd().split('\n').map((line) => ({ stack: line.slice(0, line.lastIndexOf(' ')).split(';'), value: Number(line.slice(line.lastIndexOf(' ') + 1)) }));
+  const lines = folded
+    .trimEnd()
+    .split('\n')
+    .map((line) => ({ stack: line.slice(0, line.lastIndexOf(' ')).split(';'), value: Number(line.slice(line.lastIndexOf(' ') + 1)) }));
   const running = lines.filter(({ stack }) => !stack.at(-1)!.startsWith('(wait) '));
   const total = running.reduce((sum, { value }) => sum + value, 0);
   const hashing = running.filter(({ stack }) => stack.includes('hashAround') || stack.some((frame) => /^(createHash|Hash|update|digest)$/.test(frame)));
   const share = hashing.reduce((sum, { value }) => sum + value, 0) / total;
   const named = hashing.some(({ stack }) => stack.includes('hashAround'));
-  const shown = running.slice(0, 12).map(({ stack, value }) => `${stack.join(';')} ${value}`).join('\n');
+  const shown = running
+    .slice(0, 12)
+    .map(({ stack, value }) => `${stack.join(';')} ${value}`)
+    .join('\n');
   expect(share, `hashing is ${(share * 100).toFixed(1)}% of the running time (named hashAround: ${named}); its stacks:\n${shown}`).toBeGreaterThan(0.3);
 }
 
 async function startServer(env: NodeJS.ProcessEnv = {}): Promise<Server> {
-  const child = spawn(process.execPath, [...typescriptNodeFlags(), fixture('http/server.ts')], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...typescriptNodeFlags(), fixture('http/server.ts')], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
   const port = await new Promise<number>((resolve, reject) => {
@@ -83,7 +93,7 @@ describe('debugPprof on an express app', () => {
     for (const name of ['threadcreate', 'block', 'mutex', 'symbol']) expect(html).toMatch(new RegExp(`<td align="right">n/a</td><td>${name}</td>`));
   });
 
-  it('answers the paths Grafana Alloy and Parca scrape by default with 200 and what each holds, in its comment where it is not Go\'s', async () => {
+  it("answers the paths Grafana Alloy and Parca scrape by default with 200 and what each holds, in its comment where it is not Go's", async () => {
     // profile.process_cpu, profile.memory, profile.goroutine, as their default configurations ask.
     const cpu = await get(url('profile?seconds=1'));
     expect(cpu.status).toBe(200);
@@ -124,7 +134,12 @@ describe('debugPprof on an express app', () => {
 
   it('serves the command line, arguments separated by NUL', async () => {
     const { body } = await get(url('cmdline'));
-    expect(body.toString().split('\0').some((arg) => arg.endsWith('http/server.ts'))).toBe(true);
+    expect(
+      body
+        .toString()
+        .split('\0')
+        .some((arg) => arg.endsWith('http/server.ts')),
+    ).toBe(true);
   });
 
   it('serves a CPU profile for ?seconds, gzipped pprof with a file name, never cached', async () => {
@@ -144,9 +159,16 @@ describe('debugPprof on an express app', () => {
     const all = stacks(profile);
     const samplesOf = (matches: (frames: string[]) => boolean) => all.filter(({ frames }) => matches(frames)).reduce((sum, { values }) => sum + values[0]!, 0);
     const total = samplesOf(() => true);
-    const hashing = samplesOf((frames) => frames.some((frame) => frame.startsWith('hashAround ')) || (frames.some((frame) => /^(createHash|Hash|update|digest) /.test(frame)) && frames.some((frame) => frame.startsWith('listOnTimeout '))));
+    const hashing = samplesOf(
+      (frames) =>
+        frames.some((frame) => frame.startsWith('hashAround ')) ||
+        (frames.some((frame) => /^(createHash|Hash|update|digest) /.test(frame)) && frames.some((frame) => frame.startsWith('listOnTimeout '))),
+    );
     const named = samplesOf((frames) => frames.some((frame) => frame.startsWith('hashAround ')));
-    const shown = all.slice(0, 8).map(({ frames, values }) => `${values[0]} ${frames.slice(0, 4).join(' < ')}`).join('\n');
+    const shown = all
+      .slice(0, 8)
+      .map(({ frames, values }) => `${values[0]} ${frames.slice(0, 4).join(' < ')}`)
+      .join('\n');
     expect(hashing / total, `${named} of ${total} samples name hashAround; the first stacks:\n${shown}`).toBeGreaterThan(0.3);
   });
 
@@ -197,7 +219,9 @@ describe('debugPprof on an express app', () => {
     expect(status).toBe(200);
     expect(headers.get('content-type')).toMatch(/^application\/json/);
     expect(headers.get('content-disposition')).toBe('attachment; filename="trace.json"');
-    const { traceEvents } = JSON.parse(body.toString()) as { traceEvents: { ph: string; name: string; ts: number; dur: number; id?: string; cat?: string; args?: { source?: string } }[] };
+    const { traceEvents } = JSON.parse(body.toString()) as {
+      traceEvents: { ph: string; name: string; ts: number; dur: number; id?: string; cat?: string; args?: { source?: string } }[];
+    };
     const slices = traceEvents.filter((event) => event.ph === 'X');
     const hashing = slices.filter((event) => event.name === 'hashAround');
     // The app hashes 5 ms in every 10: how many of its turns fall in the second depends on the load.
@@ -256,7 +280,10 @@ describe('debugPprof on an express app', () => {
     expect(answers.filter(({ status }) => status === 200)).toHaveLength(1);
     const refused = answers.filter(({ status }) => status === 409);
     expect(refused).toHaveLength(9);
-    for (const { body } of refused) expect(body.toString()).toMatch(/^another profile is running, so this one cannot: a 1 s profile profile requested by .+, until \d{4}-\d\d-\d\dT.+; try again then\n$/);
+    for (const { body } of refused)
+      expect(body.toString()).toMatch(
+        /^another profile is running, so this one cannot: a 1 s profile profile requested by .+, until \d{4}-\d\d-\d\dT.+; try again then\n$/,
+      );
   });
 
   it('stops a profile whose client went away, so the next one runs at once', async () => {
@@ -276,7 +303,7 @@ describe('debugPprof on an express app', () => {
     expect(statuses.at(-1), `statuses: ${statuses.join(', ')}`).toBe(200);
   });
 
-  it('does not list its own timers among the program\'s operations', async () => {
+  it("does not list its own timers among the program's operations", async () => {
     const profiling = get(url('profile?seconds=1'));
     await new Promise((resolve) => setTimeout(resolve, 200));
     const each = (await get(url('async?debug=2'))).body.toString();
@@ -293,7 +320,9 @@ describe('debugPprof on an express app', () => {
   describe.skipIf(!goBinary())('read by the real go tool pprof', () => {
     it.each(['profile?seconds=1', 'heap', 'wall?seconds=1'])('go tool pprof -top %s', async (path) => {
       const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
-        execFile(goBinary()!, ['tool', 'pprof', '-top', url(path)], { env: { ...process.env, PPROF_TMPDIR: '/tmp/debug-pprof-test' } }, (error, out) => (error ? reject(error) : resolve({ stdout: out }))),
+        execFile(goBinary()!, ['tool', 'pprof', '-top', url(path)], { env: { ...process.env, PPROF_TMPDIR: '/tmp/debug-pprof-test' } }, (error, out) =>
+          error ? reject(error) : resolve({ stdout: out }),
+        ),
       );
       expect(stdout).toMatch(/^Type: (cpu|inuse_space|wall)$/m);
       expect(stdout).toMatch(/^ +flat +flat% +sum% +cum +cum%$/m);
@@ -328,7 +357,9 @@ describe('debugPprof allocations', () => {
     const server = await startServer({ HEAP_SAMPLING: 'allocs' });
     const url = (path: string) => `${server.base}/debug/pprof/${path}`;
     const through = (profile: ReturnType<typeof decodeProfile>, name: string) =>
-      stacks(profile).filter(({ frames }) => frames.some((frame) => frame.startsWith(`${name} `))).reduce((sum, { values }) => sum + values[0]!, 0);
+      stacks(profile)
+        .filter(({ frames }) => frames.some((frame) => frame.startsWith(`${name} `)))
+        .reduce((sum, { values }) => sum + values[0]!, 0);
     try {
       for (let i = 0; i < 5; i++) await get(`${server.base}/churn`);
       const total = decodeProfile((await get(url('allocs'))).body);
@@ -367,7 +398,7 @@ describe('debugPprof access control', () => {
   }, 30_000);
 
   it('refuses, when created, a token that is empty or not a string, which would turn authentication off', () => {
-    expect(() => debugPprof({ token: '' })).toThrow("token must be a non-empty string, got an empty string; leave it out for no token");
+    expect(() => debugPprof({ token: '' })).toThrow('token must be a non-empty string, got an empty string; leave it out for no token');
     expect(() => debugPprof({ token: 42 as unknown as string })).toThrow('token must be a non-empty string, got number; leave it out for no token');
     expect(() => debugPprof({ token: null as unknown as string })).toThrow('token must be a non-empty string, got object; leave it out for no token');
   });
@@ -377,7 +408,9 @@ describe('debugPprof access control', () => {
       'token cannot be sent in an Authorization header, so no request could ever match it: it holds the control character "\\n" at position 6 (a file\'s final newline? trim it)',
     );
     expect(() => debugPprof({ token: 'a\u0000b' })).toThrow(/it holds the control character "\\u0000" at position 1/);
-    expect(() => debugPprof({ token: 's3cret ' })).toThrow('token cannot be sent in an Authorization header, so no request could ever match it: it ends with a space or tab, which HTTP drops from a header (trim it)');
+    expect(() => debugPprof({ token: 's3cret ' })).toThrow(
+      'token cannot be sent in an Authorization header, so no request could ever match it: it ends with a space or tab, which HTTP drops from a header (trim it)',
+    );
   });
 
   it('takes a token with spaces and tabs inside, as a header carries them', async () => {
@@ -402,6 +435,7 @@ describe('debugPprof access control', () => {
       expect((await get(url, { headers: { authorization: `Bearer ${asBytes(token)}` } })).status).toBe(200);
       expect((await get(url, { headers: { authorization: `Bearer ${asBytes(token.slice(0, -1))}` } })).status).toBe(401);
       expect((await get(url, { headers: { authorization: `Bearer ${asBytes(`${token}x`)}` } })).status).toBe(401);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: every character a byte cannot hold, control characters included
       expect((await get(url, { headers: { authorization: `Bearer ${token.normalize('NFD').replace(/[^\x00-\xff]/g, '?')}` } })).status).toBe(401);
     } finally {
       server.child.kill();
@@ -414,8 +448,11 @@ describe('debugPprof access control', () => {
       for (const path of ['', 'cmdline', 'heap?debug=1']) {
         const misdirected = await getAddressedTo(server.port, `/debug/pprof/${path}`, `rebind.example:${server.port}`);
         expect(misdirected.status).toBe(421);
-        expect(misdirected.body).toMatch(/^this server answers requests addressed to this machine \(localhost, its IP addresses or its name .+\), not to rebind\.example:\d+: a web page may be trying to read it through DNS rebinding; pass allowRemote to serve requests addressed otherwise\n$/);
-        for (const host of [`localhost:${server.port}`, `127.0.0.1:${server.port}`, 'localhost']) expect((await getAddressedTo(server.port, `/debug/pprof/${path}`, host)).status).toBe(200);
+        expect(misdirected.body).toMatch(
+          /^this server answers requests addressed to this machine \(localhost, its IP addresses or its name .+\), not to rebind\.example:\d+: a web page may be trying to read it through DNS rebinding; pass allowRemote to serve requests addressed otherwise\n$/,
+        );
+        for (const host of [`localhost:${server.port}`, `127.0.0.1:${server.port}`, 'localhost'])
+          expect((await getAddressedTo(server.port, `/debug/pprof/${path}`, host)).status).toBe(200);
         // What allowRemote lets in (here: a local proxy forwarding a public name) it decides alone.
         expect((await getAddressedTo(server.port, `/debug/pprof/${path}`, 'profiles.example', { 'x-profile-me': 'yes' })).status).toBe(200);
       }
@@ -427,28 +464,36 @@ describe('debugPprof access control', () => {
   const external = Object.values(networkInterfaces())
     .flat()
     .find((address) => address && address.family === 'IPv4' && !address.internal)?.address;
-  it.skipIf(!external)(`refuses a client that is not on this machine's loopback (403), via ${external ?? 'no external address'}`, async () => {
-    const server = await startServer({ HOST: '0.0.0.0' });
-    try {
-      const { status, body } = await get(`http://${external}:${server.port}/debug/pprof/`);
-      expect(status).toBe(403);
-      expect(body.toString()).toMatch(/^profiles are served to this machine only \(the request came from .+\); pass allowRemote to allow others\n$/);
-    } finally {
-      server.child.kill();
-    }
-  }, 30_000);
+  it.skipIf(!external)(
+    `refuses a client that is not on this machine's loopback (403), via ${external ?? 'no external address'}`,
+    async () => {
+      const server = await startServer({ HOST: '0.0.0.0' });
+      try {
+        const { status, body } = await get(`http://${external}:${server.port}/debug/pprof/`);
+        expect(status).toBe(403);
+        expect(body.toString()).toMatch(/^profiles are served to this machine only \(the request came from .+\); pass allowRemote to allow others\n$/);
+      } finally {
+        server.child.kill();
+      }
+    },
+    30_000,
+  );
 
-  it.skipIf(!external)('lets in the remote clients allowRemote accepts, and no others', async () => {
-    const server = await startServer({ HOST: '0.0.0.0', ALLOW_REMOTE: 'header' });
-    try {
-      const remote = `http://${external}:${server.port}/debug/pprof/cmdline`;
-      expect((await get(remote, { headers: { 'x-profile-me': 'yes' } })).status).toBe(200);
-      expect((await get(remote, { headers: { 'x-profile-me': 'no' } })).status).toBe(403);
-      expect((await get(`${server.base}/debug/pprof/cmdline`)).status).toBe(200);
-    } finally {
-      server.child.kill();
-    }
-  }, 30_000);
+  it.skipIf(!external)(
+    'lets in the remote clients allowRemote accepts, and no others',
+    async () => {
+      const server = await startServer({ HOST: '0.0.0.0', ALLOW_REMOTE: 'header' });
+      try {
+        const remote = `http://${external}:${server.port}/debug/pprof/cmdline`;
+        expect((await get(remote, { headers: { 'x-profile-me': 'yes' } })).status).toBe(200);
+        expect((await get(remote, { headers: { 'x-profile-me': 'no' } })).status).toBe(403);
+        expect((await get(`${server.base}/debug/pprof/cmdline`)).status).toBe(200);
+      } finally {
+        server.child.kill();
+      }
+    },
+    30_000,
+  );
 
   it('keeps serving and leaves no profile running after 1,000 random requests', async () => {
     const server = await startServer({ MAX_SECONDS: '1' });
@@ -459,7 +504,23 @@ describe('debugPprof access control', () => {
         return seed;
       };
       const pick = <T>(items: readonly T[]) => items[next() % items.length]!;
-      const paths = ['', 'profile', 'wall', 'heap', 'allocs', 'async', 'goroutine', 'cmdline', 'block', 'x', '../../etc/passwd', 'heap/', '%00', 'profile/x', '<script>'];
+      const paths = [
+        '',
+        'profile',
+        'wall',
+        'heap',
+        'allocs',
+        'async',
+        'goroutine',
+        'cmdline',
+        'block',
+        'x',
+        '../../etc/passwd',
+        'heap/',
+        '%00',
+        'profile/x',
+        '<script>',
+      ];
       const keys = ['seconds', 'debug', 'gc', 'format', 'x', '', '%ff'];
       const values = ['1', '0', '-1', 'abc', '1e9', '2', '3.5', '', 'folded', 'pprof', '%00', '<b>', '99999999999999999999'];
       const requests = Array.from({ length: 1000 }, () => {
@@ -467,7 +528,8 @@ describe('debugPprof access control', () => {
         return `${server.base}/debug/pprof/${pick(paths)}${query ? `?${query}` : ''}`;
       });
       const statuses: number[] = [];
-      for (let i = 0; i < requests.length; i += 50) statuses.push(...(await Promise.all(requests.slice(i, i + 50).map(async (request) => (await fetch(request)).status))));
+      for (let i = 0; i < requests.length; i += 50)
+        statuses.push(...(await Promise.all(requests.slice(i, i + 50).map(async (request) => (await fetch(request)).status))));
       expect(statuses.filter((status) => status >= 500)).toEqual([]);
       // Nothing still runs: a CPU profile starts at once.
       expect((await get(`${server.base}/debug/pprof/profile?seconds=1`)).status).toBe(200);

@@ -14,7 +14,11 @@ describe.skipIf(!go)('go tool pprof reads our profiles', () => {
   const dir = mkdtempSync(join(tmpdir(), 'interop-'));
   const pprof = (...args: string[]) => execFileSync(go!, ['tool', 'pprof', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   /** Function names of the `-top` rows, in order. */
-  const topRows = (text: string) => text.split('\n').filter((line) => /^\s*-?[\d.]+\w*\s+-?[\d.]+%\s+-?[\d.]+%/.test(line)).map((line) => line.trim().split(/\s+/).slice(5).join(' '));
+  const topRows = (text: string) =>
+    text
+      .split('\n')
+      .filter((line) => /^\s*-?[\d.]+\w*\s+-?[\d.]+%\s+-?[\d.]+%/.test(line))
+      .map((line) => line.trim().split(/\s+/).slice(5).join(' '));
 
   it('CPU: -top has the hot function first and -raw the TypeScript line of its loop', () => {
     const output = join(dir, 'cpu.pb.gz');
@@ -52,7 +56,9 @@ describe.skipIf(!go)('go tool pprof reads our profiles', () => {
     expect(topRows(top)[0]).toMatch(/^\(wait\) fetch GET http:\/\/127\.0\.0\.1:\d+\/slow$/);
     expect(topRows(pprof('-top', '-tagfocus=state=running', output))).not.toContainEqual(expect.stringMatching(/^\(wait\)/));
     // Waiting time is all in (wait) leaves; the functions above them only add it up.
-    const waiting = pprof('-top', '-tagfocus=state=waiting', output).split('\n').filter((line) => /^\s*[\d.]+m?s\s/.test(line));
+    const waiting = pprof('-top', '-tagfocus=state=waiting', output)
+      .split('\n')
+      .filter((line) => /^\s*[\d.]+m?s\s/.test(line));
     expect(waiting.length).toBeGreaterThan(0);
     for (const row of waiting) expect(row.trim().split(/\s+/).slice(5).join(' ')).toMatch(/^\(wait\) /);
     expect(pprof('-traces', '-tagfocus=wait=timer', output)).toMatch(/\(wait\) setTimeout 10ms\n\s+weirdFunction\n/);

@@ -32,14 +32,39 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
     }
     execFileSync(go!, ['run', fixture('go/cpuhog.go'), file('go-cpu.pb.gz'), file('go-heap.pb.gz')], { cwd: dir, stdio: 'pipe' });
     // Names go tool pprof simplifies as demangled C++ (V8's <static_initializer>), and names it keeps.
-    const named = new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }, { type: 'cpu', unit: 'nanoseconds' }], mappingFile: '/app/canonical-loop.ts' });
-    const names = ['<static_initializer>', 'Foo::bar(int)', 'std::vector<int>::push_back(int const&)', 'main.(*List[...]).Push', 'java.lang.Object.<init>', 'a[b]', 'f<(a)>', 'x)(y<', '(anonymous)'];
-    names.forEach((name, i) => named.addSample([{ name, file: '/app/x.ts', line: i + 1 }, { name: 'main', file: '/app/x.ts', line: 40 }], [i + 1, (i + 1) * 1_000_000]));
+    const named = new ProfileBuilder({
+      sampleTypes: [
+        { type: 'samples', unit: 'count' },
+        { type: 'cpu', unit: 'nanoseconds' },
+      ],
+      mappingFile: '/app/canonical-loop.ts',
+    });
+    const names = [
+      '<static_initializer>',
+      'Foo::bar(int)',
+      'std::vector<int>::push_back(int const&)',
+      'main.(*List[...]).Push',
+      'java.lang.Object.<init>',
+      'a[b]',
+      'f<(a)>',
+      'x)(y<',
+      '(anonymous)',
+    ];
+    for (const [i, name] of names.entries())
+      named.addSample(
+        [
+          { name, file: '/app/x.ts', line: i + 1 },
+          { name: 'main', file: '/app/x.ts', line: 40 },
+        ],
+        [i + 1, (i + 1) * 1_000_000],
+      );
     writeFileSync(file('names.pb.gz'), encodeProfile(named.build()));
     // Diff profiles hold negative values: one written by us, one by go tool pprof.
     const diff = runPprofCommand(['-proto', `-diff_base=${file('wall.pb.gz')}`, `-output=${file('diff-ours.pb.gz')}`, file('wall-again.pb.gz')]);
     if (diff.status !== 0) throw new Error(`writing a diff profile failed: ${diff.stderr}`);
-    execFileSync(go!, ['tool', 'pprof', '-proto', `-diff_base=${file('wall-again.pb.gz')}`, `-output=${file('diff-go.pb.gz')}`, file('wall.pb.gz')], { stdio: 'pipe' });
+    execFileSync(go!, ['tool', 'pprof', '-proto', `-diff_base=${file('wall-again.pb.gz')}`, `-output=${file('diff-go.pb.gz')}`, file('wall.pb.gz')], {
+      stdio: 'pipe',
+    });
   }, 120_000);
 
   it.each([
@@ -106,7 +131,7 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
   });
 });
 
-describe.skipIf(!go)('npm run pprof without a report: the (pprof) prompt answers as go tool pprof\'s does', () => {
+describe.skipIf(!go)("npm run pprof without a report: the (pprof) prompt answers as go tool pprof's does", () => {
   const dir = mkdtempSync(join(tmpdir(), 'pprof-prompt-'));
   const file = (name: string) => join(dir, name);
 
@@ -117,7 +142,10 @@ describe.skipIf(!go)('npm run pprof without a report: the (pprof) prompt answers
   }, 120_000);
 
   it.each([
-    ['wall.pb.gz', ['top3', 'sample_index=samples', 'top2 -cum', 'peek weirdFunction', 'sample_index=', 'focus=Intensive', 'top', 'tree3', 'list cpuIntensiveTask', 'quit']],
+    [
+      'wall.pb.gz',
+      ['top3', 'sample_index=samples', 'top2 -cum', 'peek weirdFunction', 'sample_index=', 'focus=Intensive', 'top', 'tree3', 'list cpuIntensiveTask', 'quit'],
+    ],
     ['go-cpu.pb.gz', ['top', 'top5 -cum', 'peek sha256', 'focus=main', 'tree4', 'traces', 'exit']],
   ])('%s: %j', (name, commands) => {
     const input = `${commands.join('\n')}\n`;
@@ -148,7 +176,12 @@ describe.skipIf(!go)('npm run pprof URL reads a /debug/pprof endpoint as go tool
 
   it('prints the same -top, and saves a copy', () => {
     const env = { ...process.env, PPROF_TMPDIR: join(dir, 'saved') };
-    const theirs = execFileSync(go!, ['tool', 'pprof', '-top', `${base}/debug/pprof/wall`], { cwd: repoRoot, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const theirs = execFileSync(go!, ['tool', 'pprof', '-top', `${base}/debug/pprof/wall`], {
+      cwd: repoRoot,
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const ours = runPprofCommand(['-top', `${base}/debug/pprof/wall`], { PPROF_TMPDIR: join(dir, 'saved') });
     expect(ours.status, ours.stderr).toBe(0);
     expect(ours.stdout).toBe(theirs);

@@ -37,7 +37,10 @@ describe(`TypeScript lines on Node ${process.versions.node}`, () => {
     expect(nanos((line) => line === lineOf(file, 'export function spin')) / all).toBeLessThan(0.5);
   });
 
-  it.each([['an ES module', 'esm/throws.ts'], ['a .cts', 'cjs/throws.cts']])('error stacks in %s name the TypeScript line', (_kind, program) => {
+  it.each([
+    ['an ES module', 'esm/throws.ts'],
+    ['a .cts', 'cjs/throws.cts'],
+  ])('error stacks in %s name the TypeScript line', (_kind, program) => {
     const file = fixture(`lines/${program}`);
     const run = runTypeScript(file);
     expect(run.status).not.toBe(0);

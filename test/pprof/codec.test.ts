@@ -8,11 +8,13 @@ import { writeFileAtomic } from '../../src/pprof/codec.ts';
 import { MAX_PROFILE_BYTES, ProfileBuilder, ProfileFormatError, decodeProfile, encodeProfile, writeProfile } from '../../src/pprof/index.ts';
 import { cpuShapedBuilder, stacks, stringOf } from '../helpers/profile.ts';
 
+/** A start time past 2^53 nanoseconds, as every real one is: exact as a double (a multiple of 256). */
+const TIME_NANOS = 1_763_700_000_123_456_768n;
 const leaf = { name: 'leaf', file: '/app/work.ts', line: 7, functionLine: 5 };
 const main = { name: 'main', file: '/app/main.ts', line: 20, functionLine: 18 };
 
 function sampleProfile() {
-  const builder = cpuShapedBuilder({ timeNanos: 1_763_700_000_123_456_789, comments: ['made by a test'] });
+  const builder = cpuShapedBuilder({ timeNanos: Number(TIME_NANOS), comments: ['made by a test'] });
   builder.addSample([leaf, main], [1, 10_000_000]);
   builder.addSample([main], [2, 20_000_000], { state: 'running' });
   builder.addSample([leaf, main], [3, 30_000_000]);
@@ -52,14 +54,14 @@ describe('encode and decode', () => {
     const decoded = decodeProfile(bytes);
     expect(stacks(decoded)).toEqual(stacks(sampleProfile()));
     // Past 2^53, so a bigint: the very nanoseconds written (here those of the double the test wrote).
-    expect(decoded.timeNanos).toBe(BigInt(1_763_700_000_123_456_789));
+    expect(decoded.timeNanos).toBe(TIME_NANOS);
     expect(decoded.durationNanos).toBe(2_000_000_000);
     expect(decoded.period).toBe(10_000_000);
     expect(stringOf(decoded, decoded.comment[0])).toBe('made by a test');
     expect(decoded.function.map((f) => f.startLine)).toEqual([5, 18]);
   });
 
-  it('reads int64 fields back signed: a diff profile\'s negative values, a duration of -1', () => {
+  it("reads int64 fields back signed: a diff profile's negative values, a duration of -1", () => {
     const builder = new ProfileBuilder({ sampleTypes: [{ type: 'cpu', unit: 'nanoseconds' }], durationNanos: -1 });
     builder.addSample([leaf], [-5000], { delta: { num: -3, unit: 'count' } });
     const decoded = decodeProfile(encodeProfile(builder.build()));
@@ -125,8 +127,16 @@ describe('writeProfile', () => {
     const dir = mkdtempSync(join(tmpdir(), 'write-'));
     const path = join(dir, 'big.bin');
     // Writes 32 MiB again and again, so the kill most likely lands mid-write.
-    const writer = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '-e',
-      `import { writeFileAtomic } from ${JSON.stringify(new URL('../../src/pprof/codec.ts', import.meta.url).href)}; const bytes = Buffer.alloc(32 << 20, 7); for (;;) writeFileAtomic(${JSON.stringify(path)}, bytes);`], { stdio: 'ignore' });
+    const writer = spawn(
+      process.execPath,
+      [
+        '--import',
+        import.meta.resolve('tsx'),
+        '-e',
+        `import { writeFileAtomic } from ${JSON.stringify(new URL('../../src/pprof/codec.ts', import.meta.url).href)}; const bytes = Buffer.alloc(32 << 20, 7); for (;;) writeFileAtomic(${JSON.stringify(path)}, bytes);`,
+      ],
+      { stdio: 'ignore' },
+    );
     while (!existsSync(path)) await new Promise((resolve) => setTimeout(resolve, 50));
     writer.kill('SIGKILL');
     await new Promise((resolve) => writer.on('exit', resolve));

@@ -37,7 +37,10 @@ for (let round = 0; round < 1000; round++) hash(100000);
 describe("converting Node's own profiles", () => {
   const dir = mkdtempSync(join(tmpdir(), 'convert-'));
   writeFileSync(join(dir, 'app.cjs'), program);
-  const run = spawnSync(process.execPath, ['--cpu-prof', '--heap-prof', '--cpu-prof-dir', dir, '--heap-prof-dir', dir, 'app.cjs'], { cwd: dir, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['--cpu-prof', '--heap-prof', '--cpu-prof-dir', dir, '--heap-prof-dir', dir, 'app.cjs'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   const file = (suffix: string) => join(dir, readdirSync(dir).find((name) => name.endsWith(suffix))!);
 
   it('turns a .cpuprofile into a CPU profile with the hot function on top', () => {

@@ -52,7 +52,10 @@ describe('withLabels', () => {
       });
       return [inner, currentLabels()];
     });
-    expect(seen).toEqual([{ route: '/b', tenant: 't1' }, { route: '/a', tenant: 't1' }]);
+    expect(seen).toEqual([
+      { route: '/b', tenant: 't1' },
+      { route: '/a', tenant: 't1' },
+    ]);
     expect(currentLabels()).toBeUndefined();
   });
 

@@ -41,10 +41,17 @@ describe('profiles of a short program show the program only', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(toolFrames(output)).toEqual([]);
     // The program opens no socket: tsx's attempt to reach a `tsx watch` parent ends before it starts.
-    expect(stacks(readProfile(output)).flatMap(({ frames }) => frames).filter((frame) => /^(afterConnect|Socket\.)/.test(frame))).toEqual([]);
+    expect(
+      stacks(readProfile(output))
+        .flatMap(({ frames }) => frames)
+        .filter((frame) => /^(afterConnect|Socket\.)/.test(frame)),
+    ).toEqual([]);
     // V8's own rows (the collector's) and Node's (the module job that runs the program's top
     // level) may lead; the first of the program's files is its work.
-    if (kind === 'cpu') expect(['work', 'allocate']).toContain(flatByFrame(readProfile(output), 1).find(([name, file]) => !name.startsWith('(') && !file.startsWith('node:'))?.[0]);
+    if (kind === 'cpu')
+      expect(['work', 'allocate']).toContain(
+        flatByFrame(readProfile(output), 1).find(([name, file]) => !name.startsWith('(') && !file.startsWith('node:'))?.[0],
+      );
     if (kind === 'wall') {
       // Exactly the program's one wait: no file system work of tsx's cache, no import.
       const waits = labelledStacks(readProfile(output)).filter(({ labels }) => labels.state === 'waiting');

@@ -14,7 +14,14 @@ const v8: V8CpuProfile = {
   nodes: [
     { id: 1, callFrame: frame('(root)', -1), children: [2, 4, 5, 6] },
     { id: 2, callFrame: frame('main', 9), children: [3] },
-    { id: 3, callFrame: frame('hot', 1), positionTicks: [{ line: 3, ticks: 4 }, { line: 4, ticks: 1 }] },
+    {
+      id: 3,
+      callFrame: frame('hot', 1),
+      positionTicks: [
+        { line: 3, ticks: 4 },
+        { line: 4, ticks: 1 },
+      ],
+    },
     { id: 4, callFrame: frame('(idle)', -1) },
     { id: 5, callFrame: frame('(program)', -1) },
     { id: 6, callFrame: frame('(garbage collector)', -1) },
@@ -87,10 +94,15 @@ describe('heap sample scaling', () => {
     const profile = heapProfileToPprof(
       {
         head: {
-          id: 1, callFrame: frame('(root)', -1), selfSize: 0,
+          id: 1,
+          callFrame: frame('(root)', -1),
+          selfSize: 0,
           children: [{ id: 2, callFrame: frame('retain', 4), selfSize: 0, children: [] }],
         },
-        samples: [{ size: reported(1056), nodeId: 2, ordinal: 1 }, { size: reported(1056), nodeId: 2, ordinal: 2 }],
+        samples: [
+          { size: reported(1056), nodeId: 2, ordinal: 1 },
+          { size: reported(1056), nodeId: 2, ordinal: 2 },
+        ],
       },
       { kind: 'inuse', intervalBytes: interval, timeNanos: 0 },
     );

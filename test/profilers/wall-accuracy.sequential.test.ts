@@ -76,16 +76,20 @@ describe('wall profiles of canonical-shaped loops, over 6 s with a CPU hog on ev
     expect(stringOf(wall, wall.defaultSampleType)).toBe('wall');
   });
 
-  it.each(MIXES)(`gives each step of the %s ms loop its share of the window near the program's own timing: the waits' within ${SHARE_POINTS.weirdFunction} points, the CPU step's within ${SHARE_POINTS.cpuIntensiveTask}`, (mix) => {
-    const { measured, wall } = runs.get(mix)!;
-    const shares = STEPS.map((step) => ({
-      step,
-      profiled: (100 * cumulative(wall, WALL, step)) / Number(wall.durationNanos),
-      timed: (100 * measured.measuredMs[step]) / measured.windowMs,
-    }));
-    const described = shares.map(({ step, profiled, timed }) => `${step} ${profiled.toFixed(1)}% vs ${timed.toFixed(1)}%`).join(', ');
-    for (const { step, profiled, timed } of shares) expect(Math.abs(profiled - timed), `${step}, profile vs program: ${described}`).toBeLessThanOrEqual(SHARE_POINTS[step]);
-  });
+  it.each(MIXES)(
+    `gives each step of the %s ms loop its share of the window near the program's own timing: the waits' within ${SHARE_POINTS.weirdFunction} points, the CPU step's within ${SHARE_POINTS.cpuIntensiveTask}`,
+    (mix) => {
+      const { measured, wall } = runs.get(mix)!;
+      const shares = STEPS.map((step) => ({
+        step,
+        profiled: (100 * cumulative(wall, WALL, step)) / Number(wall.durationNanos),
+        timed: (100 * measured.measuredMs[step]) / measured.windowMs,
+      }));
+      const described = shares.map(({ step, profiled, timed }) => `${step} ${profiled.toFixed(1)}% vs ${timed.toFixed(1)}%`).join(', ');
+      for (const { step, profiled, timed } of shares)
+        expect(Math.abs(profiled - timed), `${step}, profile vs program: ${described}`).toBeLessThanOrEqual(SHARE_POINTS[step]);
+    },
+  );
 
   it.each(MIXES)(`adds up running and waiting of the one task of the %s ms loop to the window, within ${100 * COVERAGE}%`, (mix) => {
     const { wall } = runs.get(mix)!;

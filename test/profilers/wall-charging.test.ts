@@ -64,7 +64,11 @@ describe('addV8Samples charging a wall profile', () => {
   // The code started a wait at 25 ms that ended at 48; then a short one from 63 to 66, after
   // which it ran until it started one at 68, still in flight at the end.
   const timeline = new ProgramTimeline(0);
-  for (const [start, end] of [[25, 48], [63, 66], [68, 95]] as const) {
+  for (const [start, end] of [
+    [25, 48],
+    [63, 66],
+    [68, 95],
+  ] as const) {
     timeline.turn(start);
     timeline.turn(end);
     timeline.wait(start, end);

@@ -21,7 +21,6 @@ async function run<T>(name: string, args: string[]): Promise<T> {
   return JSON.parse(stdout) as T;
 }
 
-
 describe('wall profile semantics', () => {
   type Scenarios = Record<string, { windowMs: number; computedMs?: number; blockedMs?: number; keepAlive?: string[]; child?: string; address?: string }>;
   let results: Scenarios;
@@ -54,7 +53,10 @@ describe('wall profile semantics', () => {
     const waiting = wallNanos(p, 'waiting') / 1e6;
     expect(running).toBeGreaterThan(computedMs! * 0.7);
     // The request, then its body's read, both waits of the task.
-    const waits = waitingStacks(p).map(({ frames }) => [frames[0]!.replace(/^\(wait\) fetch GET http:\/\/127\.0\.0\.1:\d+\/slow\?ms=80 (\(body\) )?:0$/, (_, body) => (body ? 'body' : 'request')), frames[1]!.split(' ')[0]]);
+    const waits = waitingStacks(p).map(({ frames }) => [
+      frames[0]!.replace(/^\(wait\) fetch GET http:\/\/127\.0\.0\.1:\d+\/slow\?ms=80 (\(body\) )?:0$/, (_, body) => (body ? 'body' : 'request')),
+      frames[1]!.split(' ')[0],
+    ]);
     expect(waits.sort()).toEqual([
       ['body', 'hashWhileRequesting'],
       ['request', 'hashWhileRequesting'],
@@ -94,13 +96,15 @@ describe('wall profile semantics', () => {
 });
 
 describe('wall profile under a flood of operations', () => {
-  it('samples operations past its budget, says so, and still estimates each stack\'s waits', async () => {
+  it("samples operations past its budget, says so, and still estimates each stack's waits", async () => {
     const output = join(directory, 'flood.pb.gz');
     const { operations, waitedMs } = await run<{ operations: number; waitedMs: Record<string, number> }>('flood.ts', [output]);
     const profile = readProfile(output);
     expect(operations).toBeGreaterThan(10_000);
     const comments = profile.comment.map((index) => stringOf(profile, index));
-    const sampled = comments.map((comment) => /^waits sampled: ([\d,]+) of ([\d,]+) operations recorded \(at the busiest 1 in \d+\)/.exec(comment)).find(Boolean);
+    const sampled = comments
+      .map((comment) => /^waits sampled: ([\d,]+) of ([\d,]+) operations recorded \(at the busiest 1 in \d+\)/.exec(comment))
+      .find(Boolean);
     expect(sampled, comments.join('\n')).toBeTruthy();
     const [recorded = 0, offered = 0] = [sampled![1]!, sampled![2]!].map((count) => Number(count.replaceAll(',', '')));
     // Every operation was offered to the sampler; the budget held: most went unrecorded (1 in

@@ -4,7 +4,10 @@ import { flameData, flameSubtree, flameTree, type FlameNode } from '../../src/re
 import { mergeProfiles, negated } from '../../src/report/merge.ts';
 
 const frame = (name: string) => ({ name, file: '/app/x.ts', line: 1 });
-const lines = (node: FlameNode, depth = 0): string[] => [`${'  '.repeat(depth)}${node.name} ${node.total}/${node.self}${node.base ? ` base ${node.base}` : ''}`, ...node.children.flatMap((child) => lines(child, depth + 1))];
+const lines = (node: FlameNode, depth = 0): string[] => [
+  `${'  '.repeat(depth)}${node.name} ${node.total}/${node.self}${node.base ? ` base ${node.base}` : ''}`,
+  ...node.children.flatMap((child) => lines(child, depth + 1)),
+];
 
 function build(samples: [string[], number][]) {
   const builder = new ProfileBuilder({ sampleTypes: [{ type: 'cpu', unit: 'nanoseconds' }] });
@@ -45,7 +48,14 @@ describe('flameTree', () => {
     expect(flameSubtree(tree, ['main', 'render'])?.total).toBe(-30);
     expect(flameSubtree(tree, ['main', 'nothing'])).toBeUndefined();
     const data = flameData(tree, 'cpu', 'nanoseconds');
-    expect(data).toMatchObject({ names: ['root', 'main', 'parse', 'render'], name: [0, 1, 2, 3], depth: [0, 1, 2, 2], total: [10, 10, 40, -30], base: [50, 50, 10, 40], percentOf: 50 });
+    expect(data).toMatchObject({
+      names: ['root', 'main', 'parse', 'render'],
+      name: [0, 1, 2, 3],
+      depth: [0, 1, 2, 2],
+      total: [10, 10, 40, -30],
+      base: [50, 50, 10, 40],
+      percentOf: 50,
+    });
   });
 });
 

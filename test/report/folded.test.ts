@@ -34,10 +34,16 @@ describe('foldedStacks', () => {
     const strings = new StringTable();
     const fn = (id: number, name: string) => new PprofFunction({ id, name: strings.dedup(name) });
     const profile = new Profile({
-      sampleType: [new ValueType({ type: strings.dedup('cpu'), unit: strings.dedup('nanoseconds') }), new ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') })],
+      sampleType: [
+        new ValueType({ type: strings.dedup('cpu'), unit: strings.dedup('nanoseconds') }),
+        new ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') }),
+      ],
       function: [fn(1, 'inlinedLeaf'), fn(2, 'caller'), fn(3, 'main')],
       // Go writes inlined frames into one location, innermost first.
-      location: [new Location({ id: 1, line: [new Line({ functionId: 1 }), new Line({ functionId: 2 })] }), new Location({ id: 2, line: [new Line({ functionId: 3 })] })],
+      location: [
+        new Location({ id: 1, line: [new Line({ functionId: 1 }), new Line({ functionId: 2 })] }),
+        new Location({ id: 2, line: [new Line({ functionId: 3 })] }),
+      ],
       sample: [new Sample({ locationId: [1, 2], value: [100, 7] })],
       stringTable: strings,
     });

@@ -53,7 +53,15 @@ async function pointAt(page: Page, name: string): Promise<{ x: number; y: number
   const canvas = await page.$eval(`${scope} canvas`, (element) => {
     const box = element.getBoundingClientRect();
     const view = element.parentElement!.getBoundingClientRect();
-    return { left: box.left, bottom: box.bottom, width: box.width, height: box.height, layoutHeight: (element as HTMLElement).offsetHeight, viewTop: view.top, viewBottom: view.bottom };
+    return {
+      left: box.left,
+      bottom: box.bottom,
+      width: box.width,
+      height: box.height,
+      layoutHeight: (element as HTMLElement).offsetHeight,
+      viewTop: view.top,
+      viewBottom: view.bottom,
+    };
   });
   const row = (18 * canvas.height) / canvas.layoutHeight;
   const point = { x: canvas.left + ((span.from + span.to) / 2) * canvas.width, y: canvas.bottom - (span.depth + 0.5) * row };
@@ -85,7 +93,9 @@ describe.skipIf(!chromiumBinary())('a slide flame graph in Chromium', () => {
     for (const name of ['hashChain', 'sha256', 'compress']) {
       const point = await pointAt(page, name);
       await page.mouse.move(point.x, point.y);
-      await expect.poll(() => page.$eval(`${scope} .fg-tip`, (tip) => ((tip as HTMLElement).hidden ? '(hidden)' : tip.querySelector('strong')!.textContent))).toBe(name);
+      await expect
+        .poll(() => page.$eval(`${scope} .fg-tip`, (tip) => ((tip as HTMLElement).hidden ? '(hidden)' : tip.querySelector('strong')!.textContent)))
+        .toBe(name);
       // The tip sits by the pointer, not where the pointer would be unscaled.
       const tip = await page.$eval(`${scope} .fg-tip`, (element) => element.getBoundingClientRect().toJSON() as DOMRect);
       expect(Math.abs(tip.left - point.x)).toBeLessThan(40 * scale);
@@ -98,7 +108,10 @@ describe.skipIf(!chromiumBinary())('a slide flame graph in Chromium', () => {
     await page.mouse.click(target.x, target.y);
     await expect.poll(() => page.textContent(`${scope} .fg-crumbs [aria-current]`)).toBe('sha256');
     // Zoomed in, sha256 spans the whole width: a point near the left edge of its row is in it.
-    const zoomed = await page.$eval(`${scope} canvas`, (element) => ({ ...element.getBoundingClientRect().toJSON(), layoutHeight: (element as HTMLElement).offsetHeight }) as DOMRect & { layoutHeight: number });
+    const zoomed = await page.$eval(
+      `${scope} canvas`,
+      (element) => ({ ...element.getBoundingClientRect().toJSON(), layoutHeight: (element as HTMLElement).offsetHeight }) as DOMRect & { layoutHeight: number },
+    );
     await page.mouse.move(zoomed.left + zoomed.width * 0.1, zoomed.bottom - (frameSpan('sha256').depth + 0.5) * ((18 * zoomed.height) / zoomed.layoutHeight));
     await expect.poll(() => page.textContent(`${scope} .fg-tip strong`)).toBe('sha256');
     await page.screenshot({ path: join(screenshotDirectory, `flame-zoomed-${viewport.width}.png`) });

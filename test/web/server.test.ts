@@ -24,7 +24,12 @@ function profile() {
 
 let web: WebUi;
 beforeAll(async () => {
-  web = await serveWebUi(profile(), { host: '127.0.0.1', port: 0, title: 'test.pb.gz', settings: { cum: false, filters: { focus: 'handle' }, sampleIndex: 'samples' } });
+  web = await serveWebUi(profile(), {
+    host: '127.0.0.1',
+    port: 0,
+    title: 'test.pb.gz',
+    settings: { cum: false, filters: { focus: 'handle' }, sampleIndex: 'samples' },
+  });
 });
 afterAll(() => web.close());
 
@@ -135,15 +140,20 @@ function getAddressedTo(base: string, path: string, host: string): Promise<{ sta
 }
 
 describe('serveWebUi against DNS rebinding and file reading', () => {
-  it.each(['/', '/api/profile', '/api/source?fn=hash', '/app.js'])('answers %s addressed to another name with 421 and why, and as localhost or by address', async (path) => {
-    const port = new URL(web.url).port;
-    const misdirected = await getAddressedTo(web.url, path, `rebind.example:${port}`);
-    expect(misdirected.status).toBe(421);
-    expect(misdirected.body).toMatch(/^this server answers requests addressed to this machine \(localhost, its IP addresses or its name .+\), not to rebind\.example:\d+: a web page may be trying to read it through DNS rebinding\n$/);
-    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'LOCALHOST.', `localhost:${Number(port) + 1}`]) {
-      expect((await getAddressedTo(web.url, path, host)).status).toBe(200);
-    }
-  });
+  it.each(['/', '/api/profile', '/api/source?fn=hash', '/app.js'])(
+    'answers %s addressed to another name with 421 and why, and as localhost or by address',
+    async (path) => {
+      const port = new URL(web.url).port;
+      const misdirected = await getAddressedTo(web.url, path, `rebind.example:${port}`);
+      expect(misdirected.status).toBe(421);
+      expect(misdirected.body).toMatch(
+        /^this server answers requests addressed to this machine \(localhost, its IP addresses or its name .+\), not to rebind\.example:\d+: a web page may be trying to read it through DNS rebinding\n$/,
+      );
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'LOCALHOST.', `localhost:${Number(port) + 1}`]) {
+        expect((await getAddressedTo(web.url, path, host)).status).toBe(200);
+      }
+    },
+  );
 
   it('lists only source files the profile names, inside the directory each name resolves to', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'pprof-source-'));

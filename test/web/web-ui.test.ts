@@ -36,7 +36,12 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(screensh
 /** Where the flame graph drew a frame, as the component tells a caller that points at it. */
 const frameBox = (page: Page, name: string) =>
   page.evaluate(
-    (frame) => (document.querySelector('.flame-graph') as HTMLElement & { flameGraph: { locate(name: string): { x: number; y: number; width: number; height: number } | undefined } }).flameGraph.locate(frame),
+    (frame) =>
+      (
+        document.querySelector('.flame-graph') as HTMLElement & {
+          flameGraph: { locate(name: string): { x: number; y: number; width: number; height: number } | undefined };
+        }
+      ).flameGraph.locate(frame),
     name,
   );
 
@@ -93,12 +98,15 @@ describe.skipIf(!chromiumBinary())('pprof -http in Chromium', () => {
     await page.fill('.fg-search', '^(weirdFunction|cpuIntensiveTask)$');
     await expect.poll(() => page.textContent('.fg-matches')).toMatch(/^2 frames: \S+ \(\d+(\.\d+)?%\)$/);
     const box = (await frameBox(page, 'weirdFunction'))!;
-    const [red, green, blue] = await page.evaluate(({ x, y }) => {
-      const canvas = document.querySelector<HTMLCanvasElement>('.flame-graph canvas')!;
-      const bounds = canvas.getBoundingClientRect();
-      const ratio = canvas.width / bounds.width;
-      return [...canvas.getContext('2d')!.getImageData((x - bounds.left) * ratio, (y - bounds.top) * ratio, 1, 1).data];
-    }, { x: box.x + 2, y: box.y + 2 });
+    const [red, green, blue] = await page.evaluate(
+      ({ x, y }) => {
+        const canvas = document.querySelector<HTMLCanvasElement>('.flame-graph canvas')!;
+        const bounds = canvas.getBoundingClientRect();
+        const ratio = canvas.width / bounds.width;
+        return [...canvas.getContext('2d')!.getImageData((x - bounds.left) * ratio, (y - bounds.top) * ratio, 1, 1).data];
+      },
+      { x: box.x + 2, y: box.y + 2 },
+    );
     // The highlight is a strong pink: red and blue over green.
     expect(red! - green!).toBeGreaterThan(80);
     expect(blue! - green!).toBeGreaterThan(40);
@@ -126,7 +134,8 @@ describe.skipIf(!chromiumBinary())('pprof -http in Chromium', () => {
 
   it('sorts the top table by flat and by cum, and filters it', async () => {
     const { page } = await open('/?view=top');
-    const column = (index: number) => page.$$eval(`table.top tbody tr td:nth-child(${index})`, (cells) => cells.map((cell) => Number.parseFloat(cell.textContent!)));
+    const column = (index: number) =>
+      page.$$eval(`table.top tbody tr td:nth-child(${index})`, (cells) => cells.map((cell) => Number.parseFloat(cell.textContent!)));
     const isDescending = (values: number[]) => values.every((value, i) => i === 0 || value <= values[i - 1]!);
     expect(isDescending(await column(2))).toBe(true);
     const firstByFlat = await page.textContent('table.top tbody tr:first-child td.name');
@@ -204,12 +213,15 @@ describe.skipIf(!chromiumBinary())('pprof -http in Chromium', () => {
       await page.waitForSelector('body[data-ready=flame]');
       const pixel = async (name: string) => {
         const box = (await frameBox(page, name))!;
-        return page.evaluate(({ x, y }) => {
-          const canvas = document.querySelector<HTMLCanvasElement>('.flame-graph canvas')!;
-          const bounds = canvas.getBoundingClientRect();
-          const ratio = canvas.width / bounds.width;
-          return [...canvas.getContext('2d')!.getImageData((x - bounds.left) * ratio, (y - bounds.top) * ratio, 1, 1).data];
-        }, { x: box.x + 2, y: box.y + 2 });
+        return page.evaluate(
+          ({ x, y }) => {
+            const canvas = document.querySelector<HTMLCanvasElement>('.flame-graph canvas')!;
+            const bounds = canvas.getBoundingClientRect();
+            const ratio = canvas.width / bounds.width;
+            return [...canvas.getContext('2d')!.getImageData((x - bounds.left) * ratio, (y - bounds.top) * ratio, 1, 1).data];
+          },
+          { x: box.x + 2, y: box.y + 2 },
+        );
       };
       const [grewRed, grewGreen, grewBlue] = await pixel('parse');
       expect(grewRed! - Math.max(grewGreen!, grewBlue!)).toBeGreaterThan(60);

@@ -42,13 +42,25 @@ const cases: Record<string, Case[]> = {
     {
       name: 'sound: the request and the hashing awaited together, the hashing a turn later',
       from: 'original',
-      edits: [['main.ts', REQUEST_THEN_HASH, "  await Promise.all([slowNetworkRequest(service.url), new Promise((resolve) => setImmediate(resolve)).then(() => cpuIntensiveTask())]);\n  stepDone('slowNetworkRequest');"]],
+      edits: [
+        [
+          'main.ts',
+          REQUEST_THEN_HASH,
+          "  await Promise.all([slowNetworkRequest(service.url), new Promise((resolve) => setImmediate(resolve)).then(() => cpuIntensiveTask())]);\n  stepDone('slowNetworkRequest');",
+        ],
+      ],
       verdict: 'done',
     },
     {
       name: 'wrong: the request started before the hashing, but sent only after it',
       from: 'original',
-      edits: [['main.ts', REQUEST_THEN_HASH, "  const reply = slowNetworkRequest(service.url);\n  cpuIntensiveTask();\n  stepDone('cpuIntensiveTask');\n  await reply;\n  stepDone('slowNetworkRequest');"]],
+      edits: [
+        [
+          'main.ts',
+          REQUEST_THEN_HASH,
+          "  const reply = slowNetworkRequest(service.url);\n  cpuIntensiveTask();\n  stepDone('cpuIntensiveTask');\n  await reply;\n  stepDone('slowNetworkRequest');",
+        ],
+      ],
       verdict: /^in the wall profile the check took of your main\.ts only \d+% of the hashing ran while the request was away/,
     },
     {
@@ -81,7 +93,13 @@ const cases: Record<string, Case[]> = {
     {
       name: 'gamed: the cache emptied every round',
       from: 'original',
-      edits: [['main.ts', 'function rememberCustomers(customers: Map<number, Customer>, round: number): void {\n', 'function rememberCustomers(customers: Map<number, Customer>, round: number): void {\n  customers.clear();\n']],
+      edits: [
+        [
+          'main.ts',
+          'function rememberCustomers(customers: Map<number, Customer>, round: number): void {\n',
+          'function rememberCustomers(customers: Map<number, Customer>, round: number): void {\n  customers.clear();\n',
+        ],
+      ],
       verdict: /^only [\d.]+% of the 97,500 returning visits found their customer in the cache/,
     },
     {
@@ -93,17 +111,27 @@ const cases: Record<string, Case[]> = {
     {
       name: 'gamed: smaller customers, the cache still unbounded',
       from: 'original',
-      edits: [['main.ts', 'customers.set(id, { id, name: `Customer number ${id}`, email: `customer.${id}@example.com`, lastVisit: round });', 'customers.set(id, { id, lastVisit: round } as Customer);']],
+      edits: [
+        [
+          'main.ts',
+          'customers.set(id, { id, name: `Customer number ${id}`, email: `customer.${id}@example.com`, lastVisit: round });',
+          'customers.set(id, { id, lastVisit: round } as Customer);',
+        ],
+      ],
       verdict: /^the cache still holds 100,000 of the 100,000 customers the service saw: bound it/,
     },
   ],
   deadlock: [
-    { name: 'the solution: the refunds take the locks in the payments\' order', from: 'solution', edits: [], verdict: 'done' },
+    { name: "the solution: the refunds take the locks in the payments' order", from: 'solution', edits: [], verdict: 'done' },
     {
       name: 'sound: each refund takes one lock at a time, never both',
       from: 'original',
       edits: [
-        ['main.ts', "    await markInvoice(invoicesHold, invoice, 'refunded');\n    const ledgerHold = await ledgerLock.acquire();", "    await markInvoice(invoicesHold, invoice, 'refunded');\n    invoicesHold.release();\n    const ledgerHold = await ledgerLock.acquire();"],
+        [
+          'main.ts',
+          "    await markInvoice(invoicesHold, invoice, 'refunded');\n    const ledgerHold = await ledgerLock.acquire();",
+          "    await markInvoice(invoicesHold, invoice, 'refunded');\n    invoicesHold.release();\n    const ledgerHold = await ledgerLock.acquire();",
+        ],
         ['main.ts', '    ledgerHold.release();\n    invoicesHold.release();\n    done.refunds++;', '    ledgerHold.release();\n    done.refunds++;'],
       ],
       verdict: 'done',
@@ -118,23 +146,39 @@ const cases: Record<string, Case[]> = {
       name: "gamed: issueRefunds drops the invoices' lock and marks the invoice under the ledger's",
       from: 'original',
       edits: [
-        ['main.ts', "    const invoicesHold = await invoicesLock.acquire();\n    await markInvoice(invoicesHold, invoice, 'refunded');\n    const ledgerHold = await ledgerLock.acquire();", "    const ledgerHold = await ledgerLock.acquire();\n    await markInvoice(ledgerHold, invoice, 'refunded');"],
+        [
+          'main.ts',
+          "    const invoicesHold = await invoicesLock.acquire();\n    await markInvoice(invoicesHold, invoice, 'refunded');\n    const ledgerHold = await ledgerLock.acquire();",
+          "    const ledgerHold = await ledgerLock.acquire();\n    await markInvoice(ledgerHold, invoice, 'refunded');",
+        ],
         ['main.ts', '    ledgerHold.release();\n    invoicesHold.release();\n    done.refunds++;', '    ledgerHold.release();\n    done.refunds++;'],
       ],
-      verdict: /^the books refused a change when the check ran main\.ts: invoice \d+ marked refunded was made with a Hold of the ledger lock: a change to the invoices needs the invoices lock/,
+      verdict:
+        /^the books refused a change when the check ran main\.ts: invoice \d+ marked refunded was made with a Hold of the ledger lock: a change to the invoices needs the invoices lock/,
     },
     {
       name: 'gamed: the refunds give up waiting for the ledger after 100 ms',
       from: 'original',
       edits: [
-        ['main.ts', '    const ledgerHold = await ledgerLock.acquire();\n    await addLedgerEntry(ledgerHold, invoice, -invoice.amount);\n    ledgerHold.release();', '    const ledgerHold = await Promise.race([ledgerLock.acquire(), sleep(100).then(() => undefined)]);\n    await addLedgerEntry(ledgerHold, invoice, -invoice.amount);\n    ledgerHold?.release();'],
+        [
+          'main.ts',
+          '    const ledgerHold = await ledgerLock.acquire();\n    await addLedgerEntry(ledgerHold, invoice, -invoice.amount);\n    ledgerHold.release();',
+          '    const ledgerHold = await Promise.race([ledgerLock.acquire(), sleep(100).then(() => undefined)]);\n    await addLedgerEntry(ledgerHold, invoice, -invoice.amount);\n    ledgerHold?.release();',
+        ],
       ],
-      verdict: /^the books refused a change when the check ran main\.ts: the ledger entry of -\d+ for invoice \d+ was made without a Hold: a change to the ledger needs the ledger lock/,
+      verdict:
+        /^the books refused a change when the check ran main\.ts: the ledger entry of -\d+ for invoice \d+ was made without a Hold: a change to the ledger needs the ledger lock/,
     },
     {
       name: "gamed: books.ts's lock gives up waiting after 100 ms",
       from: 'original',
-      edits: [['books.ts', 'const turn = new Promise<Hold>((resolve) => this.#line.push(resolve));', 'const turn = Promise.race([new Promise<Hold>((resolve) => this.#line.push(resolve)), sleep(100).then(() => new Hold(this))]);']],
+      edits: [
+        [
+          'books.ts',
+          'const turn = new Promise<Hold>((resolve) => this.#line.push(resolve));',
+          'const turn = Promise.race([new Promise<Hold>((resolve) => this.#line.push(resolve)), sleep(100).then(() => new Hold(this))]);',
+        ],
+      ],
       verdict: /^books\.ts's Mutex gave a second job the lock while the first still held it/,
     },
   ],
@@ -152,7 +196,13 @@ const cases: Record<string, Case[]> = {
     {
       name: 'sound: the unread response destroyed, its connection closed',
       from: 'original',
-      edits: [['main.ts', '    if (response.statusCode === 404) return callback(null, FLAT_RATE_PER_KG);', '    if (response.statusCode !== 200) response.destroy();\n    if (response.statusCode === 404) return callback(null, FLAT_RATE_PER_KG);']],
+      edits: [
+        [
+          'main.ts',
+          '    if (response.statusCode === 404) return callback(null, FLAT_RATE_PER_KG);',
+          '    if (response.statusCode !== 200) response.destroy();\n    if (response.statusCode === 404) return callback(null, FLAT_RATE_PER_KG);',
+        ],
+      ],
       verdict: 'done',
     },
     {
@@ -202,22 +252,26 @@ describe.each(Object.keys(cases))('%s', (id) => {
     }
   }, 120_000);
 
-  it.each(cases[id]!.map((testCase) => [testCase.name, testCase] as const))('%s', (_name, testCase) => {
-    for (const [file, text] of starting) writeFileSync(join(folder(), file), text);
-    applySolution(copy, id, exercise.folder);
-    if (testCase.from === 'original') writeFileSync(join(folder(), 'main.ts'), starting.get('main.ts')!);
-    for (const [file, from, to] of testCase.edits) {
-      const path = join(folder(), file);
-      const text = readFileSync(path, 'utf8');
-      expect(text, `${file} should hold ${JSON.stringify(from)}`).toContain(from);
-      writeFileSync(path, text.replace(from, to));
-    }
-    const result = workshopCommand(copy, 'check', [id]);
-    if (testCase.verdict === 'done') {
-      expect(result.stdout, result.stderr).toContain(`Done: ${id}.`);
-      return;
-    }
-    const reason = /^Not done yet: (.*)$/m.exec(result.stdout)?.[1];
-    expect(reason, result.stdout + result.stderr).toMatch(testCase.verdict);
-  }, 180_000);
+  it.each(cases[id]!.map((testCase) => [testCase.name, testCase] as const))(
+    '%s',
+    (_name, testCase) => {
+      for (const [file, text] of starting) writeFileSync(join(folder(), file), text);
+      applySolution(copy, id, exercise.folder);
+      if (testCase.from === 'original') writeFileSync(join(folder(), 'main.ts'), starting.get('main.ts')!);
+      for (const [file, from, to] of testCase.edits) {
+        const path = join(folder(), file);
+        const text = readFileSync(path, 'utf8');
+        expect(text, `${file} should hold ${JSON.stringify(from)}`).toContain(from);
+        writeFileSync(path, text.replace(from, to));
+      }
+      const result = workshopCommand(copy, 'check', [id]);
+      if (testCase.verdict === 'done') {
+        expect(result.stdout, result.stderr).toContain(`Done: ${id}.`);
+        return;
+      }
+      const reason = /^Not done yet: (.*)$/m.exec(result.stdout)?.[1];
+      expect(reason, result.stdout + result.stderr).toMatch(testCase.verdict);
+    },
+    180_000,
+  );
 });

@@ -34,7 +34,10 @@ describe('readsAs: as strict as the report, and no stricter', () => {
 });
 
 describe('expectReading', () => {
-  const reading = (answer: number) => () => expectReading('hashChain_flat_percent', answer, '2.43', { wanted: "hashChain's flat%", find: 'read it in -top' }, [{ printed: '97.63', is: "hashChain's cum%" }]);
+  const reading = (answer: number) => () =>
+    expectReading('hashChain_flat_percent', answer, '2.43', { wanted: "hashChain's flat%", find: 'read it in -top' }, [
+      { printed: '97.63', is: "hashChain's cum%" },
+    ]);
   it('passes the right reading, and names the confusion of a wrong one', () => {
     expect(reading(2.4)).not.toThrow();
     expect(reading(97.6)).toThrow(new NotDone("hashChain_flat_percent is 97.6: that is hashChain's cum%, not hashChain's flat%. read it in -top"));

@@ -40,6 +40,7 @@ describe('findExercise', () => {
 
   it("finds each of workshop.json's exercises by its number", () => {
     const exercises = loadExercises(repoRoot);
-    for (const listed of exercises.filter((entry) => /^\d+-/.test(entry.id))) expect(findExercise(exercises, String(Number(listed.id.split('-')[0])))).toBe(listed);
+    for (const listed of exercises.filter((entry) => /^\d+-/.test(entry.id)))
+      expect(findExercise(exercises, String(Number(listed.id.split('-')[0])))).toBe(listed);
   });
 });

@@ -50,24 +50,43 @@ describe('the lean runner', () => {
 
   it('passes a check whose tests all pass, and names the class of an error that is not a failed check', async () => {
     expect(await check(`import { it, test } from 'vitest';\nit('one', () => {});\ntest('two', async () => {});\n`)).toEqual({ done: true });
-    expect(await check(`import { it } from 'vitest';\nit('one', () => { (undefined as unknown as { a: number }).a; });\n`)).toEqual({ done: false, reason: expect.stringMatching(/^TypeError: Cannot read properties of undefined/) });
+    expect(await check(`import { it } from 'vitest';\nit('one', () => { (undefined as unknown as { a: number }).a; });\n`)).toEqual({
+      done: false,
+      reason: expect.stringMatching(/^TypeError: Cannot read properties of undefined/),
+    });
   });
 
   it('fails a check on a rejection nobody handled, and says when a hook or the file is broken', async () => {
-    expect(await check(`import { it } from 'vitest';\nit('one', () => { void Promise.reject(new Error('unhandled')); });\n`)).toEqual({ done: false, reason: 'unhandled' });
-    expect(await check(`import { beforeAll, it } from 'vitest';\nbeforeAll(() => { throw new Error('no fixture'); });\nit('one', () => {});\n`)).toEqual({ done: false, reason: 'the check could not run: no fixture' });
+    expect(await check(`import { it } from 'vitest';\nit('one', () => { void Promise.reject(new Error('unhandled')); });\n`)).toEqual({
+      done: false,
+      reason: 'unhandled',
+    });
+    expect(await check(`import { beforeAll, it } from 'vitest';\nbeforeAll(() => { throw new Error('no fixture'); });\nit('one', () => {});\n`)).toEqual({
+      done: false,
+      reason: 'the check could not run: no fixture',
+    });
     const empty = checkFile(`import { it } from 'vitest';\n`);
     expect(await runCheck(repoRoot, empty)).toEqual({ done: false, reason: `the check found no tests in ${empty}` });
-    expect(await check(`import { it } from 'vitest';\nimport './missing.ts';\nit('one', () => {});\n`)).toEqual({ done: false, reason: expect.stringMatching(/^the check could not run: .*missing\.ts/) });
+    expect(await check(`import { it } from 'vitest';\nimport './missing.ts';\nit('one', () => {});\n`)).toEqual({
+      done: false,
+      reason: expect.stringMatching(/^the check could not run: .*missing\.ts/),
+    });
   });
 
   it('runs only the tests marked only, and none that are skipped', async () => {
     expect(await check(`import { it } from 'vitest';\nit.only('one', () => {});\nit('two', () => { throw new Error('ran'); });\n`)).toEqual({ done: true });
-    expect(await check(`import { describe, it } from 'vitest';\ndescribe.skip('off', () => { it('two', () => { throw new Error('ran'); }); });\nit.skip('three', () => { throw new Error('ran'); });\nit('one', () => {});\n`)).toEqual({ done: true });
+    expect(
+      await check(
+        `import { describe, it } from 'vitest';\ndescribe.skip('off', () => { it('two', () => { throw new Error('ran'); }); });\nit.skip('three', () => { throw new Error('ran'); });\nit('one', () => {});\n`,
+      ),
+    ).toEqual({ done: true });
   });
 });
 
 it('leaves a check that asks vitest for more than the lean runner has to vitest', async () => {
-  expect(await check(`import { expect, it } from 'vitest';\nit('one', () => { expect(1 + 1).toBe(3); });\n`)).toEqual({ done: false, reason: expect.stringContaining('expected 2 to be 3') });
+  expect(await check(`import { expect, it } from 'vitest';\nit('one', () => { expect(1 + 1).toBe(3); });\n`)).toEqual({
+    done: false,
+    reason: expect.stringContaining('expected 2 to be 3'),
+  });
   expect(await check(`import { expect, it } from 'vitest';\nit('one', () => { expect(1 + 1).toBe(2); });\n`)).toEqual({ done: true });
 });

@@ -56,7 +56,9 @@ describe('npm run check and npm run hint', () => {
   it('says not done yet with the reason in one line and how to ask for a hint, showing none itself', () => {
     const first = workshopCommand(copy, 'check', [ID]);
     expect(first.status).toBe(1);
-    expect(first.stdout).toContain('Not done yet: answers.json: "hashChain_samples_at_1000" is still empty: how many samples have hashChain on their stack at 1,000 rounds (a whole number, no quotes)');
+    expect(first.stdout).toContain(
+      'Not done yet: answers.json: "hashChain_samples_at_1000" is still empty: how many samples have hashChain on their stack at 1,000 rounds (a whole number, no quotes)',
+    );
     expect(first.stdout).toMatch(/^Stuck\? npm run hint 01-cpu-profile shows a hint \(0 of 4 seen\)\.$/m);
     expect(first.stdout).not.toMatch(/Hint \d/);
     // Failing again and again reveals nothing.
@@ -77,8 +79,14 @@ describe('npm run check and npm run hint', () => {
   });
 
   it.each([
-    ['{"hashChain_samples_at_1000": 0,', /^Not done yet: answers.json is not valid JSON \(.+\): it holds one object, e.g. \{"hashChain_samples_at_1000": 10\}$/m],
-    ['{"hashChain_samples_at_1000": 0}', /^Not done yet: answers.json has no "ms_per_sample": add it, a number, no quotes: how many ms of CPU time one sample of cpu-1000000.pb.gz stands for on average/m],
+    [
+      '{"hashChain_samples_at_1000": 0,',
+      /^Not done yet: answers.json is not valid JSON \(.+\): it holds one object, e.g. \{"hashChain_samples_at_1000": 10\}$/m,
+    ],
+    [
+      '{"hashChain_samples_at_1000": 0}',
+      /^Not done yet: answers.json has no "ms_per_sample": add it, a number, no quotes: how many ms of CPU time one sample of cpu-1000000.pb.gz stands for on average/m,
+    ],
     ['{"hashChain_samples_at_1000": "none"}', /^Not done yet: answers.json: "hashChain_samples_at_1000" should be a whole number, no quotes, not "none"/m],
     ['[]', /^Not done yet: answers.json must hold one object/m],
   ])('names what is wrong with answers.json %s', (text, message) => {
@@ -92,10 +100,14 @@ describe('npm run check and npm run hint', () => {
     applySolution(copy, ID, FOLDER);
     const answers = JSON.parse(readFileSync(file('answers.json'), 'utf8'));
     writeFileSync(file('answers.json'), JSON.stringify({ ...answers, hashChain_flat_percent: answers.hashChain_cum_percent }));
-    expect(workshopCommand(copy, 'check', [ID]).stdout).toMatch(/^Not done yet: hashChain_flat_percent is [\d.]+: that is hashChain's cum% in cpu-1000000.pb.gz, not hashChain's flat% in cpu-1000000.pb.gz\. /m);
+    expect(workshopCommand(copy, 'check', [ID]).stdout).toMatch(
+      /^Not done yet: hashChain_flat_percent is [\d.]+: that is hashChain's cum% in cpu-1000000.pb.gz, not hashChain's flat% in cpu-1000000.pb.gz\. /m,
+    );
     renameSync(file('cpu-1000000.pb.gz'), file('aside.pb.gz'));
     try {
-      expect(workshopCommand(copy, 'check', [ID]).stdout).toMatch(/^Not done yet: exercises\/01-cpu-profile\/cpu-1000000.pb.gz is not there yet: make it with npm run exercise 01-cpu-profile 1000000$/m);
+      expect(workshopCommand(copy, 'check', [ID]).stdout).toMatch(
+        /^Not done yet: exercises\/01-cpu-profile\/cpu-1000000.pb.gz is not there yet: make it with npm run exercise 01-cpu-profile 1000000$/m,
+      );
     } finally {
       renameSync(file('aside.pb.gz'), file('cpu-1000000.pb.gz'));
     }
@@ -113,7 +125,10 @@ describe('npm run check and npm run hint', () => {
     const overview = workshopCommand(copy, 'workshop').stdout.split('\n');
     const width = Math.max(...exercises.map((exercise) => exercise.id.length));
     expect(overview[0]).toMatch(new RegExp(`^The Node.js profiling workshop: 1 of ${exercises.length} done \\[#+\\.+\\]$`));
-    expect(overview.slice(2, 4)).toEqual([`  done  ${ID.padEnd(width)}  A CPU profile: what sampling sees and misses`, `        ${second.id.padEnd(width)}  ${second.title}`]);
+    expect(overview.slice(2, 4)).toEqual([
+      `  done  ${ID.padEnd(width)}  A CPU profile: what sampling sees and misses`,
+      `        ${second.id.padEnd(width)}  ${second.title}`,
+    ]);
     expect(overview.at(-2)).toBe(`Next: npm run exercise ${second.id}   (the lesson: ${(exercises[1] as unknown as { folder: string }).folder}/README.md)`);
     // Progress stays out of git.
     expect(execFileSync('git', ['check-ignore', '.workshop-state.json'], { cwd: copy, encoding: 'utf8' }).trim()).toBe('.workshop-state.json');
@@ -121,14 +136,21 @@ describe('npm run check and npm run hint', () => {
 
   it('watches the exercise: checks again when a file in its folder is saved', async () => {
     writeFileSync(file('answers.json'), '{}');
-    const watcher = spawn(process.execPath, ['--import', 'tsx', join(copy, 'src/cli/workshop.ts'), 'watch', ID], { cwd: copy, env: { ...process.env, FORCE_COLOR: '0' } });
+    const watcher = spawn(process.execPath, ['--import', 'tsx', join(copy, 'src/cli/workshop.ts'), 'watch', ID], {
+      cwd: copy,
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
     let output = '';
     watcher.stdout.on('data', (chunk) => (output += chunk));
     watcher.stderr.on('data', (chunk) => (output += chunk));
     try {
-      await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toMatch(/Not done yet: answers.json has no "hashChain_samples_at_1000"[^]*Watching exercises\/01-cpu-profile\//);
+      await expect
+        .poll(() => output, { timeout: 60_000, interval: 200 })
+        .toMatch(/Not done yet: answers.json has no "hashChain_samples_at_1000"[\s\S]*Watching exercises\/01-cpu-profile\//);
       applySolution(copy, ID, FOLDER);
-      await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toMatch(/answers\.json changed\nChecking 01-cpu-profile\.\.\.\nDone: 01-cpu-profile\./);
+      await expect
+        .poll(() => output, { timeout: 60_000, interval: 200 })
+        .toMatch(/answers\.json changed\nChecking 01-cpu-profile\.\.\.\nDone: 01-cpu-profile\./);
     } finally {
       watcher.kill();
     }

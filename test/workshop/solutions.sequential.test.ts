@@ -14,16 +14,23 @@ import { SOLVER, applySolution, workshopCommand, workshopCopy } from '../helpers
  */
 const exercises = loadExercises(repoRoot);
 const copies: string[] = [];
-afterAll(() => copies.forEach((copy) => rmSync(copy, { recursive: true, force: true })));
+afterAll(() => {
+  for (const copy of copies) rmSync(copy, { recursive: true, force: true });
+});
 
 describe('workshop.json', () => {
   it('lists every exercise and debugme folder, each with its lesson, program, answers, check and solution', () => {
     const onDisk = ['exercises', 'debugme'].flatMap((parent) =>
-      existsSync(join(repoRoot, parent)) ? readdirSync(join(repoRoot, parent), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => `${parent}/${entry.name}`) : [],
+      existsSync(join(repoRoot, parent))
+        ? readdirSync(join(repoRoot, parent), { withFileTypes: true })
+            .filter((entry) => entry.isDirectory())
+            .map((entry) => `${parent}/${entry.name}`)
+        : [],
     );
     expect(exercises.map((exercise) => exercise.folder).sort()).toEqual(onDisk.sort());
     for (const exercise of exercises) {
-      for (const name of ['README.md', 'main.ts', 'answers.json', 'check.test.ts']) expect(existsSync(join(repoRoot, exercise.folder, name)), `${exercise.folder}/${name}`).toBe(true);
+      for (const name of ['README.md', 'main.ts', 'answers.json', 'check.test.ts'])
+        expect(existsSync(join(repoRoot, exercise.folder, name)), `${exercise.folder}/${name}`).toBe(true);
       const solution = join(repoRoot, 'solutions', exercise.id);
       expect(existsSync(join(solution, 'answers.json')) || existsSync(join(solution, SOLVER)), `solutions/${exercise.id}/answers.json or ${SOLVER}`).toBe(true);
       expect(exercise.folder.endsWith(`/${exercise.id}`) || exercise.kind === 'debugme', exercise.id).toBe(true);
@@ -36,7 +43,10 @@ it('type-checks every solution in place, copied over its exercise', () => {
   const copy = workshopCopy();
   copies.push(copy);
   for (const exercise of exercises) applySolution(copy, exercise.id, exercise.folder, { solve: false });
-  const result = spawnSync(process.execPath, [join(copy, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', join(copy, 'tsconfig.json')], { cwd: copy, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [join(copy, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', join(copy, 'tsconfig.json')], {
+    cwd: copy,
+    encoding: 'utf8',
+  });
   expect(result.stdout + result.stderr).toBe('');
   expect(result.status).toBe(0);
 }, 120_000);

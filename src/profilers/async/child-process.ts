@@ -20,23 +20,26 @@ interface SpawnOptions {
  * `spawn ls -la` otherwise.
  */
 export function installChildProcess(): void {
-  patch(ChildProcess.prototype, 'spawn', (original) =>
-    function trackedSpawn(this: ChildProcess, options: SpawnOptions) {
-      const operation = begin('child_process', () => command(options), { apiModules: API_MODULES });
-      if (!operation) return original.call(this, options);
-      // Prepended, to end before the program's listeners run; no 'error' listener (see net.ts).
-      const exited = () => {
-        this.removeListener('close', closed);
-        end(operation, 'completed');
-      };
-      const closed = () => {
-        this.removeListener('exit', exited);
-        end(operation, 'failed');
-      };
-      this.prependOnceListener('exit', exited);
-      this.prependOnceListener('close', closed);
-      return callThrough(operation, original, this, [options]);
-    },
+  patch(
+    ChildProcess.prototype,
+    'spawn',
+    (original) =>
+      function trackedSpawn(this: ChildProcess, options: SpawnOptions) {
+        const operation = begin('child_process', () => command(options), { apiModules: API_MODULES });
+        if (!operation) return original.call(this, options);
+        // Prepended, to end before the program's listeners run; no 'error' listener (see net.ts).
+        const exited = () => {
+          this.removeListener('close', closed);
+          end(operation, 'completed');
+        };
+        const closed = () => {
+          this.removeListener('exit', exited);
+          end(operation, 'failed');
+        };
+        this.prependOnceListener('exit', exited);
+        this.prependOnceListener('close', closed);
+        return callThrough(operation, original, this, [options]);
+      },
   );
 }
 

@@ -12,7 +12,12 @@ export function installDns(): void {
     [dns.promises, trackPromise],
   ] as const) {
     for (const name of Object.keys(target)) {
-      if (QUERIES.test(name)) patch(target, name, track('dns', (args) => `dns.${name} ${String(args[0])}`));
+      if (QUERIES.test(name))
+        patch(
+          target,
+          name,
+          track('dns', (args) => `dns.${name} ${String(args[0])}`),
+        );
     }
   }
 }

@@ -47,23 +47,26 @@ const BODY_READS = ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text'] 
  * covers it.
  */
 export function installFetch(): void {
-  patch(globalThis, 'fetch', (original) =>
-    function trackedFetch(this: unknown, ...args: unknown[]) {
-      if (!state.installed) return original.apply(this, args);
-      const outer = fetchCall;
-      const call: FetchCall = { caller: stackBelow(trackedFetch) };
-      fetchCall = call;
-      let response: Promise<unknown>;
-      try {
-        response = original.apply(this, args);
-      } finally {
-        fetchCall = outer;
-      }
-      // A fetch whose stack is not the program's (its request, if any, is captured in the
-      // channel) or that made no request.
-      if (call.description === undefined) return response;
-      return followResponse(response, call);
-    },
+  patch(
+    globalThis,
+    'fetch',
+    (original) =>
+      function trackedFetch(this: unknown, ...args: unknown[]) {
+        if (!state.installed) return original.apply(this, args);
+        const outer = fetchCall;
+        const call: FetchCall = { caller: stackBelow(trackedFetch) };
+        fetchCall = call;
+        let response: Promise<unknown>;
+        try {
+          response = original.apply(this, args);
+        } finally {
+          fetchCall = outer;
+        }
+        // A fetch whose stack is not the program's (its request, if any, is captured in the
+        // channel) or that made no request.
+        if (call.description === undefined) return response;
+        return followResponse(response, call);
+      },
   );
   subscribeChannel('undici:request:create', ({ request }: { request: UndiciRequest }) => {
     const call = fetchCall;
@@ -85,16 +88,19 @@ export function installFetch(): void {
   const responsePrototype = (globalThis as { Response?: { prototype: object } }).Response?.prototype;
   if (!responsePrototype) return;
   for (const read of BODY_READS) {
-    patch(responsePrototype, read, (original) =>
-      function trackedBodyRead(this: unknown, ...args: unknown[]) {
-        const description = typeof this === 'object' && this !== null ? responses.get(this) : undefined;
-        if (description === undefined) return original.apply(this, args);
-        // A body is read once.
-        responses.delete(this as object);
-        const operation = begin('fetch', () => `${description} (body)`);
-        if (!operation) return original.apply(this, args);
-        return settle(callThrough(operation, original, this, args) as PromiseLike<unknown>, operation);
-      },
+    patch(
+      responsePrototype,
+      read,
+      (original) =>
+        function trackedBodyRead(this: unknown, ...args: unknown[]) {
+          const description = typeof this === 'object' && this !== null ? responses.get(this) : undefined;
+          if (description === undefined) return original.apply(this, args);
+          // A body is read once.
+          responses.delete(this as object);
+          const operation = begin('fetch', () => `${description} (body)`);
+          if (!operation) return original.apply(this, args);
+          return settle(callThrough(operation, original, this, args) as PromiseLike<unknown>, operation);
+        },
     );
   }
 }

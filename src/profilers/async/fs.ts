@@ -5,12 +5,40 @@ import { trackCallback, trackPromise } from './wrap.ts';
 
 /** The common ones: what programs wait on, not every corner of fs. */
 const CALLBACK_APIS = [
-  'access', 'appendFile', 'close', 'copyFile', 'fstat', 'lstat', 'mkdir', 'open', 'read',
-  'readdir', 'readFile', 'realpath', 'rename', 'rm', 'stat', 'unlink', 'write', 'writeFile',
+  'access',
+  'appendFile',
+  'close',
+  'copyFile',
+  'fstat',
+  'lstat',
+  'mkdir',
+  'open',
+  'read',
+  'readdir',
+  'readFile',
+  'realpath',
+  'rename',
+  'rm',
+  'stat',
+  'unlink',
+  'write',
+  'writeFile',
 ];
 const PROMISE_APIS = [
-  'access', 'appendFile', 'copyFile', 'lstat', 'mkdir', 'open', 'readdir', 'readFile',
-  'realpath', 'rename', 'rm', 'stat', 'unlink', 'writeFile',
+  'access',
+  'appendFile',
+  'copyFile',
+  'lstat',
+  'mkdir',
+  'open',
+  'readdir',
+  'readFile',
+  'realpath',
+  'rename',
+  'rm',
+  'stat',
+  'unlink',
+  'writeFile',
 ];
 
 /**
@@ -19,8 +47,18 @@ const PROMISE_APIS = [
  * its promise settles (see wrap.ts).
  */
 export function installFs(): void {
-  for (const name of CALLBACK_APIS) patch(fs, name, trackCallback('fs', (args) => `fs.${name} ${target(args[0])}`));
-  for (const name of PROMISE_APIS) patch(fs.promises, name, trackPromise('fs', (args) => `fs.${name} ${target(args[0])}`));
+  for (const name of CALLBACK_APIS)
+    patch(
+      fs,
+      name,
+      trackCallback('fs', (args) => `fs.${name} ${target(args[0])}`),
+    );
+  for (const name of PROMISE_APIS)
+    patch(
+      fs.promises,
+      name,
+      trackPromise('fs', (args) => `fs.${name} ${target(args[0])}`),
+    );
 }
 
 /** What an fs call works on: a path (string, Buffer or file: URL) or a descriptor (number or FileHandle). */

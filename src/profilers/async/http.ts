@@ -20,17 +20,20 @@ const requests = new OperationsByObject();
 export function installHttp(): void {
   for (const module of [http, https]) {
     for (const name of ['request', 'get']) {
-      patch(module, name, (original) =>
-        function trackedRequest(this: unknown, ...args: unknown[]) {
-          const startTime = performance.now();
-          const request: ClientRequest = original.apply(this, args);
-          const operation = begin('http', () => `http ${request.method} ${url(request)}`, { startTime });
-          if (operation) {
-            requests.set(request, operation);
-            request.prependOnceListener('close', () => requests.finish(request, 'cancelled'));
-          }
-          return request;
-        },
+      patch(
+        module,
+        name,
+        (original) =>
+          function trackedRequest(this: unknown, ...args: unknown[]) {
+            const startTime = performance.now();
+            const request: ClientRequest = original.apply(this, args);
+            const operation = begin('http', () => `http ${request.method} ${url(request)}`, { startTime });
+            if (operation) {
+              requests.set(request, operation);
+              request.prependOnceListener('close', () => requests.finish(request, 'cancelled'));
+            }
+            return request;
+          },
       );
     }
   }

@@ -2,6 +2,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { state } from './registry.ts';
 
 // Node's APIs take and return anything; wrappers pass it all through untouched.
+// biome-ignore lint/suspicious/noExplicitAny: any function of Node's, whatever it takes and gives
 export type Callable = (this: any, ...args: any[]) => any;
 
 /**

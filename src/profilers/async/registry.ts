@@ -8,18 +8,7 @@ import type { SamplingState } from './sampling.ts';
  * awaits an interval, so it is not a wait of the code that set it, and a wall profile should
  * leave it out (it is kept for snapshots, as Go lists a goroutine parked on a ticker).
  */
-export type AsyncOperationKind =
-  | 'timer'
-  | 'interval'
-  | 'fetch'
-  | 'http'
-  | 'fs'
-  | 'dns'
-  | 'net'
-  | 'tls'
-  | 'child_process'
-  | 'event'
-  | 'user';
+export type AsyncOperationKind = 'timer' | 'interval' | 'fetch' | 'http' | 'fs' | 'dns' | 'net' | 'tls' | 'child_process' | 'event' | 'user';
 
 /** One asynchronous operation user code started and that has not finished yet. */
 export interface AsyncOperation {
@@ -93,7 +82,19 @@ export const state: TrackerState = ((globalThis as Record<symbol, TrackerState>)
   inFlight: new Set(),
   listeners: new Set(),
   undo: [],
-  sampling: { users: 0, probability: 1, lowest: 1, offeredInAll: 0, recordedInAll: 0, windowStart: 0, windowStartCpuMicros: 0, offered: 0, recorded: 0, spentMs: 0, costMs: Number.NaN },
+  sampling: {
+    users: 0,
+    probability: 1,
+    lowest: 1,
+    offeredInAll: 0,
+    recordedInAll: 0,
+    windowStart: 0,
+    windowStartCpuMicros: 0,
+    offered: 0,
+    recorded: 0,
+    spentMs: 0,
+    costMs: Number.NaN,
+  },
 });
 
 /** Records an operation as in flight and tells the listeners. */

@@ -13,7 +13,6 @@ const MAX_FRAMES = 64;
 const trackerDirectory = new URL('./', import.meta.url).href;
 const trackerDirectoryPath = fileURLToPath(trackerDirectory);
 
-
 /**
  * Node's util.promisify calls an API on behalf of the code that called the promisified
  * function: it stands for that code, unlike Node calling an API for its own ends.
@@ -74,6 +73,7 @@ function newMemo(): CallSiteMemo {
  * otherwise Node called the API for itself (NOT_THE_PROGRAMS), as undici arms timers inside fetch and
  * https connects with tls.connect, and counting that would count one wait twice.
  */
+// biome-ignore lint/complexity/noBannedTypes: the function whose frames V8 leaves out, as Error.captureStackTrace takes it
 export function userStack(apiModules: readonly string[], below: Function): Verdict {
   const nearest = callSites(below, PREFIX_FRAMES);
   // Node's own call shows in the nearest frames; a stack no deeper than them is all there is.
@@ -147,6 +147,7 @@ const structured = (_error: Error, sites: NodeJS.CallSite[]) => sites;
  * parsing text. Positions are those of the JavaScript V8 runs: Node applies source maps to
  * error.stack strings only, not to CallSites (checked on Node 20), so frameOf maps them.
  */
+// biome-ignore lint/complexity/noBannedTypes: the function whose frames V8 leaves out, as Error.captureStackTrace takes it
 function callSites(below: Function, limit: number): NodeJS.CallSite[] {
   const { prepareStackTrace, stackTraceLimit } = Error;
   try {

@@ -36,61 +36,80 @@ export function installTimers(): void {
   const timeoutPrototype = Object.getPrototypeOf(probe) as object;
 
   for (const target of [globalThis, timers]) {
-    patch(target, 'setTimeout', (original) =>
-      function trackedSetTimeout(this: unknown, callback: unknown, ...rest: unknown[]) {
-        const operation = typeof callback === 'function' ? begin('timer', () => `setTimeout ${delayOf(rest[0])}ms`, { callback }) : undefined;
-        if (!operation) return original.call(this, callback, ...rest);
-        const fire = function endThenFire(this: unknown, ...args: unknown[]) {
-          finish(timer, 'completed');
-          return (callback as Callable).apply(this, args);
-        };
-        const timer: object = callThrough(operation, original, this, [fire, ...rest]);
-        pending.set(timer, operation);
-        return timer;
-      },
+    patch(
+      target,
+      'setTimeout',
+      (original) =>
+        function trackedSetTimeout(this: unknown, callback: unknown, ...rest: unknown[]) {
+          const operation = typeof callback === 'function' ? begin('timer', () => `setTimeout ${delayOf(rest[0])}ms`, { callback }) : undefined;
+          if (!operation) return original.call(this, callback, ...rest);
+          const fire = function endThenFire(this: unknown, ...args: unknown[]) {
+            finish(timer, 'completed');
+            return (callback as Callable).apply(this, args);
+          };
+          const timer: object = callThrough(operation, original, this, [fire, ...rest]);
+          pending.set(timer, operation);
+          return timer;
+        },
     );
-    patch(target, 'setInterval', (original) =>
-      function trackedSetInterval(this: unknown, callback: unknown, ...rest: unknown[]) {
-        const operation = typeof callback === 'function' ? begin('interval', () => `setInterval ${delayOf(rest[0])}ms`, { callback }) : undefined;
-        if (!operation) return original.call(this, callback, ...rest);
-        const timer: object = callThrough(operation, original, this, [callback, ...rest]);
-        pending.set(timer, operation);
-        return timer;
-      },
+    patch(
+      target,
+      'setInterval',
+      (original) =>
+        function trackedSetInterval(this: unknown, callback: unknown, ...rest: unknown[]) {
+          const operation = typeof callback === 'function' ? begin('interval', () => `setInterval ${delayOf(rest[0])}ms`, { callback }) : undefined;
+          if (!operation) return original.call(this, callback, ...rest);
+          const timer: object = callThrough(operation, original, this, [callback, ...rest]);
+          pending.set(timer, operation);
+          return timer;
+        },
     );
     for (const name of ['clearTimeout', 'clearInterval']) {
-      patch(target, name, (original) =>
-        function trackedClear(this: unknown, timer: unknown) {
-          const result = original.call(this, timer);
-          cancelled(timer);
-          return result;
-        },
+      patch(
+        target,
+        name,
+        (original) =>
+          function trackedClear(this: unknown, timer: unknown) {
+            const result = original.call(this, timer);
+            cancelled(timer);
+            return result;
+          },
       );
     }
   }
   // timer.close() and `using` clear through Node's own clearTimeout, not the exported one.
   for (const name of ['close', Symbol.dispose]) {
-    patch(timeoutPrototype, name, (original) =>
-      function trackedClose(this: object) {
-        const result = original.call(this);
-        finish(this, 'cancelled');
-        return result;
-      },
+    patch(
+      timeoutPrototype,
+      name,
+      (original) =>
+        function trackedClose(this: object) {
+          const result = original.call(this);
+          finish(this, 'cancelled');
+          return result;
+        },
     );
   }
 
-  patch(timersPromises, 'setTimeout', trackPromise('timer', (args) => `setTimeout ${delayOf(args[0])}ms`));
-  patch(timersPromises, 'setInterval', (original) =>
-    function trackedIntervals(this: unknown, ...args: unknown[]) {
-      const ticks = original.apply(this, args) as AsyncIterator<unknown>;
-      const next = ticks.next;
-      ticks.next = function trackedNext(this: unknown, ...nextArgs: unknown[]) {
-        const operation = begin('timer', () => `setInterval ${delayOf(args[0])}ms`);
-        if (!operation) return next.apply(this, nextArgs as []);
-        return settle(callThrough(operation, next as Callable, this, nextArgs) as Promise<IteratorResult<unknown>>, operation);
-      };
-      return ticks;
-    },
+  patch(
+    timersPromises,
+    'setTimeout',
+    trackPromise('timer', (args) => `setTimeout ${delayOf(args[0])}ms`),
+  );
+  patch(
+    timersPromises,
+    'setInterval',
+    (original) =>
+      function trackedIntervals(this: unknown, ...args: unknown[]) {
+        const ticks = original.apply(this, args) as AsyncIterator<unknown>;
+        const next = ticks.next;
+        ticks.next = function trackedNext(this: unknown, ...nextArgs: unknown[]) {
+          const operation = begin('timer', () => `setInterval ${delayOf(args[0])}ms`);
+          if (!operation) return next.apply(this, nextArgs as []);
+          return settle(callThrough(operation, next as Callable, this, nextArgs) as Promise<IteratorResult<unknown>>, operation);
+        };
+        return ticks;
+      },
   );
 
   state.undo.push(() => pending.clear());

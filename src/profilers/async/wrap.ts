@@ -18,6 +18,7 @@ export interface BeginOptions {
   callback?: unknown;
 }
 
+// biome-ignore lint/complexity/noBannedTypes: any function Node calls back, whatever its shape
 const nodesCallbacks = new WeakSet<Function>();
 
 /** Above zero while the profilers start operations of their own (see untracked). */
@@ -78,6 +79,7 @@ export const NOT_SAMPLED = Symbol('not sampled');
  * creates its request some thirty undici frames down, and those frames, optimised, are what a
  * capture spends its time on). Undefined when the tracker is off or Node made the call.
  */
+// biome-ignore lint/complexity/noBannedTypes: any function Node calls back, whatever its shape
 export function stackBelow(entry: Function): Caller | typeof NOT_SAMPLED | undefined {
   if (!state.installed) return undefined;
   const weight = sampleOperation();

@@ -72,7 +72,11 @@ function saveState(): void {
   updateDownloads();
 }
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, properties: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  properties: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const created = Object.assign(document.createElement(tag), properties);
   created.append(...children);
   return created;
@@ -167,7 +171,9 @@ async function render(): Promise<void> {
   try {
     const callers = state.view === 'flame' && state.mode === 'callers' && state.fn ? state.fn : '';
     profile = await fetchJson<ProfileView>('/api/profile', profileQuery({ callers }));
-    sampleSelect.replaceChildren(...profile.sampleTypes.map((name, index) => element('option', { value: name, textContent: name, selected: index === profile!.sampleIndex })));
+    sampleSelect.replaceChildren(
+      ...profile.sampleTypes.map((name, index) => element('option', { value: name, textContent: name, selected: index === profile!.sampleIndex })),
+    );
     labelSuggestions.replaceChildren(...profile.labels.map((pair) => element('option', { value: pair })));
     headerLines.textContent = profile.header.join('\n');
     notesBox.textContent = profile.notes.join(' ');
@@ -217,7 +223,10 @@ function renderFlame(view: ProfileView): void {
   const peekButton = element('button', { type: 'button', textContent: 'Peek', disabled: !state.fn });
   sourceButton.addEventListener('click', () => show('source'));
   peekButton.addEventListener('click', () => show('peek'));
-  const selectedText = element('span', { className: 'selected-fn', textContent: state.fn ? `Function: ${state.fn}` : 'Click a frame to zoom to it and select its function' });
+  const selectedText = element('span', {
+    className: 'selected-fn',
+    textContent: state.fn ? `Function: ${state.fn}` : 'Click a frame to zoom to it and select its function',
+  });
   modes.append(selectedText, sourceButton, peekButton);
   if (view.diff) {
     const swatch = (colour: string) => {
@@ -272,7 +281,17 @@ function renderTop(view: ProfileView): void {
     cell.dataset.column = column;
     return cell;
   };
-  const heading = element('tr', {}, sortButton('flat'), element('th', { textContent: 'flat%' }), element('th', { textContent: 'sum%' }), sortButton('cum'), element('th', { textContent: 'cum%' }), element('th', { className: 'name', textContent: 'function' }), element('th'));
+  const heading = element(
+    'tr',
+    {},
+    sortButton('flat'),
+    element('th', { textContent: 'flat%' }),
+    element('th', { textContent: 'sum%' }),
+    sortButton('cum'),
+    element('th', { textContent: 'cum%' }),
+    element('th', { className: 'name', textContent: 'function' }),
+    element('th'),
+  );
   const body = element('tbody');
   table.append(element('thead', {}, heading), body);
   const fill = () => {
@@ -299,7 +318,10 @@ function renderTop(view: ProfileView): void {
         return topRow(row, sum, view.diff);
       }),
     );
-    more.textContent = rows.length > TOP_ROWS ? `${rows.length - TOP_ROWS} more functions: narrow the filter to see them` : `${rows.length} function${rows.length === 1 ? '' : 's'}`;
+    more.textContent =
+      rows.length > TOP_ROWS
+        ? `${rows.length - TOP_ROWS} more functions: narrow the filter to see them`
+        : `${rows.length} function${rows.length === 1 ? '' : 's'}`;
   };
   filterBox.addEventListener('input', () => {
     state.topFilter = filterBox.value;
@@ -311,7 +333,8 @@ function renderTop(view: ProfileView): void {
 }
 
 function topRow(row: TopRow, sum: number, diff: boolean): HTMLTableRowElement {
-  const value = (amount: number) => element('td', { textContent: diff ? signed(amount) : format(amount), className: diff ? (amount > 0 ? 'grew' : amount < 0 ? 'shrank' : '') : '' });
+  const value = (amount: number) =>
+    element('td', { textContent: diff ? signed(amount) : format(amount), className: diff ? (amount > 0 ? 'grew' : amount < 0 ? 'shrank' : '') : '' });
   const name = element('a', { textContent: row.name, title: `Source of ${row.name}` });
   name.addEventListener('click', () => show('source', row.name));
   const actions = element('td', { className: 'actions' });
@@ -326,14 +349,29 @@ function topRow(row: TopRow, sum: number, diff: boolean): HTMLTableRowElement {
     state.zoom = [];
     show('flame', row.name);
   });
-  return element('tr', {}, value(row.flat), element('td', { textContent: share(row.flat) }), element('td', { textContent: share(sum) }), value(row.cum), element('td', { textContent: share(row.cum) }), element('td', { className: 'name' }, name), actions);
+  return element(
+    'tr',
+    {},
+    value(row.flat),
+    element('td', { textContent: share(row.flat) }),
+    element('td', { textContent: share(sum) }),
+    value(row.cum),
+    element('td', { textContent: share(row.cum) }),
+    element('td', { className: 'name' }, name),
+    actions,
+  );
 }
 
 async function renderSource(): Promise<void> {
   const { listings, unlocated } = await fetchJson<SourceView>('/api/source', profileQuery({ fn: state.fn }));
   const parts: HTMLElement[] = unlocated.map((name) => element('p', { className: 'empty', textContent: `The profile has no source file for ${name}.` }));
   for (const listing of listings) {
-    const heading = element('h2', {}, `${listing.name} `, element('small', { textContent: `${listing.file} · flat ${format(listing.flat)}, cum ${format(listing.cum)} (${share(listing.cum)})` }));
+    const heading = element(
+      'h2',
+      {},
+      `${listing.name} `,
+      element('small', { textContent: `${listing.file} · flat ${format(listing.flat)}, cum ${format(listing.cum)} (${share(listing.cum)})` }),
+    );
     if (typeof listing.lines === 'string') {
       parts.push(element('div', { className: 'listing' }, heading, element('p', { className: 'error', textContent: listing.lines })));
       continue;
@@ -348,11 +386,28 @@ async function renderSource(): Promise<void> {
         element('td', { className: 'line', textContent: String(line.number) }),
         element('td', { className: 'code', textContent: line.text }),
       );
-      if (line.cum !== 0) row.style.background = `rgb(255 ${Math.round(236 - 90 * (Math.abs(line.cum) / hottest))} ${Math.round(200 - 150 * (Math.abs(line.cum) / hottest))})`;
+      if (line.cum !== 0)
+        row.style.background = `rgb(255 ${Math.round(236 - 90 * (Math.abs(line.cum) / hottest))} ${Math.round(200 - 150 * (Math.abs(line.cum) / hottest))})`;
       row.dataset.line = String(line.number);
       return row;
     });
-    const table = element('table', {}, element('thead', {}, element('tr', {}, element('th', { textContent: 'flat' }), element('th', { textContent: 'cum' }), element('th', { textContent: 'line' }), element('th', { className: 'name', textContent: 'source' }))), element('tbody', {}, ...rows));
+    const table = element(
+      'table',
+      {},
+      element(
+        'thead',
+        {},
+        element(
+          'tr',
+          {},
+          element('th', { textContent: 'flat' }),
+          element('th', { textContent: 'cum' }),
+          element('th', { textContent: 'line' }),
+          element('th', { className: 'name', textContent: 'source' }),
+        ),
+      ),
+      element('tbody', {}, ...rows),
+    );
     parts.push(element('div', { className: 'listing' }, heading, table));
   }
   viewBox.replaceChildren(...parts);
@@ -365,13 +420,38 @@ async function renderPeek(): Promise<void> {
     const rows = list.map((edge) => {
       const name = element('a', { textContent: edge.name });
       name.addEventListener('click', () => show('peek', edge.name));
-      return element('tr', {}, element('td', { textContent: format(edge.weight) }), element('td', { textContent: percentage(edge.weight, peek.cum).trim() }), element('td', { className: 'name' }, name));
+      return element(
+        'tr',
+        {},
+        element('td', { textContent: format(edge.weight) }),
+        element('td', { textContent: percentage(edge.weight, peek.cum).trim() }),
+        element('td', { className: 'name' }, name),
+      );
     });
-    const head = element('tr', {}, element('th', { textContent: 'calls' }), element('th', { textContent: `of ${format(peek.cum)}` }), element('th', { className: 'name', textContent: 'function' }));
+    const head = element(
+      'tr',
+      {},
+      element('th', { textContent: 'calls' }),
+      element('th', { textContent: `of ${format(peek.cum)}` }),
+      element('th', { className: 'name', textContent: 'function' }),
+    );
     return [element('h2', { textContent: title }), element('table', {}, element('thead', {}, head), element('tbody', {}, ...rows))];
   };
-  const self = element('p', {}, element('strong', { textContent: peek.name }), `: flat ${format(peek.flat)} (${share(peek.flat)}), cum ${format(peek.cum)} (${share(peek.cum)})`);
-  viewBox.replaceChildren(element('div', { className: 'peek' }, ...edges('Called by', peek.callers, 'No callers: it is where its stacks start.'), self, ...edges('Calls', peek.callees, 'It calls nothing that was sampled.')));
+  const self = element(
+    'p',
+    {},
+    element('strong', { textContent: peek.name }),
+    `: flat ${format(peek.flat)} (${share(peek.flat)}), cum ${format(peek.cum)} (${share(peek.cum)})`,
+  );
+  viewBox.replaceChildren(
+    element(
+      'div',
+      { className: 'peek' },
+      ...edges('Called by', peek.callers, 'No callers: it is where its stacks start.'),
+      self,
+      ...edges('Calls', peek.callees, 'It calls nothing that was sampled.'),
+    ),
+  );
 }
 
 updateDownloads();
