@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap, findSourceMap } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { partitionPoint } from './search.ts';
 
 /** A position in the source a person wrote; 1-based, 0 when unknown. */
 export interface SourcePosition {
@@ -61,17 +62,8 @@ export class SourceMapper {
     const cached = this.#lineStarts.get(key);
     if (cached !== undefined) return cached;
     const onLine = (column: number) => (sourceMap.findEntry(line0, column) as { generatedLine?: number }).generatedLine === line0;
-    let high = 1 << 20;
-    let found = -1;
-    if (onLine(high)) {
-      let low = 0;
-      while (low < high) {
-        const mid = (low + high) >>> 1;
-        if (onLine(mid)) high = mid;
-        else low = mid + 1;
-      }
-      found = low;
-    }
+    const widest = 1 << 20;
+    const found = onLine(widest) ? partitionPoint(widest, (column) => !onLine(column)) : -1;
     this.#lineStarts.set(key, found);
     return found;
   }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage, createHook, type AsyncHook } from 'node:async_hooks';
+import { partitionPoint } from '../pprof/search.ts';
 import { monotonicOffsetMs } from './clock.ts';
 
 /**
@@ -96,16 +97,7 @@ export function recordLabels(): LabelTimeline {
   return {
     at(time) {
       // The last change at or before `time`.
-      let low = 0;
-      let high = recording.times.length - 1;
-      let found = -1;
-      while (low <= high) {
-        const middle = (low + high) >> 1;
-        if (recording.times[middle]! <= time) {
-          found = middle;
-          low = middle + 1;
-        } else high = middle - 1;
-      }
+      const found = partitionPoint(recording.times.length, (i) => recording.times[i]! <= time) - 1;
       return found < 0 ? undefined : recording.labels[found];
     },
     close() {

@@ -1,3 +1,5 @@
+import { partitionPoint } from '../pprof/search.ts';
+
 /**
  * What a wall profile knows of the program's own time, besides V8's samples: when its waits
  * were in flight, and when its code turned (a synchronous run that started a wait ended, or a
@@ -76,14 +78,8 @@ export class ProgramTimeline {
 
   /** How long waits were in flight from `from` to `to`. */
   waitedBetween(from: number, to: number): number {
-    let low = 0;
-    let high = this.#waitStarts.length;
     // The first stretch that ends after `from`.
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (this.#waitEnds[middle]! <= from) low = middle + 1;
-      else high = middle;
-    }
+    const low = partitionPoint(this.#waitStarts.length, (i) => this.#waitEnds[i]! <= from);
     let waited = 0;
     for (let i = low; i < this.#waitStarts.length && this.#waitStarts[i]! < to; i++) {
       waited += Math.min(to, this.#waitEnds[i]!) - Math.max(from, this.#waitStarts[i]!);
@@ -93,14 +89,8 @@ export class ProgramTimeline {
 
   /** Whether a wait was in flight at `time`. */
   waitingAt(time: number): boolean {
-    let low = 0;
-    let high = this.#waitStarts.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      if (this.#waitEnds[middle]! < time) low = middle + 1;
-      else if (this.#waitStarts[middle]! > time) high = middle - 1;
-      else return true;
-    }
-    return false;
+    // The first stretch that ends at or after `time` holds it if it starts by then.
+    const first = partitionPoint(this.#waitStarts.length, (i) => this.#waitEnds[i]! < time);
+    return first < this.#waitStarts.length && this.#waitStarts[first]! <= time;
   }
 }
