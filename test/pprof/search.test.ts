@@ -18,7 +18,11 @@ describe('partitionPoint', () => {
 
   it('asks about log2 of the length indexes, not each one', () => {
     let asked = 0;
-    expect(partitionPoint(1 << 20, (i) => (asked++, i < 123_456))).toBe(123_456);
+    const before = (i: number) => {
+      asked++;
+      return i < 123_456;
+    };
+    expect(partitionPoint(1 << 20, before)).toBe(123_456);
     expect(asked).toBeLessThanOrEqual(21);
   });
 });
