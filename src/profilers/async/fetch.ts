@@ -1,5 +1,5 @@
 import { patch, subscribeChannel } from './patch.ts';
-import { state } from './registry.ts';
+import { trackerInstalled } from './registry.ts';
 import { NOT_SAMPLED, OperationsByObject, begin, callThrough, end, isAbort, settle, stackBelow, type Caller } from './wrap.ts';
 import type { AsyncOperation } from './registry.ts';
 
@@ -52,7 +52,7 @@ export function installFetch(): void {
     'fetch',
     (original) =>
       function trackedFetch(this: unknown, ...args: unknown[]) {
-        if (!state.installed) return original.apply(this, args);
+        if (!trackerInstalled()) return original.apply(this, args);
         const outer = fetchCall;
         const call: FetchCall = { caller: stackBelow(trackedFetch) };
         fetchCall = call;

@@ -6,7 +6,7 @@ import { installFetch } from './fetch.ts';
 import { installFs } from './fs.ts';
 import { installHttp } from './http.ts';
 import { installNet } from './net.ts';
-import { state } from './registry.ts';
+import { setTrackerInstalled, trackerInstalled, undoAll } from './registry.ts';
 import { forgetFrames } from './stack.ts';
 import { installTimers } from './timers.ts';
 
@@ -20,7 +20,7 @@ const sources = [installTimers, installFs, installDns, installNet, installHttp, 
  * `const { readFile } = require('fs')`) is not.
  */
 export function installAsyncTracker(): void {
-  if (state.installed) return;
+  if (trackerInstalled()) return;
   try {
     for (const install of sources) install();
   } catch (error) {
@@ -28,7 +28,7 @@ export function installAsyncTracker(): void {
     throw error;
   }
   // Only now: what the installing itself starts (a probe timer) is not the program's.
-  state.installed = true;
+  setTrackerInstalled(true);
   syncBuiltinESMExports();
 }
 
@@ -38,15 +38,14 @@ export function installAsyncTracker(): void {
  * Uninstalling when not installed does nothing.
  */
 export function uninstallAsyncTracker(): void {
-  if (!state.installed) return;
-  state.installed = false;
+  if (!trackerInstalled()) return;
+  setTrackerInstalled(false);
   undoPatches();
-  state.inFlight.clear();
   forgetFrames();
 }
 
 function undoPatches(): void {
-  for (const undo of state.undo.splice(0).reverse()) undo();
+  undoAll();
   syncBuiltinESMExports();
 }
 
@@ -55,5 +54,5 @@ function undoPatches(): void {
  * uninstall it only if it was the one that installed it.
  */
 export function asyncTrackerInstalled(): boolean {
-  return state.installed;
+  return trackerInstalled();
 }

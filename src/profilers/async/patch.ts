@@ -1,5 +1,5 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { state } from './registry.ts';
+import { onUninstall } from './registry.ts';
 
 // Node's APIs take and return anything; wrappers pass it all through untouched.
 // biome-ignore lint/suspicious/noExplicitAny: any function of Node's, whatever it takes and gives
@@ -31,7 +31,7 @@ export function patch(target: object, key: string | symbol, wrap: (original: Cal
   }
   Reflect.defineProperty(target, key, { value: wrapper, writable: true, configurable: true, enumerable: descriptor?.enumerable ?? false });
   const installed = wrapper;
-  state.undo.push(() => {
+  onUninstall(() => {
     if (Reflect.getOwnPropertyDescriptor(target, key)?.value !== installed) return;
     if (descriptor) Reflect.defineProperty(target, key, descriptor);
     else Reflect.deleteProperty(target, key);
@@ -42,7 +42,7 @@ export function patch(target: object, key: string | symbol, wrap: (original: Cal
 export function subscribeChannel(name: string, onMessage: (message: never) => void): void {
   const listener = onMessage as (message: unknown) => void;
   diagnosticsChannel.subscribe(name, listener);
-  state.undo.push(() => diagnosticsChannel.unsubscribe(name, listener));
+  onUninstall(() => diagnosticsChannel.unsubscribe(name, listener));
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { Frame } from '../../pprof/builder.ts';
 import { currentLabels, type Labels } from '../labels.ts';
-import type { SamplingState } from './sampling.ts';
 
 /**
  * What an operation waits on; the wall profiler's `wait` label. `timer` is setTimeout and
@@ -68,7 +67,6 @@ interface TrackerState {
   readonly listeners: Set<AsyncOperationListener>;
   /** How to take every patch and subscription back, in the order they were made. */
   readonly undo: (() => void)[];
-  readonly sampling: SamplingState;
 }
 
 /**
@@ -76,26 +74,34 @@ interface TrackerState {
  * it by another path) patch once and agree on what is in flight.
  */
 const stateKey = Symbol.for('node-profiling-workshop.async-tracker');
-export const state: TrackerState = ((globalThis as Record<symbol, TrackerState>)[stateKey] ??= {
+const state: TrackerState = ((globalThis as Record<symbol, TrackerState>)[stateKey] ??= {
   installed: false,
   nextId: 1,
   inFlight: new Set(),
   listeners: new Set(),
   undo: [],
-  sampling: {
-    users: 0,
-    probability: 1,
-    lowest: 1,
-    offeredInAll: 0,
-    recordedInAll: 0,
-    windowStart: 0,
-    windowStartCpuMicros: 0,
-    offered: 0,
-    recorded: 0,
-    spentMs: 0,
-    costMs: Number.NaN,
-  },
 });
+
+/** Whether the tracker is installed: operations start only then. */
+export function trackerInstalled(): boolean {
+  return state.installed;
+}
+
+/** Marks the tracker installed or not; not installing, it forgets what was in flight. */
+export function setTrackerInstalled(installed: boolean): void {
+  state.installed = installed;
+  if (!installed) state.inFlight.clear();
+}
+
+/** Keeps a way to take a patch or subscription back when the tracker is uninstalled. */
+export function onUninstall(undo: () => void): void {
+  state.undo.push(undo);
+}
+
+/** Takes every patch and subscription back, the last made first. */
+export function undoAll(): void {
+  for (const undo of state.undo.splice(0).reverse()) undo();
+}
 
 /** Records an operation as in flight and tells the listeners. */
 export function startOperation(kind: AsyncOperationKind, description: string, stack: readonly Frame[], startTime: number, weight: number): AsyncOperation {

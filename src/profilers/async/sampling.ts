@@ -1,4 +1,3 @@
-import { state } from './registry.ts';
 
 /**
  * Recording an operation costs a stack capture, and a capture costs far more when it is rare:
@@ -35,7 +34,7 @@ const FEWEST_SAMPLED = 50;
  */
 const MOST_COUNTED_MS = 1;
 
-export interface SamplingState {
+interface SamplingState {
   /** Profiles that asked for sampling and have not released it. */
   users: number;
   probability: number;
@@ -56,12 +55,27 @@ export interface SamplingState {
   costMs: number;
 }
 
+/** Kept on globalThis, as the registry's state is, so that two copies of the tracker share one budget. */
+const samplingKey = Symbol.for('node-profiling-workshop.async-sampling');
+const sampling: SamplingState = ((globalThis as Record<symbol, SamplingState>)[samplingKey] ??= {
+  users: 0,
+  probability: 1,
+  lowest: 1,
+  offeredInAll: 0,
+  recordedInAll: 0,
+  windowStart: 0,
+  windowStartCpuMicros: 0,
+  offered: 0,
+  recorded: 0,
+  spentMs: 0,
+  costMs: Number.NaN,
+});
+
 /**
  * Whether to record the operation starting now: undefined to let it pass untracked, else its
  * weight, the number of operations it stands for (1 unless sampling is on and the tracker busy).
  */
 export function sampleOperation(): number | undefined {
-  const sampling = state.sampling;
   if (sampling.users === 0) return 1;
   const now = performance.now();
   const elapsed = now - sampling.windowStart;
@@ -98,7 +112,7 @@ function processCpuMicros(): number {
 
 /** Counts `sinceMs` (a performance.now() reading) to now as time spent recording, if sampling is on. */
 export function spentSince(sinceMs: number): void {
-  if (state.sampling.users > 0) state.sampling.spentMs += Math.min(MOST_COUNTED_MS, performance.now() - sinceMs);
+  if (sampling.users > 0) sampling.spentMs += Math.min(MOST_COUNTED_MS, performance.now() - sinceMs);
 }
 
 /** What sampling did while it was on. */
@@ -111,7 +125,6 @@ export interface SamplingSummary {
 
 /** Switches sampling on until the returned function is called; it says what sampling did. */
 export function startSampling(): () => SamplingSummary {
-  const sampling = state.sampling;
   if (sampling.users++ === 0) {
     sampling.probability = 1;
     sampling.lowest = 1;

@@ -1,7 +1,7 @@
 import timers from 'node:timers';
 import timersPromises from 'node:timers/promises';
 import { patch, type Callable } from './patch.ts';
-import { state, type AsyncOperation, type AsyncOperationOutcome } from './registry.ts';
+import { onUninstall, type AsyncOperation, type AsyncOperationOutcome } from './registry.ts';
 import { begin, callThrough, end, settle, trackPromise } from './wrap.ts';
 
 const TIMEOUT_MAX = 2 ** 31 - 1;
@@ -112,7 +112,7 @@ export function installTimers(): void {
       },
   );
 
-  state.undo.push(() => pending.clear());
+  onUninstall(() => pending.clear());
 }
 
 /**

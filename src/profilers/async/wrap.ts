@@ -1,5 +1,5 @@
 import type { Callable } from './patch.ts';
-import { endOperation, startOperation, state, type AsyncOperation, type AsyncOperationKind, type AsyncOperationOutcome } from './registry.ts';
+import { endOperation, startOperation, trackerInstalled, type AsyncOperation, type AsyncOperationKind, type AsyncOperationOutcome } from './registry.ts';
 import type { Frame } from '../../pprof/builder.ts';
 import { sampleOperation, spentSince } from './sampling.ts';
 import { NOT_THE_PROGRAMS, userStack } from './stack.ts';
@@ -44,7 +44,7 @@ export function untracked<T>(call: () => T): T {
  * stack is captured here, once per operation.
  */
 export function begin(kind: AsyncOperationKind, describe: () => string, options: BeginOptions = {}): AsyncOperation | undefined {
-  if (!state.installed || ownCalls > 0) return undefined;
+  if (!trackerInstalled() || ownCalls > 0) return undefined;
   const { apiModules = [], callback, caller } = options;
   if (typeof callback === 'function' && nodesCallbacks.has(callback)) return undefined;
   const weight = caller?.weight ?? sampleOperation();
@@ -81,7 +81,7 @@ export const NOT_SAMPLED = Symbol('not sampled');
  */
 // biome-ignore lint/complexity/noBannedTypes: any function Node calls back, whatever its shape
 export function stackBelow(entry: Function): Caller | typeof NOT_SAMPLED | undefined {
-  if (!state.installed) return undefined;
+  if (!trackerInstalled()) return undefined;
   const weight = sampleOperation();
   if (weight === undefined) return NOT_SAMPLED;
   const began = performance.now();
