@@ -25,7 +25,7 @@
  * Sources: fetch and undici (their diagnostics channels; a fetch's whole-body read too), http/https requests, timers
  * (setTimeout, setInterval, timers/promises), fs (callbacks and promises), dns, net and tls
  * connects, child processes, events.once, and trackWait. Each operation's stack is captured
- * once, when it starts (15 to 160 µs in a server's optimised code; async_hooks promise
+ * once, when it starts (its cost: async/sampling.ts; async_hooks promise
  * tracking, 3x to 500x on promise-heavy code, is not used; while a wall profile runs, a busy
  * program's operations are sampled to a budget, see async/sampling.ts), with V8's async
  * frames, so `outer` awaiting `middle` awaiting a fetch shows as fetch <- middle <- outer. Only operations user code starts count:
