@@ -1,3 +1,4 @@
+import { bar } from '../src/cli/progress.ts';
 /** What the benchmarks share: checks on the profiles taken, statistics over rounds, tables, and random streams. */
 
 /** The part of a pprof Profile the checks read; ours and @datadog/pprof's bundled copy both fit. */
@@ -44,10 +45,10 @@ export function printTable(header: string[], rows: string[][]): void {
   }
 }
 
-/** Shows "label 3/15" on a terminal while rounds run, and clears it when done. */
+/** Shows `label [####......] 3/15` on a terminal while rounds run (the CLI's bar), and clears it when done. */
 export function progress(label: string, done: number, total: number): void {
   if (!process.stderr.isTTY) return;
-  process.stderr.write(done < total ? `\r${label} ${done + 1}/${total}` : '\r\x1b[K');
+  process.stderr.write(done < total ? `\r${label} ${bar(done, total)} ${done + 1}/${total}` : '\r\x1b[K');
 }
 
 /** A deterministic random stream (mulberry32), so every run of a benchmark builds the same profile. */
