@@ -1,5 +1,5 @@
-import { bar } from '../src/cli/progress.ts';
 /** What the benchmarks share: checks on the profiles taken, statistics over rounds, tables, and random streams. */
+import { bar } from '../src/cli/progress.ts';
 
 /** The part of a pprof Profile the checks read; ours and @datadog/pprof's bundled copy both fit. */
 export interface SampledProfile {
