@@ -59,7 +59,9 @@ export function flameGraphSvg(profile: Profile, sampleIndex: number, options: Fl
 
   const height = HEADER + (maxDepth + 1) * FRAME_HEIGHT + PAD;
   const y = options.orientation === 'icicle' ? (depth: number) => HEADER + depth * FRAME_HEIGHT : (depth: number) => height - PAD - (depth + 1) * FRAME_HEIGHT;
-  const subtitle = profileLabels(profile, view).filter((line) => /^(File|Type|Duration):/.test(line)).join(' · ');
+  const subtitle = profileLabels(profile, view)
+    .filter((line) => /^(File|Type|Duration):/.test(line))
+    .join(' · ');
   const what = options.callersOf !== undefined ? `Callers of ${options.callersOf}` : options.orientation === 'icicle' ? 'Icicle graph' : 'Flame graph';
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="${FONT_SIZE}">`,

@@ -20,7 +20,13 @@ export interface DeckSlide {
 
 export function deckSlides(): DeckSlide[] {
   const deck = parseSync(readFileSync(join(repoRoot, 'slides.md'), 'utf8'), join(repoRoot, 'slides.md'));
-  return deck.slides.map((slide, index) => ({ number: index + 1, title: slide.title ?? '', content: slide.content, note: slide.note ?? '', frontmatter: slide.frontmatter }));
+  return deck.slides.map((slide, index) => ({
+    number: index + 1,
+    title: slide.title ?? '',
+    content: slide.content,
+    note: slide.note ?? '',
+    frontmatter: slide.frontmatter,
+  }));
 }
 
 /** The number of the first slide whose source contains `text`. */
@@ -92,7 +98,13 @@ export async function builtDeck(): Promise<string> {
  * Opens slide `n` of the built deck at a window size (`query`: e.g. `?clicks=999`, every click
  * revealed), once it has loaded and its figures are drawn; gives the errors the page logs.
  */
-export async function openSlide(browser: Browser, origin: string, n: number, viewport = { width: 1280, height: 720 }, query = ''): Promise<{ page: Page; errors: string[] }> {
+export async function openSlide(
+  browser: Browser,
+  origin: string,
+  n: number,
+  viewport = { width: 1280, height: 720 },
+  query = '',
+): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport });
   const errors: string[] = [];
   page.on('console', (message) => {

@@ -47,7 +47,11 @@ afterAll(() => {
 
 /** Runs a slide's pprof arguments with its file names pointing at `folder`. */
 function pprof(args: string[], folder = directory) {
-  const run = runPprofCommand(args.map((arg) => (arg.endsWith('.pb.gz') && !arg.includes('=') ? join(folder, arg) : arg.replace(/=([\w-]+\.pb\.gz)$/, (_, file: string) => `=${join(folder, file)}`))));
+  const run = runPprofCommand(
+    args.map((arg) =>
+      arg.endsWith('.pb.gz') && !arg.includes('=') ? join(folder, arg) : arg.replace(/=([\w-]+\.pb\.gz)$/, (_, file: string) => `=${join(folder, file)}`),
+    ),
+  );
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   return run.stdout;
@@ -63,7 +67,11 @@ describe('the pprof commands on the slides', () => {
 
   it('are all covered below', () => {
     const covered = ['-raw', '-list=', '-sample_index=', '-tagfocus=', '-diff_base=', '-http='];
-    for (const args of commands) expect(covered.some((flag) => args.some((arg) => arg.startsWith(flag))), args.join(' ')).toBe(true);
+    for (const args of commands)
+      expect(
+        covered.some((flag) => args.some((arg) => arg.startsWith(flag))),
+        args.join(' '),
+      ).toBe(true);
   });
 
   it('-raw prints the records: sample types, period, samples', () => {
@@ -101,7 +109,11 @@ describe('the pprof commands on the slides', () => {
 
   it.skipIf(!goBinary())('go tool pprof reads the labels command the same way', () => {
     const args = find('-tagfocus=');
-    const run = spawnSync(goBinary()!, ['tool', 'pprof', ...args.slice(0, -1), join(labelled, 'wall.pb.gz')], { encoding: 'utf8', env: { ...process.env, HOME: labelled }, timeout: 60_000 });
+    const run = spawnSync(goBinary()!, ['tool', 'pprof', ...args.slice(0, -1), join(labelled, 'wall.pb.gz')], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: labelled },
+      timeout: 60_000,
+    });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('(wait) setTimeout 20ms');
     expect(run.stdout).not.toContain('(wait) setTimeout 5ms');
@@ -124,7 +136,10 @@ describe('the pprof commands on the slides', () => {
   it('the interactive session on its slide answers each command', () => {
     const session = /\$ npm run pprof -- (\S+)\n((?:\(pprof\) .*\n)+)/.exec(deck);
     expect(session, 'the interactive mode slide').not.toBeNull();
-    const input = session![2]!.split('\n').filter(Boolean).map((line) => line.replace('(pprof) ', ''));
+    const input = session![2]!
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.replace('(pprof) ', ''));
     const run = runPprofCommand([at(session![1]!)], {}, `${input.join('\n')}\nquit\n`);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Showing top 5 nodes/);

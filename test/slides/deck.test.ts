@@ -34,7 +34,8 @@ function cutOff(page: Page, n: number): Promise<string[]> {
   return page.$eval(`.slidev-page-${n}`, (slide) => {
     const problems: string[] = [];
     const edge = slide.getBoundingClientRect();
-    const describe = (element: Element) => `${element.tagName.toLowerCase()}${element.className && typeof element.className === 'string' ? `.${element.className.trim().split(/\s+/).join('.')}` : ''} "${(element.textContent ?? '').trim().slice(0, 40)}"`;
+    const describe = (element: Element) =>
+      `${element.tagName.toLowerCase()}${element.className && typeof element.className === 'string' ? `.${element.className.trim().split(/\s+/).join('.')}` : ''} "${(element.textContent ?? '').trim().slice(0, 40)}"`;
     for (const element of slide.querySelectorAll('.slidev-layout *')) {
       const style = getComputedStyle(element);
       // .sr-only: text for screen readers, hidden on purpose in a 1-pixel box.
@@ -43,7 +44,10 @@ function cutOff(page: Page, n: number): Promise<string[]> {
       if (box.width === 0 || box.height === 0) continue;
       if (box.right > edge.right + 1 || box.bottom > edge.bottom + 1 || box.left < edge.left - 1) problems.push(`${describe(element)} reaches past the slide`);
       const clips = /(hidden|auto|scroll)/.test(`${style.overflowX} ${style.overflowY}`);
-      if (clips && (element.scrollHeight > element.clientHeight + 2 || element.scrollWidth > element.clientWidth + 2)) problems.push(`${describe(element)} cuts off its content (${element.scrollWidth}x${element.scrollHeight} in ${element.clientWidth}x${element.clientHeight})`);
+      if (clips && (element.scrollHeight > element.clientHeight + 2 || element.scrollWidth > element.clientWidth + 2))
+        problems.push(
+          `${describe(element)} cuts off its content (${element.scrollWidth}x${element.scrollHeight} in ${element.clientWidth}x${element.clientHeight})`,
+        );
     }
     return problems;
   });
@@ -82,7 +86,11 @@ function lowContrast(page: Page, n: number): Promise<string[]> {
     const problems: string[] = [];
     for (const element of slide.querySelectorAll('.slidev-layout *')) {
       if (element.closest('.slidev-vclick-hidden, svg, .monaco-editor, .fg-tip')) continue;
-      const text = [...element.childNodes].filter((node) => node.nodeType === Node.TEXT_NODE).map((node) => node.textContent ?? '').join('').trim();
+      const text = [...element.childNodes]
+        .filter((node) => node.nodeType === Node.TEXT_NODE)
+        .map((node) => node.textContent ?? '')
+        .join('')
+        .trim();
       if (!text) continue;
       const style = getComputedStyle(element);
       if (style.display === 'none' || style.visibility === 'hidden') continue;
@@ -105,28 +113,38 @@ describe.skipIf(!chromiumBinary())('the deck in Chromium', () => {
     for (const slide of slides) expect(slide.title, `slide ${slide.number}`).not.toBe('');
   });
 
-  it.each(SIZES)('shows every slide at $width x $height, every click revealed: no error, nothing cut off, text at 4.5:1 or more', async (viewport) => {
-    const problems: string[] = [];
-    for (const slide of slides) {
-      const n = slide.number;
-      // Every click revealed, as a presenter reaches the slide's end (Slidev clamps the count).
-      const { page, errors } = await openSlide(browser!, site.origin, n, viewport, '?clicks=999');
-      if ((await page.$$(`.slidev-page-${n} .slidev-vclick-hidden`)).length > 0) problems.push(`slide ${n} still hides a click`);
-      const content = await page.$eval(`.slidev-page-${n}`, (element) => ({ text: element.textContent?.trim().length ?? 0, heading: element.querySelector('h1')?.textContent ?? '' }));
-      if (content.heading === '') problems.push(`slide ${n} shows no title`);
-      if (content.text < 40) problems.push(`slide ${n} is nearly blank`);
-      problems.push(...(await cutOff(page, n)).map((problem) => `slide ${n} at ${viewport.width}: ${problem}`));
-      problems.push(...(await lowContrast(page, n)).map((problem) => `slide ${n}: ${problem}`));
-      await page.screenshot({ path: join(screenshotDirectory, `slide-${String(n).padStart(2, '0')}-${viewport.width}.png`) });
-      problems.push(...errors);
-      await page.close();
-    }
-    expect(problems).toEqual([]);
-  }, 900_000);
+  it.each(SIZES)(
+    'shows every slide at $width x $height, every click revealed: no error, nothing cut off, text at 4.5:1 or more',
+    async (viewport) => {
+      const problems: string[] = [];
+      for (const slide of slides) {
+        const n = slide.number;
+        // Every click revealed, as a presenter reaches the slide's end (Slidev clamps the count).
+        const { page, errors } = await openSlide(browser!, site.origin, n, viewport, '?clicks=999');
+        if ((await page.$$(`.slidev-page-${n} .slidev-vclick-hidden`)).length > 0) problems.push(`slide ${n} still hides a click`);
+        const content = await page.$eval(`.slidev-page-${n}`, (element) => ({
+          text: element.textContent?.trim().length ?? 0,
+          heading: element.querySelector('h1')?.textContent ?? '',
+        }));
+        if (content.heading === '') problems.push(`slide ${n} shows no title`);
+        if (content.text < 40) problems.push(`slide ${n} is nearly blank`);
+        problems.push(...(await cutOff(page, n)).map((problem) => `slide ${n} at ${viewport.width}: ${problem}`));
+        problems.push(...(await lowContrast(page, n)).map((problem) => `slide ${n}: ${problem}`));
+        await page.screenshot({ path: join(screenshotDirectory, `slide-${String(n).padStart(2, '0')}-${viewport.width}.png`) });
+        problems.push(...errors);
+        await page.close();
+      }
+      expect(problems).toEqual([]);
+    },
+    900_000,
+  );
 
   const frame = (page: Page, n: number, name: string) =>
     page.evaluate(
-      ([scope, wanted]) => (document.querySelector(`${scope} .flame-graph`) as (HTMLElement & { flameGraph?: { locate(name: string): object | undefined } }) | null)?.flameGraph?.locate(wanted!),
+      ([scope, wanted]) =>
+        (
+          document.querySelector(`${scope} .flame-graph`) as (HTMLElement & { flameGraph?: { locate(name: string): object | undefined } }) | null
+        )?.flameGraph?.locate(wanted!),
       [`.slidev-page-${n}`, name],
     );
 

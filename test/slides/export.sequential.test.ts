@@ -37,7 +37,11 @@ let site: Awaited<ReturnType<typeof serveDirectory>>;
 beforeAll(async () => {
   if (!tools) return;
   const exported = await withDeckLock(() =>
-    spawnSync(process.execPath, [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'src/cli/slides-export.ts', '--output', pdf], { cwd: repoRoot, encoding: 'utf8', timeout: 1_500_000 }),
+    spawnSync(process.execPath, [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'src/cli/slides-export.ts', '--output', pdf], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 1_500_000,
+    }),
   );
   expect(exported.status, `${exported.stdout}\n${exported.stderr}`).toBe(0);
   site = await serveDirectory(await builtDeck());
@@ -77,7 +81,13 @@ describe.skipIf(!tools)('npm run slides:export', () => {
         elements.map((element) => {
           const box = element.getBoundingClientRect();
           const slideBox = element.closest('.slidev-page')!.getBoundingClientRect();
-          return { what: `${element.tagName.toLowerCase()}.${String(element.className.baseVal ?? element.className).split(' ')[0]}`, x: box.left - slideBox.left, y: box.top - slideBox.top, width: box.width, height: box.height };
+          return {
+            what: `${element.tagName.toLowerCase()}.${String(element.className.baseVal ?? element.className).split(' ')[0]}`,
+            x: box.left - slideBox.left,
+            y: box.top - slideBox.top,
+            width: box.width,
+            height: box.height,
+          };
         }),
       );
       if (boxes.length === 0) continue;
@@ -92,10 +102,15 @@ describe.skipIf(!tools)('npm run slides:export', () => {
           for (let x = Math.floor(box.x * RENDER_SCALE); x < Math.min(rendered.width, (box.x + box.width) * RENDER_SCALE); x++) {
             const at = (y * rendered.width + x) * 3;
             all++;
-            if (Math.abs(rendered.pixels[at]! - paper[0]!) + Math.abs(rendered.pixels[at + 1]! - paper[1]!) + Math.abs(rendered.pixels[at + 2]! - paper[2]!) > 60) inked++;
+            if (
+              Math.abs(rendered.pixels[at]! - paper[0]!) + Math.abs(rendered.pixels[at + 1]! - paper[1]!) + Math.abs(rendered.pixels[at + 2]! - paper[2]!) >
+              60
+            )
+              inked++;
           }
         }
-        if (all === 0 || inked / all < 0.03) blank.push(`slide ${slide.number}: ${box.what} is blank on its page (${all ? ((100 * inked) / all).toFixed(1) : 0}% inked)`);
+        if (all === 0 || inked / all < 0.03)
+          blank.push(`slide ${slide.number}: ${box.what} is blank on its page (${all ? ((100 * inked) / all).toFixed(1) : 0}% inked)`);
       }
     }
     await page.close();

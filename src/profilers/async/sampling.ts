@@ -1,4 +1,3 @@
-
 /**
  * Recording an operation costs a stack capture, and a capture costs far more when it is rare,
  * as V8's code for it has left the caches by then. Measured (the one place these figures live):

@@ -316,7 +316,9 @@ export class FlameGraph {
         if (!inside) result.value += this.data.total[i]!;
       }
       this.matchesText.textContent =
-        result.frames === 0 ? 'no match' : `${result.frames} frame${result.frames === 1 ? '' : 's'}: ${this.format(result.value)} (${percentage(result.value, this.data.percentOf).trim()})`;
+        result.frames === 0
+          ? 'no match'
+          : `${result.frames} frame${result.frames === 1 ? '' : 's'}: ${this.format(result.value)} (${percentage(result.value, this.data.percentOf).trim()})`;
     }
     if (redraw) this.draw();
     return result;
