@@ -1,14 +1,16 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { Profile } from 'pprof-format';
-import { FILTER_NAMES, type Filters } from '../report/filter.ts';
+import { FILTER_NAMES } from '../report/filter.ts';
 import { profileLabels, valueFormat } from '../report/top.ts';
 import { openBrowser } from '../web/open-browser.ts';
 import { serveWebUi, settingsQuery, type WebUi } from '../web/server.ts';
 import {
   REPORTS_WITH_REGEX,
   UsageError,
+  SETTING_NAMES,
+  applySetting,
   isInputError,
-  nodeCountOption,
+  isSettingName,
   regexOption,
   runReport,
   sampleIndexOf,
@@ -18,7 +20,6 @@ import {
 
 /** Reports the prompt runs; -folded and -proto write files, which the command line does. */
 const COMMANDS = ['top', 'list', 'peek', 'tree', 'traces', 'web', 'help', 'o', 'quit', 'exit'] as const;
-const OPTIONS = ['sample_index', 'nodecount', 'cum', ...FILTER_NAMES] as const;
 /** `top` shows this many nodes unless told (`top20`, nodecount=N), as go tool pprof's prompt. */
 const TOP_NODES = 10;
 
@@ -92,7 +93,7 @@ export async function interactive(profile: Profile, initial: Settings, options: 
 /** Tab completion: the commands and settings that start with what was typed, or all of them. */
 export function complete(line: string): [string[], string] {
   const typed = line.trimStart();
-  const words = [...COMMANDS, ...OPTIONS.map((name) => `${name}=`)];
+  const words = [...COMMANDS, ...SETTING_NAMES.map((name) => `${name}=`)];
   const hits = words.filter((word) => word.startsWith(typed));
   return [hits.length > 0 ? hits : words, typed];
 }
@@ -131,7 +132,7 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
       return true;
     }
     default:
-      if (OPTIONS.includes(head as (typeof OPTIONS)[number])) {
+      if (isSettingName(head)) {
         set(profile, settings, head, args.join(' '));
         return true;
       }
@@ -169,27 +170,11 @@ function withRegex(profile: Profile, settings: Settings, report: Report, args: r
 
 /** Changes a setting; an empty value clears it. Checked at once, so a bad value is said now. */
 function set(profile: Profile, settings: Settings, name: string, value: string): void {
-  if (name === 'sample_index') {
-    if (value === '') delete settings.sampleIndex;
-    else {
-      sampleIndexOf(profile, value);
-      settings.sampleIndex = value;
-    }
-  } else if (name === 'nodecount') {
-    if (value === '') delete settings.nodeCount;
-    else settings.nodeCount = nodeCountOption('nodecount', value);
-  } else if (name === 'cum') {
-    settings.cum = value === '' || value === 'true';
-  } else if ((FILTER_NAMES as readonly string[]).includes(name)) {
-    const filter = name as keyof Filters;
-    if (value === '') delete settings.filters[filter];
-    else {
-      if (filter !== 'tagfocus' && filter !== 'tagignore') regexOption(filter, value);
-      settings.filters[filter] = value;
-    }
-  } else {
-    throw new UsageError(`unknown setting ${name}: one of ${OPTIONS.join(', ')}`);
-  }
+  if (!isSettingName(name)) throw new UsageError(`unknown setting ${name}: one of ${SETTING_NAMES.join(', ')}`);
+  // The command line finds these out when it draws its one report; the prompt says so at once.
+  if (value !== '' && name === 'sample_index') sampleIndexOf(profile, value);
+  if (value !== '' && name !== 'tagfocus' && name !== 'tagignore' && (FILTER_NAMES as readonly string[]).includes(name)) regexOption(name, value);
+  applySetting(settings, name, value);
 }
 
 function describe(settings: Settings): string {

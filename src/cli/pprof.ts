@@ -11,7 +11,6 @@
 import { writeFileAtomic } from '../pprof/index.ts';
 import { openBrowser, parseListenAddress } from '../web/open-browser.ts';
 import { serveWebUi, webTitle } from '../web/server.ts';
-import { FILTER_NAMES, type Filters } from '../report/filter.ts';
 import { unwritableReason } from './output.ts';
 import { exitLike, whenParentGone } from './signals.ts';
 import { interactive } from './pprof-interactive.ts';
@@ -19,11 +18,13 @@ import {
   REPORTS,
   REPORTS_WITH_REGEX,
   UsageError,
+  applySetting,
   isInputError,
-  nodeCountOption,
+  isSettingName,
   regexOption,
   runReport,
   type Report,
+  type SettingName,
   type Settings,
 } from '../report/driver.ts';
 import { readSources, type Base } from './pprof-sources.ts';
@@ -31,8 +32,8 @@ import { readSources, type Base } from './pprof-sources.ts';
 /** A command line pprof cannot read at all: the usage follows the one line. */
 class CommandLineError extends UsageError {}
 
-const BOOLEAN_OPTIONS = ['cum', 'no_browser'] as const;
-const VALUE_OPTIONS = ['http', 'sample_index', 'nodecount', 'output', 'seconds', 'base', 'diff_base', ...FILTER_NAMES] as const;
+/** The command line's own options; the report settings (SETTING_NAMES) are the prompt's too. */
+const VALUE_OPTIONS = ['http', 'output', 'seconds', 'base', 'diff_base'] as const;
 
 interface Request {
   /** Absent: the interactive mode. */
@@ -63,7 +64,7 @@ function parseArgs(args: readonly string[]): Request {
   let symbol: RegExp | undefined;
   const sources: string[] = [];
   const values = new Map<string, string>();
-  let cum = false;
+  const settingValues: [SettingName, string][] = [];
   let noBrowser = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -80,10 +81,13 @@ function parseArgs(args: readonly string[]): Request {
         if (source === undefined) throw new UsageError(`-${name} needs a regular expression naming functions, as in -${name}=main`);
         symbol = regexOption(`-${name}`, source);
       }
-    } else if ((BOOLEAN_OPTIONS as readonly string[]).includes(name)) {
-      const on = inlineValue === undefined ? true : inlineValue === 'true';
-      if (name === 'cum') cum = on;
-      else noBrowser = on;
+    } else if (name === 'no_browser') {
+      noBrowser = inlineValue === undefined || inlineValue === 'true';
+    } else if (isSettingName(name)) {
+      // -cum alone turns it on; the others take a value, here or as the next argument.
+      const value = name === 'cum' ? (inlineValue ?? '') : (inlineValue ?? args[++i]);
+      if (value === undefined) throw new CommandLineError(`-${name} needs a value`);
+      settingValues.push([name, value]);
     } else if ((VALUE_OPTIONS as readonly string[]).includes(name)) {
       const value = inlineValue ?? args[++i];
       if (value === undefined) throw new CommandLineError(`-${name} needs a value`);
@@ -93,8 +97,8 @@ function parseArgs(args: readonly string[]): Request {
     }
   }
   if (sources.length === 0) throw new CommandLineError('no profile given');
-  const nodeCountText = values.get('nodecount');
-  const nodeCount = nodeCountText === undefined ? undefined : nodeCountOption('-nodecount', nodeCountText);
+  const settings: Settings = { cum: false, filters: {} };
+  for (const [name, value] of settingValues) applySetting(settings, name, value, `-${name}`);
   const secondsText = values.get('seconds');
   const seconds = secondsText === undefined ? undefined : Number(secondsText);
   if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 1))
@@ -115,12 +119,11 @@ function parseArgs(args: readonly string[]): Request {
       throw new UsageError((error as Error).message);
     }
   }
-  const filters = Object.fromEntries(FILTER_NAMES.filter((name) => values.has(name)).map((name) => [name, values.get(name)])) as Filters;
   return {
     report,
     symbol,
     sources,
-    settings: { sampleIndex: values.get('sample_index'), nodeCount, cum, filters },
+    settings,
     output,
     seconds,
     base,

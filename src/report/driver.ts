@@ -1,6 +1,6 @@
 import type { Profile } from 'pprof-format';
 import { ProfileFormatError, encodeProfile } from '../pprof/index.ts';
-import { FilterError, activeFilters, applyFilters, type Filters } from './filter.ts';
+import { FILTER_NAMES, FilterError, activeFilters, applyFilters, type Filters } from './filter.ts';
 import { defaultSampleIndex, foldedStacks } from './folded.ts';
 import { NoMatchError, listReport } from './list.ts';
 import { compilePattern } from './pattern.ts';
@@ -42,6 +42,28 @@ export interface Settings {
   nodeCount?: number;
   cum: boolean;
   filters: Filters;
+}
+
+/** The report settings the command line (`-name=value`) and the prompt (`name=value`) share, by Go's names. */
+export const SETTING_NAMES = ['sample_index', 'nodecount', 'cum', ...FILTER_NAMES] as const;
+export type SettingName = (typeof SETTING_NAMES)[number];
+export const isSettingName = (name: string): name is SettingName => (SETTING_NAMES as readonly string[]).includes(name);
+
+/**
+ * Sets one report setting from its text, as both the command line and the prompt take it: an
+ * empty value clears it, and `cum` alone (or `cum=true`) turns cum on. `spelled` is the name
+ * as the person wrote it, for the error a bad value gets.
+ */
+export function applySetting(settings: Settings, name: SettingName, value: string, spelled: string = name): void {
+  if (name === 'cum') settings.cum = value === '' || value === 'true';
+  else if (name === 'sample_index') {
+    if (value === '') delete settings.sampleIndex;
+    else settings.sampleIndex = value;
+  } else if (name === 'nodecount') {
+    if (value === '') delete settings.nodeCount;
+    else settings.nodeCount = nodeCountOption(spelled, value);
+  } else if (value === '') delete settings.filters[name];
+  else settings.filters[name] = value;
 }
 
 /** A node count as `-nodecount` (command line) or `nodecount` (prompt) takes it: a whole number, 0 or more. */
