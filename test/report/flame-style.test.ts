@@ -34,7 +34,7 @@ describe('flame graph colours', () => {
     for (let change = -1; change <= 1; change += 0.05) fills.push(changeColour(100 + 100 * change, 100), changeColour(100, 100 + 100 * change));
     const poor: string[] = [];
     for (const fill of fills) {
-      for (const [preferred, alpha] of [['#111111', 1], ['#555555', 0.45], ['#ffffff', 1], ['#000000', 1]] as const) {
+      for (const [preferred, alpha] of [['#111111', 1], ['#333333', 0.45], ['#555555', 0.45], ['#ffffff', 1], ['#000000', 1]] as const) {
         const ink = labelInk(fill, preferred, alpha);
         const ratio = readsAt(fill, ink, alpha);
         if (ratio < 4.5) poor.push(`${ink} on ${fill} at ${alpha}: ${ratio.toFixed(2)}:1`);
@@ -48,6 +48,8 @@ describe('flame graph colours', () => {
     // Red with a near-black label read at under 4.5:1 on the slides: it gets black.
     expect(readsAt('hsl(0, 70%, 55%)', '#111111')).toBeLessThan(4.5);
     expect(labelInk('hsl(0, 70%, 55%)', '#111111')).toBe('#000000');
+    // Dimmed names (off the search) are dark grey on every pale frame, all alike.
+    for (const name of NAMES) expect(labelInk(frameColour(name), '#333333', 0.45), name).toBe('#333333');
     // A deep blue of a comparison reads better in white.
     expect(labelInk('hsl(215, 85%, 50%)', '#000000')).toBe('#ffffff');
   });

@@ -419,7 +419,7 @@ export class FlameGraph {
     const name = this.nameOf(frame);
     const fits = Math.floor((width - 8) / this.charWidth);
     const label = name.length <= fits ? name : `${name.slice(0, Math.max(fits - 1, 1))}…`;
-    context.fillStyle = labelInk(fill, matched ? '#ffffff' : dimmed ? '#555555' : '#111111', dimmed ? DIMMED_ALPHA : 1);
+    context.fillStyle = labelInk(fill, matched ? '#ffffff' : dimmed ? '#333333' : '#111111', dimmed ? DIMMED_ALPHA : 1);
     context.fillText(label, x + 4, y + ROW_HEIGHT / 2);
   }
 
