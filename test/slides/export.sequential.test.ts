@@ -2,10 +2,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, serveDirectory } from '../helpers/browser.ts';
-import { builtDeck, cutOff, deckSlides, withDeckLock } from '../helpers/deck.ts';
+import { builtDeck, cutOff, deckSlides, settled, withDeckLock } from '../helpers/deck.ts';
 import { repoRoot } from '../helpers/run.ts';
 import { chromiumBinary } from '../helpers/tools.ts';
 
@@ -34,8 +34,15 @@ const out = mkdtempSync(join(tmpdir(), 'deck-export-'));
 const pdf = join(out, 'deck.pdf');
 let browser: Browser | undefined;
 let site: Awaited<ReturnType<typeof serveDirectory>>;
-/** The deck as Slidev prints it: every slide on one page, in print mode, each drawn. */
-let printed: Page;
+interface Figure {
+  what: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+/** Each slide as Slidev prints it (print mode, as the export opens it): what it hides or cuts off, and where its figures are. */
+const printed: { number: number; width: number; hiddenClicks: number; cutOff: string[]; figures: Figure[] }[] = [];
 
 beforeAll(async () => {
   if (!tools) return;
@@ -45,15 +52,32 @@ beforeAll(async () => {
   expect(exported.status, `${exported.stdout}\n${exported.stderr}`).toBe(0);
   site = await serveDirectory(await builtDeck());
   browser = await launchChromium();
-  printed = await browser!.newPage({ viewport: { width: 980, height: 552 } });
-  await printed.goto(`${site.origin}/1?print=true`);
-  // Every slide laid out, loaded, and each thing that draws late drawn (what the export waits for).
-  await printed.waitForFunction((count) => {
-    const pages = document.querySelectorAll('.slidev-page');
-    if (pages.length < count || document.querySelector('.slidev-slide-loading')) return false;
-    return [...document.querySelectorAll('[data-waitfor]')].every((element) => element.querySelector(element.getAttribute('data-waitfor')!) !== null);
-  }, slides.length, { timeout: 300_000 });
-  await printed.evaluate(() => document.fonts.ready);
+  const page = await browser!.newPage({ viewport: { width: 980, height: 552 } });
+  for (const slide of slides) {
+    const scope = `.slidev-page-${slide.number}`;
+    await page.goto(`${site.origin}/${slide.number}?print=true`);
+    await settled(page, slide.number);
+    const figures = await page.$$eval(`${scope} :is(${FIGURES})`, (elements) =>
+      elements
+        .filter((element) => element.tagName !== 'SPAN' || (element.textContent ?? '').trim() !== '')
+        .map((element) => {
+          const box = element.getBoundingClientRect();
+          const slideBox = element.closest('.slidev-page')!.getBoundingClientRect();
+          // In the slide's own pixels (980 wide), whatever the window scales it to.
+          const scale = slideBox.width / 980;
+          const what = `${element.tagName.toLowerCase()}.${String(element.className.baseVal ?? element.className).split(' ')[0]} "${(element.textContent ?? '').trim().slice(0, 30)}"`;
+          return { what, x: (box.left - slideBox.left) / scale, y: (box.top - slideBox.top) / scale, width: box.width / scale, height: box.height / scale };
+        }),
+    );
+    printed.push({
+      number: slide.number,
+      width: await page.$eval(scope, (element) => element.getBoundingClientRect().width),
+      hiddenClicks: (await page.$$(`${scope} .slidev-vclick-hidden`)).length,
+      cutOff: await cutOff(page, scope),
+      figures,
+    });
+  }
+  await page.close();
 }, 1_800_000);
 
 afterAll(async () => {
@@ -78,32 +102,22 @@ describe.skipIf(!tools)('npm run slides:export', () => {
     expect(Number(/^Pages:\s+(\d+)/m.exec(info)?.[1])).toBe(slides.length);
   });
 
-  it('prints every slide whole: every click shown, nothing cut off', async () => {
+  it('prints every slide whole: every click shown, nothing cut off', () => {
     const problems: string[] = [];
-    for (const slide of slides) {
-      const scope = `.slidev-page-${slide.number}`;
-      if ((await printed.$$(`${scope} .slidev-vclick-hidden`)).length > 0) problems.push(`slide ${slide.number} hides a click on paper`);
-      problems.push(...(await cutOff(printed, scope)).map((problem) => `slide ${slide.number} on paper: ${problem}`));
+    for (const slide of printed) {
+      if (slide.width === 0) problems.push(`slide ${slide.number} is not shown in print mode`);
+      if (slide.hiddenClicks > 0) problems.push(`slide ${slide.number} hides a click on paper`);
+      problems.push(...slide.cutOff.map((problem) => `slide ${slide.number} on paper: ${problem}`));
     }
+    expect(printed.length).toBe(slides.length);
     expect(problems).toEqual([]);
   });
 
-  it('draws every figure and every line of code on its page: its area is not blank', async () => {
+  it('draws every figure and every line of code on its page: its area is not blank', () => {
     const blank: string[] = [];
     let figures = 0;
-    for (const slide of slides) {
-      const boxes = await printed.$$eval(`.slidev-page-${slide.number} :is(${FIGURES})`, (elements) =>
-        elements
-          .filter((element) => element.tagName !== 'SPAN' || (element.textContent ?? '').trim() !== '')
-          .map((element) => {
-            const box = element.getBoundingClientRect();
-            const slideBox = element.closest('.slidev-page')!.getBoundingClientRect();
-            // The slide's own pixels (980 wide), whatever the print layout scales it to.
-            const scale = slideBox.width / 980;
-            const what = `${element.tagName.toLowerCase()}.${String(element.className.baseVal ?? element.className).split(' ')[0]} "${(element.textContent ?? '').trim().slice(0, 30)}"`;
-            return { what, x: (box.left - slideBox.left) / scale, y: (box.top - slideBox.top) / scale, width: box.width / scale, height: box.height / scale };
-          }),
-      );
+    for (const slide of printed) {
+      const boxes = slide.figures;
       if (boxes.length === 0) continue;
       const rendered = renderPage(slide.number);
       for (const box of boxes) {
