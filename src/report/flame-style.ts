@@ -19,6 +19,57 @@ export function frameColour(name: string): string {
 /** The colour of the frame the drawing is rooted at. */
 export const ROOT_COLOUR = '#d8d0c0';
 
+/** The paper a flame graph is drawn on, behind frames drawn see-through. */
+export const FLAME_PAPER = '#fdfaf3';
+
+/** A colour as sRGB channels (0 to 255): `#rrggbb` or `hsl(h, s%, l%)`, the forms these drawings use. */
+export function rgbOf(colour: string): [number, number, number] {
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour);
+  if (hex) return [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16), parseInt(hex[3]!, 16)];
+  const hsl = /^hsl\(\s*([\d.]+),\s*([\d.]+)%,\s*([\d.]+)%\s*\)$/.exec(colour);
+  if (!hsl) throw new Error(`not a colour this drawing uses: ${colour}`);
+  const [h, s, l] = [Number(hsl[1]), Number(hsl[2]) / 100, Number(hsl[3]) / 100];
+  const channel = (n: number) => {
+    const k = (n + h / 30) % 12;
+    return Math.round(255 * (l - s * Math.min(l, 1 - l) * Math.max(-1, Math.min(k - 3, 9 - k, 1))));
+  };
+  return [channel(0), channel(8), channel(4)];
+}
+
+/** WCAG's contrast ratio of two opaque colours (1 to 21). */
+export function contrastRatio(a: readonly number[], b: readonly number[]): number {
+  const luminance = (rgb: readonly number[]) => {
+    const [r, g, b] = rgb.map((value) => {
+      const c = value / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (light! + 0.05) / (dark! + 0.05);
+}
+
+const inks = new Map<string, string>();
+
+/**
+ * The colour to write a frame's name in, on `fill` drawn at `alpha` over the paper: `preferred`
+ * where it reads at 4.5:1 or better, else black or white, whichever reads better (one always
+ * reaches 4.5:1), so every name can be read whatever colour its frame drew.
+ */
+export function labelInk(fill: string, preferred: string, alpha = 1): string {
+  const key = `${fill} ${preferred} ${alpha}`;
+  let ink = inks.get(key);
+  if (ink === undefined) {
+    const paper = rgbOf(FLAME_PAPER);
+    const behind = rgbOf(fill).map((value, i) => value * alpha + paper[i]! * (1 - alpha));
+    const black = contrastRatio(behind, [0, 0, 0]);
+    const white = contrastRatio(behind, [255, 255, 255]);
+    ink = contrastRatio(behind, rgbOf(preferred)) >= 4.5 ? preferred : black >= white ? '#000000' : '#ffffff';
+    inks.set(key, ink);
+  }
+  return ink;
+}
+
 /**
  * A frame's colour in a comparison: red where it grew, blue where it shrank (red and blue stay
  * apart for red-green colour blindness), deeper the larger the change against the larger of

@@ -1,6 +1,6 @@
 import type { Profile } from 'pprof-format';
 import { flameSubtree, flameTree, type FlameNode } from './flamegraph.ts';
-import { ROOT_COLOUR, changeColour, frameColour, frameWeight } from './flame-style.ts';
+import { FLAME_PAPER, ROOT_COLOUR, changeColour, frameColour, frameWeight, labelInk } from './flame-style.ts';
 import { escapeMarkup } from './markup.ts';
 import { percentage, scaledLabel } from './measurement.ts';
 import { profileLabels, valueFormat } from './top.ts';
@@ -65,7 +65,7 @@ export function flameGraphSvg(profile: Profile, sampleIndex: number, options: Fl
   const what = options.callersOf !== undefined ? `Callers of ${options.callersOf}` : options.orientation === 'icicle' ? 'Icicle graph' : 'Flame graph';
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="${FONT_SIZE}">`,
-    `<rect width="100%" height="100%" fill="#fdfaf3"/>`,
+    `<rect width="100%" height="100%" fill="${FLAME_PAPER}"/>`,
     `<text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="16">${escapeMarkup(`${what} of ${view.type}${diff ? ', against the base' : ''}`)}</text>`,
     `<text x="${WIDTH / 2}" y="42" text-anchor="middle" fill="#555">${escapeMarkup(subtitle)}</text>`,
   ];
@@ -81,7 +81,7 @@ export function flameGraphSvg(profile: Profile, sampleIndex: number, options: Fl
     out.push(
       `<g><title>${escapeMarkup(`${name}: ${value}`)}</title>` +
         `<rect x="${x.toFixed(2)}" y="${y(depth)}" width="${width.toFixed(2)}" height="${FRAME_HEIGHT - 1}" rx="2" fill="${fill}"/>` +
-        (label ? `<text x="${(x + 3).toFixed(2)}" y="${y(depth) + FRAME_HEIGHT - 4}">${escapeMarkup(label)}</text>` : '') +
+        (label ? `<text x="${(x + 3).toFixed(2)}" y="${y(depth) + FRAME_HEIGHT - 4}" fill="${labelInk(fill, '#000000')}">${escapeMarkup(label)}</text>` : '') +
         '</g>',
     );
   }

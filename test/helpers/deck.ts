@@ -128,3 +128,27 @@ export async function settled(page: Page, n: number): Promise<void> {
   await page.evaluate(() => document.fonts.ready);
   await page.waitForTimeout(150);
 }
+
+/** What on the slide (`slideSelector`) reaches past its edges, or is cut off inside a box that hides or scrolls it. */
+export function cutOff(page: Page, slideSelector: string): Promise<string[]> {
+  return page.$eval(slideSelector, (slide) => {
+    const problems: string[] = [];
+    const edge = slide.getBoundingClientRect();
+    const describe = (element: Element) =>
+      `${element.tagName.toLowerCase()}${element.className && typeof element.className === 'string' ? `.${element.className.trim().split(/\s+/).join('.')}` : ''} "${(element.textContent ?? '').trim().slice(0, 40)}"`;
+    for (const element of slide.querySelectorAll('.slidev-layout *')) {
+      const style = getComputedStyle(element);
+      // .sr-only: text for screen readers, hidden on purpose in a 1-pixel box.
+      if (style.display === 'none' || style.visibility === 'hidden' || element.closest('.slidev-vclick-hidden, .monaco-editor, .fg-tip, .sr-only')) continue;
+      const box = element.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0) continue;
+      if (box.right > edge.right + 1 || box.bottom > edge.bottom + 1 || box.left < edge.left - 1) problems.push(`${describe(element)} reaches past the slide`);
+      const clips = /(hidden|auto|scroll)/.test(`${style.overflowX} ${style.overflowY}`);
+      if (clips && (element.scrollHeight > element.clientHeight + 2 || element.scrollWidth > element.clientWidth + 2))
+        problems.push(
+          `${describe(element)} cuts off its content (${element.scrollWidth}x${element.scrollHeight} in ${element.clientWidth}x${element.clientHeight})`,
+        );
+    }
+    return problems;
+  });
+}

@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProfileBuilder, writeProfile } from '../../src/pprof/index.ts';
 import { fixture, repoRoot, runPprofCommand, runProfileCommand, runTypeScript } from '../helpers/run.ts';
 import { startPprofWeb } from '../helpers/browser.ts';
 import { goBinary } from '../helpers/tools.ts';
@@ -45,11 +46,13 @@ afterAll(() => {
   rmSync(labelled, { recursive: true, force: true });
 });
 
-/** Runs a slide's pprof arguments with its file names pointing at `folder`. */
+/** Runs a slide's pprof arguments with its file names (an exercise's path too) pointing at `folder`. */
 function pprof(args: string[], folder = directory) {
   const run = runPprofCommand(
     args.map((arg) =>
-      arg.endsWith('.pb.gz') && !arg.includes('=') ? join(folder, arg) : arg.replace(/=([\w-]+\.pb\.gz)$/, (_, file: string) => `=${join(folder, file)}`),
+      arg.endsWith('.pb.gz') && !arg.includes('=')
+        ? join(folder, basename(arg))
+        : arg.replace(/=([\w-]+\.pb\.gz)$/, (_, file: string) => `=${join(folder, file)}`),
     ),
   );
   expect(run.stderr).toBe('');
@@ -66,7 +69,7 @@ describe('the pprof commands on the slides', () => {
   };
 
   it('are all covered below', () => {
-    const covered = ['-raw', '-list=', '-sample_index=', '-tagfocus=', '-diff_base=', '-http='];
+    const covered = ['-raw', '-cum', '-list=', '-sample_index=', '-tagfocus=', '-diff_base=', '-http='];
     for (const args of commands)
       expect(
         covered.some((flag) => args.some((arg) => arg.startsWith(flag))),
@@ -78,6 +81,25 @@ describe('the pprof commands on the slides', () => {
     const output = pprof(find('-raw'));
     expect(output).toMatch(/^PeriodType: /m);
     expect(output).toMatch(/^Samples:/m);
+  });
+
+  it("-top -cum on the loop's CPU profile ranks by cum, and puts the hashing above the request", () => {
+    const output = pprof(find('-cum'));
+    const rows = [...output.matchAll(/^ *\S+ +[\d.]+% +[\d.]+% +\S+ +([\d.]+)% +(.+)$/gm)].map((row) => ({ cum: Number(row[1]), name: row[2]! }));
+    expect(rows.length).toBeGreaterThan(3);
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.cum, `${rows[i]!.name} after ${rows[i - 1]!.name}`).toBeLessThanOrEqual(rows[i - 1]!.cum);
+    const cumOf = (name: string) => rows.find((row) => row.name === name)?.cum ?? 0;
+    expect(cumOf('cpuIntensiveTask')).toBeGreaterThan(50);
+    expect(cumOf('cpuIntensiveTask')).toBeGreaterThan(cumOf('slowNetworkRequest'));
+  });
+
+  it('-list reads the source at the path the profile holds: a file not on this machine is "no such file"', () => {
+    const elsewhere = join(directory, 'elsewhere.pb.gz');
+    const builder = new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }] });
+    builder.addSample([{ name: 'main', file: '/home/someone-else/app/main.ts', line: 3 }], [1]);
+    writeProfile(elsewhere, builder.build());
+    const run = runPprofCommand(['-list=main', elsewhere]);
+    expect(`${run.stdout}${run.stderr}`).toContain('/home/someone-else/app/main.ts: no such file or directory');
   });
 
   it('-list shows the lines of the function named, with flat and cum', () => {

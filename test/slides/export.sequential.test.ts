@@ -5,14 +5,15 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, serveDirectory } from '../helpers/browser.ts';
-import { builtDeck, deckSlides, settled, withDeckLock } from '../helpers/deck.ts';
+import { builtDeck, cutOff, deckSlides, settled, withDeckLock } from '../helpers/deck.ts';
 import { repoRoot } from '../helpers/run.ts';
 import { chromiumBinary } from '../helpers/tools.ts';
 
 /**
  * `npm run slides:export` prints the deck: one page per slide, and every figure (flame graphs,
- * the code editor, the diagrams) drawn on its page, not an empty box. Pages are rendered with
- * poppler's pdftoppm and each figure's area, found in the deck itself, is looked at.
+ * the diagrams) and every line of code drawn on its page, not an empty box. Pages are rendered
+ * with poppler's pdftoppm and each figure's area, found in the deck as Slidev prints it (print
+ * mode: every click shown, the code editor printed as code), is looked at.
  */
 function which(tool: string): string | undefined {
   try {
@@ -25,14 +26,23 @@ function which(tool: string): string | undefined {
 }
 const tools = chromiumBinary() && which('pdftoppm') && which('pdfinfo');
 const slides = deckSlides();
-/** The figures to find on each page: what draws late or on a canvas. */
-const FIGURES = '.slide-flame canvas, .slidev-monaco-container, svg.diagram, .top-excerpt, .sampling';
+/** The figures to find on each page: what draws late or on a canvas, and each line of code. */
+const FIGURES = '.slide-flame canvas, svg.diagram, .top-excerpt, .sampling, pre.slidev-code .line';
 /** Pages are rendered at this many pixels per slide pixel (the slide is 980x552). */
 const RENDER_SCALE = 0.5;
 const out = mkdtempSync(join(tmpdir(), 'deck-export-'));
 const pdf = join(out, 'deck.pdf');
 let browser: Browser | undefined;
 let site: Awaited<ReturnType<typeof serveDirectory>>;
+interface Figure {
+  what: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+/** Each slide as Slidev prints it (print mode, as the export opens it): what it hides or cuts off, and where its figures are. */
+const printed: { number: number; width: number; hiddenClicks: number; cutOff: string[]; figures: Figure[] }[] = [];
 
 beforeAll(async () => {
   if (!tools) return;
@@ -46,6 +56,32 @@ beforeAll(async () => {
   expect(exported.status, `${exported.stdout}\n${exported.stderr}`).toBe(0);
   site = await serveDirectory(await builtDeck());
   browser = await launchChromium();
+  const page = await browser!.newPage({ viewport: { width: 980, height: 552 } });
+  for (const slide of slides) {
+    const scope = `.slidev-page-${slide.number}`;
+    await page.goto(`${site.origin}/${slide.number}?print=true`);
+    await settled(page, slide.number);
+    const figures = await page.$$eval(`${scope} :is(${FIGURES})`, (elements) =>
+      elements
+        .filter((element) => element.tagName !== 'SPAN' || (element.textContent ?? '').trim() !== '')
+        .map((element) => {
+          const box = element.getBoundingClientRect();
+          const slideBox = element.closest('.slidev-page')!.getBoundingClientRect();
+          // In the slide's own pixels (980 wide), whatever the window scales it to.
+          const scale = slideBox.width / 980;
+          const what = `${element.tagName.toLowerCase()}.${String(element.className.baseVal ?? element.className).split(' ')[0]} "${(element.textContent ?? '').trim().slice(0, 30)}"`;
+          return { what, x: (box.left - slideBox.left) / scale, y: (box.top - slideBox.top) / scale, width: box.width / scale, height: box.height / scale };
+        }),
+    );
+    printed.push({
+      number: slide.number,
+      width: await page.$eval(scope, (element) => element.getBoundingClientRect().width),
+      hiddenClicks: (await page.$$(`${scope} .slidev-vclick-hidden`)).length,
+      cutOff: await cutOff(page, scope),
+      figures,
+    });
+  }
+  await page.close();
 }, 1_800_000);
 
 afterAll(async () => {
@@ -70,26 +106,22 @@ describe.skipIf(!tools)('npm run slides:export', () => {
     expect(Number(/^Pages:\s+(\d+)/m.exec(info)?.[1])).toBe(slides.length);
   });
 
-  it('draws every figure on its page: its area is not blank', async () => {
-    const page = await browser!.newPage({ viewport: { width: 980, height: 552 } });
+  it('prints every slide whole: every click shown, nothing cut off', () => {
+    const problems: string[] = [];
+    for (const slide of printed) {
+      if (slide.width === 0) problems.push(`slide ${slide.number} is not shown in print mode`);
+      if (slide.hiddenClicks > 0) problems.push(`slide ${slide.number} hides a click on paper`);
+      problems.push(...slide.cutOff.map((problem) => `slide ${slide.number} on paper: ${problem}`));
+    }
+    expect(printed.length).toBe(slides.length);
+    expect(problems).toEqual([]);
+  });
+
+  it('draws every figure and every line of code on its page: its area is not blank', () => {
     const blank: string[] = [];
     let figures = 0;
-    for (const slide of slides) {
-      await page.goto(`${site.origin}/${slide.number}?clicks=999`);
-      await settled(page, slide.number);
-      const boxes = await page.$$eval(`.slidev-page-${slide.number} :is(${FIGURES})`, (elements) =>
-        elements.map((element) => {
-          const box = element.getBoundingClientRect();
-          const slideBox = element.closest('.slidev-page')!.getBoundingClientRect();
-          return {
-            what: `${element.tagName.toLowerCase()}.${String(element.className.baseVal ?? element.className).split(' ')[0]}`,
-            x: box.left - slideBox.left,
-            y: box.top - slideBox.top,
-            width: box.width,
-            height: box.height,
-          };
-        }),
-      );
+    for (const slide of printed) {
+      const boxes = slide.figures;
       if (boxes.length === 0) continue;
       const rendered = renderPage(slide.number);
       for (const box of boxes) {
@@ -113,7 +145,6 @@ describe.skipIf(!tools)('npm run slides:export', () => {
           blank.push(`slide ${slide.number}: ${box.what} is blank on its page (${all ? ((100 * inked) / all).toFixed(1) : 0}% inked)`);
       }
     }
-    await page.close();
     expect(figures).toBeGreaterThan(8);
     expect(blank).toEqual([]);
   }, 900_000);

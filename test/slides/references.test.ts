@@ -27,6 +27,15 @@ describe.each(documents)('%s', (document) => {
     }
   });
 
+  it.runIf(document === 'slides.md')('runs each exercise only as the tests run it: with the arguments of one of its runs', () => {
+    // solutions.sequential.test.ts runs every exercise's runs (workshop.json) and its check.
+    for (const [command, id, args] of text.matchAll(/npm run exercise ([\w-]+)((?: +\w+)*)/g)) {
+      const runs = findExercise(exercises, id!).runs.map((run) => run.join(' '));
+      const given = args!.trim();
+      if (given !== '') expect(runs, command).toContain(given);
+    }
+  });
+
   it('names only files and folders that exist', () => {
     for (const [path] of text.matchAll(/\b(?:exercises|debugme|solutions|src|test|bench|bin|components|public)\/[\w./-]*\w/g)) {
       if (/[<>]|NN|\bID\b|slug/.test(path!)) continue;

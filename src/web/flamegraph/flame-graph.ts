@@ -9,7 +9,7 @@
  * `data` is FlameData, as the web UI's /api/profile returns it and the slides record it.
  */
 import type { FlameData } from '../../report/flamegraph.ts';
-import { ROOT_COLOUR, changeColour, frameColour, frameWeight } from '../../report/flame-style.ts';
+import { ROOT_COLOUR, changeColour, frameColour, frameWeight, labelInk } from '../../report/flame-style.ts';
 import { percentage, scaledLabel } from '../../report/measurement.ts';
 import './flame-graph.css';
 
@@ -48,6 +48,8 @@ const MIN_PIXELS = 0.35;
 /** Frames narrower than this get no name. */
 const MIN_LABEL_PIXELS = 28;
 const MATCH_COLOUR = '#d63384';
+/** Frames off the search, and a zoomed frame's ancestors, are drawn see-through. */
+const DIMMED_ALPHA = 0.45;
 
 /** The component's element knows its component, for a caller that finds it in the page (a test, a slide's script). */
 export interface FlameGraphElement extends HTMLElement {
@@ -409,15 +411,17 @@ export class FlameGraph {
     const { context } = this;
     const y = this.rowY(this.data.depth[frame]!);
     const dimmed = ancestor || (this.matched !== undefined && this.matched[frame] !== 1);
-    context.globalAlpha = dimmed ? 0.45 : 1;
-    context.fillStyle = this.matched?.[frame] === 1 ? MATCH_COLOUR : this.colourOf(frame);
+    const matched = this.matched?.[frame] === 1;
+    const fill = matched ? MATCH_COLOUR : this.colourOf(frame);
+    context.globalAlpha = dimmed ? DIMMED_ALPHA : 1;
+    context.fillStyle = fill;
     context.fillRect(x, y, Math.max(width - 0.5, 0.5), ROW_HEIGHT - 1);
     context.globalAlpha = 1;
     if (width < MIN_LABEL_PIXELS) return;
     const name = this.nameOf(frame);
     const fits = Math.floor((width - 8) / this.charWidth);
     const label = name.length <= fits ? name : `${name.slice(0, Math.max(fits - 1, 1))}…`;
-    context.fillStyle = this.matched?.[frame] === 1 ? '#fff' : dimmed ? '#555' : '#111';
+    context.fillStyle = labelInk(fill, matched ? '#ffffff' : dimmed ? '#333333' : '#111111', dimmed ? DIMMED_ALPHA : 1);
     context.fillText(label, x + 4, y + ROW_HEIGHT / 2);
   }
 
