@@ -111,7 +111,8 @@ export function runReport(
   const profile = mergeProfiles([source]);
   const sampleIndex = sampleIndexOf(profile, settings.sampleIndex);
   const total = reportTotal(profile, sampleIndex);
-  for (const note of applyFilters(profile, settings.filters)) options.notes?.(note);
+  const { notes, unmatched } = applyFilters(profile, settings.filters);
+  for (const note of [...unmatched, ...notes]) options.notes?.(note);
   const filters = activeFilters(settings.filters);
   const { cum, nodeCount } = settings;
   const { compact } = options;

@@ -20,7 +20,7 @@ export interface Filters {
 /** The order go tool pprof lists active filters in. */
 export const FILTER_NAMES = ['focus', 'ignore', 'hide', 'show', 'tagfocus', 'tagignore'] as const;
 
-/** A filter that is not a valid expression, or that matches nothing in the profile. */
+/** A filter that is not a valid expression. */
 export class FilterError extends Error {}
 
 /** The filters given, as the report's "Active filters:" lines name them. */
@@ -32,13 +32,18 @@ function compile(name: string, source: string): RegExp {
   return compilePattern(`-${name}`, source, (message) => new FilterError(message));
 }
 
+/** How go tool pprof names each filter in its warning that it matched nothing. */
+const GO_NAMES = { focus: 'Focus', ignore: 'Ignore', hide: 'Hide', show: 'Show' } as const;
+
 /**
  * Applies the filters to the profile in place, as go tool pprof does before any report. Throws
- * FilterError for an expression that does not compile or that matches nothing. Returns notes for
- * the person (a tag filter read as a numeric range).
+ * FilterError for an expression that does not compile. Returns what the person should be told:
+ * notes (a tag filter read as a numeric range), and the filters that matched nothing, which go
+ * tool pprof warns of in the same words before it draws the report of what is left.
  */
-export function applyFilters(profile: Profile, filters: Filters): string[] {
+export function applyFilters(profile: Profile, filters: Filters): { notes: string[]; unmatched: string[] } {
   const notes: string[] = [];
+  const unmatched: string[] = [];
   const strings = profile.stringTable.strings;
   const functions = new Map(profile.function.map((fn) => [Number(fn.id), fn]));
   const mappingFiles = new Map(profile.mapping.map((mapping) => [Number(mapping.id), strings[Number(mapping.filename)] ?? '']));
@@ -80,7 +85,8 @@ export function applyFilters(profile: Profile, filters: Filters): string[] {
       }
     }
     for (const name of ['focus', 'ignore', 'hide', 'show'] as const) {
-      if (filters[name] && !matched[name]) throw new FilterError(`-${name}=${filters[name]} matches no function, file or binary in the profile`);
+      if (filters[name] && !matched[name])
+        unmatched.push(`${GO_NAMES[name]} expression matched no samples: -${name}=${filters[name]} matches no function, file or binary in the profile`);
     }
     profile.sample = profile.sample.filter((sample) => {
       if (!focusedAndNotIgnored(sample, verdicts)) return false;
@@ -101,10 +107,12 @@ export function applyFilters(profile: Profile, filters: Filters): string[] {
       ignored ||= drop;
       return keep && !drop;
     });
-    if (tagFocus && !focused) throw new FilterError(`-tagfocus=${filters.tagfocus} matches no sample's labels (see -traces for the labels there are)`);
-    if (tagIgnore && !ignored) throw new FilterError(`-tagignore=${filters.tagignore} matches no sample's labels (see -traces for the labels there are)`);
+    const labelsThere = '(see -traces for the labels there are)';
+    if (tagFocus && !focused) unmatched.push(`TagFocus expression matched no samples: -tagfocus=${filters.tagfocus} matches no sample's labels ${labelsThere}`);
+    if (tagIgnore && !ignored)
+      unmatched.push(`TagIgnore expression matched no samples: -tagignore=${filters.tagignore} matches no sample's labels ${labelsThere}`);
   }
-  return notes;
+  return { notes, unmatched };
 }
 
 /** A sample is kept when a frame is focused on and none is ignored. */

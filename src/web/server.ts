@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, sep } from 'node:path';
 import type { Profile } from 'pprof-format';
-import { FILTER_NAMES, applyFilters, type Filters } from '../report/filter.ts';
+import { FILTER_NAMES, FilterError, applyFilters, type Filters } from '../report/filter.ts';
 import { flameData, flameTree } from '../report/flamegraph.ts';
 import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
 import { escapeMarkup } from '../report/markup.ts';
@@ -177,7 +177,9 @@ function selected(source: Profile, params: URLSearchParams): { profile: Profile;
   const profile = mergeProfiles([source]);
   const sampleIndex = sampleIndexOf(profile, params.get('si') || undefined);
   const filters = Object.fromEntries(FILTER_NAMES.flatMap((name) => (params.get(name) ? [[name, params.get(name)]] : []))) as Filters;
-  const notes = applyFilters(profile, filters);
+  const { notes, unmatched } = applyFilters(profile, filters);
+  // A page of nothing says less than why: the web UI answers with the reason instead.
+  if (unmatched.length > 0) throw new FilterError(unmatched.join('; '));
   return { profile, sampleIndex, notes };
 }
 

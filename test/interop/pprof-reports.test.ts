@@ -94,6 +94,9 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
     ['-traces', 'allocs.pb.gz allocs.pb.gz'],
     ['-top -focus=cpuIntensiveTask', 'wall.pb.gz'],
     ['-top -ignore=wait -hide=digest|update', 'wall.pb.gz'],
+    // Filters that match nothing: a warning on stderr, and the report of what is left.
+    ['-top -focus=nothingLikeThis', 'wall.pb.gz'],
+    ['-top -hide=nothingLikeThis -tagignore=state=nothing', 'wall.pb.gz'],
     ['-top -show=Intensive|slowNetwork', 'wall.pb.gz'],
     ['-top -tagfocus=state=waiting', 'wall.pb.gz'],
     ['-top -tagignore=state=running -cum', 'wall.pb.gz'],
