@@ -31,7 +31,10 @@ describe('withLabels', () => {
     expect(shareOn(samples, 'hashFor', '/hash', 1)).toBeGreaterThan(0.95);
     const hashRoute = samples.filter((sample) => sample.labels.route === '/hash').reduce((sum, sample) => sum + sample.values[1]!, 0);
     const sleepRoute = samples.filter((sample) => sample.labels.route === '/sleep').reduce((sum, sample) => sum + sample.values[1]!, 0);
-    expect(hashRoute).toBeGreaterThan(10 * sleepRoute);
+    // The hashing is 150 x 4,000 rounds of SHA-256, the sleeping route's CPU 80 requests' handling:
+    // 20 times more or so on a quiet machine, 8 times once on a loaded one, where the handling
+    // of each request weighs more against the hashing.
+    expect(hashRoute).toBeGreaterThan(5 * sleepRoute);
   });
 
   it('labels a wall profile: the waits after an await carry the labels of the code that awaits', () => {
