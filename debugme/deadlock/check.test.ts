@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { it } from 'vitest';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '#pprof';
 import { exerciseCommand, exerciseFolder, lastWords, learnerProfile, notDone, readAnswers, sampleStacks, spawnProgram } from '#workshop';
 import { Mutex } from './books.ts';
 

@@ -1,6 +1,6 @@
 import { basename, sep } from 'node:path';
 import { it } from 'vitest';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '#pprof';
 import { exerciseCommand, exerciseFolder, learnerProfile, notDone, readAnswers, runProgram } from '#workshop';
 
 const folder = exerciseFolder(import.meta.url);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, sep } from 'node:path';
 import { it } from 'vitest';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '#pprof';
 import { exerciseCommand, exerciseFolder, learnerProfile, notDone, readAnswers, runProgram, sampleStacks } from '#workshop';
 
 const folder = exerciseFolder(import.meta.url);

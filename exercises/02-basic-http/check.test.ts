@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '#pprof';
 import { afterAll, it } from 'vitest';
 import { decodeProfile } from '#pprof';
 import { NotDone, exerciseFolder, notDone, readAnswers } from '#workshop';

@@ -1,5 +1,5 @@
 import { it } from 'vitest';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '#pprof';
 import {
   belowTopCutoff,
   exerciseCommand,

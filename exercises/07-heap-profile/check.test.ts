@@ -1,5 +1,5 @@
 import { it } from 'vitest';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '#pprof';
 import { exerciseCommand, exerciseFolder, expectReading, functionCosts, learnerProfile, notDone, printedIn, readAnswers, runProgram, type FunctionCost } from '#workshop';
 
 const folder = exerciseFolder(import.meta.url);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, it } from 'vitest';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '#pprof';
 import { exerciseCommand, exerciseFolder, expectReading, functionCosts, learnerProfile, notDone, printedPercent, profileTotal, readAnswers, runProgram } from '#workshop';
 
 const folder = exerciseFolder(import.meta.url);

@@ -1,7 +1,7 @@
 import { mkdirSync, openSync, closeSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { ProfileFormatError, decodeProfile } from '../pprof/index.ts';
 import { SourceError } from '../report/driver.ts';
 import { progressBar } from './progress.ts';
@@ -55,9 +55,8 @@ export async function fetchProfile(url: string, seconds: number | undefined, log
 function saveCopy(profile: Profile, bytes: Uint8Array): string {
   const directory = process.env.PPROF_TMPDIR || join(homedir(), 'pprof');
   mkdirSync(directory, { recursive: true });
-  const strings = profile.stringTable.strings;
-  const program = profile.mapping[0] ? basename(strings[Number(profile.mapping[0].filename)] ?? '') : '';
-  const types = profile.sampleType.map((type) => strings[Number(type.type)] ?? '').join('.');
+  const program = profile.mappings[0] ? basename(profile.mappings[0].filename) : '';
+  const types = profile.sampleTypes.map((type) => type.type).join('.');
   const prefix = ['pprof', program, types].filter(Boolean).join('.');
   for (let index = 1; index < 10_000; index++) {
     const path = join(directory, `${prefix}.${String(index).padStart(3, '0')}.pb.gz`);

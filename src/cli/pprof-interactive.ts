@@ -1,5 +1,5 @@
 import { createInterface, type Interface } from 'node:readline';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { FILTER_NAMES } from '../report/filter.ts';
 import { profileLabels, valueFormat } from '../report/top.ts';
 import { openBrowser } from '../web/open-browser.ts';

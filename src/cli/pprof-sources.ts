@@ -1,6 +1,6 @@
 // Where `npm run pprof` reads its profiles: files, Node's own profiles, or /debug/pprof URLs.
 import { readFileSync } from 'node:fs';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { ProfileFormatError, decodeProfile } from '../pprof/index.ts';
 import { convertNodeProfile } from '../profilers/convert.ts';
 import { simplifyFunctionNames } from '../report/names.ts';

@@ -6,7 +6,7 @@
  * on stderr and left for the parent to notice.
  */
 import { isMainThread } from 'node:worker_threads';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { writeFileAtomic } from '../pprof/index.ts';
 import { foldedStacks } from '../report/folded.ts';
 import {

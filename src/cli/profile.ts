@@ -8,8 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Profile } from 'pprof-format';
-import { decodeProfile } from '../pprof/index.ts';
+import { decodeProfile, labelTexts, type Profile, type Sample } from '../pprof/index.ts';
 import { DEFAULT_WALL_HZ, MAX_HZ } from '../profilers/index.ts';
 import { PROFILE_REQUEST_ENV, type ProfileKind, type ProfileRequest } from './profile-request.ts';
 import { unwritableReason } from './output.ts';
@@ -102,15 +101,13 @@ function summary(request: ProfileRequest, startedMs: number): string | undefined
 
 /** What a profile holds, in a few words: samples, time running and waiting, or bytes. */
 function contents(kind: ProfileKind, profile: Profile): string {
-  const sum = (index: number, keep: (sample: Profile['sample'][number]) => boolean = () => true) =>
-    profile.sample.filter(keep).reduce((total, sample) => total + Number(sample.value[index]), 0);
+  const sum = (index: number, keep: (sample: Sample) => boolean = () => true) =>
+    profile.samples.filter(keep).reduce((total, sample) => total + (sample.values[index] ?? 0), 0);
   if (kind === 'cpu') return `${sum(0)} samples`;
   if (kind === 'wall') {
-    const state = profile.stringTable.strings.indexOf('state');
-    const waiting = profile.stringTable.strings.indexOf('waiting');
-    const isWaiting = (sample: Profile['sample'][number]) => sample.label.some((l) => Number(l.key) === state && Number(l.str) === waiting);
+    const isWaiting = (sample: Sample) => labelTexts(sample, 'state').includes('waiting');
     const seconds = (nanos: number) => `${(nanos / 1e9).toFixed(1)} s`;
-    return `${seconds(sum(1, (s) => !isWaiting(s)))} running, ${seconds(sum(1, isWaiting))} waiting, in ${seconds(Number(profile.durationNanos))}`;
+    return `${seconds(sum(1, (s) => !isWaiting(s)))} running, ${seconds(sum(1, isWaiting))} waiting, in ${seconds(profile.durationNanos)}`;
   }
   return `${(sum(0) / 2 ** 20).toFixed(1)} MiB sampled`;
 }

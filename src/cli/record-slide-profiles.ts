@@ -16,7 +16,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { decodeProfile, writeFileAtomic } from '../pprof/index.ts';
 import { flameData, flameTree, type FlameNode } from '../report/flamegraph.ts';
 import { defaultSampleIndex } from '../report/folded.ts';
@@ -87,10 +87,9 @@ try {
       process.stdout.write(`${facts[recording.name]!.samples ?? 0} samples\n`);
       continue;
     }
-    const strings = profile.stringTable.strings;
-    const type = profile.sampleType[sampleIndex]!;
+    const type = profile.sampleTypes[sampleIndex]!;
     const tree = flameTree(profile, sampleIndex);
-    const data = flameData(pruned(tree, Math.abs(tree.total) * MIN_SHARE), strings[Number(type.type)] ?? '', strings[Number(type.unit)] ?? '');
+    const data = flameData(pruned(tree, Math.abs(tree.total) * MIN_SHARE), type.type, type.unit);
     writeFileAtomic(join(root, 'public/profiles', `${recording.name}.json`), Buffer.from(`${JSON.stringify(data)}\n`));
     process.stdout.write(`${data.name.length} frames\n`);
   }

@@ -3,7 +3,7 @@
  * `npm run slides:record` records it, and read by the slides' Fact and TopExcerpt components
  * from public/profiles/facts.json.
  */
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { buildGraph } from '../report/graph.ts';
 import { sampleTotal, topReport } from '../report/top.ts';
 
@@ -32,9 +32,8 @@ const TOP_ROWS = 5;
 
 /** The facts of one profile; `printed` is what its program printed, for the timing it did itself. */
 export function profileFacts(profile: Profile, sampleIndex: number, printed: string): ProfileFacts {
-  const strings = profile.stringTable.strings;
-  const type = profile.sampleType[sampleIndex]!;
-  const countIndex = profile.sampleType.findIndex((candidate) => strings[Number(candidate.type)] === 'samples' && strings[Number(candidate.unit)] === 'count');
+  const type = profile.sampleTypes[sampleIndex]!;
+  const countIndex = profile.sampleTypes.findIndex((candidate) => candidate.type === 'samples' && candidate.unit === 'count');
   const total = sampleTotal(profile, sampleIndex);
   const functions: ProfileFacts['functions'] = {};
   const nodes = buildGraph(profile, sampleIndex, 'functions', { edges: false }).sort((a, b) => b.cum - a.cum || a.info.name.localeCompare(b.info.name));
@@ -45,9 +44,9 @@ export function profileFacts(profile: Profile, sampleIndex: number, printed: str
   const timing = /^\{.*"measuredMs".*\}$/m.exec(printed);
   const measured = timing ? (JSON.parse(timing[0]) as { windowMs: number; measuredMs: Record<string, number> }) : undefined;
   return {
-    type: strings[Number(type.type)] ?? '',
-    unit: strings[Number(type.unit)] ?? '',
-    seconds: Number(profile.durationNanos) / 1e9,
+    type: type.type,
+    unit: type.unit,
+    seconds: profile.durationNanos / 1e9,
     ...(countIndex >= 0 ? { samples: sampleTotal(profile, countIndex) } : {}),
     total,
     functions,

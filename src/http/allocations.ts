@@ -1,4 +1,4 @@
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { untracked } from '../profilers/async/wrap.ts';
 import { startAllocationProfile, stopAllocationProfile } from '../profilers/heap.ts';
 import { mergeProfiles, negated } from '../report/merge.ts';
@@ -32,8 +32,8 @@ export class AllocationHistory {
     const now = this.total();
     const delta = mergeProfiles([now, negated(mergeProfiles([earlier]))]);
     // Both totals start when the history did: the window runs from the earlier one's end to now.
-    delta.timeNanos = BigInt(earlier.timeNanos) + BigInt(earlier.durationNanos);
-    delta.durationNanos = Number(now.durationNanos) - Number(earlier.durationNanos);
+    delta.timeNanos = earlier.timeNanos + BigInt(earlier.durationNanos);
+    delta.durationNanos = now.durationNanos - earlier.durationNanos;
     return delta;
   }
 

@@ -1,15 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import type { Profile } from 'pprof-format';
-import { encodeProfile } from '../pprof/index.ts';
+import { encodeProfile, type Profile } from '../pprof/index.ts';
 import { asyncProfile } from '../profilers/async-profile.ts';
-import { asyncOperationsInFlight, asyncTrackerInstalled, installAsyncTracker, type InFlightOperation } from '../profilers/async-tracker.ts';
+import { asyncOperationsInFlight, asyncTrackerInstalled, installAsyncTracker } from '../profilers/async-tracker.ts';
 import { untracked } from '../profilers/async/wrap.ts';
 import { startCPUProfile, stopCPUProfile } from '../profilers/cpu.ts';
 import { heapProfile, startHeapProfiling } from '../profilers/heap.ts';
 import { inUse } from '../profilers/session.ts';
 import { startWallProfile, stopWallProfile } from '../profilers/wall.ts';
 import { excludeFromProfiles } from '../profilers/tool-frames.ts';
+import { operationListText, heapText, operationsText } from '../report/debug-text.ts';
 import { foldedStacks } from '../report/folded.ts';
 import { escapeMarkup } from '../report/markup.ts';
 import { AllocationHistory } from './allocations.ts';
@@ -201,7 +201,7 @@ export function debugPprof(options: DebugPprofOptions = {}): Router {
       guarded(response, () => {
         const operations = asyncOperationsInFlight();
         if (debug === 0) sendProfile(response, name, name === 'goroutine' ? asGoroutines(asyncProfile(operations)) : asyncProfile(operations));
-        else sendText(response, debug === 1 ? coalescedText(operations) : eachOperationText(operations));
+        else sendText(response, debug === 1 ? operationsText(operations) : operationListText(operations));
       });
     });
   }
@@ -454,61 +454,4 @@ ${missing}
 </table>
 </body></html>
 `;
-}
-
-const frameText = (operation: InFlightOperation) => operation.stack.map((frame) => `#\t${frame.name}\t${frame.file}:${frame.line}`).join('\n');
-
-/** Go's goroutine?debug=1 form: how many operations wait on each stack, most first. */
-function coalescedText(operations: readonly InFlightOperation[]): string {
-  const groups = new Map<string, { count: number; header: string; frames: string }>();
-  for (const operation of operations) {
-    const key = `${operation.kind} ${operation.description}\n${frameText(operation)}`;
-    const group = groups.get(key) ?? { count: 0, header: `${operation.kind} ${operation.description}`, frames: frameText(operation) };
-    // As in the pprof form: what a wall profile's sampling recorded stands for the rest.
-    group.count += Math.round(operation.weight);
-    groups.set(key, group);
-  }
-  const sorted = [...groups.values()].sort((a, b) => b.count - a.count || (a.header < b.header ? -1 : a.header > b.header ? 1 : 0));
-  const total = sorted.reduce((sum, group) => sum + group.count, 0);
-  return `async profile: total ${total}\n${sorted.map((group) => `${group.count} @ ${group.header}\n${group.frames}\n`).join('\n')}`;
-}
-
-/** Go's goroutine?debug=2 form: every operation with its kind and how long it has waited. */
-function eachOperationText(operations: readonly InFlightOperation[]): string {
-  return operations
-    .map(
-      (operation) =>
-        `operation ${operation.id} [${operation.kind} ${operation.description}, ${age(operation.ageMs)}]:\n${operation.stack.map((frame) => `${frame.name}(...)\n\t${frame.file}:${frame.line}`).join('\n')}\n`,
-    )
-    .join('\n');
-}
-
-function age(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 120_000) return `${Math.round(ms / 1000)} seconds`;
-  return `${Math.round(ms / 60_000)} minutes`;
-}
-
-/** Go's heap?debug=1 form: per stack, objects and bytes in use, then its frames. */
-function heapText(profile: Profile): string {
-  const strings = profile.stringTable.strings;
-  const functions = new Map(profile.function.map((fn) => [Number(fn.id), fn]));
-  const locations = new Map(profile.location.map((location) => [Number(location.id), location]));
-  let objects = 0;
-  let bytes = 0;
-  const entries = profile.sample
-    .map((sample) => {
-      const [count, size] = [Number(sample.value[1] ?? 0), Number(sample.value[0] ?? 0)];
-      objects += count;
-      bytes += size;
-      const frames = sample.locationId.flatMap((id) =>
-        (locations.get(Number(id))?.line ?? []).map((line) => {
-          const fn = functions.get(Number(line.functionId));
-          return `#\t${strings[Number(fn?.name)] ?? '?'}\t${strings[Number(fn?.filename)] ?? ''}:${line.line}`;
-        }),
-      );
-      return { count, size, text: `${count}: ${size} [${count}: ${size}] @\n${frames.join('\n')}` };
-    })
-    .sort((a, b) => b.size - a.size);
-  return `heap profile: ${objects}: ${bytes} [${objects}: ${bytes}] @ heap/${Number(profile.period)}\n${entries.map((entry) => entry.text).join('\n')}\n`;
 }

@@ -3,7 +3,7 @@
  * Alloy and Parca, by default: profile, allocs as memory, goroutine; fgprof's /debug/fgprof),
  * each saying in its comment what it holds where that differs from Go's.
  */
-import { ValueType, type Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 
 /** What /allocs serves when the router samples the heap in use, said in the profile itself. */
 export const IN_USE_AS_ALLOCS =
@@ -11,19 +11,18 @@ export const IN_USE_AS_ALLOCS =
 
 /** Adds a comment to the profile (in place) and returns it. */
 export function withComment(profile: Profile, comment: string): Profile {
-  profile.comment = [...profile.comment, profile.stringTable.dedup(comment)];
+  profile.comments = [...profile.comments, comment];
   return profile;
 }
 
 /** Renames sample or period types (in place), keeping their units: `{ wall: 'time' }`. */
 function renameTypes(profile: Profile, names: Record<string, string>): void {
-  const strings = profile.stringTable;
-  for (const valueType of [...profile.sampleType, ...(profile.periodType ? [profile.periodType] : [])]) {
-    const renamed = names[strings.strings[Number(valueType.type)] ?? ''];
-    if (renamed !== undefined) valueType.type = strings.dedup(renamed);
+  for (const valueType of [...profile.sampleTypes, ...(profile.periodType ? [profile.periodType] : [])]) {
+    const renamed = names[valueType.type];
+    if (renamed !== undefined) valueType.type = renamed;
   }
-  const defaultName = names[strings.strings[Number(profile.defaultSampleType)] ?? ''];
-  if (defaultName !== undefined) profile.defaultSampleType = strings.dedup(defaultName);
+  const defaultName = names[profile.defaultSampleType];
+  if (defaultName !== undefined) profile.defaultSampleType = defaultName;
 }
 
 /**
@@ -32,7 +31,7 @@ function renameTypes(profile: Profile, names: Record<string, string>): void {
  */
 export function asGoroutines(profile: Profile): Profile {
   renameTypes(profile, { ops: 'goroutine' });
-  profile.periodType = new ValueType({ type: profile.stringTable.dedup('goroutine'), unit: profile.stringTable.dedup('count') });
+  profile.periodType = { type: 'goroutine', unit: 'count' };
   profile.period = 1;
   return withComment(
     profile,
@@ -47,6 +46,6 @@ export function asGoroutines(profile: Profile): Profile {
  */
 export function asFgprof(profile: Profile): Profile {
   renameTypes(profile, { wall: 'time' });
-  if (profile.periodType) profile.periodType.type = profile.stringTable.dedup('wallclock');
+  if (profile.periodType) profile.periodType.type = 'wallclock';
   return profile;
 }

@@ -1,4 +1,4 @@
-import { Function as PprofFunction, Label, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import type { Label, Location, Mapping, Profile, ProfileFunction, Sample } from './model.ts';
 
 /**
  * One frame of a stack. Positions are 1-based; 0 means unknown.
@@ -27,7 +27,7 @@ export interface ProfileHeader {
   periodType?: ValueTypeSpec;
   period?: number;
   /** Start of the window, nanoseconds since the Unix epoch. */
-  timeNanos?: number;
+  timeNanos?: number | bigint;
   /** Length of the window in nanoseconds. */
   durationNanos?: number;
   /** Name of the sample type readers show unless told otherwise (pprof takes the last one when unset). */
@@ -41,22 +41,33 @@ export interface ProfileHeader {
 }
 
 /**
- * Builds a pprof Profile: interns strings, functions, locations and the mapping (ids from 1,
- * string 0 = "") and folds samples with the same stack and labels into one, summing values,
+ * Builds a profile: interns functions, locations and the mapping (ids from 1) and folds samples with the same stack and labels into one, summing values,
  * so a profile's size grows with distinct stacks, not with time.
  */
 export class ProfileBuilder {
-  readonly #strings = new StringTable();
-  readonly #functions = new Map<string, PprofFunction>();
+  readonly #functions = new Map<string, ProfileFunction>();
   readonly #locations = new Map<string, Location>();
   readonly #samples = new Map<string, Sample>();
   readonly #header: ProfileHeader;
   readonly #valueCount: number;
+  readonly #mapping: Mapping;
 
   constructor(header: ProfileHeader) {
     if (header.sampleTypes.length === 0) throw new Error('a profile needs at least one sample type');
     this.#header = header;
     this.#valueCount = header.sampleTypes.length;
+    this.#mapping = {
+      id: 1,
+      memoryStart: 0n,
+      memoryLimit: 0n,
+      fileOffset: 0n,
+      filename: header.mappingFile ?? 'node',
+      buildId: '',
+      hasFunctions: true,
+      hasFilenames: true,
+      hasLineNumbers: true,
+      hasInlineFrames: false,
+    };
   }
 
   /** Adds values for a stack given leaf first, as pprof stores it. */
@@ -64,22 +75,15 @@ export class ProfileBuilder {
     if (values.length !== this.#valueCount) {
       throw new Error(`sample has ${values.length} values, the profile has ${this.#valueCount} sample types`);
     }
-    const locationIds = stack.map((frame) => this.#locationId(frame));
+    const locations = stack.map((frame) => this.#location(frame));
     const labelEntries = labels ? Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [];
-    const key = `${locationIds.join(',')}|${JSON.stringify(labelEntries)}`;
+    const key = `${locations.map((location) => location.id).join(',')}|${JSON.stringify(labelEntries)}`;
     const existing = this.#samples.get(key);
     if (existing) {
-      for (let i = 0; i < values.length; i++) existing.value[i] = Number(existing.value[i]) + values[i]!;
+      for (let i = 0; i < values.length; i++) existing.values[i] = existing.values[i]! + values[i]!;
       return;
     }
-    this.#samples.set(
-      key,
-      new Sample({
-        locationId: locationIds,
-        value: [...values],
-        label: labelEntries.map(([name, value]) => this.#label(name, value)),
-      }),
-    );
+    this.#samples.set(key, { locations, values: [...values], labels: labelEntries.map(([name, value]) => label(name, value)) });
   }
 
   get sampleCount(): number {
@@ -88,71 +92,58 @@ export class ProfileBuilder {
 
   build(): Profile {
     const header = this.#header;
-    const strings = this.#strings;
-    const valueType = (spec: ValueTypeSpec) => new ValueType({ type: strings.dedup(spec.type), unit: strings.dedup(spec.unit) });
-    const mapping = new Mapping({
-      id: 1,
-      filename: strings.dedup(header.mappingFile ?? 'node'),
-      hasFunctions: true,
-      hasFilenames: true,
-      hasLineNumbers: true,
-    });
-    const defaultIndex = header.defaultSampleType ? header.sampleTypes.findIndex((t) => t.type === header.defaultSampleType) : -1;
-    if (header.defaultSampleType && defaultIndex < 0) {
+    if (header.defaultSampleType && !header.sampleTypes.some((t) => t.type === header.defaultSampleType)) {
       throw new Error(`default sample type ${header.defaultSampleType} is not one of the sample types`);
     }
-    return new Profile({
-      sampleType: header.sampleTypes.map(valueType),
-      sample: [...this.#samples.values()],
-      mapping: [mapping],
-      location: [...this.#locations.values()],
-      function: [...this.#functions.values()],
-      stringTable: strings,
-      timeNanos: header.timeNanos ?? 0,
+    return {
+      sampleTypes: header.sampleTypes.map(({ type, unit }) => ({ type, unit })),
+      samples: [...this.#samples.values()],
+      mappings: [this.#mapping],
+      locations: [...this.#locations.values()],
+      functions: [...this.#functions.values()],
+      dropFrames: '',
+      keepFrames: '',
+      timeNanos: typeof header.timeNanos === 'bigint' ? header.timeNanos : BigInt(Math.round(header.timeNanos ?? 0)),
       durationNanos: header.durationNanos ?? 0,
-      periodType: header.periodType ? valueType(header.periodType) : undefined,
+      periodType: header.periodType ? { ...header.periodType } : undefined,
       period: header.period ?? 0,
-      comment: (header.comments ?? []).map((c) => strings.dedup(c)),
-      defaultSampleType: header.defaultSampleType ? strings.dedup(header.defaultSampleType) : 0,
-    });
+      comments: [...(header.comments ?? [])],
+      defaultSampleType: header.defaultSampleType ?? '',
+      docUrl: '',
+    };
   }
 
-  #functionId(frame: Frame): number {
+  #function(frame: Frame): ProfileFunction {
     const startLine = frame.functionLine ?? 0;
     const key = `${frame.name}\0${frame.file}\0${startLine}`;
     let fn = this.#functions.get(key);
     if (!fn) {
-      fn = new PprofFunction({
-        id: this.#functions.size + 1,
-        name: this.#strings.dedup(frame.name),
-        systemName: this.#strings.dedup(frame.name),
-        filename: this.#strings.dedup(frame.file),
-        startLine,
-      });
+      fn = { id: this.#functions.size + 1, name: frame.name, systemName: frame.name, filename: frame.file, startLine };
       this.#functions.set(key, fn);
     }
-    return Number(fn.id);
+    return fn;
   }
 
-  #locationId(frame: Frame): number {
-    const functionId = this.#functionId(frame);
-    const key = `${functionId}:${frame.line}:${frame.column ?? 0}`;
+  #location(frame: Frame): Location {
+    const fn = this.#function(frame);
+    const key = `${fn.id}:${frame.line}:${frame.column ?? 0}`;
     let location = this.#locations.get(key);
     if (!location) {
-      location = new Location({
+      location = {
         id: this.#locations.size + 1,
-        mappingId: 1,
-        line: [new Line({ functionId, line: frame.line, column: frame.column ?? 0 })],
-      });
+        mapping: this.#mapping,
+        address: 0n,
+        lines: [{ function: fn, line: frame.line, column: frame.column ?? 0 }],
+        isFolded: false,
+      };
       this.#locations.set(key, location);
     }
-    return Number(location.id);
+    return location;
   }
+}
 
-  #label(name: string, value: LabelValue): Label {
-    const key = this.#strings.dedup(name);
-    if (typeof value === 'string') return new Label({ key, str: this.#strings.dedup(value) });
-    if (typeof value === 'number') return new Label({ key, num: value });
-    return new Label({ key, num: value.num, numUnit: this.#strings.dedup(value.unit) });
-  }
+function label(key: string, value: LabelValue): Label {
+  if (typeof value === 'string') return { key, str: value, num: 0, numUnit: '' };
+  if (typeof value === 'number') return { key, str: '', num: value, numUnit: '' };
+  return { key, str: '', num: value.num, numUnit: value.unit };
 }

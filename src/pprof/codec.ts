@@ -1,7 +1,18 @@
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { Profile } from 'pprof-format';
+import {
+  Function as WireFunction,
+  Label as WireLabel,
+  Line as WireLine,
+  Location as WireLocation,
+  Mapping as WireMapping,
+  Profile as WireProfile,
+  Sample as WireSample,
+  StringTable,
+  ValueType as WireValueType,
+} from 'pprof-format';
+import type { Location, Mapping, Profile, ProfileFunction, Sample, ValueType } from './model.ts';
 
 /** Raised for bytes that are not a readable pprof profile; the message says what was wrong. */
 export class ProfileFormatError extends Error {
@@ -10,7 +21,7 @@ export class ProfileFormatError extends Error {
 
 /** Serialises a profile as pprof expects it on disk and on the wire: gzipped protobuf. */
 export function encodeProfile(profile: Profile): Buffer {
-  return gzipSync(profile.encode());
+  return gzipSync(toWire(profile).encode());
 }
 
 const isGzip = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -22,12 +33,7 @@ const isGzip = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0x1f && 
  */
 export const MAX_PROFILE_BYTES = 512 * 2 ** 20;
 
-/**
- * Reads gzipped or raw pprof protobuf. pprof-format hands back bigint for varints above 2^53
- * and number otherwise; every numeric field comes back as a number here, so reports can do
- * arithmetic without caring, except timeNanos: epoch nanoseconds exceed 2^53, and a bigint
- * keeps them to the nanosecond, as `-raw` prints them.
- */
+/** Reads gzipped or raw pprof protobuf into the resolved model (model.ts). */
 export function decodeProfile(bytes: Uint8Array, options: { maxBytes?: number } = {}): Profile {
   const maxBytes = options.maxBytes ?? MAX_PROFILE_BYTES;
   let raw = bytes;
@@ -42,94 +48,184 @@ export function decodeProfile(bytes: Uint8Array, options: { maxBytes?: number } 
     }
   }
   if (raw.length === 0) throw new ProfileFormatError('the profile is empty');
-  let profile: Profile;
+  let wire: WireProfile;
   try {
-    profile = Profile.decode(raw);
+    wire = WireProfile.decode(raw);
   } catch (error) {
     throw new ProfileFormatError(`not a pprof protobuf (${(error as Error).message})`);
   }
-  normaliseNumbers(profile);
-  validate(profile);
-  return profile;
+  return fromWire(wire);
 }
 
 /**
- * pprof-format reads every varint as unsigned: a negative int64 (a diff profile's values, a
- * duration of -1) arrives as a bigint of 2^64 minus its size. The fields profile.proto declares
- * int64 are read back as signed; ids and addresses are uint64.
+ * pprof-format reads every varint as unsigned, as a number below 2^53 and a bigint above: a
+ * negative int64 (a diff profile's values, a duration of -1) arrives as 2^64 minus its size.
+ * The fields profile.proto declares int64 are read back signed; ids and addresses are uint64.
  */
-const signed = (value: unknown): number => (typeof value === 'bigint' ? Number(BigInt.asIntN(64, value)) : Number(value));
-const unsigned = Number;
+const signed = (value: number | bigint): number => (typeof value === 'bigint' ? Number(BigInt.asIntN(64, value)) : value);
+const unsigned = (value: number | bigint): bigint => BigInt.asUintN(64, BigInt(value));
+const id = (value: number | bigint): number => Number(value);
 
-function normaliseNumbers(profile: Profile): void {
-  const n = signed;
-  const u = unsigned;
-  for (const t of profile.sampleType) Object.assign(t, { type: n(t.type), unit: n(t.unit) });
-  if (profile.periodType) Object.assign(profile.periodType, { type: n(profile.periodType.type), unit: n(profile.periodType.unit) });
-  for (const s of profile.sample) {
-    s.locationId = s.locationId.map(u);
-    s.value = s.value.map(n);
-    for (const l of s.label) Object.assign(l, { key: n(l.key), str: n(l.str), num: n(l.num), numUnit: n(l.numUnit) });
-  }
-  for (const m of profile.mapping) {
-    Object.assign(m, {
-      id: u(m.id),
-      memoryStart: u(m.memoryStart),
-      memoryLimit: u(m.memoryLimit),
-      fileOffset: u(m.fileOffset),
-      filename: n(m.filename),
-      buildId: n(m.buildId),
-    });
-  }
-  for (const loc of profile.location) {
-    Object.assign(loc, { id: u(loc.id), mappingId: u(loc.mappingId), address: u(loc.address) });
-    for (const line of loc.line) Object.assign(line, { functionId: u(line.functionId), line: n(line.line), column: n(line.column) });
-  }
-  for (const f of profile.function) {
-    Object.assign(f, { id: u(f.id), name: n(f.name), systemName: n(f.systemName), filename: n(f.filename), startLine: n(f.startLine) });
-  }
-  const timeNanos = typeof profile.timeNanos === 'bigint' ? BigInt.asIntN(64, profile.timeNanos) : profile.timeNanos;
-  Object.assign(profile, {
-    dropFrames: n(profile.dropFrames),
-    keepFrames: n(profile.keepFrames),
-    timeNanos: typeof timeNanos === 'bigint' && !Number.isSafeInteger(Number(timeNanos)) ? timeNanos : n(timeNanos),
-    durationNanos: n(profile.durationNanos),
-    period: n(profile.period),
-    comment: profile.comment.map(n),
-    defaultSampleType: n(profile.defaultSampleType),
-    docUrl: n(profile.docUrl),
+/**
+ * Resolves the wire format's ids and string indexes into references and strings, and rejects
+ * decodable bytes that still break pprof's rules, which random data often does.
+ */
+function fromWire(wire: WireProfile): Profile {
+  const strings = wire.stringTable.strings;
+  if (strings.length === 0 || strings[0] !== '') throw new ProfileFormatError('not a pprof profile: its string table does not start with ""');
+  if (wire.sampleType.length === 0) throw new ProfileFormatError('not a pprof profile: it has no sample types');
+  const text = (index: number | bigint): string | undefined => strings[signed(index)];
+  const str = (index: number | bigint): string => text(index) ?? '';
+  const valueType = (type: WireValueType): ValueType | undefined => {
+    const [name, unit] = [text(type.type), text(type.unit)];
+    return name === undefined || unit === undefined ? undefined : { type: name, unit };
+  };
+  const sampleTypes = wire.sampleType.map((type) => {
+    const resolved = valueType(type);
+    if (!resolved) throw new ProfileFormatError('not a pprof profile: a sample type names a string that does not exist');
+    return resolved;
+  });
+
+  // Every record is kept in order, as -raw lists them; an id given twice resolves to the later.
+  const mappings = new Map<number, Mapping>();
+  const mappingList = wire.mapping.map((m) => {
+    const mapping: Mapping = {
+      id: id(m.id),
+      memoryStart: unsigned(m.memoryStart),
+      memoryLimit: unsigned(m.memoryLimit),
+      fileOffset: unsigned(m.fileOffset),
+      filename: str(m.filename),
+      buildId: str(m.buildId),
+      hasFunctions: m.hasFunctions,
+      hasFilenames: m.hasFilenames,
+      hasLineNumbers: m.hasLineNumbers,
+      hasInlineFrames: m.hasInlineFrames,
+    };
+    mappings.set(mapping.id, mapping);
+    return mapping;
+  });
+  const functions = new Map<number, ProfileFunction>();
+  const functionList = wire.function.map((f) => {
+    const [name, filename] = [text(f.name), text(f.filename)];
+    if (name === undefined || filename === undefined) throw new ProfileFormatError(`not a pprof profile: function ${f.id} names a string that does not exist`);
+    const fn: ProfileFunction = { id: id(f.id), name, systemName: str(f.systemName), filename, startLine: signed(f.startLine) };
+    functions.set(fn.id, fn);
+    return fn;
+  });
+  const locations = new Map<number, Location>();
+  const locationList = wire.location.map((l) => {
+    const location: Location = {
+      id: id(l.id),
+      mapping: mappings.get(id(l.mappingId)),
+      address: unsigned(l.address),
+      lines: l.line.map((line) => {
+        const fn = functions.get(id(line.functionId));
+        if (!fn) throw new ProfileFormatError(`not a pprof profile: location ${l.id} refers to function ${line.functionId}, which does not exist`);
+        return { function: fn, line: signed(line.line), column: signed(line.column) };
+      }),
+      isFolded: l.isFolded,
+    };
+    locations.set(location.id, location);
+    return location;
+  });
+  const samples = wire.sample.map((s): Sample => {
+    if (s.value.length !== sampleTypes.length) {
+      throw new ProfileFormatError(`not a pprof profile: a sample has ${s.value.length} values for ${sampleTypes.length} sample types`);
+    }
+    return {
+      locations: s.locationId.map((locationId) => {
+        const location = locations.get(id(locationId));
+        if (!location) throw new ProfileFormatError(`not a pprof profile: a sample refers to location ${locationId}, which does not exist`);
+        return location;
+      }),
+      values: s.value.map(signed),
+      labels: s.label.map((label) => ({ key: str(label.key), str: str(label.str), num: signed(label.num), numUnit: str(label.numUnit) })),
+    };
+  });
+  return {
+    sampleTypes,
+    samples,
+    mappings: mappingList,
+    locations: locationList,
+    functions: functionList,
+    dropFrames: str(wire.dropFrames),
+    keepFrames: str(wire.keepFrames),
+    timeNanos: BigInt.asIntN(64, BigInt(wire.timeNanos)),
+    durationNanos: signed(wire.durationNanos),
+    periodType: wire.periodType ? valueType(wire.periodType) : undefined,
+    period: signed(wire.period),
+    comments: wire.comment.map(str),
+    defaultSampleType: str(wire.defaultSampleType),
+    docUrl: str(wire.docUrl),
+  };
+}
+
+/** The wire form of a profile: strings interned in a table (string 0 is ""), references as ids. */
+function toWire(profile: Profile): WireProfile {
+  const strings = new StringTable();
+  const index = (text: string) => strings.dedup(text);
+  const valueType = (type: ValueType) => new WireValueType({ type: index(type.type), unit: index(type.unit) });
+  // Written in the order a reader meets them, so a profile's strings read front to back.
+  const sampleType = profile.sampleTypes.map(valueType);
+  const sample = profile.samples.map(
+    (s) =>
+      new WireSample({
+        locationId: s.locations.map((location) => location.id),
+        value: s.values,
+        label: s.labels.map((label) => new WireLabel({ key: index(label.key), str: index(label.str), num: label.num, numUnit: index(label.numUnit) })),
+      }),
+  );
+  const mapping = profile.mappings.map(
+    (m) =>
+      new WireMapping({
+        id: m.id,
+        memoryStart: compact(m.memoryStart),
+        memoryLimit: compact(m.memoryLimit),
+        fileOffset: compact(m.fileOffset),
+        filename: index(m.filename),
+        buildId: index(m.buildId),
+        hasFunctions: m.hasFunctions,
+        hasFilenames: m.hasFilenames,
+        hasLineNumbers: m.hasLineNumbers,
+        hasInlineFrames: m.hasInlineFrames,
+      }),
+  );
+  const location = profile.locations.map(
+    (l) =>
+      new WireLocation({
+        id: l.id,
+        mappingId: l.mapping?.id ?? 0,
+        address: compact(l.address),
+        line: l.lines.map((line) => new WireLine({ functionId: line.function.id, line: line.line, column: line.column })),
+        isFolded: l.isFolded,
+      }),
+  );
+  const fn = profile.functions.map(
+    (f) => new WireFunction({ id: f.id, name: index(f.name), systemName: index(f.systemName), filename: index(f.filename), startLine: f.startLine }),
+  );
+  return new WireProfile({
+    sampleType,
+    sample,
+    mapping,
+    location,
+    function: fn,
+    stringTable: strings,
+    dropFrames: index(profile.dropFrames),
+    keepFrames: index(profile.keepFrames),
+    timeNanos: compact(profile.timeNanos),
+    durationNanos: profile.durationNanos,
+    periodType: profile.periodType ? valueType(profile.periodType) : undefined,
+    period: profile.period,
+    comment: profile.comments.map(index),
+    defaultSampleType: index(profile.defaultSampleType),
+    docUrl: index(profile.docUrl),
   });
 }
 
-const sizeText = (bytes: number) => (bytes >= 2 ** 20 ? `${bytes / 2 ** 20} MiB` : `${bytes} bytes`);
+/** A number where one is exact, as pprof-format writes numbers faster than bigints. */
+const compact = (value: bigint): number | bigint => (value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value);
 
-/** Rejects decodable bytes that still break pprof's rules, which random data often does. */
-function validate(profile: Profile): void {
-  const strings = profile.stringTable.strings;
-  if (strings.length === 0 || strings[0] !== '') throw new ProfileFormatError('not a pprof profile: its string table does not start with ""');
-  if (profile.sampleType.length === 0) throw new ProfileFormatError('not a pprof profile: it has no sample types');
-  const inTable = (index: unknown) => typeof index === 'number' && index >= 0 && index < strings.length;
-  for (const t of profile.sampleType) {
-    if (!inTable(t.type) || !inTable(t.unit)) throw new ProfileFormatError('not a pprof profile: a sample type names a string that does not exist');
-  }
-  const locationIds = new Set(profile.location.map((l) => l.id));
-  const functionIds = new Set(profile.function.map((f) => f.id));
-  for (const s of profile.sample) {
-    if (s.value.length !== profile.sampleType.length) {
-      throw new ProfileFormatError(`not a pprof profile: a sample has ${s.value.length} values for ${profile.sampleType.length} sample types`);
-    }
-    for (const id of s.locationId)
-      if (!locationIds.has(id)) throw new ProfileFormatError(`not a pprof profile: a sample refers to location ${id}, which does not exist`);
-  }
-  for (const loc of profile.location) {
-    for (const line of loc.line)
-      if (!functionIds.has(line.functionId))
-        throw new ProfileFormatError(`not a pprof profile: location ${loc.id} refers to function ${line.functionId}, which does not exist`);
-  }
-  for (const f of profile.function) {
-    if (!inTable(f.name) || !inTable(f.filename)) throw new ProfileFormatError(`not a pprof profile: function ${f.id} names a string that does not exist`);
-  }
-}
+const sizeText = (bytes: number) => (bytes >= 2 ** 20 ? `${bytes / 2 ** 20} MiB` : `${bytes} bytes`);
 
 /**
  * Writes bytes whole or not at all: into a temporary file beside the target, flushed, then

@@ -1,5 +1,5 @@
 /**
- * The profile model: build a pprof Profile, encode it (gzip) and decode any pprof, and map
+ * The profile model (model.ts): build a profile, encode it (gzip) and decode any pprof, and map
  * generated JavaScript positions back to the TypeScript a person wrote.
  *
  *   const builder = new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }] });
@@ -9,4 +9,18 @@
  */
 export { ProfileBuilder, type Frame, type LabelValue, type ProfileHeader, type ValueTypeSpec } from './builder.ts';
 export { MAX_PROFILE_BYTES, ProfileFormatError, decodeProfile, encodeProfile, writeFileAtomic, writeProfile } from './codec.ts';
+export {
+  emptyProfile,
+  labelNumbers,
+  labelTexts,
+  sampleTypeIndex,
+  type Label,
+  type Line,
+  type Location,
+  type Mapping,
+  type Profile,
+  type ProfileFunction,
+  type Sample,
+  type ValueType,
+} from './model.ts';
 export { SourceMapper, displayPath, type SourcePosition } from './sourcemap.ts';

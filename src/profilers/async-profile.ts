@@ -1,4 +1,4 @@
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { ProfileBuilder } from '../pprof/index.ts';
 import { asyncOperationsInFlight, type InFlightOperation } from './async/registry.ts';
 import { waitingStack } from './wall.ts';

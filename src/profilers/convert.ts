@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { ProfileFormatError } from '../pprof/index.ts';
 import { cpuProfileToPprof, type V8CpuProfile } from './v8-cpu-profile.ts';
 import { DEFAULT_HEAP_INTERVAL_BYTES, heapProfileToPprof, type V8HeapProfile } from './v8-heap-profile.ts';

@@ -1,4 +1,4 @@
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { epochNanos } from './clock.ts';
 import { labelsAtV8Time, recordLabels, type LabelTimeline } from './labels.ts';
 import { cpuProfileToPprof, fromTime } from './v8-cpu-profile.ts';

@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { epochNanos } from './clock.ts';
 import { inUse, post } from './session.ts';
 import { DEFAULT_HEAP_INTERVAL_BYTES, heapProfileToPprof, type HeapProfileKind, type V8HeapProfile } from './v8-heap-profile.ts';

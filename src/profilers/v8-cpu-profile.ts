@@ -1,4 +1,4 @@
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { ProfileBuilder, SourceMapper, type Frame, type LabelValue } from '../pprof/index.ts';
 import { actsForItsCaller, isAsyncTrackerFile, isRuntimeFile, isToolFile } from './tool-frames.ts';
 

@@ -1,4 +1,4 @@
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { ProfileBuilder, SourceMapper, type Frame } from '../pprof/index.ts';
 import { actsForItsCaller, isToolFile } from './tool-frames.ts';
 import { frameOf, type V8CallFrame } from './v8-cpu-profile.ts';

@@ -1,5 +1,4 @@
-import type { Profile } from 'pprof-format';
-import { ProfileFormatError, encodeProfile } from '../pprof/index.ts';
+import { ProfileFormatError, encodeProfile, type Profile, type Sample } from '../pprof/index.ts';
 import { FILTER_NAMES, FilterError, activeFilters, applyFilters, type Filters } from './filter.ts';
 import { defaultSampleIndex, foldedStacks } from './folded.ts';
 import { NoMatchError, listReport } from './list.ts';
@@ -67,7 +66,7 @@ export function applySetting(settings: Settings, name: SettingName, value: strin
 }
 
 /** A node count as `-nodecount` (command line) or `nodecount` (prompt) takes it: a whole number, 0 or more. */
-export function nodeCountOption(spelled: string, value: string): number {
+function nodeCountOption(spelled: string, value: string): number {
   const count = Number(value);
   if (value.trim() === '' || !Number.isInteger(count) || count < 0) throw new UsageError(`${spelled} must be a whole number of nodes, 0 or more, got ${value}`);
   return count;
@@ -78,15 +77,14 @@ export function nodeCountOption(spelled: string, value: string): number {
  * against a -diff_base, the base's own sum.
  */
 export function reportTotal(profile: Profile, sampleIndex: number): number {
-  const key = profile.stringTable.strings.indexOf(BASE_LABEL);
-  const isBase = (sample: Profile['sample'][number]) => key > 0 && sample.label.some((label) => Number(label.key) === key);
-  const base = profile.sample.filter(isBase).reduce((sum, sample) => sum + Math.abs(Number(sample.value[sampleIndex] ?? 0)), 0);
+  const isBase = (sample: Sample) => sample.labels.some((label) => label.key === BASE_LABEL);
+  const base = profile.samples.filter(isBase).reduce((sum, sample) => sum + Math.abs(sample.values[sampleIndex] ?? 0), 0);
   return base > 0 ? base : sampleTotal(profile, sampleIndex);
 }
 
 /** The sample type named or numbered by -sample_index, else the profile's default. */
 export function sampleIndexOf(profile: Profile, requested: string | undefined): number {
-  const names = profile.sampleType.map((type) => profile.stringTable.strings[Number(type.type)] ?? '');
+  const names = profile.sampleTypes.map((type) => type.type);
   if (names.length === 0) throw new ProfileFormatError('the profile has no sample types');
   if (requested === undefined) return defaultSampleIndex(profile);
   const byName = names.indexOf(requested);

@@ -1,4 +1,4 @@
-import type { Label, Location, Profile, Sample } from 'pprof-format';
+import type { Line, Location, Profile, Sample } from '../pprof/index.ts';
 import { scale } from './measurement.ts';
 import { compilePattern } from './pattern.ts';
 
@@ -44,43 +44,31 @@ const GO_NAMES = { focus: 'Focus', ignore: 'Ignore', hide: 'Hide', show: 'Show' 
 export function applyFilters(profile: Profile, filters: Filters): { notes: string[]; unmatched: string[] } {
   const notes: string[] = [];
   const unmatched: string[] = [];
-  const strings = profile.stringTable.strings;
-  const functions = new Map(profile.function.map((fn) => [Number(fn.id), fn]));
-  const mappingFiles = new Map(profile.mapping.map((mapping) => [Number(mapping.id), strings[Number(mapping.filename)] ?? '']));
-  const lineMatches = (line: Location['line'][number], re: RegExp) => {
-    const fn = functions.get(Number(line.functionId));
-    return fn !== undefined && (re.test(strings[Number(fn.name)] ?? '') || re.test(strings[Number(fn.filename)] ?? ''));
-  };
-  const mappingMatches = (location: Location, re: RegExp) => {
-    const file = mappingFiles.get(Number(location.mappingId));
-    return file !== undefined && re.test(file);
-  };
-  const locationMatches = (location: Location, re: RegExp) => location.line.some((line) => lineMatches(line, re)) || mappingMatches(location, re);
+  const lineMatches = (line: Line, re: RegExp) => re.test(line.function.name) || re.test(line.function.filename);
+  const mappingMatches = (location: Location, re: RegExp) => location.mapping !== undefined && re.test(location.mapping.filename);
+  const locationMatches = (location: Location, re: RegExp) => location.lines.some((line) => lineMatches(line, re)) || mappingMatches(location, re);
 
   const [focus, ignore, hide, show] = (['focus', 'ignore', 'hide', 'show'] as const).map((name) => (filters[name] ? compile(name, filters[name]!) : undefined));
   if (focus || ignore || hide || show) {
-    const verdicts = new Map<number, boolean>();
-    const hidden = new Set<number>();
+    const verdicts = new Map<Location, boolean>();
+    const hidden = new Set<Location>();
     const matched = { focus: false, ignore: false, hide: false, show: false };
-    for (const location of profile.location) {
-      const id = Number(location.id);
+    for (const location of profile.locations) {
       if (ignore && locationMatches(location, ignore)) {
         matched.ignore = true;
-        verdicts.set(id, false);
+        verdicts.set(location, false);
       } else if (!focus || locationMatches(location, focus)) {
         matched.focus = true;
-        verdicts.set(id, true);
+        verdicts.set(location, true);
       }
       if (hide && locationMatches(location, hide)) {
         matched.hide = true;
-        location.line = mappingMatches(location, hide)
-          ? []
-          : location.line.filter((line) => !(functions.has(Number(line.functionId)) && lineMatches(line, hide)));
-        if (location.line.length === 0) hidden.add(id);
+        location.lines = mappingMatches(location, hide) ? [] : location.lines.filter((line) => !lineMatches(line, hide));
+        if (location.lines.length === 0) hidden.add(location);
       }
       if (show) {
-        if (!mappingMatches(location, show)) location.line = location.line.filter((line) => !functions.has(Number(line.functionId)) || lineMatches(line, show));
-        if (location.line.length === 0) hidden.add(id);
+        if (!mappingMatches(location, show)) location.lines = location.lines.filter((line) => lineMatches(line, show));
+        if (location.lines.length === 0) hidden.add(location);
         else matched.show = true;
       }
     }
@@ -88,10 +76,10 @@ export function applyFilters(profile: Profile, filters: Filters): { notes: strin
       if (filters[name] && !matched[name])
         unmatched.push(`${GO_NAMES[name]} expression matched no samples: -${name}=${filters[name]} matches no function, file or binary in the profile`);
     }
-    profile.sample = profile.sample.filter((sample) => {
+    profile.samples = profile.samples.filter((sample) => {
       if (!focusedAndNotIgnored(sample, verdicts)) return false;
-      if (hidden.size > 0) sample.locationId = sample.locationId.filter((id) => !hidden.has(Number(id)));
-      return sample.locationId.length > 0;
+      if (hidden.size > 0) sample.locations = sample.locations.filter((location) => !hidden.has(location));
+      return sample.locations.length > 0;
     });
   }
 
@@ -100,7 +88,7 @@ export function applyFilters(profile: Profile, filters: Filters): { notes: strin
   if (tagFocus || tagIgnore) {
     let focused = false;
     let ignored = false;
-    profile.sample = profile.sample.filter((sample) => {
+    profile.samples = profile.samples.filter((sample) => {
       const keep = tagFocus ? tagFocus(sample) : true;
       const drop = tagIgnore ? tagIgnore(sample) : false;
       focused ||= keep;
@@ -116,10 +104,10 @@ export function applyFilters(profile: Profile, filters: Filters): { notes: strin
 }
 
 /** A sample is kept when a frame is focused on and none is ignored. */
-function focusedAndNotIgnored(sample: Sample, verdicts: ReadonlyMap<number, boolean>): boolean {
+function focusedAndNotIgnored(sample: Sample, verdicts: ReadonlyMap<Location, boolean>): boolean {
   let focused = false;
-  for (const id of sample.locationId) {
-    const verdict = verdicts.get(Number(id));
+  for (const location of sample.locations) {
+    const verdict = verdicts.get(location);
     if (verdict === false) return false;
     if (verdict === true) focused = true;
   }
@@ -127,45 +115,35 @@ function focusedAndNotIgnored(sample: Sample, verdicts: ReadonlyMap<number, bool
 }
 
 function tagMatcher(name: string, filter: string, profile: Profile, notes: string[]): (sample: Sample) => boolean {
-  const strings = profile.stringTable.strings;
   const separator = filter.indexOf('=');
   const wantKey = separator >= 0 ? filter.slice(0, separator) : '';
   const value = separator >= 0 ? filter.slice(separator + 1) : filter;
-  const labelsOf = (sample: Sample) => sample.label.map((label: Label) => ({ key: strings[Number(label.key)] ?? '', label }));
 
   const range = parseRange(value);
   if (range) {
     notes.push(`${name}:Interpreted '${value}' as range, not regexp`);
     const units = numericUnits(profile);
-    return (sample) =>
-      labelsOf(sample).some(({ key, label }) => Number(label.str) === 0 && (!wantKey || key === wantKey) && range(Number(label.num), units.get(key) ?? key));
+    return (sample) => sample.labels.some(({ key, str, num }) => str === '' && (!wantKey || key === wantKey) && range(num, units.get(key) ?? key));
   }
   const expressions = value.split(',').map((source) => compile(name, source));
   if (!wantKey) {
     return (sample) => {
-      const pairs = labelsOf(sample)
-        .filter(({ label }) => Number(label.str) !== 0)
-        .map(({ key, label }) => `${key}:${strings[Number(label.str)] ?? ''}`);
+      const pairs = sample.labels.filter(({ str }) => str !== '').map(({ key, str }) => `${key}:${str}`);
       return expressions.every((re) => pairs.some((pair) => re.test(pair)));
     };
   }
   return (sample) => {
-    const values = labelsOf(sample)
-      .filter(({ key, label }) => key === wantKey && Number(label.str) !== 0)
-      .map(({ label }) => strings[Number(label.str)] ?? '');
+    const values = sample.labels.filter(({ key, str }) => key === wantKey && str !== '').map(({ str }) => str);
     return expressions.some((re) => values.some((text) => re.test(text)));
   };
 }
 
 /** Each numeric label's unit: the first one given, else bytes for request and alignment, else the key. */
 export function numericUnits(profile: Profile): Map<string, string> {
-  const strings = profile.stringTable.strings;
   const units = new Map<string, string>();
-  for (const sample of profile.sample) {
-    for (const label of sample.label) {
-      if (Number(label.str) !== 0) continue;
-      const key = strings[Number(label.key)] ?? '';
-      const unit = strings[Number(label.numUnit)] ?? '';
+  for (const sample of profile.samples) {
+    for (const { key, str, numUnit: unit } of sample.labels) {
+      if (str !== '') continue;
       if (unit && !units.get(key)) units.set(key, unit);
       else if (!units.has(key)) units.set(key, '');
     }

@@ -1,4 +1,4 @@
-import type { Profile } from 'pprof-format';
+import type { Location, Profile } from '../pprof/index.ts';
 import { BASE_LABEL } from './merge.ts';
 
 /**
@@ -43,12 +43,8 @@ export interface FlameData {
  * Each location's function names, outermost first (a location lists its inlined frames
  * innermost first): the order a root-first path takes them in. `?` for a frame with no function.
  */
-export function locationFrameNames(profile: Profile): Map<number, string[]> {
-  const strings = profile.stringTable.strings;
-  const functionNames = new Map(profile.function.map((fn) => [Number(fn.id), strings[Number(fn.name)] ?? '']));
-  return new Map(
-    profile.location.map((location) => [Number(location.id), location.line.map((line) => functionNames.get(Number(line.functionId)) ?? '?').reverse()]),
-  );
+export function locationFrameNames(profile: Profile): Map<Location, string[]> {
+  return new Map(profile.locations.map((location) => [location, location.lines.map((line) => line.function.name).reverse()]));
 }
 
 /**
@@ -59,7 +55,6 @@ export function locationFrameNames(profile: Profile): Map<number, string[]> {
 export function flameTree(profile: Profile, sampleIndex: number, options: { callersOf?: string } = {}): FlameNode {
   const { callersOf } = options;
   const locationFrames = locationFrameNames(profile);
-  const baseKey = profile.stringTable.strings.indexOf(BASE_LABEL);
   const root: FlameNode = { name: callersOf ?? 'root', total: 0, self: 0, base: 0, children: [] };
   const index = new Map<FlameNode, Map<string, FlameNode>>();
   const child = (parent: FlameNode, name: string): FlameNode => {
@@ -74,12 +69,12 @@ export function flameTree(profile: Profile, sampleIndex: number, options: { call
     return node;
   };
   const path: string[] = [];
-  for (const sample of profile.sample) {
-    const value = Number(sample.value[sampleIndex] ?? 0);
+  for (const sample of profile.samples) {
+    const value = sample.values[sampleIndex] ?? 0;
     if (value === 0) continue;
-    const base = baseKey > 0 && sample.label.some((label) => Number(label.key) === baseKey) ? Math.abs(value) : 0;
+    const base = sample.labels.some((label) => label.key === BASE_LABEL) ? Math.abs(value) : 0;
     path.length = 0;
-    for (let i = sample.locationId.length - 1; i >= 0; i--) path.push(...(locationFrames.get(Number(sample.locationId[i])) ?? ['?']));
+    for (let i = sample.locations.length - 1; i >= 0; i--) path.push(...(locationFrames.get(sample.locations[i]!) ?? ['?']));
     let frames: Iterable<string> = path;
     if (callersOf !== undefined) {
       const outermost = path.indexOf(callersOf);

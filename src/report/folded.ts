@@ -1,4 +1,4 @@
-import type { Profile } from 'pprof-format';
+import type { Location, Profile } from '../pprof/index.ts';
 import { locationFrameNames } from './flamegraph.ts';
 
 /**
@@ -13,18 +13,19 @@ import { locationFrameNames } from './flamegraph.ts';
  * pprof readers choose.
  */
 export function foldedStacks(profile: Profile, sampleIndex = defaultSampleIndex(profile)): string {
-  if (!Number.isInteger(sampleIndex) || sampleIndex < 0 || sampleIndex >= profile.sampleType.length) {
+  if (!Number.isInteger(sampleIndex) || sampleIndex < 0 || sampleIndex >= profile.sampleTypes.length) {
     throw new RangeError(
-      `sample index ${sampleIndex} is out of range: the profile has ${profile.sampleType.length} sample types (0 to ${profile.sampleType.length - 1})`,
+      `sample index ${sampleIndex} is out of range: the profile has ${profile.sampleTypes.length} sample types (0 to ${profile.sampleTypes.length - 1})`,
     );
   }
-  const locationNames = new Map([...locationFrameNames(profile)].map(([id, names]) => [id, names.map((name) => name.replace(/[;\r\n]+/g, ' ')).join(';')]));
+  const locationNames = new Map<Location, string>();
+  for (const [location, names] of locationFrameNames(profile)) locationNames.set(location, names.map((name) => name.replace(/[;\r\n]+/g, ' ')).join(';'));
   const totals = new Map<string, number>();
-  for (const sample of profile.sample) {
-    const value = Number(sample.value[sampleIndex] ?? 0);
+  for (const sample of profile.samples) {
+    const value = sample.values[sampleIndex] ?? 0;
     if (value === 0) continue;
-    const stack = sample.locationId
-      .map((id) => locationNames.get(Number(id)) ?? '?')
+    const stack = sample.locations
+      .map((location) => locationNames.get(location) ?? '?')
       .reverse()
       .join(';');
     totals.set(stack, (totals.get(stack) ?? 0) + value);
@@ -38,7 +39,7 @@ export function foldedStacks(profile: Profile, sampleIndex = defaultSampleIndex(
 
 /** The sample type a reader shows unless told otherwise: the profile's default, else the last. */
 export function defaultSampleIndex(profile: Profile): number {
-  const name = Number(profile.defaultSampleType);
-  const index = name ? profile.sampleType.findIndex((type) => Number(type.type) === name) : -1;
-  return index >= 0 ? index : profile.sampleType.length - 1;
+  const name = profile.defaultSampleType;
+  const index = name ? profile.sampleTypes.findIndex((type) => type.type === name) : -1;
+  return index >= 0 ? index : profile.sampleTypes.length - 1;
 }

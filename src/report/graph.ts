@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { Profile } from 'pprof-format';
+import type { Location, Profile } from '../pprof/index.ts';
 
 /**
  * The call graph pprof's reports are drawn from: one node per function (or per line, or file),
@@ -52,33 +52,31 @@ export function printableName(info: NodeInfo): string {
 }
 
 /** Location id to its nodes, innermost (inlined) first as the location lists its lines. */
-type LocationNodes = Map<number, (GraphNode | undefined)[]>;
+type LocationNodes = Map<Location, (GraphNode | undefined)[]>;
 
 /**
  * What each location's frames are at a granularity, innermost (inlined) first as the location
  * lists its lines: what a node of the graph, or a frame of -traces, stands for.
  */
-export function locationInfos(profile: Profile, granularity: Granularity, objNames: boolean): Map<number, NodeInfo[]> {
-  const strings = profile.stringTable.strings;
-  const functions = new Map(profile.function.map((fn) => [Number(fn.id), fn]));
-  const mappings = new Map(profile.mapping.map((mapping) => [Number(mapping.id), strings[Number(mapping.filename)] ?? '']));
+export function locationInfos(profile: Profile, granularity: Granularity, objNames: boolean): Map<Location, NodeInfo[]> {
   const keepName = granularity !== 'files';
   const keepFile = granularity !== 'functions';
   const keepLine = granularity === 'lines';
-  const infos = new Map<number, NodeInfo[]>();
-  for (const location of profile.location) {
-    const objfile = mappings.get(Number(location.mappingId)) ?? '';
-    const lines = location.line.length > 0 ? location.line : [undefined];
+  const infos = new Map<Location, NodeInfo[]>();
+  for (const location of profile.locations) {
+    const objfile = location.mapping?.filename ?? '';
+    if (location.lines.length === 0) {
+      infos.set(location, [{ name: '', file: '', line: 0, objfile, startLine: 0 }]);
+      continue;
+    }
     infos.set(
-      Number(location.id),
-      lines.map((line) => {
-        const fn = line && functions.get(Number(line.functionId));
-        if (!fn) return { name: '', file: '', line: 0, objfile, startLine: 0 };
-        const name = keepName ? (strings[Number(fn.name)] ?? '') : '';
-        const file = keepFile ? cleanPath(strings[Number(fn.filename)] ?? '') : '';
+      location,
+      location.lines.map(({ function: fn, line }) => {
+        const name = keepName ? fn.name : '';
+        const file = keepFile ? cleanPath(fn.filename) : '';
         // A function without a name is told apart by its binary and first line.
         const placed = objNames || name === '';
-        return { name, file, line: keepLine ? Number(line.line) : 0, objfile: placed ? objfile : '', startLine: placed ? Number(fn.startLine) : 0 };
+        return { name, file, line: keepLine ? line : 0, objfile: placed ? objfile : '', startLine: placed ? fn.startLine : 0 };
       }),
     );
   }
@@ -101,7 +99,7 @@ function createNodes(
     if (!node) nodes.set(key, (node = { key, info, flat: 0, cum: 0, in: new Map(), out: new Map(), lastSample: -1 }));
     return node;
   };
-  for (const [id, infos] of locationInfos(profile, granularity, objNames)) locations.set(id, infos.map(nodeOf));
+  for (const [location, infos] of locationInfos(profile, granularity, objNames)) locations.set(location, infos.map(nodeOf));
   return { nodes, locations };
 }
 
@@ -123,15 +121,15 @@ export interface BuildOptions {
 export function buildGraph(profile: Profile, sampleIndex: number, granularity: Granularity, options: BuildOptions = {}): GraphNode[] {
   const { kept, objNames = false, edges = true } = options;
   const { nodes, locations } = createNodes(profile, granularity, kept, objNames);
-  const samples = profile.sample;
+  const samples = profile.samples;
   for (let sampleNumber = 0; sampleNumber < samples.length; sampleNumber++) {
     const sample = samples[sampleNumber]!;
-    const value = Number(sample.value[sampleIndex] ?? 0);
+    const value = sample.values[sampleIndex] ?? 0;
     if (value === 0) continue;
     let parent: GraphNode | undefined;
     let residual = false;
-    for (let i = sample.locationId.length - 1; i >= 0; i--) {
-      const locationNodes = locations.get(Number(sample.locationId[i])) ?? [];
+    for (let i = sample.locations.length - 1; i >= 0; i--) {
+      const locationNodes = locations.get(sample.locations[i]!) ?? [];
       for (let j = locationNodes.length - 1; j >= 0; j--) {
         const node = locationNodes[j];
         if (!node) {

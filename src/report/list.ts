@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { buildGraph, type GraphNode } from './graph.ts';
 import { percentage } from './measurement.ts';
 import { valueFormat } from './top.ts';

@@ -1,4 +1,4 @@
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 
 /**
  * Names as go tool pprof shows them. Before any report it tries to demangle every function's
@@ -11,13 +11,10 @@ import type { Profile } from 'pprof-format';
  * `_R...`, are not demangled here.)
  */
 export function simplifyFunctionNames(profile: Profile): void {
-  const table = profile.stringTable;
-  for (const fn of profile.function) {
-    const name = table.strings[Number(fn.name)] ?? '';
-    const systemName = table.strings[Number(fn.systemName)] ?? '';
+  for (const fn of profile.functions) {
+    const { name, systemName } = fn;
     if (name !== '' && systemName !== name) continue;
-    const simplified = looksLikeDemangledCPlusPlus(systemName) ? removeMatching(removeMatching(systemName, '(', ')'), '<', '>') : systemName;
-    if (simplified !== name) fn.name = table.dedup(simplified);
+    fn.name = looksLikeDemangledCPlusPlus(systemName) ? removeMatching(removeMatching(systemName, '(', ')'), '<', '>') : systemName;
   }
 }
 

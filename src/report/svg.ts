@@ -1,4 +1,4 @@
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { flameSubtree, flameTree, type FlameNode } from './flamegraph.ts';
 import { FLAME_PAPER, ROOT_COLOUR, changeColour, frameColour, frameWeight, labelInk } from './flame-style.ts';
 import { escapeMarkup } from './markup.ts';

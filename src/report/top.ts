@@ -1,4 +1,4 @@
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { printableName, trimmedGraph, type Granularity, type GraphNode, type TrimmedGraph } from './graph.ts';
 import { percentage, scale, scaledLabel } from './measurement.ts';
 import { profileTime } from './time.ts';
@@ -37,15 +37,13 @@ export interface ValueFormat {
  * applying -focus and the other filters, so a focused report shows its share of the whole.
  */
 export function sampleTotal(profile: Profile, sampleIndex: number): number {
-  return profile.sample.reduce((sum, sample) => sum + Math.abs(Number(sample.value[sampleIndex] ?? 0)), 0);
+  return profile.samples.reduce((sum, sample) => sum + Math.abs(sample.values[sampleIndex] ?? 0), 0);
 }
 
 export function valueFormat(profile: Profile, sampleIndex: number, total = sampleTotal(profile, sampleIndex)): ValueFormat {
-  const strings = profile.stringTable.strings;
-  const sampleType = profile.sampleType[sampleIndex]!;
-  const unit = strings[Number(sampleType.unit)] ?? '';
+  const { type, unit } = profile.sampleTypes[sampleIndex]!;
   const view: ValueFormat = {
-    type: strings[Number(sampleType.type)] ?? '',
+    type,
     unit,
     total,
     outputUnit: unit,
@@ -75,22 +73,16 @@ export function chooseOutputUnit(view: ValueFormat, nodes: readonly GraphNode[])
 
 /** The lines that head every report: file, comments, type, time, duration and total. */
 export function profileLabels(profile: Profile, view: ValueFormat): string[] {
-  const strings = profile.stringTable.strings;
   const labels: string[] = [];
-  const mapping = profile.mapping[0];
+  const mapping = profile.mappings[0];
   if (mapping) {
-    const file = strings[Number(mapping.filename)] ?? '';
-    if (file) labels.push(`File: ${file.split('/').pop()}`);
-    const buildId = strings[Number(mapping.buildId)] ?? '';
-    if (buildId) labels.push(`Build ID: ${buildId}`);
+    if (mapping.filename) labels.push(`File: ${mapping.filename.split('/').pop()}`);
+    if (mapping.buildId) labels.push(`Build ID: ${mapping.buildId}`);
   }
-  for (const comment of profile.comment) {
-    const text = strings[Number(comment)] ?? '';
-    if (!text.startsWith('#')) labels.push(text);
-  }
+  for (const comment of profile.comments) if (!comment.startsWith('#')) labels.push(comment);
   if (view.type) labels.push(`Type: ${view.type}`);
-  if (Number(profile.timeNanos) !== 0) labels.push(`Time: ${profileTime(Number(profile.timeNanos))}`);
-  const durationNanos = Number(profile.durationNanos);
+  if (profile.timeNanos !== 0n) labels.push(`Time: ${profileTime(Number(profile.timeNanos))}`);
+  const durationNanos = profile.durationNanos;
   if (durationNanos !== 0) {
     const [totalNanos, totalUnit] = scale(view.total, view.unit, 'nanoseconds');
     const ratio = totalUnit === 'ns' && totalNanos !== 0 ? `(${percentage(totalNanos, durationNanos)})` : '';
@@ -136,7 +128,7 @@ export function topReport(profile: Profile, options: TopOptions): string {
     nodeCount,
     cum: options.cum ?? false,
     // Calls are read only for the (inline) marks: a profile without inlined frames has none.
-    edges: profile.location.some((location) => location.line.length > 1),
+    edges: profile.locations.some((location) => location.lines.length > 1),
   });
   chooseOutputUnit(view, graph.nodes);
   const lines = reportHeader(profile, view, graph, { activeFilters: options.activeFilters, nodeFraction, nodeCount, compact: options.compact });

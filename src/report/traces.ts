@@ -1,4 +1,4 @@
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { locationInfos, printableName, type Granularity } from './graph.ts';
 import { numericUnits } from './filter.ts';
 import { scaledLabel } from './measurement.ts';
@@ -15,31 +15,29 @@ export function tracesReport(profile: Profile, sampleIndex: number, options: { t
   const { granularity = 'functions' } = options;
   const view = valueFormat(profile, sampleIndex, options.total);
   view.outputUnit = 'minimum';
-  const strings = profile.stringTable.strings;
   const frameNames = new Map(
-    [...locationInfos(profile, granularity, false)].map(([id, infos]) => [
-      id,
+    [...locationInfos(profile, granularity, false)].map(([location, infos]) => [
+      location,
       infos.map((info, i) => `${printableName(info)}${i !== infos.length - 1 ? ' (inline)' : ''}`),
     ]),
   );
   const numberUnits = numericUnits(profile);
 
   const lines = profileLabels(profile, view);
-  for (const sample of profile.sample) {
-    const stack = sample.locationId.flatMap((id) => frameNames.get(Number(id)) ?? []);
+  for (const sample of profile.samples) {
+    const stack = sample.locations.flatMap((location) => frameNames.get(location) ?? []);
     if (stack.length === 0) continue;
     lines.push(SEPARATOR);
     const text = new Map<string, string[]>();
     const numbers = new Map<string, string[]>();
-    for (const label of sample.label) {
-      const key = strings[Number(label.key)] ?? '';
-      if (Number(label.str) !== 0) text.set(key, [...(text.get(key) ?? []), strings[Number(label.str)] ?? '']);
-      else numbers.set(key, [...(numbers.get(key) ?? []), scaledLabel(Number(label.num), numberUnits.get(key) ?? key, 'auto')]);
+    for (const { key, str, num } of sample.labels) {
+      if (str !== '') text.set(key, [...(text.get(key) ?? []), str]);
+      else numbers.set(key, [...(numbers.get(key) ?? []), scaledLabel(num, numberUnits.get(key) ?? key, 'auto')]);
     }
     for (const group of [text, numbers]) {
       lines.push(...[...group].map(([key, values]) => `${key.padStart(10)}:  ${values.join(' ')}`).sort());
     }
-    for (const [i, name] of stack.entries()) lines.push(`${(i === 0 ? view.format(Number(sample.value[sampleIndex] ?? 0)) : '').padStart(10)}   ${name}`);
+    for (const [i, name] of stack.entries()) lines.push(`${(i === 0 ? view.format(sample.values[sampleIndex] ?? 0) : '').padStart(10)}   ${name}`);
   }
   lines.push(SEPARATOR);
   return `${lines.join('\n')}\n`;

@@ -1,4 +1,4 @@
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { printableName, sortEdges, trimmedGraph } from './graph.ts';
 import { NoMatchError } from './list.ts';
 import { percentage } from './measurement.ts';

@@ -21,7 +21,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, sep } from 'node:path';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../pprof/index.ts';
 import { FILTER_NAMES, FilterError, applyFilters, type Filters } from '../report/filter.ts';
 import { flameData, flameTree } from '../report/flamegraph.ts';
 import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
@@ -185,7 +185,6 @@ function selected(source: Profile, params: URLSearchParams): { profile: Profile;
 
 function profileView(source: Profile, params: URLSearchParams): ProfileView {
   const { profile, sampleIndex, notes } = selected(source, params);
-  const strings = profile.stringTable.strings;
   const total = reportTotal(source, sampleIndexOf(source, params.get('si') || undefined));
   const view = valueFormat(profile, sampleIndex, total);
   view.outputUnit = 'minimum';
@@ -198,7 +197,7 @@ function profileView(source: Profile, params: URLSearchParams): ProfileView {
     cum: node.cum,
   }));
   return {
-    sampleTypes: profile.sampleType.map((type) => strings[Number(type.type)] ?? ''),
+    sampleTypes: profile.sampleTypes.map((type) => type.type),
     sampleIndex,
     header: profileLabels(profile, view),
     notes,
@@ -226,13 +225,11 @@ function peekView(source: Profile, params: URLSearchParams): PeekView {
 
 /** The label pairs of the profile's samples, sorted, for the tag filters' suggestions. */
 function labelPairs(profile: Profile): string[] {
-  const strings = profile.stringTable.strings;
   const pairs = new Set<string>();
-  for (const sample of profile.sample) {
-    for (const label of sample.label) {
-      const key = strings[Number(label.key)] ?? '';
+  for (const sample of profile.samples) {
+    for (const { key, str, num } of sample.labels) {
       if (key === BASE_LABEL) continue;
-      pairs.add(Number(label.str) !== 0 ? `${key}=${strings[Number(label.str)] ?? ''}` : `${key}=${Number(label.num)}`);
+      pairs.add(str !== '' ? `${key}=${str}` : `${key}=${num}`);
       if (pairs.size >= MAX_LABELS) break;
     }
   }
@@ -244,7 +241,7 @@ export function settingsQuery(profile: Profile, settings: Settings): string {
   const query = new URLSearchParams();
   if (settings.sampleIndex !== undefined) {
     const index = sampleIndexOf(profile, settings.sampleIndex);
-    if (index !== defaultSampleIndex(profile)) query.set('si', profile.stringTable.strings[Number(profile.sampleType[index]!.type)] ?? String(index));
+    if (index !== defaultSampleIndex(profile)) query.set('si', profile.sampleTypes[index]!.type);
   }
   for (const name of FILTER_NAMES) if (settings.filters[name]) query.set(name, settings.filters[name]!);
   return query.size > 0 ? `?${query}` : '';

@@ -8,8 +8,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Profile } from 'pprof-format';
-import { decodeProfile } from '../pprof/index.ts';
+import { decodeProfile, sampleTypeIndex, type Profile } from '../pprof/index.ts';
 import { buildGraph, printableName } from '../report/graph.ts';
 import { percentage, scale, toFixed } from '../report/measurement.ts';
 import { applyFilters, type Filters } from '../report/filter.ts';
@@ -150,9 +149,7 @@ export interface FunctionCost {
 
 /** Each function's costs in the sample type named (`samples`, `cpu`, `wall`, ...). */
 export function functionCosts(profile: Profile, sampleType: string): Map<string, FunctionCost> {
-  const strings = profile.stringTable.strings;
-  const index = profile.sampleType.findIndex((type) => strings[Number(type.type)] === sampleType);
-  if (index < 0) throw new Error(`the profile has no sample type ${sampleType}`);
+  const index = typeIndex(profile, sampleType);
   const total = sampleTotal(profile, index);
   const percent = (value: number) => (total === 0 ? 0 : (100 * value) / total);
   return new Map(
@@ -176,20 +173,12 @@ export interface StackFrame {
  * `(wait)` leaf of an async snapshot, the line that allocated what is held).
  */
 export function sampleStacks(profile: Profile): { values: number[]; labels: Record<string, string>; frames: StackFrame[] }[] {
-  const strings = profile.stringTable.strings;
-  const functions = new Map(profile.function.map((fn) => [Number(fn.id), fn]));
-  const locations = new Map(profile.location.map((location) => [Number(location.id), location]));
-  return profile.sample.map((sample) => ({
-    values: sample.value.map(Number),
-    labels: Object.fromEntries(
-      sample.label.filter((label) => Number(label.str) !== 0).map((label) => [strings[Number(label.key)] ?? '', strings[Number(label.str)] ?? '']),
-    ),
+  return profile.samples.map((sample) => ({
+    values: [...sample.values],
+    labels: Object.fromEntries(sample.labels.filter((label) => label.str !== '').map((label) => [label.key, label.str])),
     // A location lists its inlined functions innermost first, as the stack does.
-    frames: sample.locationId.flatMap((id) =>
-      (locations.get(Number(id))?.line ?? []).map((line) => {
-        const fn = functions.get(Number(line.functionId));
-        return { name: strings[Number(fn?.name)] ?? '', file: strings[Number(fn?.filename)] ?? '', line: Number(line.line) };
-      }),
+    frames: sample.locations.flatMap((location) =>
+      location.lines.map((line) => ({ name: line.function.name, file: line.function.filename, line: line.line })),
     ),
   }));
 }
@@ -304,10 +293,14 @@ export function rowConfusions(costs: Map<string, FunctionCost>, total: number, n
 
 /** A profile's total in one sample type, as its percentages are shares of. */
 export function profileTotal(profile: Profile, sampleType: string): number {
-  const strings = profile.stringTable.strings;
-  const index = profile.sampleType.findIndex((type) => strings[Number(type.type)] === sampleType);
-  if (index < 0) throw new Error(`the profile has no sample type ${sampleType}`);
-  return sampleTotal(profile, index);
+  return sampleTotal(profile, typeIndex(profile, sampleType));
+}
+
+/** The index of the sample type named, or an error that names it. */
+function typeIndex(profile: Profile, sampleType: string): number {
+  const index = sampleTypeIndex(profile, sampleType);
+  if (index < 0) throw new Error(`the profile has no sample type ${sampleType}: it has ${profile.sampleTypes.map((type) => type.type).join(', ')}`);
+  return index;
 }
 
 /**
@@ -317,8 +310,7 @@ export function profileTotal(profile: Profile, sampleType: string): number {
  */
 export function printedShowingPercent(profile: Profile, sampleType: string, filters: Filters = {}): string {
   const copy = mergeProfiles([profile]);
-  const strings = copy.stringTable.strings;
-  const sampleIndex = copy.sampleType.findIndex((type) => strings[Number(type.type)] === sampleType);
+  const sampleIndex = typeIndex(copy, sampleType);
   const total = sampleTotal(copy, sampleIndex);
   applyFilters(copy, filters);
   const report = topReport(copy, { sampleIndex, total, cum: false, activeFilters: [] });

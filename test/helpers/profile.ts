@@ -1,23 +1,17 @@
 import { readFileSync } from 'node:fs';
-import type { Profile } from 'pprof-format';
-import { ProfileBuilder, decodeProfile, type ProfileHeader } from '../../src/pprof/index.ts';
+import { ProfileBuilder, decodeProfile, type Profile, type ProfileHeader } from '../../src/pprof/index.ts';
 
 export const readProfile = (path: string): Profile => decodeProfile(readFileSync(path));
 
-export const stringOf = (profile: Profile, index: unknown) => profile.stringTable.strings[Number(index)]!;
-
-export const sampleTypeNames = (profile: Profile) => profile.sampleType.map((t) => `${stringOf(profile, t.type)}/${stringOf(profile, t.unit)}`);
+export const sampleTypeNames = (profile: Profile) => profile.sampleTypes.map((t) => `${t.type}/${t.unit}`);
 
 /** Leaf-first stacks of a profile as frames "name file:line", with each sample's values. */
 export function stacks(profile: Profile): { frames: string[]; values: number[] }[] {
-  const functions = new Map(profile.function.map((f) => [Number(f.id), f]));
-  const locations = new Map(profile.location.map((l) => [Number(l.id), l]));
-  return profile.sample.map((sample) => ({
-    values: sample.value.map(Number),
-    frames: sample.locationId.map((id) => {
-      const line = locations.get(Number(id))!.line[0]!;
-      const fn = functions.get(Number(line.functionId))!;
-      return `${stringOf(profile, fn.name)} ${stringOf(profile, fn.filename)}:${Number(line.line)}`;
+  return profile.samples.map((sample) => ({
+    values: [...sample.values],
+    frames: sample.locations.map((location) => {
+      const line = location.lines[0]!;
+      return `${line.function.name} ${line.function.filename}:${line.line}`;
     }),
   }));
 }
@@ -57,7 +51,7 @@ export function lineOf(file: string, text: string): number {
 export function labelledStacks(profile: Profile): { frames: string[]; values: number[]; labels: Record<string, string> }[] {
   return stacks(profile).map((sample, i) => ({
     ...sample,
-    labels: Object.fromEntries(profile.sample[i]!.label.map((label) => [stringOf(profile, label.key), stringOf(profile, label.str)])),
+    labels: Object.fromEntries(profile.samples[i]!.labels.map((label) => [label.key, label.str])),
   }));
 }
 

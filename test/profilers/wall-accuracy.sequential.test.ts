@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Profile } from 'pprof-format';
+import type { Profile } from '../../src/pprof/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typescriptNodeFlags } from '../../src/loader/node-flags.ts';
 import { startCpuHogs } from '../helpers/cpu-hog.ts';

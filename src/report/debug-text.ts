@@ -1,0 +1,70 @@
+import type { Profile } from '../pprof/index.ts';
+
+/**
+ * The text forms `/debug/pprof` serves with `?debug=1` and `?debug=2`, shaped as Go's are so that
+ * people who read Go's read these: the heap by stack, and the async operations in flight (what
+ * Go's goroutine pages list) grouped by stack or one by one.
+ */
+
+/** One async operation in flight, as the tracker reports it. */
+export interface OperationRecord {
+  readonly id: number;
+  readonly kind: string;
+  readonly description: string;
+  /** How many operations it stands for (above 1 when the tracker sampled). */
+  readonly weight: number;
+  readonly ageMs: number;
+  /** Where it started, innermost first. */
+  readonly stack: readonly { readonly name: string; readonly file: string; readonly line: number }[];
+}
+
+const framesText = (operation: OperationRecord) => operation.stack.map((frame) => `#\t${frame.name}\t${frame.file}:${frame.line}`).join('\n');
+
+/** Go's goroutine?debug=1 form: how many operations wait on each stack, most first. */
+export function operationsText(operations: readonly OperationRecord[]): string {
+  const groups = new Map<string, { count: number; header: string; frames: string }>();
+  for (const operation of operations) {
+    const header = `${operation.kind} ${operation.description}`;
+    const frames = framesText(operation);
+    const key = `${header}\n${frames}`;
+    const group = groups.get(key) ?? { count: 0, header, frames };
+    // As in the pprof form: what a wall profile's sampling recorded stands for the rest.
+    group.count += Math.round(operation.weight);
+    groups.set(key, group);
+  }
+  const sorted = [...groups.values()].sort((a, b) => b.count - a.count || (a.header < b.header ? -1 : a.header > b.header ? 1 : 0));
+  const total = sorted.reduce((sum, group) => sum + group.count, 0);
+  return `async profile: total ${total}\n${sorted.map((group) => `${group.count} @ ${group.header}\n${group.frames}\n`).join('\n')}`;
+}
+
+/** Go's goroutine?debug=2 form: every operation with its kind and how long it has waited. */
+export function operationListText(operations: readonly OperationRecord[]): string {
+  return operations
+    .map(
+      (operation) =>
+        `operation ${operation.id} [${operation.kind} ${operation.description}, ${age(operation.ageMs)}]:\n${operation.stack.map((frame) => `${frame.name}(...)\n\t${frame.file}:${frame.line}`).join('\n')}\n`,
+    )
+    .join('\n');
+}
+
+function age(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} seconds`;
+  return `${Math.round(ms / 60_000)} minutes`;
+}
+
+/** Go's heap?debug=1 form: per stack, objects and bytes in use, then its frames. */
+export function heapText(profile: Profile): string {
+  let objects = 0;
+  let bytes = 0;
+  const entries = profile.samples
+    .map((sample) => {
+      const [count, size] = [sample.values[1] ?? 0, sample.values[0] ?? 0];
+      objects += count;
+      bytes += size;
+      const frames = sample.locations.flatMap((location) => location.lines.map((line) => `#\t${line.function.name}\t${line.function.filename}:${line.line}`));
+      return { size, text: `${count}: ${size} [${count}: ${size}] @\n${frames.join('\n')}` };
+    })
+    .sort((a, b) => b.size - a.size);
+  return `heap profile: ${objects}: ${bytes} [${objects}: ${bytes}] @ heap/${profile.period}\n${entries.map((entry) => entry.text).join('\n')}\n`;
+}
