@@ -1,19 +1,20 @@
 /** What the benchmarks share: checks on the profiles taken, statistics over rounds, tables, and random streams. */
 import { bar } from '../src/cli/progress.ts';
+import type { Profile } from '../src/pprof/index.ts';
 
-/** The part of a pprof Profile the checks read; ours and @datadog/pprof's bundled copy both fit. */
-export interface SampledProfile {
-  sample: { value: (number | bigint)[] }[];
-  stringTable: { strings: string[] };
-}
+/** A profile a benchmark took: ours (the resolved model), or @datadog/pprof's (pprof-format's wire records). */
+export type SampledProfile = Profile | { sample: { value: (number | bigint)[] }[]; stringTable: { strings: string[] } };
 
 /**
  * The samples in a profile, refusing one with none or without a name the workload must show
  * (a prefix): a benchmark of a profiler that did not sample the workload measures nothing.
  */
 export function provenSamples(label: string, profile: SampledProfile, mustName: readonly string[]): number {
-  const samples = profile.sample.reduce((sum, sample) => sum + Number(sample.value[0]), 0);
-  const missing = mustName.filter((name) => !profile.stringTable.strings.some((s) => s.startsWith(name)));
+  const [samples, names] =
+    'samples' in profile
+      ? [profile.samples.reduce((sum, sample) => sum + (sample.values[0] ?? 0), 0), profile.functions.map((fn) => fn.name)]
+      : [profile.sample.reduce((sum, sample) => sum + Number(sample.value[0]), 0), profile.stringTable.strings];
+  const missing = mustName.filter((name) => !names.some((s) => s.startsWith(name)));
   if (samples === 0 || missing.length > 0) {
     throw new Error(`${label} did not sample the workload: ${samples} samples${missing.length > 0 ? `, no ${missing.join(' or ')}` : ''}`);
   }

@@ -31,16 +31,13 @@ interface Measured {
 /** Each step's share of the window in the profile, and running + waiting over the window. */
 function profiled(path: string): { shares: Record<string, number>; coverage: number } {
   const profile = decodeProfile(readFileSync(path));
-  const names = profile.stringTable.strings;
-  const functionName = new Map(profile.function.map((fn) => [Number(fn.id), names[Number(fn.name)]!]));
-  const locationName = new Map(profile.location.map((location) => [Number(location.id), functionName.get(Number(location.line[0]!.functionId))!]));
-  const window = Number(profile.durationNanos);
+  const window = profile.durationNanos;
   const cumulative: Record<string, number> = {};
   let total = 0;
-  for (const sample of profile.sample) {
-    const nanos = Number(sample.value[1]);
+  for (const sample of profile.samples) {
+    const nanos = sample.values[1] ?? 0;
     total += nanos;
-    for (const name of new Set(sample.locationId.map((id) => locationName.get(Number(id))!))) cumulative[name] = (cumulative[name] ?? 0) + nanos;
+    for (const name of new Set(sample.locations.map((location) => location.lines[0]?.function.name ?? ''))) cumulative[name] = (cumulative[name] ?? 0) + nanos;
   }
   return { shares: Object.fromEntries(STEPS.map((step) => [step, (cumulative[step] ?? 0) / window])), coverage: total / window };
 }

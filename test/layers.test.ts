@@ -62,6 +62,15 @@ describe('layers of src/', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('leaves the wire format to the codec: no other file of src/, test/ or bench/ imports pprof-format', () => {
+    const wireFormat = /from\s+['"]pprof-format['"]/;
+    const readers = [src, join(repoRoot, 'test'), join(repoRoot, 'bench')]
+      .flatMap((directory) => [...sourceFiles(directory)])
+      .filter((file) => !file.includes('/fixtures/') && wireFormat.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(repoRoot, file));
+    expect(readers).toEqual(['src/pprof/codec.ts']);
+  });
+
   it('finds imports as they are written, so the rule above can fail', () => {
     const found = importsOf(join(src, 'cli', 'pprof.ts')).map(({ folder }) => folder);
     expect(found).toContain('report');

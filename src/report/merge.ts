@@ -168,7 +168,8 @@ export const BASE_LABEL = 'pprof::base';
 export function negated(profile: Profile, options: { markAsBase?: boolean } = {}): Profile {
   for (const sample of profile.samples) {
     sample.values = sample.values.map((value) => -value);
-    if (options.markAsBase) sample.labels = [...sample.labels.filter((label) => label.key !== BASE_LABEL), { key: BASE_LABEL, str: 'true', num: 0, numUnit: '' }];
+    if (options.markAsBase)
+      sample.labels = [...sample.labels.filter((label) => label.key !== BASE_LABEL), { key: BASE_LABEL, str: 'true', num: 0, numUnit: '' }];
   }
   return profile;
 }

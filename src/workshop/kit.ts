@@ -177,9 +177,7 @@ export function sampleStacks(profile: Profile): { values: number[]; labels: Reco
     values: [...sample.values],
     labels: Object.fromEntries(sample.labels.filter((label) => label.str !== '').map((label) => [label.key, label.str])),
     // A location lists its inlined functions innermost first, as the stack does.
-    frames: sample.locations.flatMap((location) =>
-      location.lines.map((line) => ({ name: line.function.name, file: line.function.filename, line: line.line })),
-    ),
+    frames: sample.locations.flatMap((location) => location.lines.map((line) => ({ name: line.function.name, file: line.function.filename, line: line.line }))),
   }));
 }
 

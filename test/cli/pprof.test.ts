@@ -1,9 +1,10 @@
+import { gunzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ProfileBuilder, writeProfile } from '../../src/pprof/index.ts';
+import { ProfileBuilder, encodeProfile, writeProfile } from '../../src/pprof/index.ts';
 import { cpuShapedBuilder, readProfile, sampleTypeNames } from '../helpers/profile.ts';
 import { repoRoot, runPprofCommand } from '../helpers/run.ts';
 
@@ -247,7 +248,7 @@ describe('npm run pprof', () => {
   const truncated = join(dir, 'truncated.pb.gz');
   writeFileSync(truncated, readFileSync(profile).subarray(0, 40));
   const raw = join(dir, 'raw.pb');
-  writeFileSync(raw, new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }] }).build().encode());
+  writeFileSync(raw, gunzipSync(encodeProfile(new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }] }).build())));
 
   it.each([
     [['-top', '-bogus', profile], 2, /^pprof: unknown option -bogus$/],

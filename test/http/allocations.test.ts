@@ -17,7 +17,7 @@ describe('allocation history', () => {
       for (let fold = 0; fold < 20; fold++) {
         churn();
         const total = history.total();
-        sizes.push(total.sample.length);
+        sizes.push(total.samples.length);
         churned = stacks(total)
           .filter(({ frames }) => frames.some((frame) => frame.startsWith('churn ')))
           .reduce((sum, { values }) => sum + values[0]!, 0);

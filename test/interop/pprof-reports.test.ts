@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, repoRoot, runPprofCommand, runProfileCommand, runTypeScript } from '../helpers/run.ts';
 import { goBinary } from '../helpers/tools.ts';
-import { ProfileBuilder, encodeProfile } from '../../src/pprof/index.ts';
+import { ProfileBuilder, emptyProfile, encodeProfile, type Location, type Mapping, type Profile } from '../../src/pprof/index.ts';
 
 const go = goBinary();
 
@@ -59,6 +59,9 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
         [i + 1, (i + 1) * 1_000_000],
       );
     writeFileSync(file('names.pb.gz'), encodeProfile(named.build()));
+    writeFileSync(file('high-addresses.pb.gz'), encodeProfile(highAddresses()));
+    const copied = runPprofCommand(['-proto', `-output=${file('high-addresses-ours.pb.gz')}`, file('high-addresses.pb.gz')]);
+    if (copied.status !== 0) throw new Error(`writing -proto failed: ${copied.stderr}`);
     // Diff profiles hold negative values: one written by us, one by go tool pprof.
     const diff = runPprofCommand(['-proto', `-diff_base=${file('wall.pb.gz')}`, `-output=${file('diff-ours.pb.gz')}`, file('wall-again.pb.gz')]);
     if (diff.status !== 0) throw new Error(`writing a diff profile failed: ${diff.stderr}`);
@@ -68,6 +71,10 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
   }, 120_000);
 
   it.each([
+    // Addresses past 2^53, which a double would round: read, and written by -proto, to the bit.
+    ['-raw', 'high-addresses.pb.gz'],
+    ['-raw', 'high-addresses-ours.pb.gz'],
+    ['-top', 'high-addresses.pb.gz'],
     ['-top', 'names.pb.gz'],
     ['-raw -sample_index=samples', 'names.pb.gz'],
     ['-top', 'diff-ours.pb.gz'],
@@ -133,6 +140,41 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
     expect(ours.stdout).toBe(theirs);
   });
 });
+
+/** A profile of a binary mapped high in a 64-bit address space, functions known by address only for one frame. */
+function highAddresses(): Profile {
+  const mapping: Mapping = {
+    id: 1,
+    memoryStart: 0xffff_ffff_ff60_0000n,
+    memoryLimit: 0xffff_ffff_ff60_1000n,
+    fileOffset: 0n,
+    filename: '[vsyscall]',
+    buildId: '',
+    hasFunctions: true,
+    hasFilenames: false,
+    hasLineNumbers: false,
+    hasInlineFrames: false,
+  };
+  const work = { id: 1, name: 'work', systemName: 'work', filename: 'work.c', startLine: 3 };
+  const at = (id: number, address: bigint, named: boolean): Location => ({
+    id,
+    mapping,
+    address,
+    lines: named ? [{ function: work, line: 7, column: 0 }] : [],
+    isFolded: false,
+  });
+  const [named, bare] = [at(1, 0xffff_ffff_ff60_0401n, true), at(2, 0xffff_ffff_ff60_0ffdn, false)];
+  return {
+    ...emptyProfile([{ type: 'samples', unit: 'count' }]),
+    samples: [
+      { locations: [named, bare], values: [5], labels: [] },
+      { locations: [bare], values: [2], labels: [] },
+    ],
+    mappings: [mapping],
+    locations: [named, bare],
+    functions: [work],
+  };
+}
 
 describe.skipIf(!go)("npm run pprof without a report: the (pprof) prompt answers as go tool pprof's does", () => {
   const dir = mkdtempSync(join(tmpdir(), 'pprof-prompt-'));

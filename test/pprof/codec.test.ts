@@ -2,11 +2,23 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../src/pprof/codec.ts';
-import { MAX_PROFILE_BYTES, ProfileBuilder, ProfileFormatError, decodeProfile, encodeProfile, writeProfile } from '../../src/pprof/index.ts';
-import { cpuShapedBuilder, stacks, stringOf } from '../helpers/profile.ts';
+import {
+  MAX_PROFILE_BYTES,
+  ProfileBuilder,
+  ProfileFormatError,
+  decodeProfile,
+  emptyProfile,
+  encodeProfile,
+  writeProfile,
+  type Location,
+  type Mapping,
+  type Profile,
+  type ProfileFunction,
+} from '../../src/pprof/index.ts';
+import { cpuShapedBuilder, stacks } from '../helpers/profile.ts';
 
 /** A start time past 2^53 nanoseconds, as every real one is: exact as a double (a multiple of 256). */
 const TIME_NANOS = 1_763_700_000_123_456_768n;
@@ -22,13 +34,14 @@ function sampleProfile() {
 }
 
 describe('ProfileBuilder', () => {
-  it('interns: string 0 is "", ids start at 1, one function and location per frame', () => {
+  it('interns: ids start at 1, one function and location per frame, every location in the one mapping', () => {
     const profile = sampleProfile();
-    expect(profile.stringTable.strings[0]).toBe('');
-    expect(profile.function.map((f) => Number(f.id))).toEqual([1, 2]);
-    expect(profile.location.map((l) => Number(l.id))).toEqual([1, 2]);
-    expect(profile.mapping.map((m) => Number(m.id))).toEqual([1]);
-    expect(new Set(profile.stringTable.strings).size).toBe(profile.stringTable.strings.length);
+    expect(profile.functions.map((f) => f.id)).toEqual([1, 2]);
+    expect(profile.locations.map((l) => l.id)).toEqual([1, 2]);
+    expect(profile.mappings.map((m) => m.id)).toEqual([1]);
+    expect(profile.locations.every((l) => l.mapping === profile.mappings[0])).toBe(true);
+    // Samples share the records they refer to.
+    expect(profile.samples[0]!.locations[1]).toBe(profile.samples[1]!.locations[0]);
   });
 
   it('folds samples with the same stack and labels, keeps those with other labels apart', () => {
@@ -37,8 +50,7 @@ describe('ProfileBuilder', () => {
       { frames: ['leaf /app/work.ts:7', 'main /app/main.ts:20'], values: [4, 40_000_000] },
       { frames: ['main /app/main.ts:20'], values: [2, 20_000_000] },
     ]);
-    const label = profile.sample[1]!.label[0]!;
-    expect([stringOf(profile, label.key), stringOf(profile, label.str)]).toEqual(['state', 'running']);
+    expect(profile.samples[1]!.labels).toEqual([{ key: 'state', str: 'running', num: 0, numUnit: '' }]);
   });
 
   it('rejects a sample whose values do not match the sample types', () => {
@@ -57,16 +69,16 @@ describe('encode and decode', () => {
     expect(decoded.timeNanos).toBe(TIME_NANOS);
     expect(decoded.durationNanos).toBe(2_000_000_000);
     expect(decoded.period).toBe(10_000_000);
-    expect(stringOf(decoded, decoded.comment[0])).toBe('made by a test');
-    expect(decoded.function.map((f) => f.startLine)).toEqual([5, 18]);
+    expect(decoded.comments).toEqual(['made by a test']);
+    expect(decoded.functions.map((f) => f.startLine)).toEqual([5, 18]);
   });
 
   it("reads int64 fields back signed: a diff profile's negative values, a duration of -1", () => {
     const builder = new ProfileBuilder({ sampleTypes: [{ type: 'cpu', unit: 'nanoseconds' }], durationNanos: -1 });
     builder.addSample([leaf], [-5000], { delta: { num: -3, unit: 'count' } });
     const decoded = decodeProfile(encodeProfile(builder.build()));
-    expect(decoded.sample[0]!.value).toEqual([-5000]);
-    expect(decoded.sample[0]!.label[0]!.num).toBe(-3);
+    expect(decoded.samples[0]!.values).toEqual([-5000]);
+    expect(decoded.samples[0]!.labels[0]!.num).toBe(-3);
     expect(decoded.durationNanos).toBe(-1);
   });
 
@@ -77,8 +89,72 @@ describe('encode and decode', () => {
     expect(() => decodeProfile(encodeProfile(sampleProfile()), { maxBytes: 4096 })).not.toThrow();
   });
 
+  it('resolves references once: a sample holds its locations, a location its mapping and lines, a line its function', () => {
+    const decoded = decodeProfile(encodeProfile(sampleProfile()));
+    const [leafSample, mainSample] = decoded.samples;
+    expect(leafSample!.locations.map((location) => location.lines[0]!.function.name)).toEqual(['leaf', 'main']);
+    // One record each, shared by every sample that refers to it, as the wire format's ids say.
+    expect(leafSample!.locations[1]).toBe(mainSample!.locations[0]);
+    expect(leafSample!.locations[0]!.lines[0]!.function).toBe(decoded.functions[0]);
+    expect(leafSample!.locations[0]!.mapping).toBe(decoded.mappings[0]);
+    expect(mainSample!.labels).toEqual([{ key: 'state', str: 'running', num: 0, numUnit: '' }]);
+  });
+
+  it('keeps every field through encode and decode: 64-bit addresses, inlined lines, columns, flags and the header', () => {
+    const fn = (id: number, name: string): ProfileFunction => ({ id, name, systemName: `sys_${name}`, filename: `/src/${name}.go`, startLine: id * 10 });
+    const [inner, outer] = [fn(1, 'inner'), fn(2, 'outer')];
+    const mapping: Mapping = {
+      id: 7,
+      memoryStart: 0xffff_8000_0000_1000n,
+      memoryLimit: 0xffff_8000_00ff_f000n,
+      fileOffset: 0x2000n,
+      filename: '/usr/bin/app',
+      buildId: 'abc123',
+      hasFunctions: true,
+      hasFilenames: false,
+      hasLineNumbers: true,
+      hasInlineFrames: true,
+    };
+    const location: Location = {
+      id: 3,
+      mapping,
+      address: 0xffff_8000_0000_1234n,
+      lines: [
+        { function: inner, line: 12, column: 5 },
+        { function: outer, line: 40, column: 0 },
+      ],
+      isFolded: true,
+    };
+    const profile: Profile = {
+      ...emptyProfile([{ type: 'contentions', unit: 'count' }]),
+      samples: [{ locations: [location], values: [-3], labels: [{ key: 'bytes', str: '', num: 4096, numUnit: 'bytes' }] }],
+      mappings: [mapping],
+      locations: [location],
+      functions: [inner, outer],
+      dropFrames: 'runtime\\..*',
+      keepFrames: 'main',
+      timeNanos: TIME_NANOS,
+      durationNanos: 5,
+      periodType: { type: 'contentions', unit: 'count' },
+      period: 100,
+      comments: ['one', 'two'],
+      defaultSampleType: 'contentions',
+      docUrl: 'https://example.com/doc',
+    };
+    expect(decodeProfile(encodeProfile(profile))).toEqual(profile);
+  });
+
+  it('refuses a profile whose records refer to records it does not have, naming them', () => {
+    const profile = sampleProfile();
+    profile.functions = profile.functions.slice(1);
+    expect(() => decodeProfile(encodeProfile(profile))).toThrow('not a pprof profile: location 1 refers to function 1, which does not exist');
+    const withoutLocation = sampleProfile();
+    withoutLocation.locations = withoutLocation.locations.slice(0, 1);
+    expect(() => decodeProfile(encodeProfile(withoutLocation))).toThrow('not a pprof profile: a sample refers to location 2, which does not exist');
+  });
+
   it('reads raw (ungzipped) protobuf too', () => {
-    expect(stacks(decodeProfile(sampleProfile().encode()))).toEqual(stacks(sampleProfile()));
+    expect(stacks(decodeProfile(gunzipSync(encodeProfile(sampleProfile()))))).toEqual(stacks(sampleProfile()));
   });
 
   it.each([

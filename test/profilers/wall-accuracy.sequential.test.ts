@@ -7,7 +7,7 @@ import type { Profile } from '../../src/pprof/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typescriptNodeFlags } from '../../src/loader/node-flags.ts';
 import { startCpuHogs } from '../helpers/cpu-hog.ts';
-import { cumulative, readProfile, sampleTypeNames, stringOf, waitingStacks, wallNanos } from '../helpers/profile.ts';
+import { cumulative, readProfile, sampleTypeNames, waitingStacks, wallNanos } from '../helpers/profile.ts';
 import { fixture, repoRoot } from '../helpers/run.ts';
 
 /**
@@ -71,9 +71,9 @@ describe('wall profiles of canonical-shaped loops, over 6 s with a CPU hog on ev
   it('is a wall profile: samples/count and wall/nanoseconds, 99 Hz, wall by default', () => {
     const { wall } = runs.get('60,30,10')!;
     expect(sampleTypeNames(wall)).toEqual(['samples/count', 'wall/nanoseconds']);
-    expect(`${stringOf(wall, wall.periodType!.type)}/${stringOf(wall, wall.periodType!.unit)}`).toBe('wall/nanoseconds');
+    expect(wall.periodType).toEqual({ type: 'wall', unit: 'nanoseconds' });
     expect(Number(wall.period)).toBe(Math.round(1e9 / 99 / 1000) * 1000);
-    expect(stringOf(wall, wall.defaultSampleType)).toBe('wall');
+    expect(wall.defaultSampleType).toBe('wall');
   });
 
   it.each(MIXES)(
@@ -113,7 +113,7 @@ describe('wall profiles of canonical-shaped loops, over 6 s with a CPU hog on ev
   });
 
   it('contrasts with the CPU profile, where the hashing task has nearly every sample and the waits none', () => {
-    const samples = cpu.sample.reduce((sum, sample) => sum + Number(sample.value[0]), 0);
+    const samples = cpu.samples.reduce((sum, sample) => sum + sample.values[0]!, 0);
     const share = (name: string) => cumulative(cpu, 0, name) / samples;
     const shares = `shares of CPU samples: ${STEPS.map((name) => `${name} ${(100 * share(name)).toFixed(1)}%`).join(', ')}`;
     // Not all: undici's work on the response, collections between callbacks, and samples V8

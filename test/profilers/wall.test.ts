@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typescriptNodeFlags } from '../../src/loader/node-flags.ts';
-import { cumulative, readProfile, stringOf, waitingStacks, wallNanos } from '../helpers/profile.ts';
+import { cumulative, readProfile, waitingStacks, wallNanos } from '../helpers/profile.ts';
 import { fixture, repoRoot } from '../helpers/run.ts';
 
 const WALL = 1;
@@ -101,7 +101,7 @@ describe('wall profile under a flood of operations', () => {
     const { operations, waitedMs } = await run<{ operations: number; waitedMs: Record<string, number> }>('flood.ts', [output]);
     const profile = readProfile(output);
     expect(operations).toBeGreaterThan(10_000);
-    const comments = profile.comment.map((index) => stringOf(profile, index));
+    const comments = profile.comments;
     const sampled = comments
       .map((comment) => /^waits sampled: ([\d,]+) of ([\d,]+) operations recorded \(at the busiest 1 in \d+\)/.exec(comment))
       .find(Boolean);

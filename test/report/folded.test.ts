@@ -1,6 +1,5 @@
-import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { describe, expect, it } from 'vitest';
-import { ProfileBuilder } from '../../src/pprof/index.ts';
+import { ProfileBuilder, emptyProfile, type Location, type Profile, type ProfileFunction } from '../../src/pprof/index.ts';
 import { foldedStacks } from '../../src/report/folded.ts';
 
 const frame = (name: string) => ({ name, file: '/app/x.ts', line: 1 });
@@ -31,22 +30,23 @@ describe('foldedStacks', () => {
   });
 
   it('spells out inlined frames, caller first, and takes the last sample type when no default is set', () => {
-    const strings = new StringTable();
-    const fn = (id: number, name: string) => new PprofFunction({ id, name: strings.dedup(name) });
-    const profile = new Profile({
-      sampleType: [
-        new ValueType({ type: strings.dedup('cpu'), unit: strings.dedup('nanoseconds') }),
-        new ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') }),
-      ],
-      function: [fn(1, 'inlinedLeaf'), fn(2, 'caller'), fn(3, 'main')],
-      // Go writes inlined frames into one location, innermost first.
-      location: [
-        new Location({ id: 1, line: [new Line({ functionId: 1 }), new Line({ functionId: 2 })] }),
-        new Location({ id: 2, line: [new Line({ functionId: 3 })] }),
-      ],
-      sample: [new Sample({ locationId: [1, 2], value: [100, 7] })],
-      stringTable: strings,
+    const fn = (id: number, name: string): ProfileFunction => ({ id, name, systemName: name, filename: '', startLine: 0 });
+    const [inlinedLeaf, caller, main] = [fn(1, 'inlinedLeaf'), fn(2, 'caller'), fn(3, 'main')];
+    const at = (id: number, ...functions: ProfileFunction[]): Location => ({
+      id,
+      mapping: undefined,
+      address: 0n,
+      lines: functions.map((f) => ({ function: f, line: 0, column: 0 })),
+      isFolded: false,
     });
+    const profile = emptyProfile([
+      { type: 'cpu', unit: 'nanoseconds' },
+      { type: 'samples', unit: 'count' },
+    ]);
+    // Go writes inlined frames into one location, innermost first.
+    profile.functions = [inlinedLeaf, caller, main];
+    profile.locations = [at(1, inlinedLeaf, caller), at(2, main)];
+    profile.samples = [{ locations: profile.locations, values: [100, 7], labels: [] }];
     expect(foldedStacks(profile)).toBe('main;caller;inlinedLeaf 7\n');
   });
 });
