@@ -188,6 +188,23 @@ function backupFolderFor(found: Exercise): string {
   return folder;
 }
 
+/** What a line of reset's report adds to the file's name: where the learner's version went, or why it was left. */
+function whatResetDid(step: ResetStep): string {
+  const shown = (path: string) => relative(root, path).split(sep).join('/');
+  switch (step.action) {
+    case 'restored':
+      return `yours is now ${shown(step.backup)}`;
+    case 'moved':
+      return `not a starting file, in the way of one: moved to ${shown(step.backup)}`;
+    case 'recreated':
+      return 'it had been deleted';
+    case 'kept':
+      return 'not a starting file: left as it is';
+    case 'unchanged':
+      return '';
+  }
+}
+
 /**
  * Puts the exercise's starting files back from the copy the workshop came with (no git needed),
  * says per file what it did, and forgets the exercise's progress: its answers are blank again,
@@ -211,19 +228,9 @@ function reset(exercises: readonly Exercise[], query: string | undefined): numbe
   const changed = steps.some((step) => step.action !== 'unchanged' && step.action !== 'kept');
   say(changed ? `Reset ${found.id}: ${found.folder}/ has its starting files again.` : `Reset ${found.id}: ${found.folder}/ already had its starting files.`);
   const width = Math.max(...steps.map((step) => step.path.length));
-  const backup = (path: string) => relative(root, path).split(sep).join('/');
   for (const step of steps) {
-    const why =
-      step.action === 'restored'
-        ? `yours is now ${backup(step.backup)}`
-        : step.action === 'moved'
-          ? `not a starting file, in the way of one: moved to ${backup(step.backup)}`
-          : step.action === 'recreated'
-            ? 'it had been deleted'
-            : step.action === 'kept'
-              ? 'not a starting file: left as it is'
-              : '';
-    say(`  ${step.action.padEnd(9)}  ${why ? `${step.path.padEnd(width)}  ${why}` : step.path}`);
+    const note = whatResetDid(step);
+    say(`  ${step.action.padEnd(9)}  ${note ? `${step.path.padEnd(width)}  ${note}` : step.path}`);
   }
   if (steps.some((step) => step.action === 'restored' || step.action === 'moved'))
     say(`Nothing is lost: your versions of the files it replaced are in ${backupFolder.split(sep).join('/')}/`);
