@@ -6,17 +6,18 @@
  *   npm run hint [01-cpu-profile]            the next hint, one at a time
  *   npm run workshop                         every exercise, done or not, and what is next
  *   npm run workshop -- watch [id]           check again whenever a file of the exercise is saved
- *   npm run workshop -- reset <id>           restore the exercise's starting files
+ *   npm run workshop -- reset <id>           restore the exercise's starting files (yours kept in .workshop-backups/)
  *
  * Without an id, check and hint take the exercise last run. Progress is kept in
  * .workshop-state.json.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync, watch } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkshopError, findExercise, loadExercises, type Exercise } from '../workshop/metadata.ts';
 import { runCheck } from '../workshop/run-check.ts';
+import { BACKUPS, type ResetStep, readStartingFiles, resetFolder, STARTING_FILES } from '../workshop/starting-files.ts';
 import { readProgress, writeProgress, type Progress } from '../workshop/state.ts';
 import { bar } from './progress.ts';
 import { exitLike, relayStopSignals } from './signals.ts';
@@ -179,20 +180,71 @@ async function watchExercise(exercises: readonly Exercise[], query: string | und
   return new Promise<number>(() => {});
 }
 
+/** A folder of its own for this reset's backups, named by the time (to the second, for ordering), never one already there. */
+function backupFolderFor(found: Exercise): string {
+  const stamp = `${new Date().toISOString().slice(0, 19).replaceAll(':', '-')}Z`;
+  let folder = join(BACKUPS, found.id, stamp);
+  for (let count = 2; existsSync(join(root, folder)); count++) folder = join(BACKUPS, found.id, `${stamp}-${count}`);
+  return folder;
+}
+
+/** What a line of reset's report adds to the file's name: where the learner's version went, or why it was left. */
+function whatResetDid(step: ResetStep): string {
+  const shown = (path: string) => relative(root, path).split(sep).join('/');
+  switch (step.action) {
+    case 'restored':
+      return `yours is now ${shown(step.backup)}`;
+    case 'moved':
+      return `not a starting file, in the way of one: moved to ${shown(step.backup)}`;
+    case 'recreated':
+      return 'it had been deleted';
+    case 'kept':
+      return 'not a starting file: left as it is';
+    case 'unchanged':
+      return '';
+  }
+}
+
+/**
+ * Puts the exercise's starting files back from the copy the workshop came with (no git needed),
+ * says per file what it did, and forgets the exercise's progress: its answers are blank again,
+ * so it is no longer done, and its hints start over.
+ */
 function reset(exercises: readonly Exercise[], query: string | undefined): number {
   if (!query) throw new WorkshopError('name the exercise to reset, e.g. npm run workshop -- reset 01-cpu-profile');
   const found = findExercise(exercises, query);
-  const restored = spawnSync('git', ['checkout', 'HEAD', '--', found.folder], { cwd: root, encoding: 'utf8' });
-  if (restored.error || restored.status !== 0) {
-    throw new WorkshopError(
-      `cannot restore ${found.folder}: reset takes the starting files from git (${(restored.stderr || restored.error?.message || '').trim()})`,
-    );
+  const starting = readStartingFiles(root).get(found.folder);
+  if (!starting)
+    throw new WorkshopError(`${STARTING_FILES} has no starting files for ${found.folder}: it does not match workshop.json; download the workshop again`);
+  const backupFolder = backupFolderFor(found);
+  let steps: ResetStep[];
+  try {
+    steps = resetFolder(join(root, found.folder), starting, join(root, backupFolder));
+  } catch (error) {
+    if (error instanceof WorkshopError) throw error;
+    const saved = existsSync(join(root, backupFolder)) ? `; what it had replaced so far is in ${backupFolder}/` : '';
+    throw new WorkshopError(`reset of ${found.folder} stopped: ${(error as Error).message}${saved}`);
   }
+  const changed = steps.some((step) => step.action !== 'unchanged' && step.action !== 'kept');
+  say(changed ? `Reset ${found.id}: ${found.folder}/ has its starting files again.` : `Reset ${found.id}: ${found.folder}/ already had its starting files.`);
+  const width = Math.max(...steps.map((step) => step.path.length));
+  for (const step of steps) {
+    const note = whatResetDid(step);
+    say(`  ${step.action.padEnd(9)}  ${note ? `${step.path.padEnd(width)}  ${note}` : step.path}`);
+  }
+  if (steps.some((step) => step.action === 'restored' || step.action === 'moved'))
+    say(`Nothing is lost: your versions of the files it replaced are in ${backupFolder.split(sep).join('/')}/`);
   const progress = readProgress(root);
+  const wasDone = progress.done[found.id] !== undefined;
+  const hintsSeen = progress.hintsShown[found.id] ?? 0;
   delete progress.done[found.id];
   delete progress.hintsShown[found.id];
   writeProgress(root, progress);
-  say(`Restored ${found.folder}/ to its starting files (files it wrote, such as profiles, stay) and forgot its progress and hints.`);
+  const forgotten = [
+    ...(wasDone ? ['it is no longer marked done'] : []),
+    ...(hintsSeen > 0 ? [`its hints start again from the first (${hintsSeen} of ${found.hints.length} had been seen)`] : []),
+  ];
+  say(forgotten.length > 0 ? `Progress forgotten: ${forgotten.join(', and ')}.` : 'It had no progress to forget.');
   return 0;
 }
 

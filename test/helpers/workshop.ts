@@ -6,10 +6,11 @@ import { repoRoot } from './run.ts';
 
 /**
  * A copy of the repository to do exercises in: its files as git sees them (committed or new, not
- * ignored), node_modules linked, and committed in a git repository of its own, so that reset
- * has starting files to restore. The learner's files of one test cannot leak into another.
+ * ignored), node_modules linked, and committed in a git repository of its own, as a learner who
+ * cloned it has it; with `git: false`, no repository, as a learner who downloaded the files has
+ * it. The learner's files of one test cannot leak into another.
  */
-export function workshopCopy(): string {
+export function workshopCopy(options: { git?: boolean } = {}): string {
   const copy = mkdtempSync(join(tmpdir(), 'workshop-copy-'));
   const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: repoRoot, encoding: 'utf8' })
     .split('\0')
@@ -23,6 +24,7 @@ export function workshopCopy(): string {
     }
   }
   symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'), 'dir');
+  if (options.git === false) return copy;
   const git = (...args: string[]) => execFileSync('git', args, { cwd: copy, stdio: 'ignore' });
   git('init', '-q');
   git('add', '-A');

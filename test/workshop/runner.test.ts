@@ -1,7 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/run.ts';
 import { applySolution, workshopCommand, workshopCopy } from '../helpers/workshop.ts';
 
 /**
@@ -158,16 +159,81 @@ describe('npm run check and npm run hint', () => {
 });
 
 describe('npm run workshop -- reset', () => {
-  it("restores the exercise's starting files, keeps the profiles it wrote, and forgets its progress", () => {
-    const startingMain = readFileSync(file('main.ts'), 'utf8');
-    writeFileSync(file('main.ts'), '// edited by the learner\n');
-    applySolution(copy, ID, FOLDER);
+  // A copy without git, as a learner who downloaded the workshop has it.
+  let downloaded: string;
+  const at = (path: string) => join(downloaded, FOLDER, path);
+  const starting = (path: string) => readFileSync(join(repoRoot, FOLDER, path), 'utf8');
+  const progress = () => JSON.parse(readFileSync(join(downloaded, '.workshop-state.json'), 'utf8'));
+  beforeAll(() => {
+    downloaded = workshopCopy({ git: false });
+  });
+  afterAll(() => rmSync(downloaded, { recursive: true, force: true }));
+
+  it("without git, puts back the files the learner edited or deleted, keeps theirs in a backup and what they added in place, and forgets the exercise's progress", () => {
+    expect(existsSync(join(downloaded, '.git'))).toBe(false);
+    writeFileSync(at('main.ts'), '// edited by the learner\n');
+    writeFileSync(at('answers.json'), '{"hashChain_samples_at_1000": 3}\n');
+    rmSync(at('check.test.ts'));
+    writeFileSync(at('cpu-1000.pb.gz'), 'a profile a run wrote');
+    mkdirSync(at('scratch'));
+    writeFileSync(at('scratch/try.ts'), "// the learner's own\n");
+    const other = { done: { '02-basic-http': '2026-01-01T00:00:00.000Z' }, hintsShown: { '02-basic-http': 1 } };
+    writeFileSync(
+      join(downloaded, '.workshop-state.json'),
+      JSON.stringify({ current: ID, done: { [ID]: '2026-01-02T00:00:00.000Z', ...other.done }, hintsShown: { [ID]: 2, ...other.hintsShown } }),
+    );
+
+    const result = workshopCommand(downloaded, 'workshop', ['reset', '1']);
+    expect(result.status, result.stderr).toBe(0);
+    const backup = /yours is now (\.workshop-backups\/01-cpu-profile\/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ)\/answers\.json/.exec(result.stdout)?.[1];
+    expect(backup, result.stdout).toBeDefined();
+    expect(result.stdout.split('\n')).toEqual([
+      `Reset ${ID}: ${FOLDER}/ has its starting files again.`,
+      '  unchanged  README.md',
+      `  restored   answers.json    yours is now ${backup}/answers.json`,
+      '  recreated  check.test.ts   it had been deleted',
+      '  kept       cpu-1000.pb.gz  not a starting file: left as it is',
+      `  restored   main.ts         yours is now ${backup}/main.ts`,
+      '  kept       scratch/try.ts  not a starting file: left as it is',
+      `Nothing is lost: your versions of the files it replaced are in ${backup}/`,
+      'Progress forgotten: it is no longer marked done, and its hints start again from the first (2 of 4 had been seen).',
+      '',
+    ]);
+    for (const path of ['README.md', 'answers.json', 'check.test.ts', 'main.ts']) expect(readFileSync(at(path), 'utf8'), path).toBe(starting(path));
+    expect(readFileSync(join(downloaded, backup!, 'main.ts'), 'utf8')).toBe('// edited by the learner\n');
+    expect(readFileSync(join(downloaded, backup!, 'answers.json'), 'utf8')).toBe('{"hashChain_samples_at_1000": 3}\n');
+    expect(readFileSync(at('cpu-1000.pb.gz'), 'utf8')).toBe('a profile a run wrote');
+    expect(readFileSync(at('scratch/try.ts'), 'utf8')).toBe("// the learner's own\n");
+    // The other exercises' progress, and which one the learner is on, stay.
+    expect(progress()).toEqual({ current: ID, ...other });
+
+    // The restored check runs: the exercise is as it started, not done.
+    expect(workshopCommand(downloaded, 'check', [ID]).stdout).toContain('Not done yet: answers.json: "hashChain_samples_at_1000" is still empty');
+    const again = workshopCommand(downloaded, 'workshop', ['reset', ID]);
+    expect(again.stdout).toMatch(new RegExp(`^Reset ${ID}: ${FOLDER}/ already had its starting files\\.\n`));
+    expect(again.stdout).not.toContain('Nothing is lost');
+    expect(again.stdout.trim().split('\n').at(-1)).toBe('It had no progress to forget.');
+    expect(readdirSync(join(downloaded, '.workshop-backups', ID))).toHaveLength(1);
+  });
+
+  it('in a clone where the learner committed their work, puts back the starting files, not the commit', () => {
+    writeFileSync(file('main.ts'), '// edited and committed by the learner\n');
+    execFileSync('git', ['-c', 'user.name=learner', '-c', 'user.email=learner@localhost', 'commit', '-q', '-am', 'my work'], { cwd: copy });
     const result = workshopCommand(copy, 'workshop', ['reset', ID]);
     expect(result.status, result.stderr).toBe(0);
-    expect(readFileSync(file('main.ts'), 'utf8')).toBe(startingMain);
-    expect(JSON.parse(readFileSync(file('answers.json'), 'utf8')).hashChain_samples_at_1000).toBeNull();
-    expect(existsSync(file('cpu-1000.pb.gz'))).toBe(true);
-    expect(state().done[ID]).toBeUndefined();
-    expect(state().hintsShown[ID]).toBeUndefined();
+    expect(result.stdout).toMatch(/^ {2}restored {3}main\.ts +yours is now \.workshop-backups\/01-cpu-profile\/[^/]+\/main\.ts$/m);
+    expect(readFileSync(file('main.ts'), 'utf8')).toBe(starting('main.ts'));
+  });
+
+  it.each([
+    [['reset', 'cpu-profil'], /^no exercise "cpu-profil"; the closest: 01-cpu-profile, \S+, \S+ \(npm run workshop lists them all\)$/],
+    [['reset'], /^name the exercise to reset, e\.g\. npm run workshop -- reset 01-cpu-profile$/],
+  ])('refuses %j in one line and touches nothing', (args, message) => {
+    writeFileSync(at('main.ts'), '// still mine\n');
+    const result = workshopCommand(downloaded, 'workshop', args);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toMatch(message);
+    expect(result.stdout).toBe('');
+    expect(readFileSync(at('main.ts'), 'utf8')).toBe('// still mine\n');
   });
 });
