@@ -1,7 +1,7 @@
 import { basename, sep } from 'node:path';
 import { it } from 'vitest';
-import type { Profile } from '#pprof';
-import { exerciseCommand, exerciseFolder, learnerProfile, notDone, readAnswers, runProgram } from '#workshop';
+import { sampleTypeIndex, type Profile } from '#pprof';
+import { exerciseCommand, exerciseFolder, learnerProfile, notDone, readAnswers, runProgram, sampleStacks } from '#workshop';
 
 const folder = exerciseFolder(import.meta.url);
 const profileCommand = exerciseCommand(folder, ['profile']);
@@ -20,19 +20,15 @@ const ownMain = `${sep}${basename(folder)}${sep}main.ts`;
  * allocated), the sites ranked by inuse_space.
  */
 function heldBySite(profile: Profile): { name: string; line: number; bytes: number }[] {
-  const strings = profile.stringTable.strings;
-  const space = profile.sampleType.findIndex((type) => strings[Number(type.type)] === 'inuse_space');
+  const space = sampleTypeIndex(profile, 'inuse_space');
   if (space < 0) notDone(`heap.pb.gz is not an in-use heap profile: make it with ${profileCommand}`);
-  const functions = new Map(profile.function.map((fn) => [Number(fn.id), { name: strings[Number(fn.name)] ?? '', file: strings[Number(fn.filename)] ?? '' }]));
-  const locations = new Map(profile.location.map((location) => [Number(location.id), location]));
   const sites = new Map<string, { name: string; line: number; bytes: number }>();
-  for (const sample of profile.sample) {
-    const frames = sample.locationId.flatMap((id) => (locations.get(Number(id))?.line ?? []).map((line) => ({ fn: functions.get(Number(line.functionId)), line: Number(line.line) })));
-    const own = frames.find((frame) => frame.fn?.file.endsWith(ownMain));
+  for (const { frames, values } of sampleStacks(profile)) {
+    const own = frames.find((frame) => frame.file.endsWith(ownMain));
     if (!own) continue;
-    const key = `${own.fn!.name}:${own.line}`;
-    const site = sites.get(key) ?? { name: own.fn!.name, line: own.line, bytes: 0 };
-    site.bytes += Number(sample.value[space]);
+    const key = `${own.name}:${own.line}`;
+    const site = sites.get(key) ?? { name: own.name, line: own.line, bytes: 0 };
+    site.bytes += values[space] ?? 0;
     sites.set(key, site);
   }
   return [...sites.values()].sort((a, b) => b.bytes - a.bytes);
@@ -41,7 +37,7 @@ function heldBySite(profile: Profile): { name: string; line: number; bytes: numb
 it('names where the memory the service holds was allocated', () => {
   const { allocating_function: name, allocating_line: line } = answers();
   const profile = learnerProfile(folder, 'heap.pb.gz', profileCommand);
-  const total = profile.sample.reduce((sum, sample) => sum + Number(sample.value[0]), 0);
+  const total = profile.samples.reduce((sum, sample) => sum + (sample.values[0] ?? 0), 0);
   const [top] = heldBySite(profile);
   // The service as it came holds hundreds of MB, nearly all from one site; once fixed, a few MB from anywhere.
   if (!top || top.bytes < 50 * 2 ** 20 || top.bytes < 0.5 * total) {

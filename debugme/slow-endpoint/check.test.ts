@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, sep } from 'node:path';
 import { it } from 'vitest';
-import type { Profile } from '#pprof';
+import { sampleTypeIndex, type Profile } from '#pprof';
 import { exerciseCommand, exerciseFolder, learnerProfile, notDone, readAnswers, runProgram, sampleStacks } from '#workshop';
 
 const folder = exerciseFolder(import.meta.url);
@@ -31,22 +31,18 @@ const ownMain = `${sep}${basename(folder)}${sep}main.ts`;
  * function's line, the one most of its time sits on.
  */
 function hottestOwnFunction(profile: Profile): { name: string; line: number; share: number } | undefined {
-  const strings = profile.stringTable.strings;
-  const cpu = profile.sampleType.findIndex((type) => strings[Number(type.type)] === 'cpu');
+  const cpu = sampleTypeIndex(profile, 'cpu');
   if (cpu < 0) notDone(`cpu.pb.gz is not a CPU profile: make it with ${profileCommand}`);
-  const functions = new Map(profile.function.map((fn) => [Number(fn.id), { name: strings[Number(fn.name)] ?? '', file: strings[Number(fn.filename)] ?? '' }]));
-  const locations = new Map(profile.location.map((location) => [Number(location.id), location]));
   const byFunction = new Map<string, number>();
   const byLine = new Map<string, number>();
   let total = 0;
-  for (const sample of profile.sample) {
-    const value = Number(sample.value[cpu]);
+  for (const { frames, values } of sampleStacks(profile)) {
+    const value = values[cpu] ?? 0;
     total += value;
-    const frames = sample.locationId.flatMap((id) => (locations.get(Number(id))?.line ?? []).map((line) => ({ fn: functions.get(Number(line.functionId)), line: Number(line.line) })));
-    const own = frames.find((frame) => frame.fn?.file.endsWith(ownMain));
+    const own = frames.find((frame) => frame.file.endsWith(ownMain));
     if (!own) continue;
-    byFunction.set(own.fn!.name, (byFunction.get(own.fn!.name) ?? 0) + value);
-    byLine.set(`${own.fn!.name}:${own.line}`, (byLine.get(`${own.fn!.name}:${own.line}`) ?? 0) + value);
+    byFunction.set(own.name, (byFunction.get(own.name) ?? 0) + value);
+    byLine.set(`${own.name}:${own.line}`, (byLine.get(`${own.name}:${own.line}`) ?? 0) + value);
   }
   const [name, time] = [...byFunction].sort(([, a], [, b]) => b - a)[0] ?? [];
   if (name === undefined || time === undefined || total === 0) return undefined;

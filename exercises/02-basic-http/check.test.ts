@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { Profile } from '#pprof';
 import { afterAll, it } from 'vitest';
-import { decodeProfile } from '#pprof';
+import { decodeProfile, sampleTypeIndex, type Profile } from '#pprof';
 import { NotDone, exerciseFolder, notDone, readAnswers } from '#workshop';
 
 /**
@@ -109,27 +108,23 @@ function odChar(byte: number): string {
  * handler express called. Its CPU time, summed by name.
  */
 function timeByHandler(profile: Profile): Map<string, number> {
-  const strings = profile.stringTable.strings;
   const mainFile = fileURLToPath(new URL('main.ts', import.meta.url));
   const inMain = (file: string) => file.replace(/^file:\/\//, '') === mainFile;
-  const functions = new Map(profile.function.map((fn) => [Number(fn.id), { name: strings[Number(fn.name)] ?? '', file: strings[Number(fn.filename)] ?? '' }]));
-  const locations = new Map(profile.location.map((location) => [Number(location.id), location.line.map((line) => functions.get(Number(line.functionId)))]));
-  const cpu = profile.sampleType.findIndex((type) => strings[Number(type.type)] === 'cpu');
+  const cpu = sampleTypeIndex(profile, 'cpu');
   const totals = new Map<string, number>();
-  for (const sample of profile.sample) {
+  for (const sample of profile.samples) {
     // Leaf first: the last frame of main.ts met is the outermost.
-    const frames = sample.locationId.flatMap((id) => locations.get(Number(id)) ?? []);
-    const entry = frames.filter((frame) => frame && inMain(frame.file)).pop();
-    if (entry) totals.set(entry.name, (totals.get(entry.name) ?? 0) + Number(sample.value[cpu]));
+    const functions = sample.locations.flatMap((location) => location.lines.map((line) => line.function));
+    const entry = functions.filter((fn) => inMain(fn.filename)).pop();
+    if (entry) totals.set(entry.name, (totals.get(entry.name) ?? 0) + (sample.values[cpu] ?? 0));
   }
   return totals;
 }
 
 /** Every function of main.ts in the profile, handlers or not. */
 function mainFunctions(profile: Profile): Set<string> {
-  const strings = profile.stringTable.strings;
   const mainFile = fileURLToPath(new URL('main.ts', import.meta.url));
-  return new Set(profile.function.filter((fn) => (strings[Number(fn.filename)] ?? '').replace(/^file:\/\//, '') === mainFile).map((fn) => strings[Number(fn.name)] ?? ''));
+  return new Set(profile.functions.filter((fn) => fn.filename.replace(/^file:\/\//, '') === mainFile).map((fn) => fn.name));
 }
 
 it('sees the signature every profile starts with', async () => {

@@ -1,5 +1,5 @@
 import { it } from 'vitest';
-import type { Profile } from '#pprof';
+import { sampleTypeIndex, type Profile } from '#pprof';
 import {
   belowTopCutoff,
   exerciseCommand,
@@ -40,7 +40,7 @@ function flatLeader(profile: Profile): string {
 
 /** The wall time of a profile's samples labelled state=running. */
 function runningTotal(profile: Profile): number {
-  const wall = profile.sampleType.findIndex((type) => profile.stringTable.strings[Number(type.type)] === 'wall');
+  const wall = sampleTypeIndex(profile, 'wall');
   return sampleStacks(profile)
     .filter(({ labels }) => labels.state === 'running')
     .reduce((sum, { values }) => sum + Math.abs(values[wall] ?? 0), 0);

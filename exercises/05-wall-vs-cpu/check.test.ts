@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, it } from 'vitest';
-import type { Profile } from '#pprof';
+import { sampleTypeIndex, type Profile } from '#pprof';
 import { exerciseCommand, exerciseFolder, expectReading, functionCosts, learnerProfile, notDone, printedPercent, printedShowingPercent, profileTotal, readAnswers, readsAs, rowConfusions, runProgram } from '#workshop';
-import { locationFrameNames } from '../../src/report/flamegraph.ts';
 
 const folder = exerciseFolder(import.meta.url);
 const LOOP_FUNCTIONS = ['slowNetworkRequest', 'cpuIntensiveTask', 'weirdFunction'];
@@ -24,13 +23,11 @@ const afterWall = () => learnerProfile(folder, 'wall-after.pb.gz', `${exerciseCo
 
 /** Each sample's function names leaf first, its labels, and its value of the sample type named. */
 function samplesOf(profile: Profile, sampleType: string): { names: string[]; labels: Map<string, string>; value: number }[] {
-  const strings = profile.stringTable.strings;
-  const index = profile.sampleType.findIndex((type) => strings[Number(type.type)] === sampleType);
-  const frames = locationFrameNames(profile);
-  return profile.sample.map((sample) => ({
-    names: sample.locationId.flatMap((id) => [...(frames.get(Number(id)) ?? [])].reverse()),
-    labels: new Map(sample.label.map((label) => [strings[Number(label.key)]!, strings[Number(label.str)]!])),
-    value: Number(sample.value[index]),
+  const index = sampleTypeIndex(profile, sampleType);
+  return profile.samples.map((sample) => ({
+    names: sample.locations.flatMap((location) => location.lines.map((line) => line.function.name)),
+    labels: new Map(sample.labels.map((label) => [label.key, label.str])),
+    value: sample.values[index] ?? 0,
   }));
 }
 

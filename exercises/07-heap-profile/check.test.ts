@@ -1,5 +1,5 @@
 import { it } from 'vitest';
-import type { Profile } from '#pprof';
+import { sampleTypeIndex, type Profile } from '#pprof';
 import { exerciseCommand, exerciseFolder, expectReading, functionCosts, learnerProfile, notDone, printedIn, readAnswers, runProgram, type FunctionCost } from '#workshop';
 
 const folder = exerciseFolder(import.meta.url);
@@ -20,8 +20,7 @@ const afterAllocs = () => learnerProfile(folder, 'allocs-after.pb.gz', `${exerci
 
 /** Each function's costs in `type`, biggest flat first; NotDone if the file holds another kind of profile. */
 function ranked(profile: Profile, type: string, file: string): [string, FunctionCost][] {
-  const strings = profile.stringTable.strings;
-  if (!profile.sampleType.some((sampleType) => strings[Number(sampleType.type)] === type)) notDone(`${file} has no ${type}: make it again with ${exerciseCommand(folder)}`);
+  if (sampleTypeIndex(profile, type) < 0) notDone(`${file} has no ${type}: make it again with ${exerciseCommand(folder)}`);
   const costs = [...functionCosts(profile, type)].sort(([, a], [, b]) => b.flat - a.flat);
   if (costs.length === 0 || costs[0]![1].flat <= 0) notDone(`${file} holds no samples: make it again with ${exerciseCommand(folder)}`);
   return costs;

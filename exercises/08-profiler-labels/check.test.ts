@@ -8,14 +8,11 @@ const profile = (file: string) => learnerProfile(folder, file, exerciseCommand(f
 
 /** Each sample's labels, its stack's function names (leaf first) and its time value. */
 function samples(profile: Profile) {
-  const strings = profile.stringTable.strings;
-  const names = new Map(profile.function.map((fn) => [Number(fn.id), strings[Number(fn.name)] ?? '']));
-  const locations = new Map(profile.location.map((location) => [Number(location.id), location.line.map((line) => names.get(Number(line.functionId)) ?? '')]));
-  const timeIndex = profile.sampleType.findIndex((type) => ['cpu', 'wall'].includes(strings[Number(type.type)] ?? ''));
-  return profile.sample.map((sample) => ({
-    labels: Object.fromEntries(sample.label.map((label) => [strings[Number(label.key)], strings[Number(label.str)]])) as Record<string, string>,
-    frames: sample.locationId.flatMap((id) => locations.get(Number(id)) ?? []),
-    value: Number(sample.value[timeIndex]),
+  const timeIndex = profile.sampleTypes.findIndex((type) => ['cpu', 'wall'].includes(type.type));
+  return profile.samples.map((sample) => ({
+    labels: Object.fromEntries(sample.labels.map((label) => [label.key, label.str])),
+    frames: sample.locations.flatMap((location) => location.lines.map((line) => line.function.name)),
+    value: sample.values[timeIndex] ?? 0,
   }));
 }
 

@@ -16,18 +16,12 @@ function runOnce() {
 
 it('writes a profile of the connections checked out, by the stack that took each one', () => {
   const { checkedOut, profile } = freshRun();
-  const strings = profile.stringTable.strings;
-  const types = profile.sampleType.map((type) => `${strings[Number(type.type)]}/${strings[Number(type.unit)]}`);
-  if (profile.sample.length === 0) notDone('connections.pb.gz holds no samples yet: connectionsProfile in pool-profile.ts should add one per connection checked out');
+  const types = profile.sampleTypes.map((type) => `${type.type}/${type.unit}`);
+  if (profile.samples.length === 0) notDone('connections.pb.gz holds no samples yet: connectionsProfile in pool-profile.ts should add one per connection checked out');
   if (types.join() !== 'connections/count') notDone(`connections.pb.gz has the sample types ${types.join(', ')}: it should have one, connections/count`);
-  const total = profile.sample.reduce((sum, sample) => sum + Number(sample.value[0]), 0);
+  const total = profile.samples.reduce((sum, sample) => sum + (sample.values[0] ?? 0), 0);
   if (total !== checkedOut) notDone(`connections.pb.gz counts ${total} connections, but the pool had ${checkedOut} checked out when it was written: one sample of value 1 per connection`);
-  const files = new Map(profile.function.map((fn) => [Number(fn.id), strings[Number(fn.filename)] ?? '']));
-  const locations = new Map(profile.location.map((location) => [Number(location.id), location]));
-  const leafInApp = profile.sample.every((sample) => {
-    const leaf = locations.get(Number(sample.locationId[0]));
-    return leaf !== undefined && (files.get(Number(leaf.line[0]?.functionId)) ?? '').endsWith('app.ts');
-  });
+  const leafInApp = profile.samples.every((sample) => sample.locations[0]?.lines[0]?.function.filename.endsWith('app.ts') ?? false);
   if (!leafInApp) notDone("each sample's stack should start (its first frame) where app.ts called acquire: pass the stack as pool.checkedOut() gives it, innermost first");
 });
 
@@ -41,9 +35,6 @@ it('names how many connections leak, and the function and line that take them', 
   if (answers.connections_leaked !== checkedOut) notDone(`connections_leaked is ${answers.connections_leaked}: that is not what the program and your profile count`);
   const [holder] = [...functionCosts(profile, 'connections')].sort(([, a], [, b]) => b.flat - a.flat)[0] ?? [];
   if (answers.leaking_function !== holder) notDone(`leaking_function is "${answers.leaking_function}", but most of the connections in your profile are held elsewhere: read the first row of -top`);
-  const strings = profile.stringTable.strings;
-  const lines = new Set(
-    profile.location.flatMap((location) => location.line.filter((line) => strings[Number(profile.function.find((fn) => fn.id === line.functionId)?.name)] === holder).map((line) => Number(line.line))),
-  );
+  const lines = new Set(profile.locations.flatMap((location) => location.lines.filter((line) => line.function.name === holder).map((line) => line.line)));
   if (!lines.has(answers.leaking_line)) notDone(`leaking_line is ${answers.leaking_line}, but your profile has no connection taken at that line of ${holder}: -list ${holder} shows where`);
 });

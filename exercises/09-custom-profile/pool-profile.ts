@@ -13,8 +13,7 @@
  * Then `npm run pprof -- -top exercises/09-custom-profile/connections.pb.gz` reads it like any
  * other profile.
  */
-import type { Profile } from '#pprof';
-import { ProfileBuilder } from '#pprof';
+import { ProfileBuilder, type Profile } from '#pprof';
 import type { ConnectionPool } from './pool.ts';
 
 export function connectionsProfile(pool: ConnectionPool): Profile {

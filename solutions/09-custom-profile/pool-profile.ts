@@ -3,8 +3,7 @@
  * sample type (connections/count), one sample of value 1 per connection, stacks innermost first.
  * Connections taken by the same stack fold into one sample.
  */
-import type { Profile } from 'pprof-format';
-import { ProfileBuilder } from '#pprof';
+import { ProfileBuilder, type Profile } from '#pprof';
 import type { ConnectionPool } from './pool.ts';
 
 export function connectionsProfile(pool: ConnectionPool): Profile {
