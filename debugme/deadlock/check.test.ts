@@ -52,7 +52,7 @@ it("keeps books.ts's locks as they came: one holder at a time, waiting as long a
   const first = await lock.acquire();
   const waiting = lock.acquire();
   const within = (ms: number) => Promise.race([waiting, sleep(ms).then(() => undefined)]);
-  if (await within(LOCK_PATIENCE_MS)) notDone(`books.ts's Mutex gave a second job the lock while the first still held it: a lock that stops waiting lets two jobs change the same books at once. books.ts stands for the database: leave it as it came (npm run workshop -- reset deadlock restores it; keep a copy of your main.ts) and fix main.ts`);
+  if (await within(LOCK_PATIENCE_MS)) notDone(`books.ts's Mutex gave a second job the lock while the first still held it: a lock that stops waiting lets two jobs change the same books at once. books.ts stands for the database: leave it as it came (npm run workshop -- reset deadlock restores it, and keeps your main.ts in .workshop-backups) and fix main.ts`);
   first.release();
   const second = await within(100);
   if (!second) notDone("books.ts's Mutex did not hand the lock to the next in line when its holder released it: leave books.ts as it came and fix main.ts");

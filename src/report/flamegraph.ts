@@ -1,4 +1,4 @@
-import type { Location, Profile } from '../pprof/index.ts';
+import type { Location, Profile } from '../pprof/model.ts';
 import { BASE_LABEL } from './merge.ts';
 
 /**

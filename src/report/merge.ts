@@ -1,4 +1,4 @@
-import { emptyProfile, type Label, type Location, type Mapping, type Profile, type ProfileFunction, type Sample, type ValueType } from '../pprof/index.ts';
+import { emptyProfile, type Label, type Location, type Mapping, type Profile, type ProfileFunction, type Sample, type ValueType } from '../pprof/model.ts';
 
 /** Profiles that cannot be added up: their sample or period types differ. */
 export class IncompatibleProfilesError extends Error {}

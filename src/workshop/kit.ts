@@ -6,7 +6,7 @@
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProfile, sampleTypeIndex, type Profile } from '../pprof/index.ts';
 import { buildGraph, printableName } from '../report/graph.ts';
@@ -102,7 +102,9 @@ export function readAnswers<Spec extends Record<string, AnswerField>>(folder: st
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    notDone(`answers.json is missing from ${folder}: npm run workshop -- reset restores it`);
+    notDone(
+      `answers.json is missing from ${folder}: npm run workshop -- reset ${basename(folder)} brings back every starting file (the ones you changed move to .workshop-backups)`,
+    );
   }
   let parsed: unknown;
   try {
