@@ -99,4 +99,33 @@ describe('async tracker sampling', () => {
     expect(lowestProbability).toBeGreaterThan(0.03);
     expect(lowestProbability).toBeLessThan(0.08);
   });
+
+  it('records as many operations as its probability says, run after run, not as many as coins fall', () => {
+    // 30 seconds of the program above, 20 times over: one operation in 20 recorded, some 15,000 a run.
+    const totals = Array.from({ length: 20 }, (_, seed) => {
+      const { estimated, operations } = simulate({ ...busy, recording: { clockMicros: 5, cpuMicros: 5 } }, 300, seed);
+      return estimated[0]! / operations;
+    });
+    const mean = totals.reduce((sum, total) => sum + total, 0) / totals.length;
+    const sd = Math.sqrt(totals.reduce((sum, total) => sum + (total - mean) ** 2, 0) / (totals.length - 1));
+    expect(Math.abs(mean - 1)).toBeLessThan(0.005);
+    // A coin per operation would spread the estimate by sqrt((1 - p) / (p n)), 0.8% here; the
+    // jittered gaps by a quarter of that.
+    const coinsSd = Math.sqrt((1 - 1 / 20) / (300_000 / 20));
+    expect(sd).toBeLessThan(coinsSd / 2);
+  });
+
+  it('goes round every call site a program cycles through, at the lowest probability too', () => {
+    // 20,000 operations a second on a third of a core, each recording 130 µs: the probability
+    // stays at its floor, 1 in 1,024, a whole multiple of no number of sites, yet a fixed stride
+    // would come back to 3 of these 24 sites only (1,024 = 16 mod 24), as in
+    // test/fixtures/wall/flood.ts's 24 loops.
+    const sites = 24;
+    const { estimated, operations, lowestProbability } = simulate(
+      { operationsPerWindow: 2000, cpuMicrosPerMs: 333, recording: { clockMicros: 130, cpuMicros: 130 }, sites },
+      600,
+    );
+    expect(lowestProbability).toBe(1 / 1024);
+    for (const count of estimated) expect(count / (operations / sites)).toBeGreaterThan(0.5);
+  });
 });
