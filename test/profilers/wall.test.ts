@@ -118,18 +118,20 @@ describe('wall profile under a flood of operations', () => {
     const estimated = { busyPoller: estimatedMs('busyPoller'), idlePoller: estimatedMs('idlePoller') };
     // This flood uses a third of a core, so its budget pays for some twenty recordings a second
     // at the lowest probability, each standing for 1,024 operations: the estimates are unbiased
-    // but spread, on a quiet machine over 14 runs 0.79 to 1.20 in all (sd 0.11) and 0.71 to
-    // 1.33 a stack (sd 0.16). With every core busy besides, the program's waits take in the
-    // machine's stalls, and a recording that catches one counts it 1,024 times: 0.71 to 1.05 in
-    // all and 0.45 to 1.37 a stack over 5 runs, and once 2.26 in all. The bounds hold both: they
-    // catch a weight not applied (a thousandth) and waits left out or counted many times over;
-    // which stack each wait goes to is checked exactly where every operation is recorded.
+    // but spread. Over 25 runs each on Node 24 (README), with no other load of our own 0.93 to
+    // 1.20 in all and 0.63 to 1.47 a stack; with both cores busy besides (two hogs, the machine
+    // shared too) 0.73 to 1.33 in all and 0.45 to 1.71 a stack over 39 of 40 runs, the program's
+    // waits taking in the machine's stalls, which a recording that catches one counts 1,024
+    // times: once 1.87 in all, 2.67 and 0.28 a stack. The bounds hold all of that with a third
+    // to spare; they catch a weight not applied (a thousandth) and waits left out or counted many
+    // times over; which stack each wait goes to is checked exactly where every operation is
+    // recorded.
     const total = (estimated.busyPoller + estimated.idlePoller) / (waitedMs.busyPoller! + waitedMs.idlePoller!);
-    expect(total).toBeGreaterThan(0.4);
-    expect(total).toBeLessThan(3);
+    expect(total).toBeGreaterThan(0.5);
+    expect(total).toBeLessThan(2.5);
     for (const caller of ['busyPoller', 'idlePoller'] as const) {
       expect(estimated[caller] / waitedMs[caller]!).toBeGreaterThan(0.2);
-      expect(estimated[caller] / waitedMs[caller]!).toBeLessThan(4);
+      expect(estimated[caller] / waitedMs[caller]!).toBeLessThan(3.5);
     }
   }, 60_000);
 });

@@ -31,11 +31,46 @@ const FEWEST_SAMPLED = 50;
  * a flood and be sampled. The cap stays well above what even a rare capture costs (above).
  */
 const MOST_COUNTED_MS = 1;
+/**
+ * A CPU clock that moves in steps above this is too coarse to time one recording (Windows
+ * counts process time in 15.6 ms ticks); the clock alone times recordings then.
+ */
+const FINEST_COARSE_STEP_MICROS = 50;
+
+/**
+ * What sampling reads: the clock, the process's CPU time (user and system, microseconds, all
+ * its threads) and a random number in [0, 1). Replaceable for tests (useSamplingClocks).
+ */
+export interface SamplingClocks {
+  nowMs(): number;
+  cpuMicros(): number;
+  random(): number;
+}
+
+const systemClocks: SamplingClocks = {
+  nowMs: () => performance.now(),
+  cpuMicros() {
+    const { user, system } = process.cpuUsage();
+    return user + system;
+  },
+  random: Math.random,
+};
+let clocks = systemClocks;
 
 interface SamplingState {
   /** Profiles that asked for sampling and have not released it. */
   users: number;
   probability: number;
+  /**
+   * Operations still to pass unrecorded before the next is recorded, while probability < 1. Each
+   * gap between recordings is drawn from 1/2 to 3/2 of 1/probability, not from Bernoulli trials:
+   * the number recorded then hardly varies, where with a coin per operation its spread was the
+   * largest error of a short flood's waits (test/fixtures/wall/flood.ts, some 60 recordings at 1
+   * in 1,024: its total's standard deviation over 10 runs fell from 0.16 to 0.05). The jitter
+   * keeps a program that cycles through its call sites from being recorded at the same one every
+   * time (a fixed stride of 1,024 over 24 sites comes back to 3 of them).
+   */
+  untilNext: number;
   /** Since sampling was last switched on: the lowest probability, and the operations offered and recorded. */
   lowest: number;
   offeredInAll: number;
@@ -51,6 +86,8 @@ interface SamplingState {
   spentMs: number;
   /** What recording one operation costs, averaged over the windows so far; NaN before the first. */
   costMs: number;
+  /** Whether the CPU clock is fine enough to time one recording; undefined until first looked at. */
+  cpuClockFine: boolean | undefined;
 }
 
 /** Kept on globalThis, as the registry's state is, so that two copies of the tracker share one budget. */
@@ -58,6 +95,7 @@ const samplingKey = Symbol.for('node-profiling-workshop.async-sampling');
 const sampling: SamplingState = ((globalThis as Record<symbol, SamplingState>)[samplingKey] ??= {
   users: 0,
   probability: 1,
+  untilNext: 0,
   lowest: 1,
   offeredInAll: 0,
   recordedInAll: 0,
@@ -67,6 +105,7 @@ const sampling: SamplingState = ((globalThis as Record<symbol, SamplingState>)[s
   recorded: 0,
   spentMs: 0,
   costMs: Number.NaN,
+  cpuClockFine: undefined,
 });
 
 /**
@@ -75,7 +114,7 @@ const sampling: SamplingState = ((globalThis as Record<symbol, SamplingState>)[s
  */
 export function sampleOperation(): number | undefined {
   if (sampling.users === 0) return 1;
-  const now = performance.now();
+  const now = clocks.nowMs();
   const elapsed = now - sampling.windowStart;
   if (elapsed >= WINDOW_MS) {
     // From the operations offered (counted exactly) and what one costs (averaged, as a few
@@ -84,11 +123,10 @@ export function sampleOperation(): number | undefined {
       const cost = sampling.spentMs / sampling.recorded;
       sampling.costMs = Number.isNaN(sampling.costMs) ? cost : 0.7 * sampling.costMs + 0.3 * cost;
     }
-    const cpuMicros = processCpuMicros();
+    const cpuMicros = clocks.cpuMicros();
     const wanted = sampling.offered * sampling.costMs;
     const allowed = (BUDGET * (cpuMicros - sampling.windowStartCpuMicros)) / 1000;
-    sampling.probability = sampling.offered >= FEWEST_SAMPLED && wanted > allowed ? Math.max(LOWEST_PROBABILITY, allowed / wanted) : 1;
-    sampling.lowest = Math.min(sampling.lowest, sampling.probability);
+    setProbability(sampling.offered >= FEWEST_SAMPLED && wanted > allowed ? Math.max(LOWEST_PROBABILITY, allowed / wanted) : 1);
     sampling.windowStart = now;
     sampling.windowStartCpuMicros = cpuMicros;
     sampling.offered = 0;
@@ -97,20 +135,61 @@ export function sampleOperation(): number | undefined {
   }
   sampling.offered++;
   sampling.offeredInAll++;
-  if (sampling.probability < 1 && Math.random() >= sampling.probability) return undefined;
+  if (sampling.probability < 1) {
+    sampling.untilNext--;
+    if (sampling.untilNext > 0) return undefined;
+    // Kept fractional, so that the gaps average 1/probability exactly.
+    sampling.untilNext += (0.5 + clocks.random()) / sampling.probability;
+  }
   sampling.recorded++;
   sampling.recordedInAll++;
   return 1 / sampling.probability;
 }
 
-function processCpuMicros(): number {
-  const { user, system } = process.cpuUsage();
-  return user + system;
+function setProbability(probability: number): void {
+  if (probability < 1) {
+    // The way to the next recording keeps its share of the gap; coming from recording every
+    // operation, it starts anywhere in one.
+    sampling.untilNext = sampling.probability < 1 ? (sampling.untilNext * sampling.probability) / probability : clocks.random() / probability;
+  }
+  sampling.probability = probability;
+  sampling.lowest = Math.min(sampling.lowest, probability);
 }
 
-/** Counts `sinceMs` (a performance.now() reading) to now as time spent recording, if sampling is on. */
-export function spentSince(sinceMs: number): void {
-  if (sampling.users > 0) sampling.spentMs += Math.min(MOST_COUNTED_MS, performance.now() - sinceMs);
+/**
+ * The process's CPU time now, to time a recording by (see spentSince); NaN while sampling is
+ * off, as nothing is timed then. Read only for operations recorded: it costs under a microsecond.
+ */
+export function cpuMark(): number {
+  return sampling.users > 0 && sampling.cpuClockFine ? clocks.cpuMicros() : Number.NaN;
+}
+
+/**
+ * Counts the time from `sinceMs` (a performance.now() reading) and `sinceCpuMicros` (cpuMark's)
+ * to now as spent recording, if sampling is on. Either bounds the recording's own cost from above:
+ * the clock also counts the time the thread waited for a core, which on a busy machine can be
+ * most of it, and the process's CPU time also counts what its other threads (V8's, libuv's) did
+ * meanwhile. The lower of the two is the closer.
+ */
+export function spentSince(sinceMs: number, sinceCpuMicros: number): void {
+  if (sampling.users === 0) return;
+  const clockMs = clocks.nowMs() - sinceMs;
+  const cpuMs = Number.isNaN(sinceCpuMicros) ? clockMs : (clocks.cpuMicros() - sinceCpuMicros) / 1000;
+  sampling.spentMs += Math.min(MOST_COUNTED_MS, clockMs, cpuMs);
+}
+
+/**
+ * Whether the CPU clock moves in steps fine enough to time a recording: it is read until it
+ * moves (at once, where it counts in microseconds), for at most a millisecond.
+ */
+function cpuClockIsFine(): boolean {
+  const first = clocks.cpuMicros();
+  const giveUp = clocks.nowMs() + 1;
+  while (clocks.nowMs() < giveUp) {
+    const step = clocks.cpuMicros() - first;
+    if (step > 0) return step <= FINEST_COARSE_STEP_MICROS;
+  }
+  return false;
 }
 
 /** What sampling did while it was on. */
@@ -124,12 +203,14 @@ export interface SamplingSummary {
 /** Switches sampling on until the returned function is called; it says what sampling did. */
 export function startSampling(): () => SamplingSummary {
   if (sampling.users++ === 0) {
+    sampling.cpuClockFine ??= cpuClockIsFine();
     sampling.probability = 1;
+    sampling.untilNext = 0;
     sampling.lowest = 1;
     sampling.offeredInAll = 0;
     sampling.recordedInAll = 0;
-    sampling.windowStart = performance.now();
-    sampling.windowStartCpuMicros = processCpuMicros();
+    sampling.windowStart = clocks.nowMs();
+    sampling.windowStartCpuMicros = clocks.cpuMicros();
     sampling.offered = 0;
     sampling.recorded = 0;
     sampling.spentMs = 0;
@@ -142,5 +223,18 @@ export function startSampling(): () => SamplingSummary {
       sampling.users--;
     }
     return { lowestProbability: sampling.lowest, offered: sampling.offeredInAll, recorded: sampling.recordedInAll };
+  };
+}
+
+/**
+ * Reads `replacement` instead of the system's clocks until the returned function is called; for
+ * tests, with sampling off. The CPU clock is looked at afresh when sampling next starts.
+ */
+export function useSamplingClocks(replacement: SamplingClocks): () => void {
+  clocks = replacement;
+  sampling.cpuClockFine = undefined;
+  return () => {
+    clocks = systemClocks;
+    sampling.cpuClockFine = undefined;
   };
 }

@@ -1,7 +1,7 @@
 import type { Callable } from './patch.ts';
 import { endOperation, startOperation, trackerInstalled, type AsyncOperation, type AsyncOperationKind, type AsyncOperationOutcome } from './registry.ts';
 import type { Frame } from '../../pprof/builder.ts';
-import { sampleOperation, spentSince } from './sampling.ts';
+import { cpuMark, sampleOperation, spentSince } from './sampling.ts';
 import { NOT_THE_PROGRAMS, userStack } from './stack.ts';
 
 export interface BeginOptions {
@@ -50,6 +50,7 @@ export function begin(kind: AsyncOperationKind, describe: () => string, options:
   const weight = caller?.weight ?? sampleOperation();
   if (weight === undefined) return undefined;
   const began = performance.now();
+  const beganCpu = cpuMark();
   try {
     const stack = caller?.stack ?? userStack(apiModules, begin);
     if (stack === NOT_THE_PROGRAMS) {
@@ -60,7 +61,7 @@ export function begin(kind: AsyncOperationKind, describe: () => string, options:
   } catch {
     return undefined;
   } finally {
-    spentSince(began);
+    spentSince(began, beganCpu);
   }
 }
 
@@ -85,13 +86,14 @@ export function stackBelow(entry: Function): Caller | typeof NOT_SAMPLED | undef
   const weight = sampleOperation();
   if (weight === undefined) return NOT_SAMPLED;
   const began = performance.now();
+  const beganCpu = cpuMark();
   try {
     const stack = userStack([], entry);
     return stack === NOT_THE_PROGRAMS || stack === undefined ? undefined : { stack, weight };
   } catch {
     return undefined;
   } finally {
-    spentSince(began);
+    spentSince(began, beganCpu);
   }
 }
 
@@ -99,8 +101,9 @@ export function stackBelow(entry: Function): Caller | typeof NOT_SAMPLED | undef
 export function end(operation: AsyncOperation | undefined, outcome: AsyncOperationOutcome): void {
   if (!operation) return;
   const began = performance.now();
+  const beganCpu = cpuMark();
   endOperation(operation, outcome);
-  spentSince(began);
+  spentSince(began, beganCpu);
 }
 
 /** Calls the original; if it throws, nothing was started, so the operation ends there. */
