@@ -45,6 +45,21 @@ const frameBox = (page: Page, name: string) =>
     name,
   );
 
+/** The colour (red, green, blue, alpha) the flame graph painted just inside a frame's top left corner. */
+async function frameColour(page: Page, name: string): Promise<number[]> {
+  const box = await frameBox(page, name);
+  if (!box) throw new Error(`the flame graph drew no frame ${name}`);
+  return page.evaluate(
+    ({ x, y }) => {
+      const canvas = document.querySelector<HTMLCanvasElement>('.flame-graph canvas')!;
+      const bounds = canvas.getBoundingClientRect();
+      const ratio = canvas.width / bounds.width;
+      return [...canvas.getContext('2d')!.getImageData((x - bounds.left) * ratio, (y - bounds.top) * ratio, 1, 1).data];
+    },
+    { x: box.x + 2, y: box.y + 2 },
+  );
+}
+
 async function open(path: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
   const watched = await watchedPage(browser!);
   await watched.page.goto(new URL(path, server.url).href);
@@ -97,16 +112,7 @@ describe.skipIf(!chromiumBinary())('pprof -http in Chromium', () => {
     const { page } = await open('/');
     await page.fill('.fg-search', '^(weirdFunction|cpuIntensiveTask)$');
     await expect.poll(() => page.textContent('.fg-matches')).toMatch(/^2 frames: \S+ \(\d+(\.\d+)?%\)$/);
-    const box = (await frameBox(page, 'weirdFunction'))!;
-    const [red, green, blue] = await page.evaluate(
-      ({ x, y }) => {
-        const canvas = document.querySelector<HTMLCanvasElement>('.flame-graph canvas')!;
-        const bounds = canvas.getBoundingClientRect();
-        const ratio = canvas.width / bounds.width;
-        return [...canvas.getContext('2d')!.getImageData((x - bounds.left) * ratio, (y - bounds.top) * ratio, 1, 1).data];
-      },
-      { x: box.x + 2, y: box.y + 2 },
-    );
+    const [red, green, blue] = await frameColour(page, 'weirdFunction');
     // The highlight is a strong pink: red and blue over green.
     expect(red! - green!).toBeGreaterThan(80);
     expect(blue! - green!).toBeGreaterThan(40);
@@ -211,21 +217,9 @@ describe.skipIf(!chromiumBinary())('pprof -http in Chromium', () => {
       const page = await browser!.newPage({ viewport: { width: 1200, height: 700 } });
       await page.goto(diff.url);
       await page.waitForSelector('body[data-ready=flame]');
-      const pixel = async (name: string) => {
-        const box = (await frameBox(page, name))!;
-        return page.evaluate(
-          ({ x, y }) => {
-            const canvas = document.querySelector<HTMLCanvasElement>('.flame-graph canvas')!;
-            const bounds = canvas.getBoundingClientRect();
-            const ratio = canvas.width / bounds.width;
-            return [...canvas.getContext('2d')!.getImageData((x - bounds.left) * ratio, (y - bounds.top) * ratio, 1, 1).data];
-          },
-          { x: box.x + 2, y: box.y + 2 },
-        );
-      };
-      const [grewRed, grewGreen, grewBlue] = await pixel('parse');
+      const [grewRed, grewGreen, grewBlue] = await frameColour(page, 'parse');
       expect(grewRed! - Math.max(grewGreen!, grewBlue!)).toBeGreaterThan(60);
-      const [shrankRed, , shrankBlue] = await pixel('render');
+      const [shrankRed, , shrankBlue] = await frameColour(page, 'render');
       expect(shrankBlue! - shrankRed!).toBeGreaterThan(60);
       const box = (await frameBox(page, 'parse'))!;
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
