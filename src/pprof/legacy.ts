@@ -1,0 +1,392 @@
+import { ProfileFormatError } from './format-error.ts';
+import { emptyProfile, type Label, type Location, type Mapping, type Profile, type ValueType } from './model.ts';
+
+/**
+ * The profile formats that came before pprof's protobuf, read as go tool pprof reads them so that
+ * its reports and ours agree: the binary CPU profile of gperftools and of Go before 1.9. Each
+ * carries bare addresses and, at its end, the process's memory map, which says which binary each
+ * address belongs to.
+ */
+
+/** A legacy profile as a resolved Profile; undefined when the bytes are none of these formats. */
+export function decodeLegacyProfile(bytes: Uint8Array): Profile | undefined {
+  // In the order go tool pprof tries them: the first to recognise its header reads the profile.
+  for (const parse of [parseCpu]) {
+    const profile = parse(bytes);
+    if (profile) return profile;
+  }
+  return undefined;
+}
+
+/** A profile under construction: locations are found by address, mappings come last. */
+interface Draft {
+  profile: Profile;
+  locationsByAddress: Map<bigint, Location>;
+}
+
+const U64 = (value: bigint) => BigInt.asUintN(64, value);
+
+function draft(sampleTypes: ValueType[], periodType: ValueType, period: number): Draft {
+  const profile = emptyProfile(sampleTypes);
+  profile.periodType = periodType;
+  profile.period = period;
+  return { profile, locationsByAddress: new Map() };
+}
+
+/** The one location of an address, made on first use. */
+function locationAt(target: Draft, address: bigint): Location {
+  let location = target.locationsByAddress.get(address);
+  if (!location) {
+    location = { id: 0, mapping: undefined, address, lines: [], isFolded: false };
+    target.locationsByAddress.set(address, location);
+    target.profile.locations.push(location);
+  }
+  return location;
+}
+
+/**
+ * A stack's locations. Addresses in a stack are return addresses, one past the call; one less
+ * lands on the call itself. The leaf, where a CPU sample stopped, is no call and stays as is
+ * when `keepLeaf`.
+ */
+function stackOf(target: Draft, addresses: readonly bigint[], keepLeaf: boolean): Location[] {
+  return addresses.map((address, i) => locationAt(target, keepLeaf && i === 0 ? address : U64(address - 1n)));
+}
+
+const numberLabel = (key: string, num: number): Label => ({ key, str: '', num, numUnit: '' });
+
+/** Text read line by line: `text` is the current line without its end, '' once past the last. */
+class LineReader {
+  private readonly lines: string[];
+  private next = 0;
+  text = '';
+
+  constructor(bytes: Uint8Array | string) {
+    const whole = typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes);
+    this.lines = whole.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+    // A final newline ends the last line; it does not start another.
+    if (whole.endsWith('\n') || whole === '') this.lines.pop();
+  }
+
+  scan(): boolean {
+    if (this.next >= this.lines.length) {
+      this.text = '';
+      return false;
+    }
+    this.text = this.lines[this.next++]!;
+    return true;
+  }
+}
+
+const isBlankOrComment = (line: string) => {
+  const trimmed = line.trim();
+  return trimmed === '' || trimmed.startsWith('#');
+};
+
+/** The header lines of the memory map that follows a text profile's samples. */
+const isMemoryMapStart = (line: string) => line.includes('--- Memory map: ---') || line.includes('MAPPED_LIBRARIES:');
+
+const hexAddresses = (text: string): bigint[] =>
+  [...text.matchAll(/0x[0-9a-f]+/g)].map(([digits]) => {
+    const address = BigInt(digits);
+    if (address >= 2n ** 64n) throw new ProfileFormatError(`legacy profile: ${digits} is no 64-bit address`);
+    return address;
+  });
+
+// ---------------------------------------------------------------------------------------------
+// The binary CPU profile: words of the writer's size and byte order. A header of five words
+// (0, 3, 0 for native code or 1 for Java, the sampling period in microseconds, 0); then per stack
+// its count, its depth and its addresses, leaf first; a stack (0, 1, 0) ends them. What follows
+// is the text of /proc/self/maps.
+
+type WordReader = { size: 4 | 8; littleEndian: boolean };
+const WORD_FORMATS: WordReader[] = [
+  { size: 4, littleEndian: true },
+  { size: 4, littleEndian: false },
+  { size: 8, littleEndian: true },
+  { size: 8, littleEndian: false },
+];
+
+class Words {
+  private readonly view: DataView;
+  offset: number;
+  /** Set once a read ran past the end. */
+  exhausted = false;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly format: WordReader,
+    offset = 0,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.offset = offset;
+  }
+
+  get remaining(): number {
+    return this.exhausted ? 0 : this.bytes.length - this.offset;
+  }
+
+  read(): bigint {
+    const { size, littleEndian } = this.format;
+    if (this.exhausted || this.offset + size > this.bytes.length) {
+      this.exhausted = true;
+      return 0n;
+    }
+    const word = size === 4 ? BigInt(this.view.getUint32(this.offset, littleEndian)) : this.view.getBigUint64(this.offset, littleEndian);
+    this.offset += size;
+    return word;
+  }
+
+  rest(): Uint8Array {
+    return this.exhausted ? new Uint8Array(0) : this.bytes.subarray(this.offset);
+  }
+}
+
+function parseCpu(bytes: Uint8Array): Profile | undefined {
+  for (const format of WORD_FORMATS) {
+    const words = new Words(bytes, format);
+    const header = [words.read(), words.read(), words.read(), words.read(), words.read()];
+    if (words.exhausted) continue;
+    const [zero, three, language, periodMicros, padding] = header;
+    if (zero !== 0n || three !== 3n || periodMicros === 0n || padding !== 0n) continue;
+    if (language === 1n) throw new ProfileFormatError('legacy Java CPU profile: not supported');
+    if (language === 0n) return cpuProfile(words, Number(periodMicros) * 1000);
+  }
+  return undefined;
+}
+
+function cpuProfile(words: Words, periodNanos: number): Profile {
+  const target = draft(
+    [
+      { type: 'samples', unit: 'count' },
+      { type: 'cpu', unit: 'nanoseconds' },
+    ],
+    { type: 'cpu', unit: 'nanoseconds' },
+    periodNanos,
+  );
+  const { samples } = target.profile;
+  while (words.remaining > 0) {
+    const count = words.read();
+    const depth = words.read();
+    // A depth the rest of the file cannot hold is no CPU profile (the same test go tool pprof makes).
+    if (words.exhausted || depth > BigInt(Math.floor(words.remaining / 4))) {
+      throw new ProfileFormatError('legacy CPU profile: a stack is longer than the rest of the file');
+    }
+    const addresses: bigint[] = [];
+    for (let i = 0n; i < depth; i++) addresses.push(words.read());
+    if (count === 0n && depth === 1n && addresses[0] === 0n) break;
+    samples.push({ locations: stackOf(target, addresses, true), values: [Number(count), Number(count) * periodNanos], labels: [] });
+  }
+  dropSignalHandlerFrames(samples);
+  readMemoryMap(target, new LineReader(words.rest()));
+  dropRepeatedLeaves(samples);
+  return target.profile;
+}
+
+/**
+ * A frame second from the leaf that (nearly) every sample shares is the signal handler's, pushed
+ * by the profiler itself: removed, up to twice. "Nearly": one sample in 32 may differ.
+ */
+function dropSignalHandlerFrames(samples: Profile['samples']): void {
+  const allowedOthers = Math.floor(samples.length / 32);
+  for (let round = 0; round < 2; round++) {
+    const counts = new Map<bigint, number>();
+    for (const sample of samples) {
+      if (sample.locations.length > 1) {
+        const address = sample.locations[1]!.address;
+        counts.set(address, (counts.get(address) ?? 0) + 1);
+      }
+    }
+    // At most one address can reach the threshold, so the first found is the one.
+    for (const [address, count] of counts) {
+      if (count < samples.length - allowedOthers) continue;
+      for (const sample of samples) {
+        if (sample.locations.length > 1 && sample.locations[1]!.address === address) sample.locations.splice(1, 1);
+      }
+      break;
+    }
+  }
+}
+
+/**
+ * The profiler may record the leaf twice, from the signal's context and from unwinding; the
+ * unwound copy was taken one back as a call's. Such a second frame goes.
+ */
+function dropRepeatedLeaves(samples: Profile['samples']): void {
+  for (const sample of samples) {
+    const [leaf, next] = sample.locations;
+    if (leaf && next && leaf.address === U64(next.address + 1n)) sample.locations.splice(1, 1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The memory map: lines of /proc/self/maps (`START-LIMIT PERMS OFFSET DEV INODE FILE`) or a
+// shorter `START-LIMIT [PERMS] FILE [(@OFFSET)] [BUILDID]`. Only executable mappings matter;
+// `name=value` lines define `$name` for the lines after them.
+
+const HEX = '(?:0x)?([0-9A-Fa-f]+)';
+const RANGE = `^\\s*${HEX}[\\s-]?\\s*${HEX}:?`;
+const PERMISSIONS = '(?:\\s+([-rwxp]+))?';
+const PROC_MAPS_LINE = new RegExp(`${RANGE}${PERMISSIONS}(?:\\s+([0-9A-Fa-f]+))?\\s+[0-9A-Fa-f]+:[0-9A-Fa-f]+\\s+[0-9]+(?:\\s+(\\S+))?`);
+const BRIEF_MAPS_LINE = new RegExp(`${RANGE}${PERMISSIONS}(?:\\s+(\\S+))?(?:\\s+\\(@([0-9A-Fa-f]+)\\))?(?:\\s+([0-9A-Fa-f]+))?`);
+/** A glog prefix, `... file.cc:123] `, before a line. */
+const LOG_PREFIX = /^[^[\]]+:[0-9]+]\s/;
+
+/** Reads the map after a text profile's samples, from its header on (skipping what is between). */
+function readMemoryMapAfterSamples(target: Draft, lines: LineReader): void {
+  while (!isMemoryMapStart(lines.text) && lines.scan());
+  readMemoryMap(target, lines);
+}
+
+function readMemoryMap(target: Draft, lines: LineReader): void {
+  const mappings: Mapping[] = [];
+  const variables: [string, string][] = [];
+  while (lines.scan()) {
+    const line = substitute(lines.text.replace(LOG_PREFIX, ''), variables);
+    const entry = mappingEntry(line);
+    if (entry === undefined) {
+      const equals = line.indexOf('=');
+      if (equals >= 0) variables.push([`$${line.slice(0, equals).trim()}`, line.slice(equals + 1).trim()]);
+      continue;
+    }
+    if (entry) mappings.push(entry);
+  }
+  target.profile.mappings = mergeSplitMappings(mappings);
+  numberRecords(target.profile);
+}
+
+/** `$name`s replaced by their values, leftmost first, the earliest defined where two start alike. */
+function substitute(line: string, variables: readonly [string, string][]): string {
+  if (variables.length === 0) return line;
+  let result = '';
+  for (let i = 0; i < line.length; ) {
+    const found = variables.find(([name]) => name !== '' && line.startsWith(name, i));
+    if (found) {
+      result += found[1];
+      i += found[0].length;
+    } else result += line[i++];
+  }
+  return result;
+}
+
+/** A mapping, null for a line of a mapping that is not executable, undefined for no mapping line. */
+function mappingEntry(line: string): Mapping | null | undefined {
+  let start: string | undefined,
+    limit: string | undefined,
+    permissions: string | undefined,
+    offset: string | undefined,
+    file: string | undefined,
+    buildId: string | undefined;
+  const full = PROC_MAPS_LINE.exec(line);
+  if (full) [, start, limit, permissions, offset, file] = full as unknown as string[];
+  else {
+    const brief = BRIEF_MAPS_LINE.exec(line);
+    if (!brief) return undefined;
+    [, start, limit, permissions, file, offset, buildId] = brief as unknown as string[];
+  }
+  if (permissions && !permissions.includes('x')) return null;
+  const [memoryStart, memoryLimit] = [BigInt(`0x${start!}`), BigInt(`0x${limit!}`)];
+  const fileOffset = offset ? BigInt(`0x${offset}`) : 0n;
+  if (memoryStart >= 2n ** 64n || memoryLimit >= 2n ** 64n || fileOffset >= 2n ** 64n) return undefined;
+  return {
+    id: 0,
+    memoryStart,
+    memoryLimit,
+    fileOffset,
+    filename: file ?? '',
+    buildId: buildId ?? '',
+    hasFunctions: false,
+    hasFilenames: false,
+    hasLineNumbers: false,
+    hasInlineFrames: false,
+  };
+}
+
+/**
+ * One mapping of a binary that the map lists in adjacent pieces, and the main binary first: the
+ * first named one that is no shared library (`.so`) and no `[vdso]`-like region.
+ */
+function mergeSplitMappings(pieces: Mapping[]): Mapping[] {
+  const mappings: Mapping[] = [];
+  for (const piece of pieces) {
+    const last = mappings.at(-1);
+    if (last && continues(last, piece)) {
+      last.memoryLimit = piece.memoryLimit;
+      if (piece.filename) last.filename = piece.filename;
+      if (piece.buildId) last.buildId = piece.buildId;
+    } else mappings.push(piece);
+  }
+  const main = mappings.findIndex((mapping) => {
+    const file = mapping.filename.replaceAll('(deleted)', '').trim();
+    return file !== '' && !/\.so$|\.so[._][0-9]+/.test(file) && !file.startsWith('[');
+  });
+  if (main > 0) [mappings[0], mappings[main]] = [mappings[main]!, mappings[0]!];
+  return mappings;
+}
+
+/** Whether `next` is the rest of `previous`: the same file and build, adjacent, offsets in step. */
+function continues(previous: Mapping, next: Mapping): boolean {
+  if (previous.filename && next.filename && previous.filename !== next.filename) return false;
+  if (previous.buildId && next.buildId && previous.buildId !== next.buildId) return false;
+  if (previous.memoryLimit !== next.memoryStart) return false;
+  if (previous.fileOffset !== 0n && next.fileOffset !== 0n) {
+    return U64(previous.fileOffset + previous.memoryLimit - previous.memoryStart) === next.fileOffset;
+  }
+  return true;
+}
+
+/**
+ * Ids as go tool pprof gives them: locations numbered in the order samples first use them (the
+ * others dropped), each address placed in its mapping, and mappings numbered in order.
+ */
+function numberRecords(profile: Profile): void {
+  const used = new Set<Location>();
+  for (const sample of profile.samples) for (const location of sample.locations) used.add(location);
+  profile.locations = [...used];
+  for (const [i, location] of profile.locations.entries()) location.id = i + 1;
+
+  let mappings = profile.mappings;
+  // A huge-page region named /anon_hugepage, just before the binary, is the binary's text.
+  const [first, second] = mappings;
+  if (first && second && first.filename.startsWith('/anon_hugepage') && first.memoryLimit === second.memoryStart) mappings = mappings.slice(1);
+  // A main binary that seems to start at its offset past the usual 0x400000 starts there.
+  const main = mappings[0];
+  if (main && U64(main.memoryStart - main.fileOffset) === 0x400000n) [main.memoryStart, main.fileOffset] = [0x400000n, 0n];
+
+  let unknown: Mapping | undefined;
+  for (const location of profile.locations) {
+    const address = location.address;
+    if (location.mapping || address === 0n) continue;
+    location.mapping = mappings.find((mapping) => mapping.memoryStart <= address && address < mapping.memoryLimit);
+    if (location.mapping) continue;
+    // A map that left out the first piece of a binary still says where it starts, by its offset.
+    const extended = mappings.find(
+      (mapping) => mapping.fileOffset !== 0n && U64(mapping.memoryStart - mapping.fileOffset) <= address && address < mapping.memoryStart,
+    );
+    if (extended) {
+      extended.memoryStart = U64(extended.memoryStart - extended.fileOffset);
+      extended.fileOffset = 0n;
+      location.mapping = extended;
+      continue;
+    }
+    // No map (Go's legacy profiles have none): one mapping spanning everything.
+    if (!unknown) {
+      unknown = {
+        id: 0,
+        memoryStart: 0n,
+        memoryLimit: 2n ** 64n - 1n,
+        fileOffset: 0n,
+        filename: '',
+        buildId: '',
+        hasFunctions: false,
+        hasFilenames: false,
+        hasLineNumbers: false,
+        hasInlineFrames: false,
+      };
+      mappings = [...mappings, unknown];
+    }
+    location.mapping = unknown;
+  }
+  for (const [i, mapping] of mappings.entries()) mapping.id = i + 1;
+  profile.mappings = mappings;
+}
