@@ -3,15 +3,15 @@ import { emptyProfile, type Label, type Location, type Mapping, type Profile, ty
 
 /**
  * The profile formats that came before pprof's protobuf, read as go tool pprof reads them so that
- * its reports and ours agree: the binary CPU profile of gperftools and of Go before 1.9. Each
- * carries bare addresses and, at its end, the process's memory map, which says which binary each
- * address belongs to.
+ * its reports and ours agree: the binary CPU profile of gperftools and of Go before 1.9 and the
+ * heap text of tcmalloc and of Go's /debug/pprof/heap?debug=1. Each carries bare addresses and, at
+ * its end, the process's memory map, which says which binary each address belongs to.
  */
 
 /** A legacy profile as a resolved Profile; undefined when the bytes are none of these formats. */
 export function decodeLegacyProfile(bytes: Uint8Array): Profile | undefined {
   // In the order go tool pprof tries them: the first to recognise its header reads the profile.
-  for (const parse of [parseCpu]) {
+  for (const parse of [parseCpu, parseHeap]) {
     const profile = parse(bytes);
     if (profile) return profile;
   }
@@ -217,6 +217,81 @@ function dropRepeatedLeaves(samples: Profile['samples']): void {
     const [leaf, next] = sample.locations;
     if (leaf && next && leaf.address === U64(next.address + 1n)) sample.locations.splice(1, 1);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Heap text: `heap profile: INUSE_OBJECTS: INUSE_BYTES [ALLOC_OBJECTS: ALLOC_BYTES] @ FORMAT/RATE`,
+// then one line per stack in the same shape with its addresses after `@`, then the memory map.
+// Go writes `heap/RATE` with twice its sampling rate, and sampled (not scaled) counts.
+
+const HEAP_HEADER = /heap profile: *(\d+): *(\d+) *\[ *(\d+): *(\d+) *\] *@ *(heap[_a-z0-9]*)\/?(\d*)/;
+const UNSAMPLED_HEAP_HEADER = /heap profile: *(\d+): *(\d+) *\[ *(\d+): *(\d+) *\] @ (?:growthz?|fragmentationz?)/;
+const HEAP_SAMPLE = /(-?\d+): *(-?\d+) *\[ *(\d+): *(\d+) *] @([ x0-9a-f]*)/;
+
+function parseHeap(bytes: Uint8Array): Profile | undefined {
+  const lines = new LineReader(bytes);
+  if (!lines.scan()) return undefined;
+  const header = HEAP_HEADER.exec(lines.text);
+  let poisson = false;
+  let rate = 1;
+  let withAllocations = false;
+  if (header) {
+    const [, inuseObjects, inuseBytes, allocObjects, allocBytes, format, rateText] = header as unknown as string[];
+    const headerRate = rateText ? Number(rateText) : 0;
+    // Different totals in brackets mean the profile also counts what was freed since.
+    withAllocations = (allocObjects !== inuseObjects && allocObjects !== '0') || (allocBytes !== inuseBytes && allocBytes !== '0');
+    if (format === 'heapz_v2' || format === 'heap_v2') [poisson, rate] = [true, headerRate];
+    else if (format === 'heap') [poisson, rate] = [true, Math.trunc(headerRate / 2)];
+    else if (format === 'heapprofile') rate = 1;
+    else return undefined;
+  } else if (!UNSAMPLED_HEAP_HEADER.test(lines.text)) return undefined;
+
+  const sampleTypes = withAllocations
+    ? // Allocations first, so that the last type, the one reports show by default, is inuse_space.
+      ['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes']
+    : ['objects/count', 'space/bytes'];
+  const target = draft(
+    sampleTypes.map((text) => ({ type: text.split('/')[0]!, unit: text.split('/')[1]! })),
+    { type: 'space', unit: 'bytes' },
+    rate,
+  );
+  while (lines.scan()) {
+    const line = lines.text.trim();
+    if (isBlankOrComment(line)) continue;
+    if (isMemoryMapStart(line)) break;
+    const match = HEAP_SAMPLE.exec(line);
+    if (!match) throw new ProfileFormatError(`legacy heap profile: "${line}" is no "OBJECTS: BYTES [OBJECTS: BYTES] @ addresses" line`);
+    const [, inuseObjects, inuseBytes, allocObjects, allocBytes, addresses] = match as unknown as string[];
+    const values: number[] = [];
+    let blockSize = 0;
+    const add = (objectsText: string, bytesText: string, what: string) => {
+      let [objects, size] = [Number(objectsText), Number(bytesText)];
+      if (objects === 0 && size !== 0) throw new ProfileFormatError(`legacy heap profile: "${line}" has ${size} ${what} bytes in 0 objects`);
+      if (objects !== 0) {
+        blockSize = Math.trunc(size / objects);
+        if (poisson) [objects, size] = unsampled(objects, size, rate);
+      }
+      values.push(objects, size);
+    };
+    if (withAllocations) add(allocObjects!, allocBytes!, 'allocated');
+    add(inuseObjects!, inuseBytes!, 'in-use');
+    target.profile.samples.push({ locations: stackOf(target, hexAddresses(addresses!), false), values, labels: [numberLabel('bytes', blockSize)] });
+  }
+  readMemoryMapAfterSamples(target, lines);
+  return target.profile;
+}
+
+/**
+ * What a stack's sampled objects and bytes stand for. A heap sampler that takes an allocation of
+ * `size` bytes with probability 1 - e^(-size/rate) is undone by dividing by that probability,
+ * taking the stack's average object size. A rate of 1 (every allocation) or less (unknown) leaves
+ * the values as they are.
+ */
+function unsampled(objects: number, bytes: number, rate: number): [number, number] {
+  if (objects === 0 || bytes === 0) return [0, 0];
+  if (rate <= 1) return [objects, bytes];
+  const scale = 1 / (1 - Math.exp(-(bytes / objects) / rate));
+  return [Math.trunc(objects * scale), Math.trunc(bytes * scale)];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ describe.skipIf(!go)('npm run pprof reads legacy profiles as go tool pprof does'
     return { theirs, ours };
   };
 
-  const fixtures = ['go.crc32.cpu', 'gobench.cpu', 'cppbench.cpu'];
+  const fixtures = ['go.crc32.cpu', 'gobench.cpu', 'cppbench.cpu', 'gobench.heap', 'cppbench.heap', 'cppbench.growth'];
   it.each(fixtures.flatMap((name) => ['-top', '-raw', '-traces'].map((option) => [option, name])))('%s %s (google/pprof)', (option, name) => {
     const { theirs, ours } = both([option, legacyFixture(name)]);
     expect(theirs.status, theirs.stderr).toBe(0);
@@ -39,6 +39,10 @@ describe.skipIf(!go)('npm run pprof reads legacy profiles as go tool pprof does'
   });
 
   it.each([
+    ['-top', 'heap.txt'],
+    ['-raw', 'heap.txt'],
+    ['-traces -sample_index=alloc_space', 'heap.txt'],
+    ['-top -sample_index=alloc_objects', 'heap.txt'],
     ...WORD_FORMATS.flatMap(({ name }) => [
       ['-raw', `cpu-${name}.prof`],
       ['-top', `cpu-${name}.prof`],
@@ -53,6 +57,11 @@ describe.skipIf(!go)('npm run pprof reads legacy profiles as go tool pprof does'
 });
 
 describe('legacy profiles npm run pprof refuses', () => {
+  it('names the line a malformed text profile breaks at', () => {
+    const heap = 'heap profile: 1: 10 [1: 10] @ heap_v2/1\n1: 10 [1: 10] @ 0x10\nnot a sample\n';
+    expect(() => decodeProfile(Buffer.from(heap))).toThrow('legacy heap profile: "not a sample" is no "OBJECTS: BYTES [OBJECTS: BYTES] @ addresses" line');
+  });
+
   it('keeps the protobuf complaint for bytes that are no legacy profile either', () => {
     expect(() => decodeProfile(Buffer.from('hello, world\n'))).toThrow(ProfileFormatError);
     expect(() => decodeProfile(Buffer.from('hello, world\n'))).not.toThrow(/legacy/);
