@@ -3,15 +3,16 @@ import { emptyProfile, type Label, type Location, type Mapping, type Profile, ty
 
 /**
  * The profile formats that came before pprof's protobuf, read as go tool pprof reads them so that
- * its reports and ours agree: the binary CPU profile of gperftools and of Go before 1.9 and the
- * heap text of tcmalloc and of Go's /debug/pprof/heap?debug=1. Each carries bare addresses and, at
- * its end, the process's memory map, which says which binary each address belongs to.
+ * its reports and ours agree: the binary CPU profile of gperftools and of Go before 1.9, the heap
+ * text of tcmalloc and of Go's /debug/pprof/heap?debug=1, and Go's goroutine and threadcreate
+ * counts. Each carries bare addresses and, at its end, the process's memory map, which says which
+ * binary each address belongs to.
  */
 
 /** A legacy profile as a resolved Profile; undefined when the bytes are none of these formats. */
 export function decodeLegacyProfile(bytes: Uint8Array): Profile | undefined {
   // In the order go tool pprof tries them: the first to recognise its header reads the profile.
-  for (const parse of [parseCpu, parseHeap]) {
+  for (const parse of [parseCpu, parseHeap, parseCount]) {
     const profile = parse(bytes);
     if (profile) return profile;
   }
@@ -292,6 +293,29 @@ function unsampled(objects: number, bytes: number, rate: number): [number, numbe
   if (rate <= 1) return [objects, bytes];
   const scale = 1 / (1 - Math.exp(-(bytes / objects) / rate));
   return [Math.trunc(objects * scale), Math.trunc(bytes * scale)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Go's count profiles (goroutine, threadcreate at debug=1): `NAME profile: total N`, then
+// `COUNT @ 0xADDRESS ...` per stack, each followed by `#` lines naming the frames.
+
+function parseCount(bytes: Uint8Array): Profile | undefined {
+  const lines = new LineReader(bytes);
+  while (lines.scan() && isBlankOrComment(lines.text));
+  const header = /^(\S+) profile: total \d+$/.exec(lines.text);
+  if (!header) return undefined;
+  const kind = header[1]!;
+  const target = draft([{ type: kind, unit: 'count' }], { type: kind, unit: 'count' }, 1);
+  while (lines.scan()) {
+    const line = lines.text;
+    if (isBlankOrComment(line)) continue;
+    if (line.startsWith('---')) break;
+    const match = /^(\d+) @((?: 0x[0-9a-f]+)+)$/.exec(line);
+    if (!match) throw new ProfileFormatError(`legacy ${kind} profile: "${line}" is no "COUNT @ 0xADDRESS ..." line`);
+    target.profile.samples.push({ locations: stackOf(target, hexAddresses(match[2]!), false), values: [Number(match[1])], labels: [] });
+  }
+  readMemoryMapAfterSamples(target, lines);
+  return target.profile;
 }
 
 // ---------------------------------------------------------------------------------------------

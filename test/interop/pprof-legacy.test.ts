@@ -30,7 +30,7 @@ describe.skipIf(!go)('npm run pprof reads legacy profiles as go tool pprof does'
     return { theirs, ours };
   };
 
-  const fixtures = ['go.crc32.cpu', 'gobench.cpu', 'cppbench.cpu', 'gobench.heap', 'cppbench.heap', 'cppbench.growth'];
+  const fixtures = ['go.crc32.cpu', 'gobench.cpu', 'cppbench.cpu', 'gobench.heap', 'cppbench.heap', 'cppbench.growth', 'go.godoc.thread'];
   it.each(fixtures.flatMap((name) => ['-top', '-raw', '-traces'].map((option) => [option, name])))('%s %s (google/pprof)', (option, name) => {
     const { theirs, ours } = both([option, legacyFixture(name)]);
     expect(theirs.status, theirs.stderr).toBe(0);
@@ -43,6 +43,8 @@ describe.skipIf(!go)('npm run pprof reads legacy profiles as go tool pprof does'
     ['-raw', 'heap.txt'],
     ['-traces -sample_index=alloc_space', 'heap.txt'],
     ['-top -sample_index=alloc_objects', 'heap.txt'],
+    ['-top', 'goroutine.txt'],
+    ['-raw', 'goroutine.txt'],
     ...WORD_FORMATS.flatMap(({ name }) => [
       ['-raw', `cpu-${name}.prof`],
       ['-top', `cpu-${name}.prof`],
@@ -53,6 +55,18 @@ describe.skipIf(!go)('npm run pprof reads legacy profiles as go tool pprof does'
     expect(theirs.status, theirs.stderr).toBe(0);
     expect(ours.status, ours.stderr).toBe(0);
     expect(ours.stdout).toBe(theirs.stdout);
+  });
+
+  it("refuses what go tool pprof refuses: Go 1.19's threadcreate text, whose stacks are empty", () => {
+    const text = readFileSync(file('threadcreate.txt'), 'utf8');
+    const { theirs, ours } = both(['-top', file('threadcreate.txt')]);
+    if (/^\d+ @$/m.test(text)) {
+      expect(theirs.status).not.toBe(0);
+      expect(ours.status).not.toBe(0);
+      expect(ours.stderr).toContain('legacy threadcreate profile: "');
+    } else {
+      expect(ours.stdout).toBe(theirs.stdout);
+    }
   });
 });
 
