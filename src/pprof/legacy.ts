@@ -4,15 +4,15 @@ import { emptyProfile, type Label, type Location, type Mapping, type Profile, ty
 /**
  * The profile formats that came before pprof's protobuf, read as go tool pprof reads them so that
  * its reports and ours agree: the binary CPU profile of gperftools and of Go before 1.9, the heap
- * text of tcmalloc and of Go's /debug/pprof/heap?debug=1, and Go's goroutine and threadcreate
- * counts. Each carries bare addresses and, at its end, the process's memory map, which says which
- * binary each address belongs to.
+ * text of tcmalloc and of Go's /debug/pprof/heap?debug=1, Go's goroutine and threadcreate counts,
+ * and mutex and block contention. Each carries bare addresses and, at its end, the process's
+ * memory map, which says which binary each address belongs to.
  */
 
 /** A legacy profile as a resolved Profile; undefined when the bytes are none of these formats. */
 export function decodeLegacyProfile(bytes: Uint8Array): Profile | undefined {
   // In the order go tool pprof tries them: the first to recognise its header reads the profile.
-  for (const parse of [parseCpu, parseHeap, parseCount]) {
+  for (const parse of [parseCpu, parseHeap, parseCount, parseContention]) {
     const profile = parse(bytes);
     if (profile) return profile;
   }
@@ -313,6 +313,63 @@ function parseCount(bytes: Uint8Array): Profile | undefined {
     const match = /^(\d+) @((?: 0x[0-9a-f]+)+)$/.exec(line);
     if (!match) throw new ProfileFormatError(`legacy ${kind} profile: "${line}" is no "COUNT @ 0xADDRESS ..." line`);
     target.profile.samples.push({ locations: stackOf(target, hexAddresses(match[2]!), false), values: [Number(match[1])], labels: [] });
+  }
+  readMemoryMapAfterSamples(target, lines);
+  return target.profile;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contention (Go's mutex and block profiles at debug=1, and gperftools'): a `--- mutex:`,
+// `--- contention:` or `--- contentionz ` line, `key = value` settings, then
+// `CYCLES COUNT @ 0xADDRESS ...` per stack. Cycles become nanoseconds through the clock rate, and
+// both values are multiplied by the sampling period.
+
+function parseContention(bytes: Uint8Array): Profile | undefined {
+  const lines = new LineReader(bytes);
+  if (!lines.scan()) return undefined;
+  if (!['--- contentionz ', '--- mutex:', '--- contention:'].some((start) => lines.text.startsWith(start))) return undefined;
+  const target = draft(
+    [
+      { type: 'contentions', unit: 'count' },
+      { type: 'delay', unit: 'nanoseconds' },
+    ],
+    { type: 'contentions', unit: 'count' },
+    1,
+  );
+  let cyclesPerSecond = 0;
+  const integer = (text: string) =>
+    /^[-+]?(?:0x[0-9a-f]+|0[0-7]*|[1-9]\d*)$/i.test(text) ? Number(BigInt.asIntN(64, BigInt(text.replace(/^\+/, '')))) : undefined;
+  while (lines.scan()) {
+    const line = lines.text.trim();
+    if (isBlankOrComment(line)) continue;
+    if (line.startsWith('---')) break;
+    const equals = line.indexOf('=');
+    if (equals < 0) break;
+    const [key, value] = [line.slice(0, equals).trim(), line.slice(equals + 1).trim()];
+    const number = integer(value);
+    if (key === 'discarded samples') continue;
+    // Java's contention profile has the same first line, and a format and resolution.
+    if (key === 'format' || key === 'resolution') return undefined;
+    if (number === undefined || !['cycles/second', 'sampling period', 'ms since reset'].includes(key)) return undefined;
+    if (key === 'cycles/second') cyclesPerSecond = number;
+    else if (key === 'sampling period') target.profile.period = number;
+    else target.profile.durationNanos = number * 1_000_000;
+  }
+  const period = target.profile.period;
+  for (;;) {
+    const line = lines.text.trim();
+    if (line.startsWith('---')) break;
+    if (!isBlankOrComment(line)) {
+      const match = /(\d+) *(\d+) @([ x0-9a-f]*)/.exec(line);
+      if (!match) return undefined;
+      let [cycles, count] = [Number(match[1]), Number(match[2])];
+      if (period > 0) {
+        if (cyclesPerSecond > 0) cycles = Math.trunc((cycles * period) / (cyclesPerSecond / 1e9));
+        count *= period;
+      }
+      target.profile.samples.push({ locations: stackOf(target, hexAddresses(match[3]!), false), values: [count, cycles], labels: [] });
+    }
+    if (!lines.scan()) break;
   }
   readMemoryMapAfterSamples(target, lines);
   return target.profile;

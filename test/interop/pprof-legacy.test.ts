@@ -30,7 +30,16 @@ describe.skipIf(!go)('npm run pprof reads legacy profiles as go tool pprof does'
     return { theirs, ours };
   };
 
-  const fixtures = ['go.crc32.cpu', 'gobench.cpu', 'cppbench.cpu', 'gobench.heap', 'cppbench.heap', 'cppbench.growth', 'go.godoc.thread'];
+  const fixtures = [
+    'go.crc32.cpu',
+    'gobench.cpu',
+    'cppbench.cpu',
+    'gobench.heap',
+    'cppbench.heap',
+    'cppbench.growth',
+    'go.godoc.thread',
+    'cppbench.contention',
+  ];
   it.each(fixtures.flatMap((name) => ['-top', '-raw', '-traces'].map((option) => [option, name])))('%s %s (google/pprof)', (option, name) => {
     const { theirs, ours } = both([option, legacyFixture(name)]);
     expect(theirs.status, theirs.stderr).toBe(0);
@@ -43,6 +52,11 @@ describe.skipIf(!go)('npm run pprof reads legacy profiles as go tool pprof does'
     ['-raw', 'heap.txt'],
     ['-traces -sample_index=alloc_space', 'heap.txt'],
     ['-top -sample_index=alloc_objects', 'heap.txt'],
+    ['-top', 'mutex.txt'],
+    ['-raw', 'mutex.txt'],
+    ['-traces', 'mutex.txt'],
+    ['-top -sample_index=contentions', 'block.txt'],
+    ['-raw', 'block.txt'],
     ['-top', 'goroutine.txt'],
     ['-raw', 'goroutine.txt'],
     ...WORD_FORMATS.flatMap(({ name }) => [
