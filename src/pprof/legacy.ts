@@ -5,14 +5,14 @@ import { emptyProfile, type Label, type Location, type Mapping, type Profile, ty
  * The profile formats that came before pprof's protobuf, read as go tool pprof reads them so that
  * its reports and ours agree: the binary CPU profile of gperftools and of Go before 1.9, the heap
  * text of tcmalloc and of Go's /debug/pprof/heap?debug=1, Go's goroutine and threadcreate counts,
- * and mutex and block contention. Each carries bare addresses and, at its end, the process's
- * memory map, which says which binary each address belongs to.
+ * mutex and block contention, and gperftools' thread dumps. Each carries bare addresses and, at
+ * its end, the process's memory map, which says which binary each address belongs to.
  */
 
 /** A legacy profile as a resolved Profile; undefined when the bytes are none of these formats. */
 export function decodeLegacyProfile(bytes: Uint8Array): Profile | undefined {
   // In the order go tool pprof tries them: the first to recognise its header reads the profile.
-  for (const parse of [parseCpu, parseHeap, parseCount, parseContention]) {
+  for (const parse of [parseCpu, parseHeap, parseCount, parseThreads, parseContention]) {
     const profile = parse(bytes);
     if (profile) return profile;
   }
@@ -372,6 +372,49 @@ function parseContention(bytes: Uint8Array): Profile | undefined {
     if (!lines.scan()) break;
   }
   readMemoryMapAfterSamples(target, lines);
+  return target.profile;
+}
+
+// ---------------------------------------------------------------------------------------------
+// gperftools' thread dumps: `--- Thread ID (name: NAME/N) stack: ---` per thread, then its
+// addresses over one or more lines, or a line saying it is the same as the previous thread's.
+
+const THREAD_START = /--- Thread ([0-9A-Fa-f]+) \(name: (.*)\/(\d+)\) stack: ---/;
+
+function parseThreads(bytes: Uint8Array): Profile | undefined {
+  const lines = new LineReader(bytes);
+  while (lines.scan() && isBlankOrComment(lines.text));
+  let line = lines.text;
+  if (/--- threadz \d+ ---/.test(line)) {
+    while (lines.scan()) {
+      line = lines.text;
+      if (isMemoryMapStart(line) || line.startsWith('-')) break;
+    }
+  } else if (!THREAD_START.test(line)) return undefined;
+
+  const target = draft([{ type: 'thread', unit: 'count' }], { type: 'thread', unit: 'count' }, 1);
+  const { samples } = target.profile;
+  while (!isMemoryMapStart(line)) {
+    if (line.startsWith('---- no stack trace for')) break;
+    if (!THREAD_START.test(line)) return undefined;
+    let sameAsPrevious = false;
+    const addresses: bigint[] = [];
+    while (lines.scan()) {
+      line = lines.text.trim();
+      if (line === '') continue;
+      if (line.startsWith('---')) break;
+      if (line.includes('same as previous thread')) sameAsPrevious = true;
+      else addresses.push(...hexAddresses(line));
+    }
+    if (sameAsPrevious || addresses.length === 0) {
+      const previous = samples.at(-1);
+      if (previous) previous.values[0]! += 1;
+      continue;
+    }
+    samples.push({ locations: stackOf(target, addresses, true), values: [1], labels: [] });
+  }
+  readMemoryMapAfterSamples(target, lines);
+  dropRepeatedLeaves(samples);
   return target.profile;
 }
 

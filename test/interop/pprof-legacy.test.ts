@@ -39,6 +39,9 @@ describe.skipIf(!go)('npm run pprof reads legacy profiles as go tool pprof does'
     'cppbench.growth',
     'go.godoc.thread',
     'cppbench.contention',
+    'cppbench.thread',
+    'cppbench.thread.all',
+    'cppbench.thread.none',
   ];
   it.each(fixtures.flatMap((name) => ['-top', '-raw', '-traces'].map((option) => [option, name])))('%s %s (google/pprof)', (option, name) => {
     const { theirs, ours } = both([option, legacyFixture(name)]);
