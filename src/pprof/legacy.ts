@@ -7,12 +7,14 @@ import { emptyProfile, type Label, type Location, type Mapping, type Profile, ty
  * text of tcmalloc and of Go's /debug/pprof/heap?debug=1, Go's goroutine and threadcreate counts,
  * mutex and block contention, and gperftools' thread dumps. Each carries bare addresses and, at
  * its end, the process's memory map, which says which binary each address belongs to.
+ *
+ * Java's legacy profiles (a symbol table after the samples) are recognised and refused.
  */
 
 /** A legacy profile as a resolved Profile; undefined when the bytes are none of these formats. */
 export function decodeLegacyProfile(bytes: Uint8Array): Profile | undefined {
   // In the order go tool pprof tries them: the first to recognise its header reads the profile.
-  for (const parse of [parseCpu, parseHeap, parseCount, parseThreads, parseContention]) {
+  for (const parse of [parseCpu, parseHeap, parseCount, parseThreads, parseContention, refuseJava]) {
     const profile = parse(bytes);
     if (profile) return profile;
   }
@@ -416,6 +418,16 @@ function parseThreads(bytes: Uint8Array): Profile | undefined {
   readMemoryMapAfterSamples(target, lines);
   dropRepeatedLeaves(samples);
   return target.profile;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function refuseJava(bytes: Uint8Array): undefined {
+  const firstLine = new LineReader(bytes.subarray(0, 64));
+  firstLine.scan();
+  const kind = { '--- heapz 1 ---': 'heap', '--- contentionz 1 ---': 'contention' }[firstLine.text.trim()];
+  if (kind) throw new ProfileFormatError(`legacy Java ${kind} profile: not supported`);
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

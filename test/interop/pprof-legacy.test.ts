@@ -88,6 +88,17 @@ describe.skipIf(!go)('npm run pprof reads legacy profiles as go tool pprof does'
 });
 
 describe('legacy profiles npm run pprof refuses', () => {
+  it.each([
+    ['java.heap', 'legacy Java heap profile: not supported'],
+    ['java.cpu', 'legacy Java CPU profile: not supported'],
+    ['java.contention', 'legacy Java contention profile: not supported'],
+  ])('%s: "%s"', (name, message) => {
+    expect(() => decodeProfile(readFileSync(legacyFixture(name)))).toThrow(new ProfileFormatError(message));
+    const ours = runPprofCommand(['-top', legacyFixture(name)]);
+    expect(ours.status).not.toBe(0);
+    expect(ours.stderr).toContain(message);
+  });
+
   it('names the line a malformed text profile breaks at', () => {
     const heap = 'heap profile: 1: 10 [1: 10] @ heap_v2/1\n1: 10 [1: 10] @ 0x10\nnot a sample\n';
     expect(() => decodeProfile(Buffer.from(heap))).toThrow('legacy heap profile: "not a sample" is no "OBJECTS: BYTES [OBJECTS: BYTES] @ addresses" line');
