@@ -53,7 +53,12 @@ function age(ms: number): string {
   return `${Math.round(ms / 60_000)} minutes`;
 }
 
-/** Go's heap?debug=1 form: per stack, objects and bytes in use, then its frames. */
+/**
+ * Go's heap?debug=1 form: per stack, objects and bytes in use, then its frames. pprof reads this
+ * text as a legacy heap profile and scales its values by the rate after `@ heap/`, as Go's are
+ * sampled counts; ours are V8's estimates of everything in use, already scaled. `heap/2` is what
+ * Go writes when it records every allocation (twice a rate of 1), which pprof leaves as it is.
+ */
 export function heapText(profile: Profile): string {
   let objects = 0;
   let bytes = 0;
@@ -66,5 +71,7 @@ export function heapText(profile: Profile): string {
       return { size, text: `${count}: ${size} [${count}: ${size}] @\n${frames.join('\n')}` };
     })
     .sort((a, b) => b.size - a.size);
-  return `heap profile: ${objects}: ${bytes} [${objects}: ${bytes}] @ heap/${profile.period}\n${entries.map((entry) => entry.text).join('\n')}\n`;
+  const sampling = profile.period > 0 ? ` from V8's sampling every ${profile.period} bytes` : '';
+  const note = `# Objects and bytes in use, estimated${sampling}: already scaled, so heap/2 (a rate of 1) asks pprof not to scale them again.`;
+  return `heap profile: ${objects}: ${bytes} [${objects}: ${bytes}] @ heap/2\n${note}\n${entries.map((entry) => entry.text).join('\n')}\n`;
 }
