@@ -269,7 +269,22 @@ describe('debugPprof on an express app', () => {
     const coalesced = (await get(url('goroutine?debug=1'))).body.toString();
     const group = coalesced.split('\n\n').find((block) => block.includes('/never'));
     expect(coalesced).toMatch(/^async profile: total \d+\n/);
-    expect(group).toMatch(/^7 @ fetch fetch GET http:\/\/127\.0\.0\.1:\d+\/never\n#\tleakFetch\t.*http\/server\.ts:\d+\n/m);
+    expect(group).toMatch(
+      /^7 @ (0x[0-9a-f]+) (0x[0-9a-f]+)[ x0-9a-f]*\n#\t\1\tfetch fetch GET http:\/\/127\.0\.0\.1:\d+\/never\n#\t\2\tleakFetch\t.*http\/server\.ts:\d+\n/m,
+    );
+    // pprof reads the text as a legacy count profile (as it reads Go's goroutine?debug=1): ours and Go's alike.
+    const file = join(mkdtempSync(join(tmpdir(), 'async-debug-')), 'async.txt');
+    writeFileSync(file, coalesced);
+    const total = Number(/^async profile: total (\d+)/.exec(coalesced)![1]);
+    const read = decodeProfile(Buffer.from(coalesced));
+    expect(sampleTypeNames(read)).toEqual(['async/count']);
+    expect(read.samples.reduce((sum, sample) => sum + sample.values[0]!, 0)).toBe(total);
+    if (goBinary()) {
+      const theirs = spawnSync(goBinary()!, ['tool', 'pprof', '-top', file], { encoding: 'utf8' });
+      expect(theirs.status, theirs.stderr).toBe(0);
+      expect(theirs.stdout).toContain(` of ${total} total\n`);
+      expect(runPprofCommand(['-top', file]).stdout).toBe(theirs.stdout);
+    }
     const each = (await get(url('async?debug=2'))).body.toString();
     expect(each.match(/\[fetch fetch GET http:\/\/127\.0\.0\.1:\d+\/never, \d+ (ms|seconds)\]/g)).toHaveLength(7);
     const profile = decodeProfile((await get(url('async'))).body);
