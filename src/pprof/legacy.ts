@@ -1,20 +1,20 @@
 import { ProfileFormatError } from './format-error.ts';
-import { emptyProfile, type Label, type Location, type Mapping, type Profile, type ValueType } from './model.ts';
+import { emptyProfile, type Label, type Location, type Mapping, type Profile, type ProfileFunction, type ValueType } from './model.ts';
 
 /**
  * The profile formats that came before pprof's protobuf, read as go tool pprof reads them so that
  * its reports and ours agree: the binary CPU profile of gperftools and of Go before 1.9, the heap
  * text of tcmalloc and of Go's /debug/pprof/heap?debug=1, Go's goroutine and threadcreate counts,
- * mutex and block contention, and gperftools' thread dumps. Each carries bare addresses and, at
- * its end, the process's memory map, which says which binary each address belongs to.
- *
- * Java's legacy profiles (a symbol table after the samples) are recognised and refused.
+ * mutex and block contention, gperftools' thread dumps, and Java's CPU, heap and contention
+ * profiles. Each carries bare addresses and, at its end, the process's memory map, which says
+ * which binary each address belongs to (Java's, a symbol table instead). A text that starts as
+ * one of them in a variant none of these read is refused by name.
  */
 
 /** A legacy profile as a resolved Profile; undefined when the bytes are none of these formats. */
 export function decodeLegacyProfile(bytes: Uint8Array): Profile | undefined {
   // In the order go tool pprof tries them: the first to recognise its header reads the profile.
-  for (const parse of [parseCpu, parseHeap, parseCount, parseThreads, parseContention, refuseJava]) {
+  for (const parse of [parseCpu, parseHeap, parseCount, parseThreads, parseContention, parseJava, refuseUnread]) {
     const profile = parse(bytes);
     if (profile) return profile;
   }
@@ -152,8 +152,8 @@ function parseCpu(bytes: Uint8Array): Profile | undefined {
     if (words.exhausted) continue;
     const [zero, three, language, periodMicros, padding] = header;
     if (zero !== 0n || three !== 3n || periodMicros === 0n || padding !== 0n) continue;
-    if (language === 1n) throw new ProfileFormatError('legacy Java CPU profile: not supported');
     if (language === 0n) return cpuProfile(words, Number(periodMicros) * 1000);
+    if (language === 1n) return javaCpuProfile(words, Number(periodMicros) * 1000);
   }
   return undefined;
 }
@@ -422,12 +422,153 @@ function parseThreads(bytes: Uint8Array): Profile | undefined {
 
 // ---------------------------------------------------------------------------------------------
 
-function refuseJava(bytes: Uint8Array): undefined {
-  const firstLine = new LineReader(bytes.subarray(0, 64));
-  firstLine.scan();
-  const kind = { '--- heapz 1 ---': 'heap', '--- contentionz 1 ---': 'contention' }[firstLine.text.trim()];
-  if (kind) throw new ProfileFormatError(`legacy Java ${kind} profile: not supported`);
+// Java's legacy profiles: the binary CPU profile with 1 as its third word, and the texts
+// `--- heapz 1 ---` and `--- contentionz 1 ---` with `key = value` settings (format = java), then
+// `VALUE COUNT @ 0xID ...` per stack. Either way a symbol table follows: `0xID function (file:line)`.
+// Its ids are no addresses, so locations end up known by function and line alone.
+
+function javaCpuProfile(words: Words, periodNanos: number): Profile {
+  const target = draft(
+    [
+      { type: 'samples', unit: 'count' },
+      { type: 'cpu', unit: 'nanoseconds' },
+    ],
+    { type: 'cpu', unit: 'nanoseconds' },
+    periodNanos,
+  );
+  while (words.remaining > 0) {
+    const count = words.read();
+    const depth = words.read();
+    if (words.exhausted || depth > BigInt(Math.floor(words.remaining / 4))) {
+      throw new ProfileFormatError('legacy Java CPU profile: a stack is longer than the rest of the file');
+    }
+    const ids: bigint[] = [];
+    for (let i = 0n; i < depth; i++) ids.push(words.read());
+    if (count === 0n && depth === 1n && ids[0] === 0n) break;
+    target.profile.samples.push({ locations: ids.map((id) => locationAt(target, id)), values: [Number(count), Number(count) * periodNanos], labels: [] });
+  }
+  readJavaSymbols(target, new TextDecoder().decode(words.rest()).split('\n'));
+  return target.profile;
+}
+
+/** Java's sampling interval for heapz profiles: 512 KiB. */
+const JAVA_HEAP_SAMPLING_BYTES = 524288;
+
+function parseJava(bytes: Uint8Array): Profile | undefined {
+  const text = new TextDecoder().decode(bytes);
+  const lines = text.split('\n');
+  // Only whole lines (ended by a newline) hold settings and samples; the symbols read to the end.
+  const whole = lines.length - 1;
+  if (whole < 1) return undefined;
+  const kind = { '--- heapz 1 ---': 'heap', '--- contentionz 1 ---': 'contention' }[lines[0]!.trim()];
+  if (!kind) return undefined;
+  const target = draft([], { type: '', unit: '' }, 0);
+  const { profile } = target;
+  let next = 1;
+  for (; next < whole; next++) {
+    const line = lines[next]!.trim();
+    if (line === '') continue;
+    const setting = /([\w ]+)=([\w ]+)/.exec(line);
+    if (!setting) break;
+    const [key, value] = [setting[1]!.trim(), setting[2]!.trim()];
+    if (key === 'format') {
+      if (value !== 'java') return undefined;
+    } else if (key === 'resolution') {
+      profile.sampleTypes =
+        kind === 'heap'
+          ? [
+              { type: 'inuse_objects', unit: 'count' },
+              { type: 'inuse_space', unit: value },
+            ]
+          : [
+              { type: 'contentions', unit: 'count' },
+              { type: 'delay', unit: value },
+            ];
+    } else if (kind === 'contention' && key === 'sampling period') {
+      profile.periodType = { type: 'contentions', unit: 'count' };
+      profile.period = javaInteger(value, line);
+    } else if (kind === 'contention' && key === 'ms since reset') {
+      profile.durationNanos = javaInteger(value, line) * 1_000_000;
+    } else return undefined;
+  }
+  if (profile.sampleTypes.length === 0) throw new ProfileFormatError(`legacy Java ${kind} profile: no "resolution = UNIT" line says what its values measure`);
+  for (; next < whole; next++) {
+    const line = lines[next]!.trim();
+    if (line === '') continue;
+    const sample = / *(\d+) +(\d+) +@ +([ x0-9a-f]*)/.exec(line);
+    if (!sample) break;
+    let [count, value] = [javaInteger(sample[2]!, line), javaInteger(sample[1]!, line)];
+    const labels: Label[] = [];
+    if (kind === 'heap') {
+      if (count === 0) throw new ProfileFormatError(`legacy Java heap profile: "${line}" counts 0 objects`);
+      labels.push(numberLabel('bytes', Math.trunc(value / count)));
+      [count, value] = unsampled(count, value, JAVA_HEAP_SAMPLING_BYTES);
+    } else if (profile.period !== 0) [count, value] = [count * profile.period, value * profile.period];
+    profile.samples.push({ locations: hexAddresses(sample[3]!).map((id) => locationAt(target, id)), values: [count, value], labels });
+  }
+  readJavaSymbols(target, lines.slice(next));
+  return profile;
+}
+
+function javaInteger(text: string, line: string): number {
+  if (!/^(?:0x[0-9a-f]+|\d+)$/i.test(text)) throw new ProfileFormatError(`legacy Java profile: "${line}" holds no number where one belongs`);
+  return Number(text);
+}
+
+/**
+ * Names each location from the symbol table: `0xID function (file:line)`, `0xID function (path)`,
+ * a JIT stub, or a bare name. Functions are one per name.
+ */
+function readJavaSymbols(target: Draft, lines: readonly string[]): void {
+  const functions = new Map<string, ProfileFunction>();
+  for (const raw of lines) {
+    const line = raw.trim();
+    const symbol = /^\s*0x([0-9A-Fa-f]+)\s+(.*)\s*$/.exec(line);
+    if (!symbol) continue;
+    const location = target.locationsByAddress.get(BigInt(`0x${symbol[1]!}`));
+    if (!location) continue;
+    const described = symbol[2]!;
+    let [name, file, lineNumber] = [described, '', 0];
+    const withLine = /^(.*)\s+\((.+):(-?[0-9]+)\)$/.exec(described);
+    const withPath = withLine ? null : /^(.*)\s+\((.*)\)$/.exec(described);
+    if (withLine) [name, file, lineNumber] = [withLine[1]!, withLine[2]!, Math.max(0, Number(withLine[3]))];
+    else if (withPath) [name, file] = [withPath[1]!, baseName(withPath[2]!)];
+    else if (described.includes('generated stub/JIT')) name = 'STUB';
+    let fn = functions.get(name);
+    if (!fn) {
+      fn = { id: 0, name, systemName: name, filename: file, startLine: 0 };
+      functions.set(name, fn);
+    }
+    location.lines = [{ function: fn, line: lineNumber, column: 0 }];
+  }
+  // The ids were no addresses: none is kept.
+  for (const location of target.profile.locations) location.address = 0n;
+  numberRecords(target.profile);
+  const used = new Set<ProfileFunction>();
+  for (const location of target.profile.locations) for (const line of location.lines) used.add(line.function);
+  target.profile.functions = [...used];
+  for (const [i, fn] of target.profile.functions.entries()) fn.id = i + 1;
+}
+
+/**
+ * The header of a legacy text none of the readers took (`heap profile: ... @ FORMAT`, `--- NAME`)
+ * says which format it is: refused by that name rather than as a damaged protobuf.
+ */
+function refuseUnread(bytes: Uint8Array): undefined {
+  const lines = new LineReader(bytes.subarray(0, 200));
+  while (lines.scan() && isBlankOrComment(lines.text));
+  const heap = /^heap profile:.*@ *([\w.]*)/.exec(lines.text);
+  if (heap) throw new ProfileFormatError(`legacy heap profile: not supported (the format "${heap[1]}")`);
+  const section = /^--- ?([a-z]+)/.exec(lines.text);
+  if (section) throw new ProfileFormatError(`legacy ${section[1]} profile: not supported`);
   return undefined;
+}
+
+/** The last element of a slash-separated path, as Go's filepath.Base gives it. */
+function baseName(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  if (trimmed === '') return path === '' ? '.' : '/';
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }
 
 // ---------------------------------------------------------------------------------------------
