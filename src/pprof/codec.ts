@@ -12,12 +12,11 @@ import {
   StringTable,
   ValueType as WireValueType,
 } from 'pprof-format';
+import { ProfileFormatError } from './format-error.ts';
+import { decodeLegacyProfile } from './legacy.ts';
 import type { Location, Mapping, Profile, ProfileFunction, Sample, ValueType } from './model.ts';
 
-/** Raised for bytes that are not a readable pprof profile; the message says what was wrong. */
-export class ProfileFormatError extends Error {
-  override name = 'ProfileFormatError';
-}
+export { ProfileFormatError };
 
 /** Serialises a profile as pprof expects it on disk and on the wire: gzipped protobuf. */
 export function encodeProfile(profile: Profile): Buffer {
@@ -33,7 +32,10 @@ const isGzip = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0x1f && 
  */
 export const MAX_PROFILE_BYTES = 512 * 2 ** 20;
 
-/** Reads gzipped or raw pprof protobuf into the resolved model (model.ts). */
+/**
+ * Reads gzipped or raw pprof protobuf into the resolved model (model.ts), or, as go tool pprof
+ * does when the bytes are no protobuf, one of the legacy formats (legacy.ts).
+ */
 export function decodeProfile(bytes: Uint8Array, options: { maxBytes?: number } = {}): Profile {
   const maxBytes = options.maxBytes ?? MAX_PROFILE_BYTES;
   let raw = bytes;
@@ -48,13 +50,22 @@ export function decodeProfile(bytes: Uint8Array, options: { maxBytes?: number } 
     }
   }
   if (raw.length === 0) throw new ProfileFormatError('the profile is empty');
-  let wire: WireProfile;
   try {
-    wire = WireProfile.decode(raw);
+    let wire: WireProfile;
+    try {
+      wire = WireProfile.decode(raw);
+    } catch (error) {
+      throw new ProfileFormatError(`not a pprof protobuf (${(error as Error).message})`);
+    }
+    return fromWire(wire);
   } catch (error) {
-    throw new ProfileFormatError(`not a pprof protobuf (${(error as Error).message})`);
+    // Text and the binary CPU format decode as no valid protobuf; what they are not either, the
+    // protobuf's own complaint says best.
+    if (!(error instanceof ProfileFormatError)) throw error;
+    const legacy = decodeLegacyProfile(raw);
+    if (legacy) return legacy;
+    throw error;
   }
-  return fromWire(wire);
 }
 
 /**

@@ -81,6 +81,9 @@ export function applyFilters(profile: Profile, filters: Filters): { notes: strin
       if (hidden.size > 0) sample.locations = sample.locations.filter((location) => !hidden.has(location));
       return sample.locations.length > 0;
     });
+  } else {
+    // go tool pprof filters by name even when no filter is set, which drops the samples with no stack.
+    profile.samples = profile.samples.filter((sample) => sample.locations.length > 0);
   }
 
   const tagFocus = filters.tagfocus ? tagMatcher('tagfocus', filters.tagfocus, profile, notes) : undefined;

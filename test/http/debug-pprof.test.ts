@@ -1,12 +1,14 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typescriptNodeFlags } from '../../src/loader/node-flags.ts';
 import { debugPprof } from '../../src/http/debug-pprof.ts';
 import { decodeProfile } from '../../src/pprof/index.ts';
 import { sampleTypeNames, stacks } from '../helpers/profile.ts';
-import { fixture, repoRoot } from '../helpers/run.ts';
+import { fixture, repoRoot, runPprofCommand } from '../helpers/run.ts';
 import { goBinary } from '../helpers/tools.ts';
 
 interface Server {
@@ -203,7 +205,26 @@ describe('debugPprof on an express app', () => {
     const heap = decodeProfile((await get(url('heap?gc=1'))).body);
     expect(sampleTypeNames(heap)).toEqual(['inuse_space/bytes', 'inuse_objects/count']);
     const text = (await get(url('heap?debug=1'))).body.toString();
-    expect(text).toMatch(/^heap profile: \d+: \d+ \[\d+: \d+\] @ heap\/524288\n/);
+    expect(text).toMatch(/^heap profile: \d+: \d+ \[\d+: \d+\] @ heap\/2\n# Objects and bytes in use, estimated from V8's sampling every 524288 bytes: /);
+  });
+
+  // pprof reads the debug=1 text as a legacy heap profile: its total must be the text's, not that
+  // scaled again as if the values were sampled counts (which made 9.5 MB read as 28.85 GB).
+  it.skipIf(!goBinary())('serves a heap?debug=1 text that go tool pprof and ours read with the total it states', async () => {
+    const text = (await get(url('heap?debug=1'))).body.toString();
+    const [, objects, bytes] = /^heap profile: (\d+): (\d+) /.exec(text)!.map(Number);
+    expect(bytes).toBeGreaterThan(0);
+    const file = join(mkdtempSync(join(tmpdir(), 'heap-debug-')), 'heap.txt');
+    writeFileSync(file, text);
+    const theirs = spawnSync(goBinary()!, ['tool', 'pprof', '-top', '-unit=B', file], { encoding: 'utf8' });
+    expect(theirs.status, theirs.stderr).toBe(0);
+    expect(theirs.stdout).toContain(` of ${bytes}B total\n`);
+    const profile = decodeProfile(Buffer.from(text));
+    const sum = (index: number) => profile.samples.reduce((total, sample) => total + sample.values[index]!, 0);
+    expect(sampleTypeNames(profile)).toEqual(['objects/count', 'space/bytes']);
+    expect([sum(0), sum(1)]).toEqual([objects, bytes]);
+    const goTop = spawnSync(goBinary()!, ['tool', 'pprof', '-top', file], { encoding: 'utf8' });
+    expect(runPprofCommand(['-top', file]).stdout).toBe(goTop.stdout);
   });
 
   it('serves a trace: JavaScript as nested slices on its TypeScript lines, async operations as spans', async () => {
@@ -248,7 +269,22 @@ describe('debugPprof on an express app', () => {
     const coalesced = (await get(url('goroutine?debug=1'))).body.toString();
     const group = coalesced.split('\n\n').find((block) => block.includes('/never'));
     expect(coalesced).toMatch(/^async profile: total \d+\n/);
-    expect(group).toMatch(/^7 @ fetch fetch GET http:\/\/127\.0\.0\.1:\d+\/never\n#\tleakFetch\t.*http\/server\.ts:\d+\n/m);
+    expect(group).toMatch(
+      /^7 @ (0x[0-9a-f]+) (0x[0-9a-f]+)[ x0-9a-f]*\n#\t\1\tfetch fetch GET http:\/\/127\.0\.0\.1:\d+\/never\n#\t\2\tleakFetch\t.*http\/server\.ts:\d+\n/m,
+    );
+    // pprof reads the text as a legacy count profile (as it reads Go's goroutine?debug=1): ours and Go's alike.
+    const file = join(mkdtempSync(join(tmpdir(), 'async-debug-')), 'async.txt');
+    writeFileSync(file, coalesced);
+    const total = Number(/^async profile: total (\d+)/.exec(coalesced)![1]);
+    const read = decodeProfile(Buffer.from(coalesced));
+    expect(sampleTypeNames(read)).toEqual(['async/count']);
+    expect(read.samples.reduce((sum, sample) => sum + sample.values[0]!, 0)).toBe(total);
+    if (goBinary()) {
+      const theirs = spawnSync(goBinary()!, ['tool', 'pprof', '-top', file], { encoding: 'utf8' });
+      expect(theirs.status, theirs.stderr).toBe(0);
+      expect(theirs.stdout).toContain(` of ${total} total\n`);
+      expect(runPprofCommand(['-top', file]).stdout).toBe(theirs.stdout);
+    }
     const each = (await get(url('async?debug=2'))).body.toString();
     expect(each.match(/\[fetch fetch GET http:\/\/127\.0\.0\.1:\d+\/never, \d+ (ms|seconds)\]/g)).toHaveLength(7);
     const profile = decodeProfile((await get(url('async'))).body);
