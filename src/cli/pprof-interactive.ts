@@ -1,7 +1,7 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { Profile } from '../pprof/index.ts';
 import { FILTER_NAMES } from '../report/filter.ts';
-import { profileLabels, valueFormat } from '../report/top.ts';
+import { EDGE_FRACTION, NODE_FRACTION, profileLabels, valueFormat } from '../report/top.ts';
 import { openBrowser } from '../web/open-browser.ts';
 import { serveWebUi, settingsQuery, type WebUi } from '../web/server.ts';
 import {
@@ -35,7 +35,7 @@ const HELP = `  Commands:
     help                             this text
     quit                             leave (or exit, or Ctrl-D)
   Settings (name=value; name= clears):
-    sample_index=NAME|N  nodecount=N  cum=true|false
+    sample_index=NAME|N  nodecount=N  nodefraction=F  edgefraction=F  cum=true|false
     focus= ignore= hide= show= (regexps on functions and files)  tagfocus= tagignore= (on labels)`;
 
 /**
@@ -181,6 +181,8 @@ function describe(settings: Settings): string {
   const rows: [string, string][] = [
     ['sample_index', settings.sampleIndex ?? "(the profile's default)"],
     ['nodecount', settings.nodeCount === undefined ? `(top: ${TOP_NODES}, tree: 80)` : String(settings.nodeCount)],
+    ['nodefraction', String(settings.nodeFraction ?? NODE_FRACTION)],
+    ['edgefraction', String(settings.edgeFraction ?? EDGE_FRACTION)],
     ['cum', String(settings.cum)],
     ...FILTER_NAMES.map((name): [string, string] => [name, settings.filters[name] ?? '']),
   ];

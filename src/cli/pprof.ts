@@ -55,7 +55,7 @@ const USAGE = `usage: npm run pprof -- [options] [report] profile...
 web UI:  -http=[host]:port (loopback unless a host is named; :0 picks a port)  -no_browser
 reports: ${REPORTS.map((name) => (REPORTS_WITH_REGEX.includes(name) ? `-${name}=REGEX` : `-${name}`)).join(' ')} (none: the interactive mode)
 sources: profile files (.pb.gz, .pb, .cpuprofile, .heapprofile) or http(s) URLs of /debug/pprof endpoints
-options: -sample_index=NAME|N  -nodecount=N  -cum  -output=FILE  -seconds=N (for URLs)
+options: -sample_index=NAME|N  -nodecount=N  -nodefraction=F  -edgefraction=F  -cum  -output=FILE  -seconds=N (for URLs)
          -base=PROFILE (subtract it)  -diff_base=PROFILE (subtract it, percentages of it)
 filters: -focus -ignore -hide -show (regexps on functions and files), -tagfocus -tagignore (on labels)`;
 

@@ -39,12 +39,15 @@ export const isInputError = (error: unknown): error is Error =>
 export interface Settings {
   sampleIndex?: string;
   nodeCount?: number;
+  /** Shares of the total below which -top and -tree leave a node, or a call, out. */
+  nodeFraction?: number;
+  edgeFraction?: number;
   cum: boolean;
   filters: Filters;
 }
 
 /** The report settings the command line (`-name=value`) and the prompt (`name=value`) share, by Go's names. */
-export const SETTING_NAMES = ['sample_index', 'nodecount', 'cum', ...FILTER_NAMES] as const;
+export const SETTING_NAMES = ['sample_index', 'nodecount', 'nodefraction', 'edgefraction', 'cum', ...FILTER_NAMES] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 export const isSettingName = (name: string): name is SettingName => (SETTING_NAMES as readonly string[]).includes(name);
 
@@ -61,6 +64,10 @@ export function applySetting(settings: Settings, name: SettingName, value: strin
   } else if (name === 'nodecount') {
     if (value === '') delete settings.nodeCount;
     else settings.nodeCount = nodeCountOption(spelled, value);
+  } else if (name === 'nodefraction' || name === 'edgefraction') {
+    const key = name === 'nodefraction' ? 'nodeFraction' : 'edgeFraction';
+    if (value === '') delete settings[key];
+    else settings[key] = fractionOption(spelled, value);
   } else if (value === '') delete settings.filters[name];
   else settings.filters[name] = value;
 }
@@ -70,6 +77,13 @@ function nodeCountOption(spelled: string, value: string): number {
   const count = Number(value);
   if (value.trim() === '' || !Number.isInteger(count) || count < 0) throw new UsageError(`${spelled} must be a whole number of nodes, 0 or more, got ${value}`);
   return count;
+}
+
+/** A share of the total as -nodefraction and -edgefraction take it: a number, as 0.005 or 5e-3. */
+function fractionOption(spelled: string, value: string): number {
+  const fraction = Number(value);
+  if (value.trim() === '' || !Number.isFinite(fraction)) throw new UsageError(`${spelled} must be a number, a share of the total such as 0.005, got ${value}`);
+  return fraction;
 }
 
 /**
@@ -112,14 +126,14 @@ export function runReport(
   const { notes, unmatched } = applyFilters(profile, settings.filters);
   for (const note of [...unmatched, ...notes]) options.notes?.(note);
   const filters = activeFilters(settings.filters);
-  const { cum, nodeCount } = settings;
+  const { cum, nodeCount, nodeFraction, edgeFraction } = settings;
   const { compact } = options;
   const reports: Record<Report, () => string | Uint8Array> = {
-    top: () => topReport(profile, { sampleIndex, nodeCount, cum, activeFilters: filters, total, compact }),
+    top: () => topReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, cum, activeFilters: filters, total, compact }),
     traces: () => tracesReport(profile, sampleIndex, { total }),
     list: () => listReport(profile, sampleIndex, symbol!, { total }),
     peek: () => treeReport(profile, { sampleIndex, symbol, cum, activeFilters: filters, total, compact }),
-    tree: () => treeReport(profile, { sampleIndex, nodeCount, cum, activeFilters: filters, total, compact }),
+    tree: () => treeReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, cum, activeFilters: filters, total, compact }),
     raw: () => rawReport(profile),
     folded: () => foldedStacks(profile, sampleIndex),
     svg: () => flameGraphSvg(profile, sampleIndex),

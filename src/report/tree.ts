@@ -7,7 +7,7 @@ import { EDGE_FRACTION, NODE_FRACTION, chooseOutputUnit, reportHeader, valueForm
 const SEPARATOR = '----------------------------------------------------------+-------------';
 const LEGEND = '      flat  flat%   sum%        cum   cum%   calls calls% + context \t \t ';
 
-export interface TreeOptions extends Pick<TopOptions, 'sampleIndex' | 'nodeCount' | 'cum' | 'activeFilters' | 'total' | 'compact'> {
+export interface TreeOptions extends Pick<TopOptions, 'sampleIndex' | 'nodeCount' | 'nodeFraction' | 'edgeFraction' | 'cum' | 'activeFilters' | 'total' | 'compact'> {
   /** -peek: only the functions it matches, with every caller and callee, nothing trimmed. */
   symbol?: RegExp;
 }
@@ -23,13 +23,13 @@ export function treeReport(profile: Profile, options: TreeOptions): string {
   const { symbol } = options;
   const view = valueFormat(profile, options.sampleIndex, options.total);
   // A peek is of the whole graph; a tree leaves out the small nodes and calls, as -top does.
-  const nodeFraction = symbol ? 0 : NODE_FRACTION;
+  const nodeFraction = symbol ? 0 : (options.nodeFraction ?? NODE_FRACTION);
   const nodeCount = symbol ? 0 : (options.nodeCount ?? TREE_NODE_COUNT);
   const graph = trimmedGraph(profile, {
     sampleIndex: options.sampleIndex,
     granularity: 'functions',
     nodeFraction,
-    edgeFraction: symbol ? 0 : EDGE_FRACTION,
+    edgeFraction: symbol ? 0 : (options.edgeFraction ?? EDGE_FRACTION),
     nodeCount,
     cum: options.cum ?? false,
     edges: true,

@@ -1,0 +1,76 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixture, repoRoot, runPprofCommand, runProfileCommand } from '../helpers/run.ts';
+import { goBinary } from '../helpers/tools.ts';
+
+const go = goBinary();
+
+/**
+ * The options people use daily (-nodefraction, -lines, -tags, -unit, ...) against go tool pprof
+ * on the same files, whole text, on the command line and at the (pprof) prompt: profiles from
+ * our profilers and from a Go program (addresses, files, lines, inlined frames).
+ */
+describe.skipIf(!go)('npm run pprof options print what go tool pprof prints', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pprof-options-'));
+  const file = (name: string) => join(dir, name);
+
+  beforeAll(() => {
+    for (const [kind, args] of [
+      ['heap', [fixture('churn-retain.ts')]],
+      ['wall', [fixture('wall/canonical-loop.ts'), 'none', '1']],
+    ] as const) {
+      const result = runProfileCommand([`--${kind}`, '-o', file(`${kind}.pb.gz`), ...args]);
+      if (result.status !== 0) throw new Error(`profiling ${kind} failed: ${result.stderr}`);
+    }
+    execFileSync(go!, ['run', fixture('go/cpuhog.go'), file('go-cpu.pb.gz'), file('go-heap.pb.gz')], { cwd: dir, stdio: 'pipe' });
+  }, 120_000);
+
+  it.each([
+    ['-top -nodefraction=0.1', 'wall.pb.gz'],
+    ['-top -nodefraction=0 -cum', 'heap.pb.gz'],
+    ['-tree -nodefraction=0 -edgefraction=0.05', 'go-cpu.pb.gz'],
+    ['-tree -nodefraction=0.1 -edgefraction=0.2 -nodecount=3', 'go-cpu.pb.gz'],
+    ['-tree -edgefraction=0.1', 'wall.pb.gz'],
+    // -peek and -traces are never trimmed.
+    ['-peek=. -nodefraction=0.3 -edgefraction=0.3', 'wall.pb.gz'],
+    ['-traces -nodefraction=0.5', 'go-cpu.pb.gz'],
+  ])('%s %s', (options, names) => {
+    const args = [...options.split(' '), ...names.split(' ').map(file)];
+    // Both look for -list's source files from the same directory.
+    const theirs = execFileSync(go!, ['tool', 'pprof', ...args], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const ours = runPprofCommand(args);
+    expect(ours.status, ours.stderr).toBe(0);
+    expect(ours.stdout).toBe(theirs);
+  });
+
+  it.each([
+    ['wall.pb.gz', ['nodefraction=0.2', 'top', 'edgefraction=0.1', 'tree', 'nodefraction=0.005', 'edgefraction=0.001', 'top3', 'quit']],
+    ['go-cpu.pb.gz', ['nodefraction=0.1', 'top', 'tree', 'peek main', 'exit']],
+  ])('at the prompt, %s: %j', (name, commands) => {
+    const input = `${commands.join('\n')}\n`;
+    const theirs = spawnSync(go!, ['tool', 'pprof', file(name)], { cwd: repoRoot, input, encoding: 'utf8' });
+    const ours = runPprofCommand([file(name)], {}, input);
+    expect(ours.status, ours.stderr).toBe(0);
+    expect(ours.stdout).toBe(theirs.stdout);
+  });
+
+  it.each([
+    ['-top -nodefraction=abc', /^pprof: -nodefraction must be a number, a share of the total such as 0\.005, got abc\n/],
+    ['-tree -edgefraction=1/2', /^pprof: -edgefraction must be a number, a share of the total such as 0\.005, got 1\/2\n/],
+  ])('%s is refused, saying why', (options, message) => {
+    const ours = runPprofCommand([...options.split(' '), file('wall.pb.gz')]);
+    expect(ours.status).toBe(2);
+    expect(ours.stdout).toBe('');
+    expect(ours.stderr).toMatch(message);
+  });
+
+  it('a bad value at the prompt is said, and the prompt goes on', () => {
+    const ours = runPprofCommand([file('wall.pb.gz')], {}, 'nodefraction=x\nedgefraction=1e-2\no\nquit\n');
+    expect(ours.status, ours.stderr).toBe(0);
+    expect(ours.stderr).toContain('nodefraction must be a number, a share of the total such as 0.005, got x\n');
+    expect(ours.stdout).toMatch(/ {2}nodefraction += 0\.005\n {2}edgefraction += 0\.01\n/);
+  });
+});
