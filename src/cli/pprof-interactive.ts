@@ -36,6 +36,7 @@ const HELP = `  Commands:
     quit                             leave (or exit, or Ctrl-D)
   Settings (name=value; name= clears):
     sample_index=NAME|N  nodecount=N  nodefraction=F  edgefraction=F  cum=true|false
+    granularity=functions|filefunctions|files|lines|addresses (or the word alone, as: lines)
     focus= ignore= hide= show= (regexps on functions and files)  tagfocus= tagignore= (on labels)`;
 
 /**
@@ -181,9 +182,10 @@ function describe(settings: Settings): string {
   const rows: [string, string][] = [
     ['sample_index', settings.sampleIndex ?? "(the profile's default)"],
     ['nodecount', settings.nodeCount === undefined ? `(top: ${TOP_NODES}, tree: 80)` : String(settings.nodeCount)],
+    ['cum', String(settings.cum)],
     ['nodefraction', String(settings.nodeFraction ?? NODE_FRACTION)],
     ['edgefraction', String(settings.edgeFraction ?? EDGE_FRACTION)],
-    ['cum', String(settings.cum)],
+    ['granularity', settings.granularity ?? 'functions'],
     ...FILTER_NAMES.map((name): [string, string] => [name, settings.filters[name] ?? '']),
   ];
   return rows.map(([name, value]) => `  ${name.padEnd(14)}= ${value}`).join('\n');

@@ -21,6 +21,7 @@ import {
   applySetting,
   isInputError,
   isSettingName,
+  isSwitch,
   regexOption,
   runReport,
   type Report,
@@ -28,6 +29,7 @@ import {
   type Settings,
 } from '../report/driver.ts';
 import { readSources, type Base } from './pprof-sources.ts';
+import { GRANULARITIES, type Granularity } from '../report/graph.ts';
 
 /** A command line pprof cannot read at all: the usage follows the one line. */
 class CommandLineError extends UsageError {}
@@ -55,7 +57,8 @@ const USAGE = `usage: npm run pprof -- [options] [report] profile...
 web UI:  -http=[host]:port (loopback unless a host is named; :0 picks a port)  -no_browser
 reports: ${REPORTS.map((name) => (REPORTS_WITH_REGEX.includes(name) ? `-${name}=REGEX` : `-${name}`)).join(' ')} (none: the interactive mode)
 sources: profile files (.pb.gz, .pb, .cpuprofile, .heapprofile) or http(s) URLs of /debug/pprof endpoints
-options: -sample_index=NAME|N  -nodecount=N  -nodefraction=F  -edgefraction=F  -cum  -output=FILE  -seconds=N (for URLs)
+options: -sample_index=NAME|N  -nodecount=N  -nodefraction=F  -edgefraction=F  -cum
+         -functions (default) | -filefunctions | -files | -lines | -addresses: what a node stands for  -output=FILE  -seconds=N (for URLs)
          -base=PROFILE (subtract it)  -diff_base=PROFILE (subtract it, percentages of it)
 filters: -focus -ignore -hide -show (regexps on functions and files), -tagfocus -tagignore (on labels)`;
 
@@ -84,8 +87,8 @@ function parseArgs(args: readonly string[]): Request {
     } else if (name === 'no_browser') {
       noBrowser = inlineValue === undefined || inlineValue === 'true';
     } else if (isSettingName(name)) {
-      // -cum alone turns it on; the others take a value, here or as the next argument.
-      const value = name === 'cum' ? (inlineValue ?? '') : (inlineValue ?? args[++i]);
+      // -cum and -lines alone turn them on; the others take a value, here or as the next argument.
+      const value = isSwitch(name) ? (inlineValue ?? '') : (inlineValue ?? args[++i]);
       if (value === undefined) throw new CommandLineError(`-${name} needs a value`);
       settingValues.push([name, value]);
     } else if ((VALUE_OPTIONS as readonly string[]).includes(name)) {
@@ -97,6 +100,9 @@ function parseArgs(args: readonly string[]): Request {
     }
   }
   if (sources.length === 0) throw new CommandLineError('no profile given');
+  const granularities = settingValues.filter(([name, value]) => GRANULARITIES.includes(name as Granularity) && (value === '' || value === 'true'));
+  if (new Set(granularities.map(([name]) => name)).size > 1)
+    throw new UsageError(`${granularities.map(([name]) => `-${name}`).join(' and ')} each set the granularity: give one of them`);
   const settings: Settings = { cum: false, filters: {} };
   for (const [name, value] of settingValues) applySetting(settings, name, value, `-${name}`);
   const secondsText = values.get('seconds');

@@ -1,6 +1,7 @@
 import { ProfileFormatError, encodeProfile, type Profile, type Sample } from '../pprof/index.ts';
 import { FILTER_NAMES, FilterError, activeFilters, applyFilters, type Filters } from './filter.ts';
 import { defaultSampleIndex, foldedStacks } from './folded.ts';
+import { GRANULARITIES, type Granularity } from './graph.ts';
 import { NoMatchError, listReport } from './list.ts';
 import { compilePattern } from './pattern.ts';
 import { BASE_LABEL, IncompatibleProfilesError, mergeProfiles } from './merge.ts';
@@ -42,14 +43,19 @@ export interface Settings {
   /** Shares of the total below which -top and -tree leave a node, or a call, out. */
   nodeFraction?: number;
   edgeFraction?: number;
+  /** What a node of -top, -tree, -peek and a frame of -traces stands for; functions unless set. */
+  granularity?: Granularity;
   cum: boolean;
   filters: Filters;
 }
 
 /** The report settings the command line (`-name=value`) and the prompt (`name=value`) share, by Go's names. */
-export const SETTING_NAMES = ['sample_index', 'nodecount', 'nodefraction', 'edgefraction', 'cum', ...FILTER_NAMES] as const;
+export const SETTING_NAMES = ['sample_index', 'nodecount', 'nodefraction', 'edgefraction', 'cum', 'granularity', ...GRANULARITIES, ...FILTER_NAMES] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 export const isSettingName = (name: string): name is SettingName => (SETTING_NAMES as readonly string[]).includes(name);
+/** Settings that are on when named alone (`-cum`, `-lines`), as go tool pprof's boolean flags. */
+export const isSwitch = (name: string): boolean => name === 'cum' || isGranularity(name);
+const isGranularity = (name: string): name is Granularity => (GRANULARITIES as readonly string[]).includes(name);
 
 /**
  * Sets one report setting from its text, as both the command line and the prompt take it: an
@@ -58,7 +64,17 @@ export const isSettingName = (name: string): name is SettingName => (SETTING_NAM
  */
 export function applySetting(settings: Settings, name: SettingName, value: string, spelled: string = name): void {
   if (name === 'cum') settings.cum = value === '' || value === 'true';
-  else if (name === 'sample_index') {
+  else if (isGranularity(name)) {
+    // `lines` alone or `lines=true` sets it; `lines=false` undoes it, back to the default.
+    if (value === '' || value === 'true') settings.granularity = name;
+    else if (value === 'false') {
+      if (settings.granularity === name) delete settings.granularity;
+    } else throw new UsageError(`${spelled} is on or off (true or false), got ${value}`);
+  } else if (name === 'granularity') {
+    if (value === '') delete settings.granularity;
+    else if (isGranularity(value)) settings.granularity = value;
+    else throw new UsageError(`${spelled} must be one of ${GRANULARITIES.join(', ')}, got ${value}`);
+  } else if (name === 'sample_index') {
     if (value === '') delete settings.sampleIndex;
     else settings.sampleIndex = value;
   } else if (name === 'nodecount') {
@@ -126,14 +142,14 @@ export function runReport(
   const { notes, unmatched } = applyFilters(profile, settings.filters);
   for (const note of [...unmatched, ...notes]) options.notes?.(note);
   const filters = activeFilters(settings.filters);
-  const { cum, nodeCount, nodeFraction, edgeFraction } = settings;
+  const { cum, nodeCount, nodeFraction, edgeFraction, granularity } = settings;
   const { compact } = options;
   const reports: Record<Report, () => string | Uint8Array> = {
-    top: () => topReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, cum, activeFilters: filters, total, compact }),
-    traces: () => tracesReport(profile, sampleIndex, { total }),
+    top: () => topReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, cum, activeFilters: filters, total, compact }),
+    traces: () => tracesReport(profile, sampleIndex, { total, granularity }),
     list: () => listReport(profile, sampleIndex, symbol!, { total }),
-    peek: () => treeReport(profile, { sampleIndex, symbol, cum, activeFilters: filters, total, compact }),
-    tree: () => treeReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, cum, activeFilters: filters, total, compact }),
+    peek: () => treeReport(profile, { sampleIndex, symbol, granularity, cum, activeFilters: filters, total, compact }),
+    tree: () => treeReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, cum, activeFilters: filters, total, compact }),
     raw: () => rawReport(profile),
     folded: () => foldedStacks(profile, sampleIndex),
     svg: () => flameGraphSvg(profile, sampleIndex),

@@ -7,7 +7,8 @@ import { EDGE_FRACTION, NODE_FRACTION, chooseOutputUnit, reportHeader, valueForm
 const SEPARATOR = '----------------------------------------------------------+-------------';
 const LEGEND = '      flat  flat%   sum%        cum   cum%   calls calls% + context \t \t ';
 
-export interface TreeOptions extends Pick<TopOptions, 'sampleIndex' | 'nodeCount' | 'nodeFraction' | 'edgeFraction' | 'cum' | 'activeFilters' | 'total' | 'compact'> {
+export interface TreeOptions
+  extends Pick<TopOptions, 'sampleIndex' | 'nodeCount' | 'nodeFraction' | 'edgeFraction' | 'granularity' | 'cum' | 'activeFilters' | 'total' | 'compact'> {
   /** -peek: only the functions it matches, with every caller and callee, nothing trimmed. */
   symbol?: RegExp;
 }
@@ -27,7 +28,7 @@ export function treeReport(profile: Profile, options: TreeOptions): string {
   const nodeCount = symbol ? 0 : (options.nodeCount ?? TREE_NODE_COUNT);
   const graph = trimmedGraph(profile, {
     sampleIndex: options.sampleIndex,
-    granularity: 'functions',
+    granularity: options.granularity ?? 'functions',
     nodeFraction,
     edgeFraction: symbol ? 0 : (options.edgeFraction ?? EDGE_FRACTION),
     nodeCount,

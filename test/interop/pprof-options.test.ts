@@ -37,6 +37,24 @@ describe.skipIf(!go)('npm run pprof options print what go tool pprof prints', ()
     // -peek and -traces are never trimmed.
     ['-peek=. -nodefraction=0.3 -edgefraction=0.3', 'wall.pb.gz'],
     ['-traces -nodefraction=0.5', 'go-cpu.pb.gz'],
+    // Granularity: what a node, or a frame, stands for.
+    ['-top -functions', 'go-cpu.pb.gz'],
+    ['-top -lines', 'go-cpu.pb.gz'],
+    ['-top -lines -cum', 'wall.pb.gz'],
+    ['-top -files', 'go-cpu.pb.gz'],
+    ['-top -filefunctions', 'wall.pb.gz'],
+    ['-top -addresses', 'go-cpu.pb.gz'],
+    ['-top -addresses', 'heap.pb.gz'],
+    ['-tree -lines', 'heap.pb.gz'],
+    ['-tree -files', 'go-cpu.pb.gz'],
+    ['-tree -addresses -nodecount=6', 'go-cpu.pb.gz'],
+    ['-peek=spin -addresses', 'go-cpu.pb.gz'],
+    ['-peek=cpuIntensiveTask -lines', 'wall.pb.gz'],
+    ['-traces -lines', 'go-cpu.pb.gz'],
+    ['-traces -addresses', 'go-cpu.pb.gz'],
+    ['-traces -files', 'wall.pb.gz'],
+    // -list is by line whatever the granularity.
+    ['-list=main.spin -files', 'go-cpu.pb.gz'],
   ])('%s %s', (options, names) => {
     const args = [...options.split(' '), ...names.split(' ').map(file)];
     // Both look for -list's source files from the same directory.
@@ -49,6 +67,8 @@ describe.skipIf(!go)('npm run pprof options print what go tool pprof prints', ()
   it.each([
     ['wall.pb.gz', ['nodefraction=0.2', 'top', 'edgefraction=0.1', 'tree', 'nodefraction=0.005', 'edgefraction=0.001', 'top3', 'quit']],
     ['go-cpu.pb.gz', ['nodefraction=0.1', 'top', 'tree', 'peek main', 'exit']],
+    ['go-cpu.pb.gz', ['granularity=lines', 'top5', 'files=true', 'tree3', 'addresses=true', 'peek spin', 'traces', 'granularity=functions', 'top3', 'quit']],
+    ['wall.pb.gz', ['lines=true', 'top4 -cum', 'filefunctions=true', 'top4', 'quit']],
   ])('at the prompt, %s: %j', (name, commands) => {
     const input = `${commands.join('\n')}\n`;
     const theirs = spawnSync(go!, ['tool', 'pprof', file(name)], { cwd: repoRoot, input, encoding: 'utf8' });
@@ -59,12 +79,24 @@ describe.skipIf(!go)('npm run pprof options print what go tool pprof prints', ()
 
   it.each([
     ['-top -nodefraction=abc', /^pprof: -nodefraction must be a number, a share of the total such as 0\.005, got abc\n/],
+    ['-top -lines -files', /^pprof: -lines and -files each set the granularity: give one of them\n/],
+    ['-top -lines=maybe', /^pprof: -lines is on or off \(true or false\), got maybe\n/],
+    ['-top -granularity=statements', /^pprof: -granularity must be one of functions, filefunctions, files, lines, addresses, got statements\n/],
     ['-tree -edgefraction=1/2', /^pprof: -edgefraction must be a number, a share of the total such as 0\.005, got 1\/2\n/],
   ])('%s is refused, saying why', (options, message) => {
     const ours = runPprofCommand([...options.split(' '), file('wall.pb.gz')]);
     expect(ours.status).toBe(2);
     expect(ours.stdout).toBe('');
     expect(ours.stderr).toMatch(message);
+  });
+
+  it('takes a granularity alone at the prompt, and says what a bad one is', () => {
+    const ours = runPprofCommand([file('go-cpu.pb.gz')], {}, 'lines\ntop2\ngranularity=bytes\no\nfunctions\ntop2\nquit\n');
+    expect(ours.status, ours.stderr).toBe(0);
+    expect(ours.stdout).toMatch(/ {2}main\.spin \S+cpuhog\.go:\d+\n/);
+    expect(ours.stderr).toContain('granularity must be one of functions, filefunctions, files, lines, addresses, got bytes\n');
+    expect(ours.stdout).toMatch(/ {2}granularity += lines\n/);
+    expect(ours.stdout).toMatch(/ {2}main\.spin\n/);
   });
 
   it('a bad value at the prompt is said, and the prompt goes on', () => {
