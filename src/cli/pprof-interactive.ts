@@ -19,12 +19,12 @@ import {
 } from '../report/driver.ts';
 
 /** Reports the prompt runs; -folded and -proto write files, which the command line does. */
-const COMMANDS = ['top', 'list', 'peek', 'tree', 'traces', 'web', 'help', 'o', 'quit', 'exit'] as const;
+const COMMANDS = ['top', 'text', 'list', 'peek', 'tree', 'traces', 'web', 'help', 'o', 'quit', 'exit'] as const;
 /** `top` shows this many nodes unless told (`top20`, nodecount=N), as go tool pprof's prompt. */
 const TOP_NODES = 10;
 
 const HELP = `  Commands:
-    top[N] [-cum] [regex] [-regex]   the N (10) functions with most flat (or cum) time;
+    top[N] [-cum] [regex] [-regex]   the N (10) functions with most flat (or cum) time (or text[N]);
                                      a regex focuses on matching stacks, -regex ignores them
     list REGEX                       source lines of the matching functions, with their values
     peek REGEX                       callers and callees of the matching functions
@@ -108,8 +108,9 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
     return true;
   }
   const [head = '', ...args] = line.split(/\s+/);
-  const counted = /^(top|tree)(\d+)$/.exec(head);
-  const name = counted ? counted[1]! : head;
+  const counted = /^(top|text|tree)(\d+)$/.exec(head);
+  const spelled = counted ? counted[1]! : head;
+  const name = spelled === 'text' ? 'top' : spelled;
   switch (name) {
     case 'quit':
     case 'exit':

@@ -1,5 +1,5 @@
 /**
- * npm run pprof -- [options] [-top|-traces|-list=REGEX|-peek=REGEX|-tree|-raw|-folded|-svg|-proto] source...
+ * npm run pprof -- [options] [-top|-text|-traces|-list=REGEX|-peek=REGEX|-tree|-raw|-folded|-svg|-proto] source...
  *
  * Reports on profiles as go tool pprof prints them. Reads .pb.gz and raw .pb pprof files (Go's
  * too) and Node's .cpuprofile and .heapprofile; several sources are merged into one profile.
@@ -23,6 +23,7 @@ import {
   isSettingName,
   isSwitch,
   regexOption,
+  reportNamed,
   runReport,
   type Report,
   type SettingName,
@@ -55,7 +56,7 @@ interface Request {
 
 const USAGE = `usage: npm run pprof -- [options] [report] profile...
 web UI:  -http=[host]:port (loopback unless a host is named; :0 picks a port)  -no_browser
-reports: ${REPORTS.map((name) => (REPORTS_WITH_REGEX.includes(name) ? `-${name}=REGEX` : `-${name}`)).join(' ')} (none: the interactive mode)
+reports: ${REPORTS.map((name) => (REPORTS_WITH_REGEX.includes(name) ? `-${name}=REGEX` : `-${name}`)).join(' ')} (none: the interactive mode; -text is -top)
 sources: profile files (.pb.gz, .pb, .cpuprofile, .heapprofile) or http(s) URLs of /debug/pprof endpoints
 options: -sample_index=NAME|N  -nodecount=N  -nodefraction=F  -edgefraction=F  -cum
          -functions (default) | -filefunctions | -files | -lines | -addresses: what a node stands for  -output=FILE  -seconds=N (for URLs)
@@ -76,9 +77,10 @@ function parseArgs(args: readonly string[]): Request {
       continue;
     }
     const [name, inlineValue] = arg.replace(/^--?/, '').split(/=(.*)/s, 2) as [string, string | undefined];
-    if ((REPORTS as readonly string[]).includes(name)) {
-      if (report && report !== name) throw new CommandLineError(`only one report at a time: -${report} and -${name} were both given`);
-      report = name as Report;
+    const named = reportNamed(name);
+    if (named) {
+      if (report && report !== named) throw new CommandLineError(`only one report at a time: -${report} and -${name} were both given`);
+      report = named;
       if (REPORTS_WITH_REGEX.includes(report)) {
         const source = inlineValue ?? args[++i];
         if (source === undefined) throw new UsageError(`-${name} needs a regular expression naming functions, as in -${name}=main`);

@@ -18,6 +18,11 @@ import { treeReport } from './tree.ts';
 
 export const REPORTS = ['top', 'traces', 'list', 'peek', 'tree', 'raw', 'folded', 'svg', 'proto'] as const;
 export type Report = (typeof REPORTS)[number];
+/** Other names of reports, as go tool pprof takes them: -text is -top. */
+export const REPORT_ALIASES: Readonly<Record<string, Report>> = { text: 'top' };
+/** The report a name (or an alias) stands for, if any. */
+export const reportNamed = (name: string): Report | undefined =>
+  (REPORTS as readonly string[]).includes(name) ? (name as Report) : Object.hasOwn(REPORT_ALIASES, name) ? REPORT_ALIASES[name] : undefined;
 /** Reports that take a regular expression: -list REGEX, -peek REGEX. */
 export const REPORTS_WITH_REGEX: readonly Report[] = ['list', 'peek'];
 

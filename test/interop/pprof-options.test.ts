@@ -53,6 +53,9 @@ describe.skipIf(!go)('npm run pprof options print what go tool pprof prints', ()
     ['-traces -lines', 'go-cpu.pb.gz'],
     ['-traces -addresses', 'go-cpu.pb.gz'],
     ['-traces -files', 'wall.pb.gz'],
+    // -text is -top by another name.
+    ['-text', 'wall.pb.gz'],
+    ['-text -cum -nodecount=4 -lines', 'go-cpu.pb.gz'],
     // -list is by line whatever the granularity.
     ['-list=main.spin -files', 'go-cpu.pb.gz'],
   ])('%s %s', (options, names) => {
@@ -69,6 +72,7 @@ describe.skipIf(!go)('npm run pprof options print what go tool pprof prints', ()
     ['go-cpu.pb.gz', ['nodefraction=0.1', 'top', 'tree', 'peek main', 'exit']],
     ['go-cpu.pb.gz', ['granularity=lines', 'top5', 'files=true', 'tree3', 'addresses=true', 'peek spin', 'traces', 'granularity=functions', 'top3', 'quit']],
     ['wall.pb.gz', ['lines=true', 'top4 -cum', 'filefunctions=true', 'top4', 'quit']],
+    ['go-cpu.pb.gz', ['text', 'text3 -cum', 'text main', 'quit']],
   ])('at the prompt, %s: %j', (name, commands) => {
     const input = `${commands.join('\n')}\n`;
     const theirs = spawnSync(go!, ['tool', 'pprof', file(name)], { cwd: repoRoot, input, encoding: 'utf8' });
