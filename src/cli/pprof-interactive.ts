@@ -19,7 +19,7 @@ import {
 } from '../report/driver.ts';
 
 /** Reports the prompt runs; -folded and -proto write files, which the command line does. */
-const COMMANDS = ['top', 'text', 'list', 'peek', 'tree', 'traces', 'web', 'help', 'o', 'quit', 'exit'] as const;
+const COMMANDS = ['top', 'text', 'list', 'peek', 'tree', 'traces', 'tags', 'web', 'help', 'o', 'quit', 'exit'] as const;
 /** `top` shows this many nodes unless told (`top20`, nodecount=N), as go tool pprof's prompt. */
 const TOP_NODES = 10;
 
@@ -30,6 +30,8 @@ const HELP = `  Commands:
     peek REGEX                       callers and callees of the matching functions
     tree[N]                          every function between its callers and callees
     traces                           every sample, its labels and its stack
+    tags [regex] [-regex]            each label with its values and their shares; a regex
+                                     keeps the samples whose labels match, -regex drops them
     web                              the web UI on this profile and settings, in a browser
     o                                the settings below, as they are now
     help                             this text
@@ -122,6 +124,9 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
     case 'options':
       process.stdout.write(`${describe(settings)}\n`);
       return true;
+    case 'tags':
+      process.stdout.write(labelled(profile, settings, args));
+      return true;
     case 'top':
     case 'tree':
     case 'traces':
@@ -158,6 +163,16 @@ function ranked(profile: Profile, settings: Settings, report: Report, count: str
   if (focus.length > 0) once.filters.focus = [once.filters.focus, ...focus].filter(Boolean).join('|');
   if (ignore.length > 0) once.filters.ignore = [once.filters.ignore, ...ignore].filter(Boolean).join('|');
   return runReport(profile, report, undefined, once, { compact: true, notes: (note) => process.stderr.write(`${note}\n`) }) as string;
+}
+
+/** tags: regexps on labels, kept (tagfocus) or dropped (-regex: tagignore), for this once. */
+function labelled(profile: Profile, settings: Settings, args: readonly string[]): string {
+  const once: Settings = { ...settings, filters: { ...settings.filters } };
+  const focus = args.filter((arg) => !arg.startsWith('-'));
+  const ignore = args.filter((arg) => arg.startsWith('-')).map((arg) => arg.slice(1));
+  if (focus.length > 0) once.filters.tagfocus = focus.join('|');
+  if (ignore.length > 0) once.filters.tagignore = ignore.join('|');
+  return runReport(profile, 'tags', undefined, once, { compact: true, notes: (note) => process.stderr.write(`${note}\n`) }) as string;
 }
 
 /** list and peek take a regexp; traces takes nothing. */

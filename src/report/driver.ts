@@ -6,6 +6,7 @@ import { NoMatchError, listReport } from './list.ts';
 import { compilePattern } from './pattern.ts';
 import { BASE_LABEL, IncompatibleProfilesError, mergeProfiles } from './merge.ts';
 import { rawReport } from './raw.ts';
+import { tagsReport } from './tags.ts';
 import { flameGraphSvg } from './svg.ts';
 import { sampleTotal, topReport } from './top.ts';
 import { tracesReport } from './traces.ts';
@@ -16,7 +17,7 @@ import { treeReport } from './tree.ts';
  * filters. The command line, its interactive prompt and the web UI all draw through it.
  */
 
-export const REPORTS = ['top', 'traces', 'list', 'peek', 'tree', 'raw', 'folded', 'svg', 'proto'] as const;
+export const REPORTS = ['top', 'traces', 'tags', 'list', 'peek', 'tree', 'raw', 'folded', 'svg', 'proto'] as const;
 export type Report = (typeof REPORTS)[number];
 /** Other names of reports, as go tool pprof takes them: -text is -top. */
 export const REPORT_ALIASES: Readonly<Record<string, Report>> = { text: 'top' };
@@ -152,6 +153,7 @@ export function runReport(
   const reports: Record<Report, () => string | Uint8Array> = {
     top: () => topReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, cum, activeFilters: filters, total, compact }),
     traces: () => tracesReport(profile, sampleIndex, { total, granularity }),
+    tags: () => tagsReport(profile, sampleIndex),
     list: () => listReport(profile, sampleIndex, symbol!, { total }),
     peek: () => treeReport(profile, { sampleIndex, symbol, granularity, cum, activeFilters: filters, total, compact }),
     tree: () => treeReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, cum, activeFilters: filters, total, compact }),

@@ -342,7 +342,7 @@ describe('npm run pprof', () => {
     const { complete } = await import('../../src/cli/pprof-interactive.ts');
     expect(complete('tr')).toEqual([['tree', 'traces'], 'tr']);
     expect(complete('sample')).toEqual([['sample_index='], 'sample']);
-    expect(complete('tag')).toEqual([['tagfocus=', 'tagignore='], 'tag']);
+    expect(complete('tag')).toEqual([['tags', 'tagfocus=', 'tagignore='], 'tag']);
     expect(complete('')[0]).toContain('quit');
   });
 

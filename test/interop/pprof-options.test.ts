@@ -56,6 +56,15 @@ describe.skipIf(!go)('npm run pprof options print what go tool pprof prints', ()
     // -text is -top by another name.
     ['-text', 'wall.pb.gz'],
     ['-text -cum -nodecount=4 -lines', 'go-cpu.pb.gz'],
+    // -tags: each label key, its values and their shares.
+    ['-tags', 'wall.pb.gz'],
+    ['-tags -sample_index=samples', 'wall.pb.gz'],
+    ['-tags -tagfocus=state=running', 'wall.pb.gz'],
+    ['-tags -focus=Intensive', 'wall.pb.gz'],
+    ['-tags', 'heap.pb.gz'],
+    ['-tags -sample_index=alloc_space', 'go-heap.pb.gz'],
+    ['-tags', 'go-heap.pb.gz'],
+    ['-tags', 'go-cpu.pb.gz'],
     // -list is by line whatever the granularity.
     ['-list=main.spin -files', 'go-cpu.pb.gz'],
   ])('%s %s', (options, names) => {
@@ -73,6 +82,7 @@ describe.skipIf(!go)('npm run pprof options print what go tool pprof prints', ()
     ['go-cpu.pb.gz', ['granularity=lines', 'top5', 'files=true', 'tree3', 'addresses=true', 'peek spin', 'traces', 'granularity=functions', 'top3', 'quit']],
     ['wall.pb.gz', ['lines=true', 'top4 -cum', 'filefunctions=true', 'top4', 'quit']],
     ['go-cpu.pb.gz', ['text', 'text3 -cum', 'text main', 'quit']],
+    ['wall.pb.gz', ['tags', 'tags running', 'tags -fetch', 'tags wait=timer', 'sample_index=samples', 'tags', 'quit']],
   ])('at the prompt, %s: %j', (name, commands) => {
     const input = `${commands.join('\n')}\n`;
     const theirs = spawnSync(go!, ['tool', 'pprof', file(name)], { cwd: repoRoot, input, encoding: 'utf8' });
