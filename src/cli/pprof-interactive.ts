@@ -39,6 +39,7 @@ const HELP = `  Commands:
   Settings (name=value; name= clears):
     sample_index=NAME|N  nodecount=N  nodefraction=F  edgefraction=F  cum=true|false
     granularity=functions|filefunctions|files|lines|addresses (or the word alone, as: lines)
+    unit=ms|s|MB|...|auto|minimum (what values print in)
     focus= ignore= hide= show= (regexps on functions and files)  tagfocus= tagignore= (on labels)`;
 
 /**
@@ -202,6 +203,7 @@ function describe(settings: Settings): string {
     ['nodefraction', String(settings.nodeFraction ?? NODE_FRACTION)],
     ['edgefraction', String(settings.edgeFraction ?? EDGE_FRACTION)],
     ['granularity', settings.granularity ?? 'functions'],
+    ['unit', settings.unit ?? 'minimum'],
     ...FILTER_NAMES.map((name): [string, string] => [name, settings.filters[name] ?? '']),
   ];
   return rows.map(([name, value]) => `  ${name.padEnd(14)}= ${value}`).join('\n');

@@ -59,7 +59,8 @@ web UI:  -http=[host]:port (loopback unless a host is named; :0 picks a port)  -
 reports: ${REPORTS.map((name) => (REPORTS_WITH_REGEX.includes(name) ? `-${name}=REGEX` : `-${name}`)).join(' ')} (none: the interactive mode; -text is -top)
 sources: profile files (.pb.gz, .pb, .cpuprofile, .heapprofile) or http(s) URLs of /debug/pprof endpoints
 options: -sample_index=NAME|N  -nodecount=N  -nodefraction=F  -edgefraction=F  -cum
-         -functions (default) | -filefunctions | -files | -lines | -addresses: what a node stands for  -output=FILE  -seconds=N (for URLs)
+         -functions (default) | -filefunctions | -files | -lines | -addresses: what a node stands for
+         -unit=UNIT (ms, s, MB, ...; auto: each value its own; minimum: the default)  -output=FILE  -seconds=N (for URLs)
          -base=PROFILE (subtract it)  -diff_base=PROFILE (subtract it, percentages of it)
 filters: -focus -ignore -hide -show (regexps on functions and files), -tagfocus -tagignore (on labels)`;
 

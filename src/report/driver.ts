@@ -51,12 +51,24 @@ export interface Settings {
   edgeFraction?: number;
   /** What a node of -top, -tree, -peek and a frame of -traces stands for; functions unless set. */
   granularity?: Granularity;
+  /** The unit values print in: "minimum" unless set (one for the report), "auto" (one per value), or a unit (ms, MB). */
+  unit?: string;
   cum: boolean;
   filters: Filters;
 }
 
 /** The report settings the command line (`-name=value`) and the prompt (`name=value`) share, by Go's names. */
-export const SETTING_NAMES = ['sample_index', 'nodecount', 'nodefraction', 'edgefraction', 'cum', 'granularity', ...GRANULARITIES, ...FILTER_NAMES] as const;
+export const SETTING_NAMES = [
+  'sample_index',
+  'nodecount',
+  'nodefraction',
+  'edgefraction',
+  'cum',
+  'granularity',
+  ...GRANULARITIES,
+  'unit',
+  ...FILTER_NAMES,
+] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 export const isSettingName = (name: string): name is SettingName => (SETTING_NAMES as readonly string[]).includes(name);
 /** Settings that are on when named alone (`-cum`, `-lines`), as go tool pprof's boolean flags. */
@@ -80,6 +92,9 @@ export function applySetting(settings: Settings, name: SettingName, value: strin
     if (value === '') delete settings.granularity;
     else if (isGranularity(value)) settings.granularity = value;
     else throw new UsageError(`${spelled} must be one of ${GRANULARITIES.join(', ')}, got ${value}`);
+  } else if (name === 'unit') {
+    if (value === '') delete settings.unit;
+    else settings.unit = value;
   } else if (name === 'sample_index') {
     if (value === '') delete settings.sampleIndex;
     else settings.sampleIndex = value;
@@ -148,15 +163,15 @@ export function runReport(
   const { notes, unmatched } = applyFilters(profile, settings.filters);
   for (const note of [...unmatched, ...notes]) options.notes?.(note);
   const filters = activeFilters(settings.filters);
-  const { cum, nodeCount, nodeFraction, edgeFraction, granularity } = settings;
+  const { cum, nodeCount, nodeFraction, edgeFraction, granularity, unit } = settings;
   const { compact } = options;
   const reports: Record<Report, () => string | Uint8Array> = {
-    top: () => topReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, cum, activeFilters: filters, total, compact }),
-    traces: () => tracesReport(profile, sampleIndex, { total, granularity }),
-    tags: () => tagsReport(profile, sampleIndex),
-    list: () => listReport(profile, sampleIndex, symbol!, { total }),
-    peek: () => treeReport(profile, { sampleIndex, symbol, granularity, cum, activeFilters: filters, total, compact }),
-    tree: () => treeReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, cum, activeFilters: filters, total, compact }),
+    top: () => topReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, unit, cum, activeFilters: filters, total, compact }),
+    traces: () => tracesReport(profile, sampleIndex, { total, granularity, unit }),
+    tags: () => tagsReport(profile, sampleIndex, unit),
+    list: () => listReport(profile, sampleIndex, symbol!, { total, unit }),
+    peek: () => treeReport(profile, { sampleIndex, symbol, granularity, unit, cum, activeFilters: filters, total, compact }),
+    tree: () => treeReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, unit, cum, activeFilters: filters, total, compact }),
     raw: () => rawReport(profile),
     folded: () => foldedStacks(profile, sampleIndex),
     svg: () => flameGraphSvg(profile, sampleIndex),

@@ -70,9 +70,9 @@ export function sourceListings(profile: Profile, sampleIndex: number, symbol: Re
 }
 
 /** The text of `go tool pprof -list REGEX`: each listing under its ROUTINE line, `.` for no cost. */
-export function listReport(profile: Profile, sampleIndex: number, symbol: RegExp, options: { total?: number; cwd?: string } = {}): string {
+export function listReport(profile: Profile, sampleIndex: number, symbol: RegExp, options: { total?: number; cwd?: string; unit?: string } = {}): string {
   const view = valueFormat(profile, sampleIndex, options.total);
-  view.outputUnit = 'minimum';
+  view.outputUnit = options.unit ?? 'minimum';
   const { listings, unlocated } = sourceListings(profile, sampleIndex, symbol, options.cwd);
   const valueOrDot = (value: number) => (value === 0 ? '.' : view.format(value));
   const out = [`Total: ${view.format(view.total)}`];

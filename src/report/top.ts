@@ -11,6 +11,8 @@ export interface TopOptions {
   edgeFraction?: number;
   cum?: boolean;
   granularity?: Granularity;
+  /** The unit values print in (-unit): "minimum" (the default) picks one for the report, "auto" one per value. */
+  unit?: string;
   /** The filters applied to the profile, as `name=value`, listed under "Active filters:". */
   activeFilters?: readonly string[];
   /** What percentages are of: by default the profile's total, given when filters removed samples. */
@@ -56,7 +58,11 @@ export function valueFormat(profile: Profile, sampleIndex: number, total = sampl
  * Picks the unit the rows print in, as go tool pprof does: the unit of the smallest value
  * shown, or a larger one when that would print the total in a much smaller unit.
  */
-export function chooseOutputUnit(view: ValueFormat, nodes: readonly GraphNode[]): void {
+export function chooseOutputUnit(view: ValueFormat, nodes: readonly GraphNode[], requested = 'minimum'): void {
+  if (requested !== 'minimum') {
+    view.outputUnit = requested;
+    return;
+  }
   let min = 0;
   for (const node of nodes) {
     const value = Math.abs(node.flat) || Math.abs(node.cum);
@@ -130,7 +136,7 @@ export function topReport(profile: Profile, options: TopOptions): string {
     // Calls are read only for the (inline) marks: a profile without inlined frames has none.
     edges: profile.locations.some((location) => location.lines.length > 1),
   });
-  chooseOutputUnit(view, graph.nodes);
+  chooseOutputUnit(view, graph.nodes, options.unit);
   const lines = reportHeader(profile, view, graph, { activeFilters: options.activeFilters, nodeFraction, nodeCount, compact: options.compact });
   lines.push(`${'flat'.padStart(10)} ${'flat'.padStart(5)}% ${'sum'.padStart(5)}% ${'cum'.padStart(10)} ${'cum'.padStart(5)}%`);
   let sum = 0;

@@ -8,7 +8,10 @@ const SEPARATOR = '----------------------------------------------------------+--
 const LEGEND = '      flat  flat%   sum%        cum   cum%   calls calls% + context \t \t ';
 
 export interface TreeOptions
-  extends Pick<TopOptions, 'sampleIndex' | 'nodeCount' | 'nodeFraction' | 'edgeFraction' | 'granularity' | 'cum' | 'activeFilters' | 'total' | 'compact'> {
+  extends Pick<
+    TopOptions,
+    'sampleIndex' | 'nodeCount' | 'nodeFraction' | 'edgeFraction' | 'granularity' | 'unit' | 'cum' | 'activeFilters' | 'total' | 'compact'
+  > {
   /** -peek: only the functions it matches, with every caller and callee, nothing trimmed. */
   symbol?: RegExp;
 }
@@ -38,7 +41,7 @@ export function treeReport(profile: Profile, options: TreeOptions): string {
   const matched = symbol ? graph.nodes.filter((node) => symbol.test(printableName(node.info))) : graph.nodes;
   if (symbol && matched.length === 0)
     throw new NoMatchError(`no function matches ${symbol.source}: -peek takes a regular expression on function names (see -top for them)`);
-  chooseOutputUnit(view, graph.nodes);
+  chooseOutputUnit(view, graph.nodes, options.unit);
   const lines = reportHeader(profile, view, graph, { activeFilters: options.activeFilters, nodeFraction, nodeCount, compact: options.compact });
   lines.push(SEPARATOR, LEGEND);
   const call = (weight: number, cum: number, name: string, inline: boolean) =>

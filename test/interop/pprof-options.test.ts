@@ -65,6 +65,21 @@ describe.skipIf(!go)('npm run pprof options print what go tool pprof prints', ()
     ['-tags -sample_index=alloc_space', 'go-heap.pb.gz'],
     ['-tags', 'go-heap.pb.gz'],
     ['-tags', 'go-cpu.pb.gz'],
+    // -unit: what values print in.
+    ['-top -unit=ms', 'wall.pb.gz'],
+    ['-top -unit=s -cum', 'go-cpu.pb.gz'],
+    ['-top -unit=auto', 'wall.pb.gz'],
+    ['-top -unit=kB', 'heap.pb.gz'],
+    ['-top -unit=MB -sample_index=alloc_space', 'go-heap.pb.gz'],
+    // A unit of another kind: a count prints with it, time in seconds.
+    ['-top -unit=MB', 'go-cpu.pb.gz'],
+    ['-top -unit=widgets -sample_index=inuse_objects', 'heap.pb.gz'],
+    ['-tree -unit=us', 'go-cpu.pb.gz'],
+    ['-peek=cpuIntensiveTask -unit=ns', 'wall.pb.gz'],
+    ['-traces -unit=ms', 'go-cpu.pb.gz'],
+    ['-tags -unit=kB', 'heap.pb.gz'],
+    ['-tags -unit=ms', 'wall.pb.gz'],
+    ['-list=cpuIntensiveTask -unit=us', 'wall.pb.gz'],
     // -list is by line whatever the granularity.
     ['-list=main.spin -files', 'go-cpu.pb.gz'],
   ])('%s %s', (options, names) => {
@@ -82,6 +97,7 @@ describe.skipIf(!go)('npm run pprof options print what go tool pprof prints', ()
     ['go-cpu.pb.gz', ['granularity=lines', 'top5', 'files=true', 'tree3', 'addresses=true', 'peek spin', 'traces', 'granularity=functions', 'top3', 'quit']],
     ['wall.pb.gz', ['lines=true', 'top4 -cum', 'filefunctions=true', 'top4', 'quit']],
     ['go-cpu.pb.gz', ['text', 'text3 -cum', 'text main', 'quit']],
+    ['heap.pb.gz', ['unit=ms', 'top3', 'traces', 'unit=MB', 'tags', 'unit=minimum', 'top3', 'quit']],
     ['wall.pb.gz', ['tags', 'tags running', 'tags -fetch', 'tags wait=timer', 'sample_index=samples', 'tags', 'quit']],
   ])('at the prompt, %s: %j', (name, commands) => {
     const input = `${commands.join('\n')}\n`;
