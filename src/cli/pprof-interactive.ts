@@ -40,6 +40,7 @@ const HELP = `  Commands:
     sample_index=NAME|N  nodecount=N  nodefraction=F  edgefraction=F  cum=true|false
     granularity=functions|filefunctions|files|lines|addresses (or the word alone, as: lines)
     unit=ms|s|MB|...|auto|minimum (what values print in)
+    source_path=DIR[:DIR] (where list finds sources)  trim_path=PREFIX[:PREFIX] (cut from file names)
     focus= ignore= hide= show= (regexps on functions and files)  tagfocus= tagignore= (on labels)`;
 
 /**
@@ -204,6 +205,8 @@ function describe(settings: Settings): string {
     ['edgefraction', String(settings.edgeFraction ?? EDGE_FRACTION)],
     ['granularity', settings.granularity ?? 'functions'],
     ['unit', settings.unit ?? 'minimum'],
+    ['source_path', settings.sourcePath ?? ''],
+    ['trim_path', settings.trimPath ?? ''],
     ...FILTER_NAMES.map((name): [string, string] => [name, settings.filters[name] ?? '']),
   ];
   return rows.map(([name, value]) => `  ${name.padEnd(14)}= ${value}`).join('\n');

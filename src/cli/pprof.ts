@@ -60,7 +60,8 @@ reports: ${REPORTS.map((name) => (REPORTS_WITH_REGEX.includes(name) ? `-${name}=
 sources: profile files (.pb.gz, .pb, .cpuprofile, .heapprofile) or http(s) URLs of /debug/pprof endpoints
 options: -sample_index=NAME|N  -nodecount=N  -nodefraction=F  -edgefraction=F  -cum
          -functions (default) | -filefunctions | -files | -lines | -addresses: what a node stands for
-         -unit=UNIT (ms, s, MB, ...; auto: each value its own; minimum: the default)  -output=FILE  -seconds=N (for URLs)
+         -unit=UNIT (ms, s, MB, ...; auto: each value its own; minimum: the default)
+         -source_path=DIR[:DIR] (where -list finds sources)  -trim_path=PREFIX[:PREFIX] (cut from file names)  -output=FILE  -seconds=N (for URLs)
          -base=PROFILE (subtract it)  -diff_base=PROFILE (subtract it, percentages of it)
 filters: -focus -ignore -hide -show (regexps on functions and files), -tagfocus -tagignore (on labels)`;
 

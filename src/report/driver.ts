@@ -53,6 +53,9 @@ export interface Settings {
   granularity?: Granularity;
   /** The unit values print in: "minimum" unless set (one for the report), "auto" (one per value), or a unit (ms, MB). */
   unit?: string;
+  /** Where -list looks for source files (directories joined by ':'), and prefixes cut from the file names profiles hold. */
+  sourcePath?: string;
+  trimPath?: string;
   cum: boolean;
   filters: Filters;
 }
@@ -67,6 +70,8 @@ export const SETTING_NAMES = [
   'granularity',
   ...GRANULARITIES,
   'unit',
+  'source_path',
+  'trim_path',
   ...FILTER_NAMES,
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -92,6 +97,10 @@ export function applySetting(settings: Settings, name: SettingName, value: strin
     if (value === '') delete settings.granularity;
     else if (isGranularity(value)) settings.granularity = value;
     else throw new UsageError(`${spelled} must be one of ${GRANULARITIES.join(', ')}, got ${value}`);
+  } else if (name === 'source_path' || name === 'trim_path') {
+    const key = name === 'source_path' ? 'sourcePath' : 'trimPath';
+    if (value === '') delete settings[key];
+    else settings[key] = value;
   } else if (name === 'unit') {
     if (value === '') delete settings.unit;
     else settings.unit = value;
@@ -163,15 +172,18 @@ export function runReport(
   const { notes, unmatched } = applyFilters(profile, settings.filters);
   for (const note of [...unmatched, ...notes]) options.notes?.(note);
   const filters = activeFilters(settings.filters);
-  const { cum, nodeCount, nodeFraction, edgeFraction, granularity, unit } = settings;
+  const { cum, nodeCount, nodeFraction, edgeFraction, granularity, unit, sourcePath = '', trimPath = '' } = settings;
+  const paths = { search: sourcePath, trim: trimPath };
   const { compact } = options;
   const reports: Record<Report, () => string | Uint8Array> = {
-    top: () => topReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, unit, cum, activeFilters: filters, total, compact }),
+    top: () =>
+      topReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, unit, paths, cum, activeFilters: filters, total, compact }),
     traces: () => tracesReport(profile, sampleIndex, { total, granularity, unit }),
     tags: () => tagsReport(profile, sampleIndex, unit),
-    list: () => listReport(profile, sampleIndex, symbol!, { total, unit }),
-    peek: () => treeReport(profile, { sampleIndex, symbol, granularity, unit, cum, activeFilters: filters, total, compact }),
-    tree: () => treeReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, unit, cum, activeFilters: filters, total, compact }),
+    list: () => listReport(profile, sampleIndex, symbol!, { total, unit, sourcePath, trimPath }),
+    peek: () => treeReport(profile, { sampleIndex, symbol, granularity, unit, paths, cum, activeFilters: filters, total, compact }),
+    tree: () =>
+      treeReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, unit, paths, cum, activeFilters: filters, total, compact }),
     raw: () => rawReport(profile),
     folded: () => foldedStacks(profile, sampleIndex),
     svg: () => flameGraphSvg(profile, sampleIndex),

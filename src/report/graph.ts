@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import type { Location, Profile } from '../pprof/index.ts';
+import { trimSourcePath, type SourcePaths } from './source-path.ts';
 
 /**
  * The call graph pprof's reports are drawn from: one node per function (or per line, file or address),
@@ -62,7 +63,7 @@ type LocationNodes = Map<Location, (GraphNode | undefined)[]>;
  * What each location's frames are at a granularity, innermost (inlined) first as the location
  * lists its lines: what a node of the graph, or a frame of -traces, stands for.
  */
-export function locationInfos(profile: Profile, granularity: Granularity, objNames: boolean): Map<Location, NodeInfo[]> {
+export function locationInfos(profile: Profile, granularity: Granularity, objNames: boolean, paths?: SourcePaths): Map<Location, NodeInfo[]> {
   const keepName = granularity !== 'files';
   const keepFile = granularity !== 'functions';
   const keepLine = granularity === 'lines' || granularity === 'addresses';
@@ -79,7 +80,7 @@ export function locationInfos(profile: Profile, granularity: Granularity, objNam
       location,
       location.lines.map(({ function: fn, line }) => {
         const name = keepName ? fn.name : '';
-        const file = keepFile ? cleanPath(fn.filename) : '';
+        const file = keepFile ? cleanPath(paths ? trimSourcePath(fn.filename, paths) : fn.filename) : '';
         // A function without a name is told apart by its binary and first line.
         const placed = objNames || name === '';
         return { address, name, file, line: keepLine ? line : 0, objfile: placed ? objfile : '', startLine: placed ? fn.startLine : 0 };
@@ -94,6 +95,7 @@ function createNodes(
   granularity: Granularity,
   kept: ReadonlySet<string> | undefined,
   objNames: boolean,
+  paths: SourcePaths,
 ): { nodes: Map<string, GraphNode>; locations: LocationNodes } {
   const nodes = new Map<string, GraphNode>();
   const locations: LocationNodes = new Map();
@@ -105,7 +107,7 @@ function createNodes(
     if (!node) nodes.set(key, (node = { key, info, flat: 0, cum: 0, in: new Map(), out: new Map(), lastSample: -1 }));
     return node;
   };
-  for (const [location, infos] of locationInfos(profile, granularity, objNames)) locations.set(location, infos.map(nodeOf));
+  for (const [location, infos] of locationInfos(profile, granularity, objNames, paths)) locations.set(location, infos.map(nodeOf));
   return { nodes, locations };
 }
 
@@ -121,12 +123,16 @@ export interface BuildOptions {
   objNames?: boolean;
   /** Records the calls between nodes; a report that shows none saves their cost on large profiles. */
   edges?: boolean;
+  /** -source_path and -trim_path, which shorten the file names nodes show. */
+  paths?: SourcePaths;
 }
+
+const NO_SOURCE_PATHS: SourcePaths = { search: '', trim: '' };
 
 /** The graph of one sample type. */
 export function buildGraph(profile: Profile, sampleIndex: number, granularity: Granularity, options: BuildOptions = {}): GraphNode[] {
-  const { kept, objNames = false, edges = true } = options;
-  const { nodes, locations } = createNodes(profile, granularity, kept, objNames);
+  const { kept, objNames = false, edges = true, paths = NO_SOURCE_PATHS } = options;
+  const { nodes, locations } = createNodes(profile, granularity, kept, objNames, paths);
   const samples = profile.samples;
   for (let sampleNumber = 0; sampleNumber < samples.length; sampleNumber++) {
     const sample = samples[sampleNumber]!;
@@ -210,6 +216,7 @@ export interface TrimOptions {
   cum: boolean;
   /** Whether the report shows calls (tree, peek) or reads them (top's inline marks). */
   edges: boolean;
+  paths?: SourcePaths;
 }
 
 export interface TrimmedGraph {
@@ -223,7 +230,8 @@ export interface TrimmedGraph {
 
 /** The graph a text report shows: small nodes dropped, then the top nodeCount kept, sorted. */
 export function trimmedGraph(profile: Profile, options: TrimOptions): TrimmedGraph {
-  const build = (kept: ReadonlySet<string> | undefined, edges: boolean) => buildGraph(profile, options.sampleIndex, options.granularity, { kept, edges });
+  const build = (kept: ReadonlySet<string> | undefined, edges: boolean) =>
+    buildGraph(profile, options.sampleIndex, options.granularity, { kept, edges, paths: options.paths });
   // Which nodes stay depends on their values only: the calls are recorded in the last build.
   let nodes = build(undefined, false);
   let withEdges = false;

@@ -1,6 +1,7 @@
 import type { Profile } from '../pprof/index.ts';
 import { printableName, trimmedGraph, type Granularity, type GraphNode, type TrimmedGraph } from './graph.ts';
 import { percentage, scale, scaledLabel } from './measurement.ts';
+import type { SourcePaths } from './source-path.ts';
 import { profileTime } from './time.ts';
 
 export interface TopOptions {
@@ -13,6 +14,8 @@ export interface TopOptions {
   granularity?: Granularity;
   /** The unit values print in (-unit): "minimum" (the default) picks one for the report, "auto" one per value. */
   unit?: string;
+  /** -source_path and -trim_path: what file names are shortened to. */
+  paths?: SourcePaths;
   /** The filters applied to the profile, as `name=value`, listed under "Active filters:". */
   activeFilters?: readonly string[];
   /** What percentages are of: by default the profile's total, given when filters removed samples. */
@@ -133,6 +136,7 @@ export function topReport(profile: Profile, options: TopOptions): string {
     edgeFraction: options.edgeFraction ?? EDGE_FRACTION,
     nodeCount,
     cum: options.cum ?? false,
+    paths: options.paths,
     // Calls are read only for the (inline) marks: a profile without inlined frames has none.
     edges: profile.locations.some((location) => location.lines.length > 1),
   });

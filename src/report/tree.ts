@@ -10,7 +10,7 @@ const LEGEND = '      flat  flat%   sum%        cum   cum%   calls calls% + cont
 export interface TreeOptions
   extends Pick<
     TopOptions,
-    'sampleIndex' | 'nodeCount' | 'nodeFraction' | 'edgeFraction' | 'granularity' | 'unit' | 'cum' | 'activeFilters' | 'total' | 'compact'
+    'sampleIndex' | 'nodeCount' | 'nodeFraction' | 'edgeFraction' | 'granularity' | 'unit' | 'paths' | 'cum' | 'activeFilters' | 'total' | 'compact'
   > {
   /** -peek: only the functions it matches, with every caller and callee, nothing trimmed. */
   symbol?: RegExp;
@@ -36,6 +36,7 @@ export function treeReport(profile: Profile, options: TreeOptions): string {
     edgeFraction: symbol ? 0 : (options.edgeFraction ?? EDGE_FRACTION),
     nodeCount,
     cum: options.cum ?? false,
+    paths: options.paths,
     edges: true,
   });
   const matched = symbol ? graph.nodes.filter((node) => symbol.test(printableName(node.info))) : graph.nodes;

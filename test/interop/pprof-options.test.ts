@@ -1,12 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, repoRoot, runPprofCommand, runProfileCommand } from '../helpers/run.ts';
 import { goBinary } from '../helpers/tools.ts';
 
 const go = goBinary();
+/** The repository, and the directory it is in, for -source_path and -trim_path: ROOT and UP in the cases. */
+const root = repoRoot.replace(/\/$/, '');
+const withPaths = (text: string) => text.replaceAll('ROOT', root).replaceAll('UP', dirname(root));
 
 /**
  * The options people use daily (-nodefraction, -lines, -tags, -unit, ...) against go tool pprof
@@ -80,10 +83,22 @@ describe.skipIf(!go)('npm run pprof options print what go tool pprof prints', ()
     ['-tags -unit=kB', 'heap.pb.gz'],
     ['-tags -unit=ms', 'wall.pb.gz'],
     ['-list=cpuIntensiveTask -unit=us', 'wall.pb.gz'],
+    // -source_path and -trim_path: where -list finds sources, and file names shortened.
+    ['-list=cpuIntensiveTask -trim_path=ROOT -source_path=ROOT', 'wall.pb.gz'],
+    ['-list=cpuIntensiveTask -trim_path=UP -source_path=ROOT/test', 'wall.pb.gz'],
+    ['-list=cpuIntensiveTask -source_path=ROOT/test/fixtures/wall', 'wall.pb.gz'],
+    ['-list=main.spin -source_path=ROOT/test/fixtures/go', 'go-cpu.pb.gz'],
+    ['-list=main.mix -trim_path=ROOT/test/fixtures -source_path=ROOT/test:/nowhere', 'go-cpu.pb.gz'],
+    ['-list=main.mix -source_path=/nowhere', 'go-cpu.pb.gz'],
+    ['-top -files -trim_path=ROOT/test', 'wall.pb.gz'],
+    ['-tree -lines -trim_path=/nothing:ROOT/test/', 'wall.pb.gz'],
+    ['-top -lines -source_path=/elsewhere/fixtures', 'wall.pb.gz'],
+    ['-peek=Intensive -lines -source_path=/elsewhere/fixtures', 'wall.pb.gz'],
+    ['-traces -lines -trim_path=UP', 'wall.pb.gz'],
     // -list is by line whatever the granularity.
     ['-list=main.spin -files', 'go-cpu.pb.gz'],
   ])('%s %s', (options, names) => {
-    const args = [...options.split(' '), ...names.split(' ').map(file)];
+    const args = [...withPaths(options).split(' '), ...names.split(' ').map(file)];
     // Both look for -list's source files from the same directory.
     const theirs = execFileSync(go!, ['tool', 'pprof', ...args], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const ours = runPprofCommand(args);
@@ -98,9 +113,10 @@ describe.skipIf(!go)('npm run pprof options print what go tool pprof prints', ()
     ['wall.pb.gz', ['lines=true', 'top4 -cum', 'filefunctions=true', 'top4', 'quit']],
     ['go-cpu.pb.gz', ['text', 'text3 -cum', 'text main', 'quit']],
     ['heap.pb.gz', ['unit=ms', 'top3', 'traces', 'unit=MB', 'tags', 'unit=minimum', 'top3', 'quit']],
+    ['go-cpu.pb.gz', ['source_path=ROOT/test/fixtures/go', 'list main.spin', 'trim_path=ROOT/test', 'lines=true', 'top3', 'list main.mix', 'quit']],
     ['wall.pb.gz', ['tags', 'tags running', 'tags -fetch', 'tags wait=timer', 'sample_index=samples', 'tags', 'quit']],
   ])('at the prompt, %s: %j', (name, commands) => {
-    const input = `${commands.join('\n')}\n`;
+    const input = withPaths(`${commands.join('\n')}\n`);
     const theirs = spawnSync(go!, ['tool', 'pprof', file(name)], { cwd: repoRoot, input, encoding: 'utf8' });
     const ours = runPprofCommand([file(name)], {}, input);
     expect(ours.status, ours.stderr).toBe(0);
