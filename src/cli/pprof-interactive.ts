@@ -3,6 +3,7 @@ import type { Profile } from '../pprof/index.ts';
 import { FILTER_NAMES } from '../report/filter.ts';
 import { EDGE_FRACTION, NODE_FRACTION, profileLabels, valueFormat } from '../report/top.ts';
 import { openBrowser } from '../web/open-browser.ts';
+import { PROMPT_HELP, nearestName } from './pprof-help.ts';
 import { serveWebUi, settingsQuery, type WebUi } from '../web/server.ts';
 import {
   REPORTS_WITH_REGEX,
@@ -22,26 +23,6 @@ import {
 const COMMANDS = ['top', 'text', 'list', 'peek', 'tree', 'traces', 'tags', 'web', 'help', 'o', 'quit', 'exit'] as const;
 /** `top` shows this many nodes unless told (`top20`, nodecount=N), as go tool pprof's prompt. */
 const TOP_NODES = 10;
-
-const HELP = `  Commands:
-    top[N] [-cum] [regex] [-regex]   the N (10) functions with most flat (or cum) time (or text[N]);
-                                     a regex focuses on matching stacks, -regex ignores them
-    list REGEX                       source lines of the matching functions, with their values
-    peek REGEX                       callers and callees of the matching functions
-    tree[N]                          every function between its callers and callees
-    traces                           every sample, its labels and its stack
-    tags [regex] [-regex]            each label with its values and their shares; a regex
-                                     keeps the samples whose labels match, -regex drops them
-    web                              the web UI on this profile and settings, in a browser
-    o                                the settings below, as they are now
-    help                             this text
-    quit                             leave (or exit, or Ctrl-D)
-  Settings (name=value; name= clears):
-    sample_index=NAME|N  nodecount=N  nodefraction=F  edgefraction=F  cum=true|false
-    granularity=functions|filefunctions|files|lines|addresses (or the word alone, as: lines)
-    unit=ms|s|MB|...|auto|minimum (what values print in)
-    source_path=DIR[:DIR] (where list finds sources)  trim_path=PREFIX[:PREFIX] (cut from file names)
-    focus= ignore= hide= show= (regexps on functions and files)  tagfocus= tagignore= (on labels)`;
 
 /**
  * The `(pprof)` prompt over one profile, as go tool pprof's interactive mode: the profile's
@@ -120,7 +101,7 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
     case 'exit':
       return false;
     case 'help':
-      process.stdout.write(`${HELP}\n`);
+      process.stdout.write(`${PROMPT_HELP}\n`);
       return true;
     case 'o':
     case 'options':
@@ -145,7 +126,7 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
         set(profile, settings, head, args.join(' '));
         return true;
       }
-      throw new UsageError(`unrecognized command: "${head}" (type "help" for commands)`);
+      throw new UsageError(`unrecognized command: "${head}"${didYouMean(head)} (type "help" for commands)`);
   }
 }
 
@@ -189,11 +170,17 @@ function withRegex(profile: Profile, settings: Settings, report: Report, args: r
 
 /** Changes a setting; an empty value clears it. Checked at once, so a bad value is said now. */
 function set(profile: Profile, settings: Settings, name: string, value: string): void {
-  if (!isSettingName(name)) throw new UsageError(`unknown setting ${name}: one of ${SETTING_NAMES.join(', ')}`);
+  if (!isSettingName(name)) throw new UsageError(`unknown setting ${name}${didYouMean(name)} (type "help" for the settings)`);
   // The command line finds these out when it draws its one report; the prompt says so at once.
   if (value !== '' && name === 'sample_index') sampleIndexOf(profile, value);
   if (value !== '' && name !== 'tagfocus' && name !== 'tagignore' && (FILTER_NAMES as readonly string[]).includes(name)) regexOption(name, value);
   applySetting(settings, name, value);
+}
+
+/** `: did you mean X?` for the command or setting nearest to a name that is neither, else nothing. */
+function didYouMean(typed: string): string {
+  const nearest = nearestName(typed, [...COMMANDS, ...SETTING_NAMES]);
+  return nearest ? `: did you mean ${nearest}?` : '';
 }
 
 function describe(settings: Settings): string {

@@ -17,6 +17,8 @@ import { interactive } from './pprof-interactive.ts';
 import {
   REPORTS,
   REPORTS_WITH_REGEX,
+  REPORT_ALIASES,
+  SETTING_NAMES,
   UsageError,
   applySetting,
   isInputError,
@@ -30,6 +32,7 @@ import {
   type Settings,
 } from '../report/driver.ts';
 import { readSources, type Base } from './pprof-sources.ts';
+import { CLI_HELP, USAGE_LINE, nearestName } from './pprof-help.ts';
 import { GRANULARITIES, type Granularity } from '../report/graph.ts';
 
 /** A command line pprof cannot read at all: the usage follows the one line. */
@@ -38,7 +41,12 @@ class CommandLineError extends UsageError {}
 /** The command line's own options; the report settings (SETTING_NAMES) are the prompt's too. */
 const VALUE_OPTIONS = ['http', 'output', 'seconds', 'base', 'diff_base'] as const;
 
+/** Every name the command line takes, for the nearest to one it does not. */
+const OPTION_NAMES = [...REPORTS, ...Object.keys(REPORT_ALIASES), ...SETTING_NAMES, ...VALUE_OPTIONS, 'no_browser', 'help'];
+
 interface Request {
+  /** -help: the list of reports and options, and nothing else. */
+  help?: boolean;
   /** Absent: the interactive mode. */
   report?: Report;
   /** The regular expression of -list or -peek. */
@@ -53,17 +61,6 @@ interface Request {
   listen?: { host: string; port: number };
   openBrowser: boolean;
 }
-
-const USAGE = `usage: npm run pprof -- [options] [report] profile...
-web UI:  -http=[host]:port (loopback unless a host is named; :0 picks a port)  -no_browser
-reports: ${REPORTS.map((name) => (REPORTS_WITH_REGEX.includes(name) ? `-${name}=REGEX` : `-${name}`)).join(' ')} (none: the interactive mode; -text is -top)
-sources: profile files (.pb.gz, .pb, .cpuprofile, .heapprofile) or http(s) URLs of /debug/pprof endpoints
-options: -sample_index=NAME|N  -nodecount=N  -nodefraction=F  -edgefraction=F  -cum
-         -functions (default) | -filefunctions | -files | -lines | -addresses: what a node stands for
-         -unit=UNIT (ms, s, MB, ...; auto: each value its own; minimum: the default)
-         -source_path=DIR[:DIR] (where -list finds sources)  -trim_path=PREFIX[:PREFIX] (cut from file names)  -output=FILE  -seconds=N (for URLs)
-         -base=PROFILE (subtract it)  -diff_base=PROFILE (subtract it, percentages of it)
-filters: -focus -ignore -hide -show (regexps on functions and files), -tagfocus -tagignore (on labels)`;
 
 function parseArgs(args: readonly string[]): Request {
   let report: Report | undefined;
@@ -80,6 +77,7 @@ function parseArgs(args: readonly string[]): Request {
     }
     const [name, inlineValue] = arg.replace(/^--?/, '').split(/=(.*)/s, 2) as [string, string | undefined];
     const named = reportNamed(name);
+    if (name === 'help' || name === 'h') return { help: true, sources, settings: { cum: false, filters: {} }, openBrowser: false };
     if (named) {
       if (report && report !== named) throw new CommandLineError(`only one report at a time: -${report} and -${name} were both given`);
       report = named;
@@ -100,7 +98,8 @@ function parseArgs(args: readonly string[]): Request {
       if (value === undefined) throw new CommandLineError(`-${name} needs a value`);
       values.set(name, value);
     } else {
-      throw new CommandLineError(`unknown option ${arg}`);
+      const nearest = nearestName(name, OPTION_NAMES);
+      throw new CommandLineError(`unknown option ${arg}${nearest ? `: did you mean -${nearest}?` : ''}`);
     }
   }
   if (sources.length === 0) throw new CommandLineError('no profile given');
@@ -145,6 +144,10 @@ function parseArgs(args: readonly string[]): Request {
 async function main(args: readonly string[]): Promise<number> {
   try {
     const request = parseArgs(args);
+    if (request.help) {
+      process.stdout.write(`${CLI_HELP}\n`);
+      return 0;
+    }
     const log = (line: string) => process.stderr.write(`${line}\n`);
     if (request.listen) {
       // The web UI tells before from after against either kind of base: it keeps the base marked.
@@ -170,7 +173,7 @@ async function main(args: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (!isInputError(error)) throw error;
-    process.stderr.write(`pprof: ${error.message}\n${error instanceof CommandLineError ? `${USAGE}\n` : ''}`);
+    process.stderr.write(`pprof: ${error.message}\n${error instanceof CommandLineError ? `${USAGE_LINE}\n` : ''}`);
     return error instanceof UsageError ? 2 : 1;
   }
 }

@@ -1,10 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, repoRoot, runPprofCommand, runProfileCommand } from '../helpers/run.ts';
 import { goBinary } from '../helpers/tools.ts';
+import { ProfileBuilder, encodeProfile } from '../../src/pprof/index.ts';
+import { REPORTS, SETTING_NAMES } from '../../src/report/driver.ts';
 
 const go = goBinary();
 /** The repository, and the directory it is in, for -source_path and -trim_path: ROOT and UP in the cases. */
@@ -150,5 +152,67 @@ describe.skipIf(!go)('npm run pprof options print what go tool pprof prints', ()
     expect(ours.status, ours.stderr).toBe(0);
     expect(ours.stderr).toContain('nodefraction must be a number, a share of the total such as 0.005, got x\n');
     expect(ours.stdout).toMatch(/ {2}nodefraction += 0\.005\n {2}edgefraction += 0\.01\n/);
+  });
+});
+
+describe('npm run pprof -help, and names that do not exist', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pprof-help-'));
+  const profile = join(dir, 'cpu.pb.gz');
+  const builder = new ProfileBuilder({ sampleTypes: [{ type: 'cpu', unit: 'nanoseconds' }] });
+  builder.addSample([{ name: 'work', file: '/app/work.ts', line: 3 }], [1_000_000]);
+  writeFileSync(profile, encodeProfile(builder.build()));
+  const named = (text: string) => new Set([...text.matchAll(/^ {2}-?([a-z_]+)/gm)].map((match) => match[1]!));
+
+  it.each([['-help'], ['-h'], ['--help']])(
+    '%s lists every report and option, one line each, and exits 0',
+    (flag) => {
+      const result = runPprofCommand([flag]);
+      expect(result.status).toBe(0);
+      expect(result.stderr).toBe('');
+      const names = named(result.stdout);
+      for (const name of [
+        ...REPORTS,
+        ...SETTING_NAMES.filter((setting) => setting !== 'granularity'),
+        'text',
+        'output',
+        'seconds',
+        'base',
+        'diff_base',
+        'http',
+        'no_browser',
+      ])
+        expect(names, name).toContain(name);
+      // Each listed name is one the command line takes: none is refused as unknown.
+      for (const name of names) expect(runPprofCommand([`-${name}`]).stderr, name).not.toContain('unknown option');
+    },
+    120_000,
+  );
+
+  it.each([
+    ['-nodecont=3', 'pprof: unknown option -nodecont=3: did you mean -nodecount?'],
+    ['-lnes', 'pprof: unknown option -lnes: did you mean -lines?'],
+    ['-tpo', 'pprof: unknown option -tpo: did you mean -top?'],
+    ['-sample', 'pprof: unknown option -sample: did you mean -sample_index?'],
+    ['-bogus', 'pprof: unknown option -bogus'],
+  ])('%s is refused in one line naming the nearest option, then where the list is', (option, message) => {
+    const result = runPprofCommand(['-top', option, profile]);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`${message}\nusage: npm run pprof -- [options] [report] profile...  (npm run pprof -- -help lists them)\n`);
+  });
+
+  it('help at the prompt lists every command and setting; a name that is neither gets the nearest', () => {
+    const result = runPprofCommand([profile], {}, 'help\ntpo\nfocsu=x\nlnes\nbogus\nquit\n');
+    expect(result.status).toBe(0);
+    const names = named(result.stdout.replace(/^\(pprof\) /, ''));
+    for (const name of ['top', 'text', 'tree', 'peek', 'list', 'traces', 'tags', 'web', 'o', 'help', 'quit', 'granularity', 'unit', 'source_path', 'trim_path'])
+      expect(names, name).toContain(name);
+    expect(result.stderr.split('\n').slice(-5)).toEqual([
+      'unrecognized command: "tpo": did you mean top? (type "help" for commands)',
+      'unknown setting focsu: did you mean focus? (type "help" for the settings)',
+      'unrecognized command: "lnes": did you mean lines? (type "help" for commands)',
+      'unrecognized command: "bogus" (type "help" for commands)',
+      '',
+    ]);
   });
 });
