@@ -41,7 +41,7 @@ export async function interactive(profile: Profile, initial: Settings, options: 
     if (options.openBrowser) openBrowser(url);
   };
   const view = valueFormat(profile, sampleIndexOf(profile, settings.sampleIndex));
-  view.outputUnit = 'minimum';
+  view.outputUnit = settings.unit ?? 'minimum';
   // On stderr, as go tool pprof: what the prompt prints on stdout is reports only.
   process.stderr.write(`${profileLabels(profile, view).join('\n')}\nEntering interactive mode (type "help" for commands, "o" for options)\n`);
   const prompt: Interface = createInterface({

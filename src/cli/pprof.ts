@@ -66,6 +66,8 @@ interface Request {
 
 function parseArgs(args: readonly string[]): Request {
   let report: Report | undefined;
+  /** The report as it was spelled: -text is -top, but not both. */
+  let reportName = '';
   let symbol: RegExp | undefined;
   const sources: string[] = [];
   const values = new Map<string, string>();
@@ -81,8 +83,9 @@ function parseArgs(args: readonly string[]): Request {
     const named = reportNamed(name);
     if (name === 'help' || name === 'h') return { help: true, sources, settings: { cum: false, filters: {} }, openBrowser: false };
     if (named) {
-      if (report && report !== named) throw new CommandLineError(`only one report at a time: -${report} and -${name} were both given`);
+      if (report && reportName !== name) throw new CommandLineError(`only one report at a time: -${reportName} and -${name} were both given`);
       report = named;
+      reportName = name;
       if (REPORTS_WITH_REGEX.includes(report)) {
         const source = inlineValue ?? args[++i];
         if (source === undefined) throw new UsageError(`-${name} needs a regular expression naming functions, as in -${name}=main`);

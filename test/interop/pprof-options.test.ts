@@ -117,16 +117,24 @@ describe.skipIf(!go)('npm run pprof options print what go tool pprof prints', ()
     ['heap.pb.gz', ['unit=ms', 'top3', 'traces', 'unit=MB', 'tags', 'unit=minimum', 'top3', 'quit']],
     ['go-cpu.pb.gz', ['source_path=ROOT/test/fixtures/go', 'list main.spin', 'trim_path=ROOT/test', 'lines=true', 'top3', 'list main.mix', 'quit']],
     ['wall.pb.gz', ['tags', 'tags running', 'tags -fetch', 'tags wait=timer', 'sample_index=samples', 'tags', 'quit']],
-  ])('at the prompt, %s: %j', (name, commands) => {
+    // Options on the command line hold at the prompt, the header's unit too.
+    ['go-cpu.pb.gz -unit=us -lines -nodefraction=0.1', ['top', 'tree', 'granularity=functions', 'top3', 'quit']],
+  ])('at the prompt, %s: %j', (names, commands) => {
+    const [name, ...options] = names.split(' ');
     const input = withPaths(`${commands.join('\n')}\n`);
-    const theirs = spawnSync(go!, ['tool', 'pprof', file(name)], { cwd: repoRoot, input, encoding: 'utf8' });
-    const ours = runPprofCommand([file(name)], {}, input);
+    const args = [...options, file(name!)];
+    const theirs = spawnSync(go!, ['tool', 'pprof', ...args], { cwd: repoRoot, input, encoding: 'utf8' });
+    const ours = runPprofCommand(args, {}, input);
     expect(ours.status, ours.stderr).toBe(0);
     expect(ours.stdout).toBe(theirs.stdout);
+    // The profile's header, on stderr as Go prints it.
+    const header = (text: string) => text.slice(0, text.indexOf('Entering interactive mode'));
+    expect(header(ours.stderr)).toBe(header(theirs.stderr));
   });
 
   it.each([
     ['-top -nodefraction=abc', /^pprof: -nodefraction must be a number, a share of the total such as 0\.005, got abc\n/],
+    ['-top -text', /^pprof: only one report at a time: -top and -text were both given\n/],
     ['-top -lines -files', /^pprof: -lines and -files each set the granularity: give one of them\n/],
     ['-top -lines=maybe', /^pprof: -lines is on or off \(true or false\), got maybe\n/],
     ['-top -granularity=statements', /^pprof: -granularity must be one of functions, filefunctions, files, lines, addresses, got statements\n/],
