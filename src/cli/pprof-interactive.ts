@@ -1,8 +1,9 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { Profile } from '../pprof/index.ts';
 import { FILTER_NAMES } from '../report/filter.ts';
-import { profileLabels, valueFormat } from '../report/top.ts';
+import { EDGE_FRACTION, NODE_FRACTION, profileLabels, valueFormat } from '../report/top.ts';
 import { openBrowser } from '../web/open-browser.ts';
+import { PROMPT_HELP, nearestName } from './pprof-help.ts';
 import { serveWebUi, settingsQuery, type WebUi } from '../web/server.ts';
 import {
   REPORTS_WITH_REGEX,
@@ -19,24 +20,9 @@ import {
 } from '../report/driver.ts';
 
 /** Reports the prompt runs; -folded and -proto write files, which the command line does. */
-const COMMANDS = ['top', 'list', 'peek', 'tree', 'traces', 'web', 'help', 'o', 'quit', 'exit'] as const;
+const COMMANDS = ['top', 'text', 'list', 'peek', 'tree', 'traces', 'tags', 'web', 'help', 'o', 'quit', 'exit'] as const;
 /** `top` shows this many nodes unless told (`top20`, nodecount=N), as go tool pprof's prompt. */
 const TOP_NODES = 10;
-
-const HELP = `  Commands:
-    top[N] [-cum] [regex] [-regex]   the N (10) functions with most flat (or cum) time;
-                                     a regex focuses on matching stacks, -regex ignores them
-    list REGEX                       source lines of the matching functions, with their values
-    peek REGEX                       callers and callees of the matching functions
-    tree[N]                          every function between its callers and callees
-    traces                           every sample, its labels and its stack
-    web                              the web UI on this profile and settings, in a browser
-    o                                the settings below, as they are now
-    help                             this text
-    quit                             leave (or exit, or Ctrl-D)
-  Settings (name=value; name= clears):
-    sample_index=NAME|N  nodecount=N  cum=true|false
-    focus= ignore= hide= show= (regexps on functions and files)  tagfocus= tagignore= (on labels)`;
 
 /**
  * The `(pprof)` prompt over one profile, as go tool pprof's interactive mode: the profile's
@@ -55,7 +41,7 @@ export async function interactive(profile: Profile, initial: Settings, options: 
     if (options.openBrowser) openBrowser(url);
   };
   const view = valueFormat(profile, sampleIndexOf(profile, settings.sampleIndex));
-  view.outputUnit = 'minimum';
+  view.outputUnit = settings.unit ?? 'minimum';
   // On stderr, as go tool pprof: what the prompt prints on stdout is reports only.
   process.stderr.write(`${profileLabels(profile, view).join('\n')}\nEntering interactive mode (type "help" for commands, "o" for options)\n`);
   const prompt: Interface = createInterface({
@@ -107,18 +93,22 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
     return true;
   }
   const [head = '', ...args] = line.split(/\s+/);
-  const counted = /^(top|tree)(\d+)$/.exec(head);
-  const name = counted ? counted[1]! : head;
+  const counted = /^(top|text|tree)(\d+)$/.exec(head);
+  const spelled = counted ? counted[1]! : head;
+  const name = spelled === 'text' ? 'top' : spelled;
   switch (name) {
     case 'quit':
     case 'exit':
       return false;
     case 'help':
-      process.stdout.write(`${HELP}\n`);
+      process.stdout.write(`${PROMPT_HELP}\n`);
       return true;
     case 'o':
     case 'options':
       process.stdout.write(`${describe(settings)}\n`);
+      return true;
+    case 'tags':
+      process.stdout.write(labelled(profile, settings, args));
       return true;
     case 'top':
     case 'tree':
@@ -136,7 +126,7 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
         set(profile, settings, head, args.join(' '));
         return true;
       }
-      throw new UsageError(`unrecognized command: "${head}" (type "help" for commands)`);
+      throw new UsageError(`unrecognized command: "${head}"${didYouMean(head)} (type "help" for commands)`);
   }
 }
 
@@ -158,6 +148,16 @@ function ranked(profile: Profile, settings: Settings, report: Report, count: str
   return runReport(profile, report, undefined, once, { compact: true, notes: (note) => process.stderr.write(`${note}\n`) }) as string;
 }
 
+/** tags: regexps on labels, kept (tagfocus) or dropped (-regex: tagignore), for this once. */
+function labelled(profile: Profile, settings: Settings, args: readonly string[]): string {
+  const once: Settings = { ...settings, filters: { ...settings.filters } };
+  const focus = args.filter((arg) => !arg.startsWith('-'));
+  const ignore = args.filter((arg) => arg.startsWith('-')).map((arg) => arg.slice(1));
+  if (focus.length > 0) once.filters.tagfocus = focus.join('|');
+  if (ignore.length > 0) once.filters.tagignore = ignore.join('|');
+  return runReport(profile, 'tags', undefined, once, { compact: true, notes: (note) => process.stderr.write(`${note}\n`) }) as string;
+}
+
 /** list and peek take a regexp; traces takes nothing. */
 function withRegex(profile: Profile, settings: Settings, report: Report, args: readonly string[]): string {
   let symbol: RegExp | undefined;
@@ -170,11 +170,17 @@ function withRegex(profile: Profile, settings: Settings, report: Report, args: r
 
 /** Changes a setting; an empty value clears it. Checked at once, so a bad value is said now. */
 function set(profile: Profile, settings: Settings, name: string, value: string): void {
-  if (!isSettingName(name)) throw new UsageError(`unknown setting ${name}: one of ${SETTING_NAMES.join(', ')}`);
+  if (!isSettingName(name)) throw new UsageError(`unknown setting ${name}${didYouMean(name)} (type "help" for the settings)`);
   // The command line finds these out when it draws its one report; the prompt says so at once.
   if (value !== '' && name === 'sample_index') sampleIndexOf(profile, value);
   if (value !== '' && name !== 'tagfocus' && name !== 'tagignore' && (FILTER_NAMES as readonly string[]).includes(name)) regexOption(name, value);
   applySetting(settings, name, value);
+}
+
+/** `: did you mean X?` for the command or setting nearest to a name that is neither, else nothing. */
+function didYouMean(typed: string): string {
+  const nearest = nearestName(typed, [...COMMANDS, ...SETTING_NAMES]);
+  return nearest ? `: did you mean ${nearest}?` : '';
 }
 
 function describe(settings: Settings): string {
@@ -182,6 +188,12 @@ function describe(settings: Settings): string {
     ['sample_index', settings.sampleIndex ?? "(the profile's default)"],
     ['nodecount', settings.nodeCount === undefined ? `(top: ${TOP_NODES}, tree: 80)` : String(settings.nodeCount)],
     ['cum', String(settings.cum)],
+    ['nodefraction', String(settings.nodeFraction ?? NODE_FRACTION)],
+    ['edgefraction', String(settings.edgeFraction ?? EDGE_FRACTION)],
+    ['granularity', settings.granularity ?? 'functions'],
+    ['unit', settings.unit ?? 'minimum'],
+    ['source_path', settings.sourcePath ?? ''],
+    ['trim_path', settings.trimPath ?? ''],
     ...FILTER_NAMES.map((name): [string, string] => [name, settings.filters[name] ?? '']),
   ];
   return rows.map(([name, value]) => `  ${name.padEnd(14)}= ${value}`).join('\n');

@@ -1,10 +1,12 @@
 /**
- * npm run pprof -- [options] [-top|-traces|-list=REGEX|-peek=REGEX|-tree|-raw|-folded|-svg|-proto] source...
+ * npm run pprof -- [options] [-top|-text|-traces|-tags|-list=REGEX|-peek=REGEX|-tree|-raw|-folded|-svg|-proto] source...
  *
  * Reports on profiles as go tool pprof prints them. Reads .pb.gz and raw .pb pprof files (Go's
  * too) and Node's .cpuprofile and .heapprofile; several sources are merged into one profile.
- * Options take Go's spellings: -sample_index=NAME|N, -nodecount=N, -cum, -output=FILE, and the
- * filters -focus, -ignore, -hide, -show, -tagfocus, -tagignore (also `-name value`). Without a
+ * Options take Go's spellings: -sample_index=NAME|N, -nodecount=N, -nodefraction=F,
+ * -edgefraction=F, -cum, -functions|-filefunctions|-files|-lines|-addresses, -unit=UNIT,
+ * -source_path, -trim_path, -output=FILE, and the filters -focus, -ignore, -hide, -show,
+ * -tagfocus, -tagignore (also `-name value`); -help lists them all (cli/pprof-help.ts). Without a
  * report it enters the interactive mode, a `(pprof)` prompt; with -http=[host]:port it serves
  * the web UI instead (-no_browser: do not open a browser at it).
  */
@@ -17,17 +19,23 @@ import { interactive } from './pprof-interactive.ts';
 import {
   REPORTS,
   REPORTS_WITH_REGEX,
+  REPORT_ALIASES,
+  SETTING_NAMES,
   UsageError,
   applySetting,
   isInputError,
   isSettingName,
+  isSwitch,
   regexOption,
+  reportNamed,
   runReport,
   type Report,
   type SettingName,
   type Settings,
 } from '../report/driver.ts';
 import { readSources, type Base } from './pprof-sources.ts';
+import { CLI_HELP, USAGE_LINE, nearestName } from './pprof-help.ts';
+import { GRANULARITIES, type Granularity } from '../report/graph.ts';
 
 /** A command line pprof cannot read at all: the usage follows the one line. */
 class CommandLineError extends UsageError {}
@@ -35,7 +43,12 @@ class CommandLineError extends UsageError {}
 /** The command line's own options; the report settings (SETTING_NAMES) are the prompt's too. */
 const VALUE_OPTIONS = ['http', 'output', 'seconds', 'base', 'diff_base'] as const;
 
+/** Every name the command line takes, for the nearest to one it does not. */
+const OPTION_NAMES = [...REPORTS, ...Object.keys(REPORT_ALIASES), ...SETTING_NAMES, ...VALUE_OPTIONS, 'no_browser', 'help'];
+
 interface Request {
+  /** -help: the list of reports and options, and nothing else. */
+  help?: boolean;
   /** Absent: the interactive mode. */
   report?: Report;
   /** The regular expression of -list or -peek. */
@@ -51,16 +64,10 @@ interface Request {
   openBrowser: boolean;
 }
 
-const USAGE = `usage: npm run pprof -- [options] [report] profile...
-web UI:  -http=[host]:port (loopback unless a host is named; :0 picks a port)  -no_browser
-reports: ${REPORTS.map((name) => (REPORTS_WITH_REGEX.includes(name) ? `-${name}=REGEX` : `-${name}`)).join(' ')} (none: the interactive mode)
-sources: profile files (.pb.gz, .pb, .cpuprofile, .heapprofile) or http(s) URLs of /debug/pprof endpoints
-options: -sample_index=NAME|N  -nodecount=N  -cum  -output=FILE  -seconds=N (for URLs)
-         -base=PROFILE (subtract it)  -diff_base=PROFILE (subtract it, percentages of it)
-filters: -focus -ignore -hide -show (regexps on functions and files), -tagfocus -tagignore (on labels)`;
-
 function parseArgs(args: readonly string[]): Request {
   let report: Report | undefined;
+  /** The report as it was spelled: -text is -top, but not both. */
+  let reportName = '';
   let symbol: RegExp | undefined;
   const sources: string[] = [];
   const values = new Map<string, string>();
@@ -73,9 +80,12 @@ function parseArgs(args: readonly string[]): Request {
       continue;
     }
     const [name, inlineValue] = arg.replace(/^--?/, '').split(/=(.*)/s, 2) as [string, string | undefined];
-    if ((REPORTS as readonly string[]).includes(name)) {
-      if (report && report !== name) throw new CommandLineError(`only one report at a time: -${report} and -${name} were both given`);
-      report = name as Report;
+    const named = reportNamed(name);
+    if (name === 'help' || name === 'h') return { help: true, sources, settings: { cum: false, filters: {} }, openBrowser: false };
+    if (named) {
+      if (report && reportName !== name) throw new CommandLineError(`only one report at a time: -${reportName} and -${name} were both given`);
+      report = named;
+      reportName = name;
       if (REPORTS_WITH_REGEX.includes(report)) {
         const source = inlineValue ?? args[++i];
         if (source === undefined) throw new UsageError(`-${name} needs a regular expression naming functions, as in -${name}=main`);
@@ -84,8 +94,8 @@ function parseArgs(args: readonly string[]): Request {
     } else if (name === 'no_browser') {
       noBrowser = inlineValue === undefined || inlineValue === 'true';
     } else if (isSettingName(name)) {
-      // -cum alone turns it on; the others take a value, here or as the next argument.
-      const value = name === 'cum' ? (inlineValue ?? '') : (inlineValue ?? args[++i]);
+      // -cum and -lines alone turn them on; the others take a value, here or as the next argument.
+      const value = isSwitch(name) ? (inlineValue ?? '') : (inlineValue ?? args[++i]);
       if (value === undefined) throw new CommandLineError(`-${name} needs a value`);
       settingValues.push([name, value]);
     } else if ((VALUE_OPTIONS as readonly string[]).includes(name)) {
@@ -93,10 +103,14 @@ function parseArgs(args: readonly string[]): Request {
       if (value === undefined) throw new CommandLineError(`-${name} needs a value`);
       values.set(name, value);
     } else {
-      throw new CommandLineError(`unknown option ${arg}`);
+      const nearest = nearestName(name, OPTION_NAMES);
+      throw new CommandLineError(`unknown option ${arg}${nearest ? `: did you mean -${nearest}?` : ''}`);
     }
   }
   if (sources.length === 0) throw new CommandLineError('no profile given');
+  const granularities = settingValues.filter(([name, value]) => GRANULARITIES.includes(name as Granularity) && (value === '' || value === 'true'));
+  if (new Set(granularities.map(([name]) => name)).size > 1)
+    throw new UsageError(`${granularities.map(([name]) => `-${name}`).join(' and ')} each set the granularity: give one of them`);
   const settings: Settings = { cum: false, filters: {} };
   for (const [name, value] of settingValues) applySetting(settings, name, value, `-${name}`);
   const secondsText = values.get('seconds');
@@ -135,6 +149,10 @@ function parseArgs(args: readonly string[]): Request {
 async function main(args: readonly string[]): Promise<number> {
   try {
     const request = parseArgs(args);
+    if (request.help) {
+      process.stdout.write(`${CLI_HELP}\n`);
+      return 0;
+    }
     const log = (line: string) => process.stderr.write(`${line}\n`);
     if (request.listen) {
       // The web UI tells before from after against either kind of base: it keeps the base marked.
@@ -160,7 +178,7 @@ async function main(args: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (!isInputError(error)) throw error;
-    process.stderr.write(`pprof: ${error.message}\n${error instanceof CommandLineError ? `${USAGE}\n` : ''}`);
+    process.stderr.write(`pprof: ${error.message}\n${error instanceof CommandLineError ? `${USAGE_LINE}\n` : ''}`);
     return error instanceof UsageError ? 2 : 1;
   }
 }

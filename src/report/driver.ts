@@ -1,10 +1,12 @@
 import { ProfileFormatError, encodeProfile, type Profile, type Sample } from '../pprof/index.ts';
 import { FILTER_NAMES, FilterError, activeFilters, applyFilters, type Filters } from './filter.ts';
 import { defaultSampleIndex, foldedStacks } from './folded.ts';
+import { GRANULARITIES, type Granularity } from './graph.ts';
 import { NoMatchError, listReport } from './list.ts';
 import { compilePattern } from './pattern.ts';
 import { BASE_LABEL, IncompatibleProfilesError, mergeProfiles } from './merge.ts';
 import { rawReport } from './raw.ts';
+import { tagsReport } from './tags.ts';
 import { flameGraphSvg } from './svg.ts';
 import { sampleTotal, topReport } from './top.ts';
 import { tracesReport } from './traces.ts';
@@ -15,8 +17,13 @@ import { treeReport } from './tree.ts';
  * filters. The command line, its interactive prompt and the web UI all draw through it.
  */
 
-export const REPORTS = ['top', 'traces', 'list', 'peek', 'tree', 'raw', 'folded', 'svg', 'proto'] as const;
+export const REPORTS = ['top', 'traces', 'tags', 'list', 'peek', 'tree', 'raw', 'folded', 'svg', 'proto'] as const;
 export type Report = (typeof REPORTS)[number];
+/** Other names of reports, as go tool pprof takes them: -text is -top. */
+export const REPORT_ALIASES: Readonly<Record<string, Report>> = { text: 'top' };
+/** The report a name (or an alias) stands for, if any. */
+export const reportNamed = (name: string): Report | undefined =>
+  (REPORTS as readonly string[]).includes(name) ? (name as Report) : Object.hasOwn(REPORT_ALIASES, name) ? REPORT_ALIASES[name] : undefined;
 /** Reports that take a regular expression: -list REGEX, -peek REGEX. */
 export const REPORTS_WITH_REGEX: readonly Report[] = ['list', 'peek'];
 
@@ -39,14 +46,39 @@ export const isInputError = (error: unknown): error is Error =>
 export interface Settings {
   sampleIndex?: string;
   nodeCount?: number;
+  /** Shares of the total below which -top and -tree leave a node, or a call, out. */
+  nodeFraction?: number;
+  edgeFraction?: number;
+  /** What a node of -top, -tree, -peek and a frame of -traces stands for; functions unless set. */
+  granularity?: Granularity;
+  /** The unit values print in: "minimum" unless set (one for the report), "auto" (one per value), or a unit (ms, MB). */
+  unit?: string;
+  /** Where -list looks for source files (directories joined by ':'), and prefixes cut from the file names profiles hold. */
+  sourcePath?: string;
+  trimPath?: string;
   cum: boolean;
   filters: Filters;
 }
 
 /** The report settings the command line (`-name=value`) and the prompt (`name=value`) share, by Go's names. */
-export const SETTING_NAMES = ['sample_index', 'nodecount', 'cum', ...FILTER_NAMES] as const;
+export const SETTING_NAMES = [
+  'sample_index',
+  'nodecount',
+  'nodefraction',
+  'edgefraction',
+  'cum',
+  'granularity',
+  ...GRANULARITIES,
+  'unit',
+  'source_path',
+  'trim_path',
+  ...FILTER_NAMES,
+] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 export const isSettingName = (name: string): name is SettingName => (SETTING_NAMES as readonly string[]).includes(name);
+/** Settings that are on when named alone (`-cum`, `-lines`), as go tool pprof's boolean flags. */
+export const isSwitch = (name: string): boolean => name === 'cum' || isGranularity(name);
+const isGranularity = (name: string): name is Granularity => (GRANULARITIES as readonly string[]).includes(name);
 
 /**
  * Sets one report setting from its text, as both the command line and the prompt take it: an
@@ -55,12 +87,33 @@ export const isSettingName = (name: string): name is SettingName => (SETTING_NAM
  */
 export function applySetting(settings: Settings, name: SettingName, value: string, spelled: string = name): void {
   if (name === 'cum') settings.cum = value === '' || value === 'true';
-  else if (name === 'sample_index') {
+  else if (isGranularity(name)) {
+    // `lines` alone or `lines=true` sets it; `lines=false` undoes it, back to the default.
+    if (value === '' || value === 'true') settings.granularity = name;
+    else if (value === 'false') {
+      if (settings.granularity === name) delete settings.granularity;
+    } else throw new UsageError(`${spelled} is on or off (true or false), got ${value}`);
+  } else if (name === 'granularity') {
+    if (value === '') delete settings.granularity;
+    else if (isGranularity(value)) settings.granularity = value;
+    else throw new UsageError(`${spelled} must be one of ${GRANULARITIES.join(', ')}, got ${value}`);
+  } else if (name === 'source_path' || name === 'trim_path') {
+    const key = name === 'source_path' ? 'sourcePath' : 'trimPath';
+    if (value === '') delete settings[key];
+    else settings[key] = value;
+  } else if (name === 'unit') {
+    if (value === '') delete settings.unit;
+    else settings.unit = value;
+  } else if (name === 'sample_index') {
     if (value === '') delete settings.sampleIndex;
     else settings.sampleIndex = value;
   } else if (name === 'nodecount') {
     if (value === '') delete settings.nodeCount;
     else settings.nodeCount = nodeCountOption(spelled, value);
+  } else if (name === 'nodefraction' || name === 'edgefraction') {
+    const key = name === 'nodefraction' ? 'nodeFraction' : 'edgeFraction';
+    if (value === '') delete settings[key];
+    else settings[key] = fractionOption(spelled, value);
   } else if (value === '') delete settings.filters[name];
   else settings.filters[name] = value;
 }
@@ -70,6 +123,13 @@ function nodeCountOption(spelled: string, value: string): number {
   const count = Number(value);
   if (value.trim() === '' || !Number.isInteger(count) || count < 0) throw new UsageError(`${spelled} must be a whole number of nodes, 0 or more, got ${value}`);
   return count;
+}
+
+/** A share of the total as -nodefraction and -edgefraction take it: a number, as 0.005 or 5e-3. */
+function fractionOption(spelled: string, value: string): number {
+  const fraction = Number(value);
+  if (value.trim() === '' || !Number.isFinite(fraction)) throw new UsageError(`${spelled} must be a number, a share of the total such as 0.005, got ${value}`);
+  return fraction;
 }
 
 /**
@@ -112,14 +172,18 @@ export function runReport(
   const { notes, unmatched } = applyFilters(profile, settings.filters);
   for (const note of [...unmatched, ...notes]) options.notes?.(note);
   const filters = activeFilters(settings.filters);
-  const { cum, nodeCount } = settings;
+  const { cum, nodeCount, nodeFraction, edgeFraction, granularity, unit, sourcePath = '', trimPath = '' } = settings;
+  const paths = { search: sourcePath, trim: trimPath };
   const { compact } = options;
   const reports: Record<Report, () => string | Uint8Array> = {
-    top: () => topReport(profile, { sampleIndex, nodeCount, cum, activeFilters: filters, total, compact }),
-    traces: () => tracesReport(profile, sampleIndex, { total }),
-    list: () => listReport(profile, sampleIndex, symbol!, { total }),
-    peek: () => treeReport(profile, { sampleIndex, symbol, cum, activeFilters: filters, total, compact }),
-    tree: () => treeReport(profile, { sampleIndex, nodeCount, cum, activeFilters: filters, total, compact }),
+    top: () =>
+      topReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, unit, paths, cum, activeFilters: filters, total, compact }),
+    traces: () => tracesReport(profile, sampleIndex, { total, granularity, unit }),
+    tags: () => tagsReport(profile, sampleIndex, unit),
+    list: () => listReport(profile, sampleIndex, symbol!, { total, unit, sourcePath, trimPath }),
+    peek: () => treeReport(profile, { sampleIndex, symbol, granularity, unit, paths, cum, activeFilters: filters, total, compact }),
+    tree: () =>
+      treeReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, unit, paths, cum, activeFilters: filters, total, compact }),
     raw: () => rawReport(profile),
     folded: () => foldedStacks(profile, sampleIndex),
     svg: () => flameGraphSvg(profile, sampleIndex),

@@ -1,15 +1,19 @@
 import { posix } from 'node:path';
 import type { Location, Profile } from '../pprof/index.ts';
+import { trimSourcePath, type SourcePaths } from './source-path.ts';
 
 /**
- * The call graph pprof's reports are drawn from: one node per function (or per line, or file),
+ * The call graph pprof's reports are drawn from: one node per function (or per line, file or address),
  * each with its flat value (samples where it is the leaf) and cum value (samples it is on, once
  * per sample however often it recurs). Built the way go tool pprof builds it, so the numbers
  * agree row for row.
  */
-export type Granularity = 'functions' | 'filefunctions' | 'lines' | 'files';
+export const GRANULARITIES = ['functions', 'filefunctions', 'files', 'lines', 'addresses'] as const;
+export type Granularity = (typeof GRANULARITIES)[number];
 
 export interface NodeInfo {
+  /** The location's address, kept at the addresses granularity only; 0 otherwise. */
+  readonly address: bigint;
   readonly name: string;
   readonly file: string;
   readonly line: number;
@@ -44,6 +48,7 @@ export interface GraphEdge {
 /** The name a report prints for a node: the function, else what is known of where it is. */
 export function printableName(info: NodeInfo): string {
   const parts: string[] = [];
+  if (info.address !== 0n) parts.push(info.address.toString(16).padStart(16, '0'));
   if (info.name) parts.push(info.name);
   if (info.line !== 0) parts.push(`${info.file}:${info.line}`);
   else if (info.file) parts.push(info.file);
@@ -58,25 +63,27 @@ type LocationNodes = Map<Location, (GraphNode | undefined)[]>;
  * What each location's frames are at a granularity, innermost (inlined) first as the location
  * lists its lines: what a node of the graph, or a frame of -traces, stands for.
  */
-export function locationInfos(profile: Profile, granularity: Granularity, objNames: boolean): Map<Location, NodeInfo[]> {
+export function locationInfos(profile: Profile, granularity: Granularity, objNames: boolean, paths?: SourcePaths): Map<Location, NodeInfo[]> {
   const keepName = granularity !== 'files';
   const keepFile = granularity !== 'functions';
-  const keepLine = granularity === 'lines';
+  const keepLine = granularity === 'lines' || granularity === 'addresses';
+  const keepAddress = granularity === 'addresses';
   const infos = new Map<Location, NodeInfo[]>();
   for (const location of profile.locations) {
     const objfile = location.mapping?.filename ?? '';
+    const address = keepAddress ? location.address : 0n;
     if (location.lines.length === 0) {
-      infos.set(location, [{ name: '', file: '', line: 0, objfile, startLine: 0 }]);
+      infos.set(location, [{ address, name: '', file: '', line: 0, objfile, startLine: 0 }]);
       continue;
     }
     infos.set(
       location,
       location.lines.map(({ function: fn, line }) => {
         const name = keepName ? fn.name : '';
-        const file = keepFile ? cleanPath(fn.filename) : '';
+        const file = keepFile ? cleanPath(paths ? trimSourcePath(fn.filename, paths) : fn.filename) : '';
         // A function without a name is told apart by its binary and first line.
         const placed = objNames || name === '';
-        return { name, file, line: keepLine ? line : 0, objfile: placed ? objfile : '', startLine: placed ? fn.startLine : 0 };
+        return { address, name, file, line: keepLine ? line : 0, objfile: placed ? objfile : '', startLine: placed ? fn.startLine : 0 };
       }),
     );
   }
@@ -88,18 +95,19 @@ function createNodes(
   granularity: Granularity,
   kept: ReadonlySet<string> | undefined,
   objNames: boolean,
+  paths: SourcePaths,
 ): { nodes: Map<string, GraphNode>; locations: LocationNodes } {
   const nodes = new Map<string, GraphNode>();
   const locations: LocationNodes = new Map();
   const nodeOf = (info: NodeInfo): GraphNode | undefined => {
     // NUL cannot occur in names or paths: the fields cannot run into each other.
-    const key = `${info.name}\0${info.file}\0${info.line}\0${info.objfile}\0${info.startLine}`;
+    const key = `${info.address}\0${info.name}\0${info.file}\0${info.line}\0${info.objfile}\0${info.startLine}`;
     if (kept && !kept.has(key)) return undefined;
     let node = nodes.get(key);
     if (!node) nodes.set(key, (node = { key, info, flat: 0, cum: 0, in: new Map(), out: new Map(), lastSample: -1 }));
     return node;
   };
-  for (const [location, infos] of locationInfos(profile, granularity, objNames)) locations.set(location, infos.map(nodeOf));
+  for (const [location, infos] of locationInfos(profile, granularity, objNames, paths)) locations.set(location, infos.map(nodeOf));
   return { nodes, locations };
 }
 
@@ -115,12 +123,16 @@ export interface BuildOptions {
   objNames?: boolean;
   /** Records the calls between nodes; a report that shows none saves their cost on large profiles. */
   edges?: boolean;
+  /** -source_path and -trim_path, which shorten the file names nodes show. */
+  paths?: SourcePaths;
 }
+
+const NO_SOURCE_PATHS: SourcePaths = { search: '', trim: '' };
 
 /** The graph of one sample type. */
 export function buildGraph(profile: Profile, sampleIndex: number, granularity: Granularity, options: BuildOptions = {}): GraphNode[] {
-  const { kept, objNames = false, edges = true } = options;
-  const { nodes, locations } = createNodes(profile, granularity, kept, objNames);
+  const { kept, objNames = false, edges = true, paths = NO_SOURCE_PATHS } = options;
+  const { nodes, locations } = createNodes(profile, granularity, kept, objNames, paths);
   const samples = profile.samples;
   for (let sampleNumber = 0; sampleNumber < samples.length; sampleNumber++) {
     const sample = samples[sampleNumber]!;
@@ -204,6 +216,7 @@ export interface TrimOptions {
   cum: boolean;
   /** Whether the report shows calls (tree, peek) or reads them (top's inline marks). */
   edges: boolean;
+  paths?: SourcePaths;
 }
 
 export interface TrimmedGraph {
@@ -217,7 +230,8 @@ export interface TrimmedGraph {
 
 /** The graph a text report shows: small nodes dropped, then the top nodeCount kept, sorted. */
 export function trimmedGraph(profile: Profile, options: TrimOptions): TrimmedGraph {
-  const build = (kept: ReadonlySet<string> | undefined, edges: boolean) => buildGraph(profile, options.sampleIndex, options.granularity, { kept, edges });
+  const build = (kept: ReadonlySet<string> | undefined, edges: boolean) =>
+    buildGraph(profile, options.sampleIndex, options.granularity, { kept, edges, paths: options.paths });
   // Which nodes stay depends on their values only: the calls are recorded in the last build.
   let nodes = build(undefined, false);
   let withEdges = false;

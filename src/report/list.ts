@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Profile } from '../pprof/index.ts';
 import { buildGraph, type GraphNode } from './graph.ts';
 import { percentage } from './measurement.ts';
+import { findSource, type SourcePaths } from './source-path.ts';
 import { valueFormat } from './top.ts';
 import type { SourceListing, SourceView } from './views.ts';
 
@@ -16,13 +16,16 @@ export class NoMatchError extends Error {}
  * The source of each function whose name matches `symbol`, per file, as -list shows it and the
  * web UI's source view: its lines from the function's first (else five before the first line
  * with samples) to five after the last line with samples, each with its flat and cum values.
- * Files are read from disk and found as go tool pprof finds them: an absolute path as it is,
- * unless it contains the name of the current directory, in which case the rest is looked for
- * there and in its parents. A function the profile knows no file of has no listing, but its
- * name is in `unlocated`.
+ * Files are read from disk and found as go tool pprof finds them (source-path.ts), in
+ * `sourcePath` (-source_path; the current directory unless given) after cutting `trimPath`
+ * (-trim_path). A function the profile knows no file of has no listing, but its name is in
+ * `unlocated`.
  */
-export function sourceListings(profile: Profile, sampleIndex: number, symbol: RegExp, cwd = process.cwd(), refusal?: SourceRefusal): SourceView {
-  const nodes = buildGraph(profile, sampleIndex, 'lines', { objNames: true, edges: false });
+export function sourceListings(profile: Profile, sampleIndex: number, symbol: RegExp, where: SourceLookup = {}): SourceView {
+  const { cwd = process.cwd(), sourcePath = '', trimPath = '', refusal } = where;
+  // File names as reports show them, trimmed; then looked for as they are or from the search path.
+  const nodes = buildGraph(profile, sampleIndex, 'lines', { objNames: true, edges: false, paths: { search: sourcePath, trim: trimPath } });
+  const lookup: SourcePaths = { search: sourcePath || cwd, trim: trimPath };
   const byFunction = new Map<string, GraphNode[]>();
   for (const node of nodes) {
     if (!symbol.test(node.info.name)) continue;
@@ -40,7 +43,7 @@ export function sourceListings(profile: Profile, sampleIndex: number, symbol: Re
       const lineNodes = byFile.get(file)!;
       const flat = lineNodes.reduce((sum, node) => sum + node.flat, 0);
       const cum = lineNodes.reduce((sum, node) => sum + node.cum, 0);
-      const source = readSource(file, cwd, refusal);
+      const source = readSource(file, lookup, refusal);
       if (typeof source === 'string') {
         listings.push({ name, file, flat, cum, lines: source });
         continue;
@@ -70,10 +73,10 @@ export function sourceListings(profile: Profile, sampleIndex: number, symbol: Re
 }
 
 /** The text of `go tool pprof -list REGEX`: each listing under its ROUTINE line, `.` for no cost. */
-export function listReport(profile: Profile, sampleIndex: number, symbol: RegExp, options: { total?: number; cwd?: string } = {}): string {
+export function listReport(profile: Profile, sampleIndex: number, symbol: RegExp, options: SourceLookup & { total?: number; unit?: string } = {}): string {
   const view = valueFormat(profile, sampleIndex, options.total);
-  view.outputUnit = 'minimum';
-  const { listings, unlocated } = sourceListings(profile, sampleIndex, symbol, options.cwd);
+  view.outputUnit = options.unit ?? 'minimum';
+  const { listings, unlocated } = sourceListings(profile, sampleIndex, symbol, options);
   const valueOrDot = (value: number) => (value === 0 ? '.' : view.format(value));
   const out = [`Total: ${view.format(view.total)}`];
   // Go prints functions in name order, a function with no file where its listing would be.
@@ -102,21 +105,19 @@ export function listReport(profile: Profile, sampleIndex: number, symbol: RegExp
  */
 export type SourceRefusal = (file: string, path: string) => string | undefined;
 
+/** Where -list looks for sources: -source_path, -trim_path, the directory it is run from; and what a server will not show. */
+export interface SourceLookup {
+  cwd?: string;
+  sourcePath?: string;
+  trimPath?: string;
+  refusal?: SourceRefusal;
+}
+
 /** A source file's lines, or why it could not be read. */
-function readSource(file: string, cwd: string, refusal?: SourceRefusal): string[] | string {
-  let path = file;
-  const marker = `/${basename(cwd)}/`;
-  const found = file.indexOf(marker);
-  if (found !== -1) path = file.slice(found + marker.length);
-  if (!isAbsolute(path)) {
-    for (let dir = cwd; ; dir = dirname(dir)) {
-      if (existsSync(join(dir, path))) {
-        path = join(dir, path);
-        break;
-      }
-      if (dirname(dir) === dir) return `could not find file ${path} on path ${cwd}`;
-    }
-  }
+function readSource(file: string, paths: SourcePaths, refusal?: SourceRefusal): string[] | string {
+  const found = findSource(file, paths);
+  if ('error' in found) return found.error;
+  const { path } = found;
   const refused = refusal?.(file, path);
   if (refused) return refused;
   try {

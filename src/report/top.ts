@@ -1,6 +1,7 @@
 import type { Profile } from '../pprof/index.ts';
 import { printableName, trimmedGraph, type Granularity, type GraphNode, type TrimmedGraph } from './graph.ts';
 import { percentage, scale, scaledLabel } from './measurement.ts';
+import type { SourcePaths } from './source-path.ts';
 import { profileTime } from './time.ts';
 
 export interface TopOptions {
@@ -11,6 +12,10 @@ export interface TopOptions {
   edgeFraction?: number;
   cum?: boolean;
   granularity?: Granularity;
+  /** The unit values print in (-unit): "minimum" (the default) picks one for the report, "auto" one per value. */
+  unit?: string;
+  /** -source_path and -trim_path: what file names are shortened to. */
+  paths?: SourcePaths;
   /** The filters applied to the profile, as `name=value`, listed under "Active filters:". */
   activeFilters?: readonly string[];
   /** What percentages are of: by default the profile's total, given when filters removed samples. */
@@ -56,7 +61,11 @@ export function valueFormat(profile: Profile, sampleIndex: number, total = sampl
  * Picks the unit the rows print in, as go tool pprof does: the unit of the smallest value
  * shown, or a larger one when that would print the total in a much smaller unit.
  */
-export function chooseOutputUnit(view: ValueFormat, nodes: readonly GraphNode[]): void {
+export function chooseOutputUnit(view: ValueFormat, nodes: readonly GraphNode[], requested = 'minimum'): void {
+  if (requested !== 'minimum') {
+    view.outputUnit = requested;
+    return;
+  }
   let min = 0;
   for (const node of nodes) {
     const value = Math.abs(node.flat) || Math.abs(node.cum);
@@ -127,10 +136,11 @@ export function topReport(profile: Profile, options: TopOptions): string {
     edgeFraction: options.edgeFraction ?? EDGE_FRACTION,
     nodeCount,
     cum: options.cum ?? false,
+    paths: options.paths,
     // Calls are read only for the (inline) marks: a profile without inlined frames has none.
     edges: profile.locations.some((location) => location.lines.length > 1),
   });
-  chooseOutputUnit(view, graph.nodes);
+  chooseOutputUnit(view, graph.nodes, options.unit);
   const lines = reportHeader(profile, view, graph, { activeFilters: options.activeFilters, nodeFraction, nodeCount, compact: options.compact });
   lines.push(`${'flat'.padStart(10)} ${'flat'.padStart(5)}% ${'sum'.padStart(5)}% ${'cum'.padStart(10)} ${'cum'.padStart(5)}%`);
   let sum = 0;

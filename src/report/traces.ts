@@ -11,10 +11,10 @@ const SEPARATOR = '-----------+-------------------------------------------------
  * value, and its stack leaf first, one frame a line (`(inline)` after a frame inlined into the
  * next), between separator lines. `total` as for topReport.
  */
-export function tracesReport(profile: Profile, sampleIndex: number, options: { total?: number; granularity?: Granularity } = {}): string {
+export function tracesReport(profile: Profile, sampleIndex: number, options: { total?: number; granularity?: Granularity; unit?: string } = {}): string {
   const { granularity = 'functions' } = options;
   const view = valueFormat(profile, sampleIndex, options.total);
-  view.outputUnit = 'minimum';
+  view.outputUnit = options.unit ?? 'minimum';
   const frameNames = new Map(
     [...locationInfos(profile, granularity, false)].map(([location, infos]) => [
       location,

@@ -7,7 +7,11 @@ import { EDGE_FRACTION, NODE_FRACTION, chooseOutputUnit, reportHeader, valueForm
 const SEPARATOR = '----------------------------------------------------------+-------------';
 const LEGEND = '      flat  flat%   sum%        cum   cum%   calls calls% + context \t \t ';
 
-export interface TreeOptions extends Pick<TopOptions, 'sampleIndex' | 'nodeCount' | 'cum' | 'activeFilters' | 'total' | 'compact'> {
+export interface TreeOptions
+  extends Pick<
+    TopOptions,
+    'sampleIndex' | 'nodeCount' | 'nodeFraction' | 'edgeFraction' | 'granularity' | 'unit' | 'paths' | 'cum' | 'activeFilters' | 'total' | 'compact'
+  > {
   /** -peek: only the functions it matches, with every caller and callee, nothing trimmed. */
   symbol?: RegExp;
 }
@@ -23,21 +27,22 @@ export function treeReport(profile: Profile, options: TreeOptions): string {
   const { symbol } = options;
   const view = valueFormat(profile, options.sampleIndex, options.total);
   // A peek is of the whole graph; a tree leaves out the small nodes and calls, as -top does.
-  const nodeFraction = symbol ? 0 : NODE_FRACTION;
+  const nodeFraction = symbol ? 0 : (options.nodeFraction ?? NODE_FRACTION);
   const nodeCount = symbol ? 0 : (options.nodeCount ?? TREE_NODE_COUNT);
   const graph = trimmedGraph(profile, {
     sampleIndex: options.sampleIndex,
-    granularity: 'functions',
+    granularity: options.granularity ?? 'functions',
     nodeFraction,
-    edgeFraction: symbol ? 0 : EDGE_FRACTION,
+    edgeFraction: symbol ? 0 : (options.edgeFraction ?? EDGE_FRACTION),
     nodeCount,
     cum: options.cum ?? false,
+    paths: options.paths,
     edges: true,
   });
   const matched = symbol ? graph.nodes.filter((node) => symbol.test(printableName(node.info))) : graph.nodes;
   if (symbol && matched.length === 0)
     throw new NoMatchError(`no function matches ${symbol.source}: -peek takes a regular expression on function names (see -top for them)`);
-  chooseOutputUnit(view, graph.nodes);
+  chooseOutputUnit(view, graph.nodes, options.unit);
   const lines = reportHeader(profile, view, graph, { activeFilters: options.activeFilters, nodeFraction, nodeCount, compact: options.compact });
   lines.push(SEPARATOR, LEGEND);
   const call = (weight: number, cum: number, name: string, inline: boolean) =>

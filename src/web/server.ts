@@ -118,7 +118,7 @@ function route(source: Profile, client: { script: string; stylesheet: string }, 
         response,
         200,
         'application/json',
-        JSON.stringify(sourceListings(profile, sampleIndex, new RegExp(`^${escaped}$`), process.cwd(), sourceRefusal)),
+        JSON.stringify(sourceListings(profile, sampleIndex, new RegExp(`^${escaped}$`), { refusal: sourceRefusal })),
       );
     }
     case '/api/peek':
