@@ -1,0 +1,97 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeProfile, encodeProfile } from '../../src/pprof/index.ts';
+import { fixture, pprofEntry, repoRoot } from '../helpers/run.ts';
+import { goBinary } from '../helpers/tools.ts';
+
+const go = goBinary();
+
+/** Runs a pprof, ours (`node bin/pprof.mjs`) or Go's, keeping its output as bytes: Go writes strings' bytes as they are. */
+function run(command: string, args: string[], input = '') {
+  const result = spawnSync(command, args, { cwd: repoRoot, input, timeout: 120_000, maxBuffer: 2 ** 30 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString() };
+}
+const ours = (args: string[], input?: string) => run(process.execPath, [pprofEntry, ...args], input);
+const theirs = (args: string[], input?: string) => run(go!, ['tool', 'pprof', ...args], input);
+
+/** The real profiles of test/fixtures/pprof (see its README), by their path there. */
+const real = (name: string) => fixture(`pprof/${name}`);
+
+/**
+ * Profiles other tools wrote (Go's runtime, @datadog/pprof, our profilers on programs whose names
+ * V8 and Go write oddly), read by npm run pprof and by go tool pprof 1.19: each report's bytes
+ * must be the same. Profiles derived from them here (diffs, a duration of -1) are read back too.
+ */
+describe.skipIf(!go)('npm run pprof reads real profiles as go tool pprof does', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pprof-real-'));
+  const file = (name: string) => (name.startsWith('DIR/') ? join(dir, name.slice(4)) : real(name));
+
+  beforeAll(() => {
+    // Diff profiles, whose values go negative: the wall profile's descend calls less the whole.
+    const focused = ours(['-proto', '-focus=descend', `-output=${join(dir, 'descend.pb.gz')}`, real('datadog/wall.pb.gz')]);
+    if (focused.status !== 0) throw new Error(focused.stderr);
+    const diffArgs = (output: string) => ['-proto', `-diff_base=${real('datadog/wall.pb.gz')}`, `-output=${join(dir, output)}`, join(dir, 'descend.pb.gz')];
+    const diffOurs = ours(diffArgs('diff-ours.pb.gz'));
+    if (diffOurs.status !== 0) throw new Error(diffOurs.stderr);
+    const diffGo = theirs(diffArgs('diff-go.pb.gz'));
+    if (diffGo.status !== 0) throw new Error(diffGo.stderr);
+    // A duration of -1 ns, which an unsigned reading once made 5124095.58hrs.
+    const negative = decodeProfile(readFileSync(real('workshop/class-initializers.pb.gz')));
+    negative.durationNanos = -1;
+    writeFileSync(join(dir, 'duration-minus-one.pb.gz'), encodeProfile(negative));
+  }, 120_000);
+
+  it.each([
+    // No mappings: go tool pprof gives each such source one empty mapping, which -raw lists.
+    ['-raw', 'google-pprof/go.nomappings.crash'],
+    ['-top', 'google-pprof/go.nomappings.crash'],
+    ['-raw', 'datadog/wall.pb.gz'],
+    ['-raw', 'datadog/heap.pb.gz'],
+    ['-raw', 'datadog/wall.pb.gz datadog/wall.pb.gz'],
+    ['-raw', 'DIR/descend.pb.gz datadog/wall.pb.gz'],
+    ['-top', 'datadog/wall.pb.gz'],
+    ['-traces', 'datadog/heap.pb.gz'],
+    ['-tree', 'datadog/wall.pb.gz'],
+    // V8's <static_initializer> and <instance_members_initializer> are shown as their file.
+    ['-top', 'workshop/class-initializers.pb.gz'],
+    ['-traces', 'workshop/class-initializers.pb.gz'],
+    ['-raw', 'workshop/class-initializers.pb.gz'],
+    ['-peek=Table', 'workshop/class-initializers.pb.gz'],
+    // Go's generic functions and methods keep their names.
+    ['-top', 'go/generics.pb.gz'],
+    ['-top -cum', 'go/generics.pb.gz'],
+    ['-peek=Stack', 'go/generics.pb.gz'],
+    ['-tree -focus=Fill', 'go/generics.pb.gz'],
+    // Negative values: diff profiles written by us and by go tool pprof, and a duration of -1.
+    ['-top', 'DIR/diff-ours.pb.gz'],
+    ['-raw', 'DIR/diff-ours.pb.gz'],
+    ['-top -cum', 'DIR/diff-go.pb.gz'],
+    ['-traces', 'DIR/diff-go.pb.gz'],
+    ['-raw', 'DIR/diff-go.pb.gz'],
+    ['-top', 'DIR/duration-minus-one.pb.gz'],
+    ['-raw', 'DIR/duration-minus-one.pb.gz'],
+  ])('%s %s', (options, names) => {
+    const args = [...options.split(' '), ...names.split(' ').map(file)];
+    const expected = theirs(args);
+    expect(expected.status, expected.stderr).toBe(0);
+    const actual = ours(args);
+    expect(actual.status, actual.stderr).toBe(0);
+    expect(actual.stdout.toString('latin1')).toBe(expected.stdout.toString('latin1'));
+    expect(actual.stderr).toBe(expected.stderr);
+  });
+
+  it.each([
+    ['datadog/wall.pb.gz', ['top3', 'traces', 'quit']],
+    ['google-pprof/go.nomappings.crash', ['top', 'quit']],
+  ])('the (pprof) prompt on %s: %j', (name, commands) => {
+    const input = `${commands.join('\n')}\n`;
+    const expected = theirs([file(name)], input);
+    const actual = ours([file(name)], input);
+    expect(actual.status, actual.stderr).toBe(0);
+    expect(actual.stdout.toString('latin1')).toBe(expected.stdout.toString('latin1'));
+    expect(actual.stderr.split('\n').slice(0, 5)).toEqual(expected.stderr.split('\n').slice(0, 5));
+  });
+});
