@@ -71,7 +71,7 @@ const id = (value: number | bigint): number => Number(value);
  * decodable bytes that still break pprof's rules, which random data often does.
  */
 function fromWire(wire: WireProfile): Profile {
-  const strings = wire.stringTable.strings;
+  const strings = stringsKeepingBytes(wire.stringTable);
   if (strings.length === 0 || strings[0] !== '') throw new ProfileFormatError('not a pprof profile: its string table does not start with ""');
   if (wire.sampleType.length === 0) throw new ProfileFormatError('not a pprof profile: it has no sample types');
   const text = (index: number | bigint): string | undefined => strings[signed(index)];
@@ -160,10 +160,110 @@ function fromWire(wire: WireProfile): Profile {
   };
 }
 
+/**
+ * Strings in a profile are bytes, mostly UTF-8; pprof-format decodes each as UTF-8, making every
+ * byte that is not U+FFFD. go tool pprof keeps the bytes, printing and writing them as they came.
+ * So a string that is not UTF-8 is read again from its bytes: its UTF-8 runs as text, and each
+ * byte outside them as one lone surrogate, U+DC80 to U+DCFF, which no UTF-8 decodes to;
+ * `textBytes` turns them back into those bytes.
+ */
+function stringsKeepingBytes(table: StringTable): string[] {
+  const strings = table.strings;
+  if (!strings.some((text) => text.includes('\ufffd'))) return strings;
+  // The table's encoding is each string's bytes as they were read: field tag, length, bytes.
+  const encoded = table.encode();
+  const kept: string[] = [];
+  let at = 0;
+  while (at < encoded.length) {
+    at++;
+    let length = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = encoded[at++]!;
+      length += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) break;
+    }
+    kept.push(decodeKeepingBytes(encoded.subarray(at, at + length)));
+    at += length;
+  }
+  return kept;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeKeepingBytes(bytes: Uint8Array): string {
+  let text = '';
+  let run = 0;
+  for (let at = 0; at < bytes.length; ) {
+    const size = utf8SequenceLength(bytes, at);
+    if (size > 0) {
+      at += size;
+      continue;
+    }
+    text += strictUtf8.decode(bytes.subarray(run, at)) + String.fromCharCode(0xdc00 + bytes[at]!);
+    run = ++at;
+  }
+  return text + strictUtf8.decode(bytes.subarray(run));
+}
+
+/** The length of the well-formed UTF-8 sequence at `at` (Unicode's table 3-7), or 0. */
+function utf8SequenceLength(bytes: Uint8Array, at: number): number {
+  const first = bytes[at]!;
+  if (first < 0x80) return 1;
+  const continues = (offset: number, low = 0x80, high = 0xbf) => {
+    const byte = bytes[at + offset];
+    return byte !== undefined && byte >= low && byte <= high;
+  };
+  if (first >= 0xc2 && first <= 0xdf) return continues(1) ? 2 : 0;
+  if (first >= 0xe0 && first <= 0xef) {
+    const [low, high] = first === 0xe0 ? [0xa0, 0xbf] : first === 0xed ? [0x80, 0x9f] : [0x80, 0xbf];
+    return continues(1, low, high) && continues(2) ? 3 : 0;
+  }
+  if (first >= 0xf0 && first <= 0xf4) {
+    const [low, high] = first === 0xf0 ? [0x90, 0xbf] : first === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
+    return continues(1, low, high) && continues(2) && continues(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/** A byte a profile's string held that is not UTF-8, as decodeProfile keeps it: a lone surrogate. */
+// Built from a string: written as a literal, a lone surrogate would not survive bundling as UTF-8.
+const KEPT_BYTE = /[\udc80-\udcff]/gu;
+
+/**
+ * Text as the bytes to print or write: UTF-8, except that the bytes of a profile's strings that
+ * were not UTF-8 are those bytes again, as go tool pprof prints them.
+ */
+export function textBytes(text: string): Buffer {
+  if (!text.match(KEPT_BYTE)) return Buffer.from(text);
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (const match of text.matchAll(KEPT_BYTE)) {
+    parts.push(Buffer.from(text.slice(start, match.index)), Buffer.of(text.charCodeAt(match.index) - 0xdc00));
+    start = match.index + 1;
+  }
+  parts.push(Buffer.from(text.slice(start)));
+  return Buffer.concat(parts);
+}
+
+/** A string pprof-format's string table would not write as its bytes: one with kept bytes, or with U+FFFD. */
+const NOT_PLAIN = /[\ufffd\udc80-\udcff]/u;
+
 /** The wire form of a profile: strings interned in a table (string 0 is ""), references as ids. */
 function toWire(profile: Profile): WireProfile {
   const strings = new StringTable();
-  const index = (text: string) => strings.dedup(text);
+  // pprof-format writes a string as UTF-8; one holding kept bytes is added as its bytes instead.
+  // Those are looked up here, as the table's own index would file them under their U+FFFD form.
+  const byBytes = new Map<string, number>();
+  const index = (text: string) => {
+    if (!NOT_PLAIN.test(text)) return strings.dedup(text);
+    let at = byBytes.get(text);
+    if (at === undefined) {
+      strings._decodeString(textBytes(text));
+      at = strings.strings.length - 1;
+      byBytes.set(text, at);
+    }
+    return at;
+  };
   const valueType = (type: ValueType) => new WireValueType({ type: index(type.type), unit: index(type.unit) });
   // Written in the order a reader meets them, so a profile's strings read front to back.
   const sampleType = profile.sampleTypes.map(valueType);

@@ -38,6 +38,9 @@ describe.skipIf(!go)('npm run pprof reads real profiles as go tool pprof does', 
     if (diffOurs.status !== 0) throw new Error(diffOurs.stderr);
     const diffGo = theirs(diffArgs('diff-go.pb.gz'));
     if (diffGo.status !== 0) throw new Error(diffGo.stderr);
+    // A label that is not UTF-8, written back by -proto: its bytes must survive.
+    const copied = ours(['-proto', `-output=${join(dir, 'generics-ours.pb.gz')}`, real('go/generics.pb.gz')]);
+    if (copied.status !== 0) throw new Error(copied.stderr);
     // A duration of -1 ns, which an unsigned reading once made 5124095.58hrs.
     const negative = decodeProfile(readFileSync(real('workshop/class-initializers.pb.gz')));
     negative.durationNanos = -1;
@@ -65,6 +68,11 @@ describe.skipIf(!go)('npm run pprof reads real profiles as go tool pprof does', 
     ['-top -cum', 'go/generics.pb.gz'],
     ['-peek=Stack', 'go/generics.pb.gz'],
     ['-tree -focus=Fill', 'go/generics.pb.gz'],
+    // A label value that is not UTF-8 (the byte 0xE9) is printed, and written by -proto, as its bytes.
+    ['-raw', 'go/generics.pb.gz'],
+    ['-traces', 'go/generics.pb.gz'],
+    ['-raw', 'DIR/generics-ours.pb.gz'],
+    ['-traces -tagfocus=city=caf', 'DIR/generics-ours.pb.gz'],
     // Negative values: diff profiles written by us and by go tool pprof, and a duration of -1.
     ['-top', 'DIR/diff-ours.pb.gz'],
     ['-raw', 'DIR/diff-ours.pb.gz'],

@@ -12,6 +12,7 @@ import {
   decodeProfile,
   emptyProfile,
   encodeProfile,
+  textBytes,
   writeProfile,
   type Location,
   type Mapping,
@@ -219,5 +220,24 @@ describe('writeProfile', () => {
     writeFileAtomic(path, Buffer.from('whole'));
     expect(readdirSync(dir)).toEqual(['big.bin']);
     expect(readFileSync(path, 'utf8')).toBe('whole');
+  });
+});
+
+describe('strings that are not UTF-8', () => {
+  // A Go CPU profile whose label city is "caf" and the byte 0xE9 (test/fixtures/pprof/README.md).
+  const real = readFileSync(new URL('../fixtures/pprof/go/generics.pb.gz', import.meta.url));
+  const city = (bytes: Uint8Array) => decodeProfile(bytes).samples[0]!.labels.find((label) => label.key === 'city')!.str;
+
+  it('are read keeping their bytes, printed as those bytes and written back as them', () => {
+    expect(textBytes(city(real))).toEqual(Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+    expect(textBytes(city(encodeProfile(decodeProfile(real))))).toEqual(Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+  });
+
+  it('leave UTF-8, U+FFFD itself and characters past U+FFFF as they are', () => {
+    const text = `é ${String.fromCharCode(0xfffd)} ${String.fromCodePoint(0x10080)}`;
+    expect(textBytes(text)).toEqual(Buffer.from(text));
+    const builder = new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }] });
+    builder.addSample([{ name: text, file: 'x.js', line: 1 }], [1]);
+    expect(decodeProfile(encodeProfile(builder.build())).functions[0]!.name).toBe(text);
   });
 });
