@@ -314,7 +314,9 @@ function toWire(profile: Profile): WireProfile {
     keepFrames: index(profile.keepFrames),
     timeNanos: compact(profile.timeNanos),
     durationNanos: profile.durationNanos,
-    periodType: profile.periodType ? valueType(profile.periodType) : undefined,
+    // An empty one is left out, as Go leaves it out: pprof-format would measure its message as no
+    // bytes, write two, and cut the profile's end off.
+    periodType: profile.periodType && (profile.periodType.type !== '' || profile.periodType.unit !== '') ? valueType(profile.periodType) : undefined,
     period: profile.period,
     comment: profile.comments.map(index),
     defaultSampleType: index(profile.defaultSampleType),

@@ -45,6 +45,12 @@ describe.skipIf(!go)('npm run pprof reads real profiles as go tool pprof does', 
     const negative = decodeProfile(readFileSync(real('workshop/class-initializers.pb.gz')));
     negative.durationNanos = -1;
     writeFileSync(join(dir, 'duration-minus-one.pb.gz'), encodeProfile(negative));
+    // An empty period type, and our -proto copy of it, which once lost the profile's last bytes.
+    const emptyPeriodType = decodeProfile(readFileSync(real('datadog/heap.pb.gz')));
+    emptyPeriodType.periodType = { type: '', unit: '' };
+    writeFileSync(join(dir, 'empty-period-type.pb.gz'), encodeProfile(emptyPeriodType));
+    const copiedEmpty = ours(['-proto', `-output=${join(dir, 'empty-period-type-ours.pb.gz')}`, join(dir, 'empty-period-type.pb.gz')]);
+    if (copiedEmpty.status !== 0) throw new Error(copiedEmpty.stderr);
   }, 120_000);
 
   it.each([
@@ -81,6 +87,8 @@ describe.skipIf(!go)('npm run pprof reads real profiles as go tool pprof does', 
     ['-raw', 'DIR/diff-go.pb.gz'],
     ['-top', 'DIR/duration-minus-one.pb.gz'],
     ['-raw', 'DIR/duration-minus-one.pb.gz'],
+    ['-raw', 'DIR/empty-period-type.pb.gz'],
+    ['-raw', 'DIR/empty-period-type-ours.pb.gz'],
   ])('%s %s', (options, names) => {
     const args = [...options.split(' '), ...names.split(' ').map(file)];
     const expected = theirs(args);
