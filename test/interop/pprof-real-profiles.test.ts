@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeProfile, encodeProfile } from '../../src/pprof/index.ts';
 import { fixture, pprofEntry, repoRoot } from '../helpers/run.ts';
@@ -10,12 +10,12 @@ import { goBinary } from '../helpers/tools.ts';
 const go = goBinary();
 
 /** Runs a pprof, ours (`node bin/pprof.mjs`) or Go's, keeping its output as bytes: Go writes strings' bytes as they are. */
-function run(command: string, args: string[], input = '') {
-  const result = spawnSync(command, args, { cwd: repoRoot, input, timeout: 120_000, maxBuffer: 2 ** 30 });
+function run(command: string, args: string[], input = '', cwd = repoRoot) {
+  const result = spawnSync(command, args, { cwd, input, timeout: 120_000, maxBuffer: 2 ** 30 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString() };
 }
-const ours = (args: string[], input?: string) => run(process.execPath, [pprofEntry, ...args], input);
-const theirs = (args: string[], input?: string) => run(go!, ['tool', 'pprof', ...args], input);
+const ours = (args: string[], input?: string, cwd?: string) => run(process.execPath, [pprofEntry, ...args], input, cwd);
+const theirs = (args: string[], input?: string, cwd?: string) => run(go!, ['tool', 'pprof', ...args], input, cwd);
 
 /** The real profiles of test/fixtures/pprof (see its README), by their path there. */
 const real = (name: string) => fixture(`pprof/${name}`);
@@ -110,4 +110,30 @@ describe.skipIf(!go)('npm run pprof reads real profiles as go tool pprof does', 
     expect(actual.stdout.toString('latin1')).toBe(expected.stdout.toString('latin1'));
     expect(actual.stderr.split('\n').slice(0, 5)).toEqual(expected.stderr.split('\n').slice(0, 5));
   });
+
+  // -list finds node:internal/modules/esm/module_job (the wall profile's run) from the directory it runs in.
+  it.each([
+    ['a directory of that name: the header alone', (at: string) => mkdirSync(join(at, SOURCE), { recursive: true })],
+    ['a file with a line of 64 KiB: its lines up to that one', (at: string) => writeLines(at, 65_536)],
+    ['a file with a line just under 64 KiB: all of them', (at: string) => writeLines(at, 65_535)],
+  ])('-list where the source is %s', (_, make) => {
+    const at = mkdtempSync(join(tmpdir(), 'pprof-list-'));
+    make(at);
+    const args = ['-list=run', real('datadog/wall.pb.gz')];
+    const expected = theirs(args, '', at);
+    expect(expected.status, expected.stderr).toBe(0);
+    const actual = ours(args, '', at);
+    expect(actual.status, actual.stderr).toBe(0);
+    expect(actual.stdout.toString('latin1')).toBe(expected.stdout.toString('latin1'));
+  });
 });
+
+const SOURCE = 'node:internal/modules/esm/module_job';
+
+/** The source -list shows for run (line 550), with line 548 `bytes` long: two bytes a character, as in minified code with accents. */
+function writeLines(at: string, bytes: number) {
+  const lines = Array.from({ length: 560 }, (_, i) => `line ${i + 1}`);
+  lines[547] = 'é'.repeat(Math.floor(bytes / 2)) + 'x'.repeat(bytes % 2);
+  mkdirSync(join(at, dirname(SOURCE)), { recursive: true });
+  writeFileSync(join(at, SOURCE), `${lines.join('\n')}\n`);
+}
