@@ -111,6 +111,23 @@ describe.skipIf(!go)('npm run pprof reads real profiles as go tool pprof does', 
     expect(actual.stderr.split('\n').slice(0, 5)).toEqual(expected.stderr.split('\n').slice(0, 5));
   });
 
+  it.each([
+    ['-top -tagfocus=pod=4242239', 'go/generics.pb.gz'],
+    ['-traces -tagignore=4242239', 'go/generics.pb.gz'],
+    ['-top -tagfocus=pod=1:2', 'go/generics.pb.gz'],
+  ])('%s %s says it read a number as a range, first, as go tool pprof does', (options, name) => {
+    const args = [...options.split(' '), real(name)];
+    const expected = theirs(args);
+    const actual = ours(args);
+    expect(actual.status, actual.stderr).toBe(expected.status);
+    expect(actual.stdout.toString('latin1')).toBe(expected.stdout.toString('latin1'));
+    // Go says no more than that nothing matched; we say which filter, after its words.
+    const [interpreted, ...rest] = expected.stderr.split('\n');
+    expect(interpreted).toMatch(/^tag(focus|ignore):Interpreted '[\d:]+' as range, not regexp$/);
+    expect(actual.stderr.split('\n')[0]).toBe(interpreted);
+    for (const [i, line] of rest.entries()) expect(actual.stderr.split('\n')[i + 1]).toContain(line);
+  });
+
   // -list finds node:internal/modules/esm/module_job (the wall profile's run) from the directory it runs in.
   it.each([
     ['a directory of that name: the header alone', (at: string) => mkdirSync(join(at, SOURCE), { recursive: true })],
