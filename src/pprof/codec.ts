@@ -33,20 +33,28 @@ const isGzip = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0x1f && 
  */
 export const MAX_PROFILE_BYTES = 512 * 2 ** 20;
 
+/**
+ * The bytes of a profile file, gunzipped if they are gzip, refused past `maxBytes` unpacked: what
+ * every reader of profile files (pprof's, and Node's JSON ones) reads them through.
+ */
+export function unpacked(bytes: Uint8Array, maxBytes = MAX_PROFILE_BYTES): Uint8Array {
+  if (!isGzip(bytes)) {
+    if (bytes.length > maxBytes) throw new ProfileFormatError(`the profile is more than ${sizeText(maxBytes)}, more than any real profile: not read`);
+    return bytes;
+  }
+  try {
+    return gunzipSync(bytes, { maxOutputLength: maxBytes });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ProfileFormatError(`the profile unpacks to more than ${sizeText(maxBytes)}, more than any real profile: not read`);
+    }
+    throw new ProfileFormatError(`the gzip data is damaged or truncated (${(error as Error).message})`);
+  }
+}
+
 /** Reads gzipped or raw pprof protobuf into the resolved model (model.ts). */
 export function decodeProfile(bytes: Uint8Array, options: { maxBytes?: number } = {}): Profile {
-  const maxBytes = options.maxBytes ?? MAX_PROFILE_BYTES;
-  let raw = bytes;
-  if (isGzip(bytes)) {
-    try {
-      raw = gunzipSync(bytes, { maxOutputLength: maxBytes });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new ProfileFormatError(`the profile unpacks to more than ${sizeText(maxBytes)}, more than any real profile: not read`);
-      }
-      throw new ProfileFormatError(`the gzip data is damaged or truncated (${(error as Error).message})`);
-    }
-  }
+  const raw = unpacked(bytes, options.maxBytes);
   if (raw.length === 0) throw new ProfileFormatError('the profile is empty');
   let wire: WireProfile;
   try {

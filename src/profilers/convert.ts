@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Profile } from '../pprof/index.ts';
-import { MAX_PROFILE_BYTES, ProfileFormatError } from '../pprof/index.ts';
+import { MAX_PROFILE_BYTES, ProfileFormatError, unpacked } from '../pprof/index.ts';
 import { cpuProfileToPprof, type V8CpuProfile } from './v8-cpu-profile.ts';
 import { DEFAULT_HEAP_INTERVAL_BYTES, heapProfileToPprof, type V8HeapProfile } from './v8-heap-profile.ts';
 
@@ -13,9 +13,10 @@ import { DEFAULT_HEAP_INTERVAL_BYTES, heapProfileToPprof, type V8HeapProfile } f
 export function convertNodeProfile(path: string, options: { heapIntervalBytes?: number } = {}): Profile {
   let data: unknown;
   try {
-    const size = statSync(path).size;
-    if (size > MAX_PROFILE_BYTES) throw new Error(`it is ${Math.round(size / 2 ** 20)} MiB, more than any real profile (${MAX_PROFILE_BYTES / 2 ** 20} MiB)`);
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    // Gzipped too, as a copy kept small may be; refused past MAX_PROFILE_BYTES either way.
+    if (statSync(path).size > MAX_PROFILE_BYTES)
+      throw new ProfileFormatError(`the file is more than ${MAX_PROFILE_BYTES / 2 ** 20} MiB, more than any real profile: not read`);
+    data = JSON.parse(Buffer.from(unpacked(readFileSync(path))).toString('utf8'));
   } catch (error) {
     throw new ProfileFormatError(`${path} is not a Node profile: ${(error as Error).message}`);
   }
