@@ -39,6 +39,21 @@ function deepCpuProfile(depth: number) {
   return { nodes, startTime: 0, endTime: 3000, samples: [depth + 1, depth + 1, depth + 1], timeDeltas: [1000, 1000, 1000] };
 }
 
+/**
+ * V8's .heapprofile of one chain of `depth` calls under (root), 1 MiB sampled at its end. Written
+ * as text: JSON.stringify recurses, and would run out of stack on it.
+ */
+function deepHeapProfileText(depth: number): string {
+  const callFrame = (name: string, line: number) =>
+    JSON.stringify({ functionName: name, url: 'file:///app/deep.js', lineNumber: line, columnNumber: 0, scriptId: 1 });
+  const opening = Array.from(
+    { length: depth },
+    (_, i) => `{"id":${i + 1},"callFrame":${callFrame(i === 0 ? '(root)' : `f${i % 1000}`, i % 1000)},"selfSize":0,"children":[`,
+  );
+  const leaf = `{"id":${depth + 1},"callFrame":${callFrame('f0', 0)},"selfSize":1048576,"children":[]}`;
+  return `{"head":${opening.join('')}${leaf}${']}'.repeat(depth)},"samples":[{"size":1048576,"nodeId":${depth + 1},"ordinal":1}]}`;
+}
+
 /** Stacks of any depth: every report, -proto and the web UI's /api/profile, with no recursion to run out of stack. */
 describe('npm run pprof on stacks 4,000 and 100,000 frames deep', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pprof-deep-'));
@@ -48,12 +63,14 @@ describe('npm run pprof on stacks 4,000 and 100,000 frames deep', () => {
     writeFileSync(file('deep-4k.pb.gz'), encodeProfile(deepProfile(4_000, 4_000)));
     writeFileSync(file('deep-100k.pb.gz'), encodeProfile(deepProfile(100_000, 1_000)));
     writeFileSync(file('deep-100k.cpuprofile'), JSON.stringify(deepCpuProfile(100_000)));
+    writeFileSync(file('deep-100k.heapprofile'), deepHeapProfileText(100_000));
   });
 
   it.each([
     ['deep-4k.pb.gz', 4_000],
     ['deep-100k.pb.gz', 100_000],
     ['deep-100k.cpuprofile', 100_000],
+    ['deep-100k.heapprofile', 100_000],
   ])(
     '%s: every report',
     (name, depth) => {
