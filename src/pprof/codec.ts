@@ -21,7 +21,12 @@ export class ProfileFormatError extends Error {
 
 /** Serialises a profile as pprof expects it on disk and on the wire: gzipped protobuf. */
 export function encodeProfile(profile: Profile): Buffer {
-  return gzipSync(toWire(profile).encode());
+  const wire = toWire(profile);
+  // pprof-format measures an empty record (a mapping whose fields are all 0) as no bytes and
+  // writes two: it would cut the profile's end off, or throw. Room for those, and what was written.
+  const records = wire.sampleType.length + wire.sample.length + wire.mapping.length + wire.location.length + wire.function.length;
+  const buffer = new Uint8Array(wire.length + 2 * records);
+  return gzipSync(buffer.subarray(0, wire._encodeToBuffer(buffer, 0)));
 }
 
 const isGzip = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -94,6 +99,15 @@ function fromWire(wire: WireProfile): Profile {
     return resolved;
   });
 
+  // Id 0 stands for none (a location's mapping_id 0: no mapping), so no record may have it; go tool
+  // pprof refuses such a profile too.
+  for (const [kind, records] of [
+    ['mapping', wire.mapping],
+    ['function', wire.function],
+    ['location', wire.location],
+  ] as const) {
+    if (records.some((record) => id(record.id) === 0)) throw new ProfileFormatError(`not a pprof profile: a ${kind} has the id 0, which pprof reserves`);
+  }
   // Every record is kept in order, as -raw lists them; an id given twice resolves to the later.
   const mappings = new Map<number, Mapping>();
   const mappingList = wire.mapping.map((m) => {

@@ -241,3 +241,33 @@ describe('strings that are not UTF-8', () => {
     expect(decodeProfile(encodeProfile(builder.build())).functions[0]!.name).toBe(text);
   });
 });
+
+describe('records pprof-format measures as no bytes', () => {
+  it('are written whole: a sample type of empty strings, an empty period type', () => {
+    const profile = { ...emptyProfile([{ type: '', unit: '' }]), periodType: { type: '', unit: '' }, period: 524_288 };
+    profile.samples.push({ locations: [], values: [7], labels: [] });
+    const read = decodeProfile(encodeProfile(profile));
+    expect(read.sampleTypes).toEqual([{ type: '', unit: '' }]);
+    expect(read.samples.map((sample) => sample.values)).toEqual([[7]]);
+    // Left out, as go tool pprof leaves it out; the period after it is kept.
+    expect(read.periodType).toBeUndefined();
+    expect(read.period).toBe(524_288);
+  });
+
+  it('with the id 0, which pprof reserves, are refused on reading, as go tool pprof refuses them', () => {
+    const profile = emptyProfile([{ type: 'samples', unit: 'count' }]);
+    profile.mappings.push({
+      id: 0,
+      memoryStart: 0n,
+      memoryLimit: 0n,
+      fileOffset: 0n,
+      filename: '',
+      buildId: '',
+      hasFunctions: false,
+      hasFilenames: false,
+      hasLineNumbers: false,
+      hasInlineFrames: false,
+    });
+    expect(() => decodeProfile(encodeProfile(profile))).toThrow(new ProfileFormatError('not a pprof profile: a mapping has the id 0, which pprof reserves'));
+  });
+});
