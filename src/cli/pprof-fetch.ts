@@ -2,7 +2,7 @@ import { mkdirSync, openSync, closeSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Profile } from '../pprof/index.ts';
-import { ProfileFormatError, decodeProfile } from '../pprof/index.ts';
+import { MAX_PROFILE_BYTES, ProfileFormatError, decodeProfile } from '../pprof/index.ts';
 import { SourceError } from '../report/driver.ts';
 import { progressBar } from './progress.ts';
 
@@ -31,7 +31,7 @@ export async function fetchProfile(url: string, seconds: number | undefined, log
       const text = (await response.text()).split('\n')[0]!.slice(0, 200);
       throw new SourceError(`${target.href}: the server answered ${response.status} ${response.statusText}${text ? `: ${text}` : ''}`);
     }
-    bytes = new Uint8Array(await response.arrayBuffer());
+    bytes = await bodyUpTo(response, MAX_PROFILE_BYTES, target.href);
   } catch (error) {
     if (error instanceof ProfileFormatError) throw error;
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
@@ -49,6 +49,28 @@ export async function fetchProfile(url: string, seconds: number | undefined, log
   }
   log(`Saved profile in ${saveCopy(profile, bytes)}`);
   return profile;
+}
+
+/**
+ * The body, read until it passes `maxBytes` and no further: a server (or its Content-Encoding:
+ * gzip, which fetch unpacks) could send gigabytes.
+ */
+async function bodyUpTo(response: Response, maxBytes: number, href: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new ProfileFormatError(`${href} answered with more than ${maxBytes / 2 ** 20} MiB, more than any real profile: not read`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Saves the bytes fetched as pprof.<program>.<sample types>.NNN.pb.gz, a name not yet taken. */

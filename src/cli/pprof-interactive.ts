@@ -1,5 +1,5 @@
 import { createInterface, type Interface } from 'node:readline';
-import type { Profile } from '../pprof/index.ts';
+import { textBytes, type Profile } from '../pprof/index.ts';
 import { FILTER_NAMES } from '../report/filter.ts';
 import { EDGE_FRACTION, NODE_FRACTION, profileLabels, valueFormat } from '../report/top.ts';
 import { openBrowser } from '../web/open-browser.ts';
@@ -117,7 +117,7 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
     case 'peek': {
       const report: Report = name;
       process.stdout.write(
-        report === 'top' || report === 'tree' ? ranked(profile, settings, report, counted?.[2], args) : withRegex(profile, settings, report, args),
+        textBytes(report === 'top' || report === 'tree' ? ranked(profile, settings, report, counted?.[2], args) : withRegex(profile, settings, report, args)),
       );
       return true;
     }

@@ -1,6 +1,6 @@
 // Where `npm run pprof` reads its profiles: files, Node's own profiles, or /debug/pprof URLs.
 import { readFileSync } from 'node:fs';
-import type { Profile } from '../pprof/index.ts';
+import type { Mapping, Profile } from '../pprof/index.ts';
 import { ProfileFormatError, decodeProfile } from '../pprof/index.ts';
 import { convertNodeProfile } from '../profilers/convert.ts';
 import { simplifyFunctionNames } from '../report/names.ts';
@@ -34,14 +34,44 @@ export function readSource(path: string): Profile {
 export async function readSources(sources: readonly string[], seconds: number | undefined, log: (line: string) => void, base?: Base): Promise<Profile> {
   const read = async (paths: readonly string[]) => {
     const profiles: Profile[] = [];
-    for (const path of paths) profiles.push(isUrl(path) ? await fetchProfile(path, seconds, log) : readSource(path));
+    for (const path of paths) profiles.push(withMapping(isUrl(path) ? await fetchProfile(path, seconds, log) : readSource(path)));
     return mergeProfiles(profiles);
   };
   const profile = await read(sources);
   const whole = base ? mergeProfiles([profile, negated(await read([base.path]), { markAsBase: base.diff })]) : profile;
+  const main = whole.mappings[0];
+  // go tool pprof would look for the main binary to symbolize from, and says when none is named.
+  if (main && main.filename === '' && !hasSymbols(main) && whole.locations.some((location) => location.mapping === main)) {
+    log('Main binary filename not available.');
+  }
   simplifyFunctionNames(whole);
   return whole;
 }
+
+/**
+ * The profile, or when it has no mappings at all (Go's runtime and @datadog/pprof write none),
+ * the profile with one empty mapping that every location belongs to: go tool pprof adds it to
+ * each source it reads, so -raw lists it and every location says M=1.
+ */
+function withMapping(profile: Profile): Profile {
+  if (profile.mappings.length > 0) return profile;
+  const empty: Mapping = {
+    id: 1,
+    memoryStart: 0n,
+    memoryLimit: 0n,
+    fileOffset: 0n,
+    filename: '',
+    buildId: '',
+    hasFunctions: false,
+    hasFilenames: false,
+    hasLineNumbers: false,
+    hasInlineFrames: false,
+  };
+  for (const location of profile.locations) location.mapping = empty;
+  return { ...profile, mappings: [empty] };
+}
+
+const hasSymbols = (mapping: Mapping) => mapping.hasFunctions || mapping.hasFilenames || mapping.hasLineNumbers;
 
 /**
  * A profile to compare with: -base subtracts it, and percentages are of what is left; -diff_base

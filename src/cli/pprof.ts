@@ -10,7 +10,7 @@
  * report it enters the interactive mode, a `(pprof)` prompt; with -http=[host]:port it serves
  * the web UI instead (-no_browser: do not open a browser at it).
  */
-import { writeFileAtomic } from '../pprof/index.ts';
+import { textBytes, writeFileAtomic } from '../pprof/index.ts';
 import { openBrowser, parseListenAddress } from '../web/open-browser.ts';
 import { serveWebUi, webTitle } from '../web/server.ts';
 import { unwritableReason } from './output.ts';
@@ -172,9 +172,10 @@ async function main(args: readonly string[]): Promise<number> {
       throw new UsageError('-proto writes a gzipped profile: give -output=FILE, or redirect the output to a file');
     }
     const output = runReport(profile, request.report, request.symbol, request.settings, { notes: (line) => process.stderr.write(`${line}\n`) });
-    // Whole or not at all.
-    if (request.output) writeFileAtomic(request.output, typeof output === 'string' ? Buffer.from(output) : output);
-    else process.stdout.write(output);
+    // Whole or not at all; a profile's bytes that are not UTF-8 as they were.
+    const bytes = typeof output === 'string' ? textBytes(output) : output;
+    if (request.output) writeFileAtomic(request.output, bytes);
+    else process.stdout.write(bytes);
     return 0;
   } catch (error) {
     if (!isInputError(error)) throw error;

@@ -20,7 +20,12 @@ export { ProfileFormatError };
 
 /** Serialises a profile as pprof expects it on disk and on the wire: gzipped protobuf. */
 export function encodeProfile(profile: Profile): Buffer {
-  return gzipSync(toWire(profile).encode());
+  const wire = toWire(profile);
+  // pprof-format measures an empty record (a mapping whose fields are all 0) as no bytes and
+  // writes two: it would cut the profile's end off, or throw. Room for those, and what was written.
+  const records = wire.sampleType.length + wire.sample.length + wire.mapping.length + wire.location.length + wire.function.length;
+  const buffer = new Uint8Array(wire.length + 2 * records);
+  return gzipSync(buffer.subarray(0, wire._encodeToBuffer(buffer, 0)));
 }
 
 const isGzip = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -33,22 +38,30 @@ const isGzip = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0x1f && 
 export const MAX_PROFILE_BYTES = 512 * 2 ** 20;
 
 /**
+ * The bytes of a profile file, gunzipped if they are gzip, refused past `maxBytes` unpacked: what
+ * every reader of profile files (pprof's, and Node's JSON ones) reads them through.
+ */
+export function unpacked(bytes: Uint8Array, maxBytes = MAX_PROFILE_BYTES): Uint8Array {
+  if (!isGzip(bytes)) {
+    if (bytes.length > maxBytes) throw new ProfileFormatError(`the profile is more than ${sizeText(maxBytes)}, more than any real profile: not read`);
+    return bytes;
+  }
+  try {
+    return gunzipSync(bytes, { maxOutputLength: maxBytes });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ProfileFormatError(`the profile unpacks to more than ${sizeText(maxBytes)}, more than any real profile: not read`);
+    }
+    throw new ProfileFormatError(`the gzip data is damaged or truncated (${(error as Error).message})`);
+  }
+}
+
+/**
  * Reads gzipped or raw pprof protobuf into the resolved model (model.ts), or, as go tool pprof
  * does when the bytes are no protobuf, one of the legacy formats (legacy.ts).
  */
 export function decodeProfile(bytes: Uint8Array, options: { maxBytes?: number } = {}): Profile {
-  const maxBytes = options.maxBytes ?? MAX_PROFILE_BYTES;
-  let raw = bytes;
-  if (isGzip(bytes)) {
-    try {
-      raw = gunzipSync(bytes, { maxOutputLength: maxBytes });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new ProfileFormatError(`the profile unpacks to more than ${sizeText(maxBytes)}, more than any real profile: not read`);
-      }
-      throw new ProfileFormatError(`the gzip data is damaged or truncated (${(error as Error).message})`);
-    }
-  }
+  const raw = unpacked(bytes, options.maxBytes);
   if (raw.length === 0) throw new ProfileFormatError('the profile is empty');
   try {
     let wire: WireProfile;
@@ -82,7 +95,7 @@ const id = (value: number | bigint): number => Number(value);
  * decodable bytes that still break pprof's rules, which random data often does.
  */
 function fromWire(wire: WireProfile): Profile {
-  const strings = wire.stringTable.strings;
+  const strings = stringsKeepingBytes(wire.stringTable);
   if (strings.length === 0 || strings[0] !== '') throw new ProfileFormatError('not a pprof profile: its string table does not start with ""');
   if (wire.sampleType.length === 0) throw new ProfileFormatError('not a pprof profile: it has no sample types');
   const text = (index: number | bigint): string | undefined => strings[signed(index)];
@@ -97,6 +110,15 @@ function fromWire(wire: WireProfile): Profile {
     return resolved;
   });
 
+  // Id 0 stands for none (a location's mapping_id 0: no mapping), so no record may have it; go tool
+  // pprof refuses such a profile too.
+  for (const [kind, records] of [
+    ['mapping', wire.mapping],
+    ['function', wire.function],
+    ['location', wire.location],
+  ] as const) {
+    if (records.some((record) => id(record.id) === 0)) throw new ProfileFormatError(`not a pprof profile: a ${kind} has the id 0, which pprof reserves`);
+  }
   // Every record is kept in order, as -raw lists them; an id given twice resolves to the later.
   const mappings = new Map<number, Mapping>();
   const mappingList = wire.mapping.map((m) => {
@@ -171,10 +193,110 @@ function fromWire(wire: WireProfile): Profile {
   };
 }
 
+/**
+ * Strings in a profile are bytes, mostly UTF-8; pprof-format decodes each as UTF-8, making every
+ * byte that is not U+FFFD. go tool pprof keeps the bytes, printing and writing them as they came.
+ * So a string that is not UTF-8 is read again from its bytes: its UTF-8 runs as text, and each
+ * byte outside them as one lone surrogate, U+DC80 to U+DCFF, which no UTF-8 decodes to;
+ * `textBytes` turns them back into those bytes.
+ */
+function stringsKeepingBytes(table: StringTable): string[] {
+  const strings = table.strings;
+  if (!strings.some((text) => text.includes('\ufffd'))) return strings;
+  // The table's encoding is each string's bytes as they were read: field tag, length, bytes.
+  const encoded = table.encode();
+  const kept: string[] = [];
+  let at = 0;
+  while (at < encoded.length) {
+    at++;
+    let length = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = encoded[at++]!;
+      length += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) break;
+    }
+    kept.push(decodeKeepingBytes(encoded.subarray(at, at + length)));
+    at += length;
+  }
+  return kept;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeKeepingBytes(bytes: Uint8Array): string {
+  let text = '';
+  let run = 0;
+  for (let at = 0; at < bytes.length; ) {
+    const size = utf8SequenceLength(bytes, at);
+    if (size > 0) {
+      at += size;
+      continue;
+    }
+    text += strictUtf8.decode(bytes.subarray(run, at)) + String.fromCharCode(0xdc00 + bytes[at]!);
+    run = ++at;
+  }
+  return text + strictUtf8.decode(bytes.subarray(run));
+}
+
+/** The length of the well-formed UTF-8 sequence at `at` (Unicode's table 3-7), or 0. */
+function utf8SequenceLength(bytes: Uint8Array, at: number): number {
+  const first = bytes[at]!;
+  if (first < 0x80) return 1;
+  const continues = (offset: number, low = 0x80, high = 0xbf) => {
+    const byte = bytes[at + offset];
+    return byte !== undefined && byte >= low && byte <= high;
+  };
+  if (first >= 0xc2 && first <= 0xdf) return continues(1) ? 2 : 0;
+  if (first >= 0xe0 && first <= 0xef) {
+    const [low, high] = first === 0xe0 ? [0xa0, 0xbf] : first === 0xed ? [0x80, 0x9f] : [0x80, 0xbf];
+    return continues(1, low, high) && continues(2) ? 3 : 0;
+  }
+  if (first >= 0xf0 && first <= 0xf4) {
+    const [low, high] = first === 0xf0 ? [0x90, 0xbf] : first === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
+    return continues(1, low, high) && continues(2) && continues(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/** A byte a profile's string held that is not UTF-8, as decodeProfile keeps it: a lone surrogate. */
+// Built from a string: written as a literal, a lone surrogate would not survive bundling as UTF-8.
+const KEPT_BYTE = /[\udc80-\udcff]/gu;
+
+/**
+ * Text as the bytes to print or write: UTF-8, except that the bytes of a profile's strings that
+ * were not UTF-8 are those bytes again, as go tool pprof prints them.
+ */
+export function textBytes(text: string): Buffer {
+  if (!text.match(KEPT_BYTE)) return Buffer.from(text);
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (const match of text.matchAll(KEPT_BYTE)) {
+    parts.push(Buffer.from(text.slice(start, match.index)), Buffer.of(text.charCodeAt(match.index) - 0xdc00));
+    start = match.index + 1;
+  }
+  parts.push(Buffer.from(text.slice(start)));
+  return Buffer.concat(parts);
+}
+
+/** A string pprof-format's string table would not write as its bytes: one with kept bytes, or with U+FFFD. */
+const NOT_PLAIN = /[\ufffd\udc80-\udcff]/u;
+
 /** The wire form of a profile: strings interned in a table (string 0 is ""), references as ids. */
 function toWire(profile: Profile): WireProfile {
   const strings = new StringTable();
-  const index = (text: string) => strings.dedup(text);
+  // pprof-format writes a string as UTF-8; one holding kept bytes is added as its bytes instead.
+  // Those are looked up here, as the table's own index would file them under their U+FFFD form.
+  const byBytes = new Map<string, number>();
+  const index = (text: string) => {
+    if (!NOT_PLAIN.test(text)) return strings.dedup(text);
+    let at = byBytes.get(text);
+    if (at === undefined) {
+      strings._decodeString(textBytes(text));
+      at = strings.strings.length - 1;
+      byBytes.set(text, at);
+    }
+    return at;
+  };
   const valueType = (type: ValueType) => new WireValueType({ type: index(type.type), unit: index(type.unit) });
   // Written in the order a reader meets them, so a profile's strings read front to back.
   const sampleType = profile.sampleTypes.map(valueType);
@@ -225,7 +347,9 @@ function toWire(profile: Profile): WireProfile {
     keepFrames: index(profile.keepFrames),
     timeNanos: compact(profile.timeNanos),
     durationNanos: profile.durationNanos,
-    periodType: profile.periodType ? valueType(profile.periodType) : undefined,
+    // An empty one is left out, as Go leaves it out: pprof-format would measure its message as no
+    // bytes, write two, and cut the profile's end off.
+    periodType: profile.periodType && (profile.periodType.type !== '' || profile.periodType.unit !== '') ? valueType(profile.periodType) : undefined,
     period: profile.period,
     comment: profile.comments.map(index),
     defaultSampleType: index(profile.defaultSampleType),

@@ -8,7 +8,7 @@
  *   const profile = decodeProfile(readFileSync('out.pb.gz'));
  */
 export { ProfileBuilder, type Frame, type LabelValue, type ProfileHeader, type ValueTypeSpec } from './builder.ts';
-export { MAX_PROFILE_BYTES, ProfileFormatError, decodeProfile, encodeProfile, writeFileAtomic, writeProfile } from './codec.ts';
+export { MAX_PROFILE_BYTES, ProfileFormatError, decodeProfile, encodeProfile, textBytes, unpacked, writeFileAtomic, writeProfile } from './codec.ts';
 export {
   emptyProfile,
   labelNumbers,

@@ -241,16 +241,22 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     totals.set(key, total);
   }
 
+  // Walked up, not recursed into: a stack can be 100,000 frames deep. Memoised per node asked for.
+  const frames = new Map<number, Frame>();
   const callers = new Map<number, Frame[]>();
   const callerStack = (id: number | undefined): Frame[] => {
     if (id === undefined) return [];
-    const node = byId.get(id)!;
-    if (node.callFrame.functionName === ROOT && !parentOf.has(id)) return [];
     let stack = callers.get(id);
-    if (!stack) {
-      stack = [frameOf(node.callFrame, mapper), ...callerStack(parentOf.get(id))];
-      callers.set(id, stack);
+    if (stack) return stack;
+    stack = [];
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const node = byId.get(at)!;
+      if (node.callFrame.functionName === ROOT && !parentOf.has(at)) break;
+      let frame = frames.get(at);
+      if (!frame) frames.set(at, (frame = frameOf(node.callFrame, mapper)));
+      stack.push(frame);
     }
+    callers.set(id, stack);
     return stack;
   };
   const add = (stack: Frame[], values: number[], sampleLabels: Readonly<Record<string, string>> | undefined) =>

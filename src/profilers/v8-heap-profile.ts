@@ -62,25 +62,38 @@ export function heapProfileToPprof(v8: V8HeapProfile, options: HeapConversionOpt
     mappingFile: options.mappingFile,
   });
 
-  const stacks = new Map<number, Frame[]>();
+  // Iterative: a stack can be 100,000 frames deep. Each node keeps its frame and its caller, and
+  // a stack is built only for a node with samples: copying every node's whole stack would take
+  // depth² frames. A node is the tools' when its nearest frame with a file of its own is; Node's
+  // and V8's frames take their caller's side.
+  const links = new Map<number, { frame: Frame | undefined; caller: number | undefined; tools: boolean }>();
   const nodes = new Map<number, V8HeapNode>();
-  // Iterative: a stack can be thousands of frames deep. A node is the tools' when its nearest
-  // frame with a file of its own is; Node's and V8's frames take their caller's side.
-  const pending: { node: V8HeapNode; parent: Frame[]; toolsParent: boolean }[] = [{ node: v8.head, parent: [], toolsParent: false }];
+  const pending: { node: V8HeapNode; caller: number | undefined; toolsParent: boolean }[] = [{ node: v8.head, caller: undefined, toolsParent: false }];
   for (let next = pending.pop(); next; next = pending.pop()) {
-    const { node, parent, toolsParent } = next;
+    const { node, caller, toolsParent } = next;
     const isRoot = node === v8.head;
-    const stack = isRoot ? parent : [frameOf(node.callFrame, mapper), ...parent];
     const tools = !isRoot && options.programOnly === true && (actsForItsCaller(node.callFrame.url) ? toolsParent : isToolFile(node.callFrame.url));
-    if (!tools) stacks.set(node.id, stack);
+    links.set(node.id, { frame: isRoot ? undefined : frameOf(node.callFrame, mapper), caller, tools });
     nodes.set(node.id, node);
-    for (const child of node.children) pending.push({ node: child, parent: stack, toolsParent: tools });
+    for (const child of node.children) pending.push({ node: child, caller: node.id, toolsParent: tools });
   }
+  const stacks = new Map<number, Frame[] | undefined>();
+  const stackOf = (id: number): Frame[] | undefined => {
+    if (stacks.has(id)) return stacks.get(id);
+    const link = links.get(id);
+    let stack: Frame[] | undefined;
+    if (link && !link.tools) {
+      stack = [];
+      for (let at: typeof link | undefined = link; at; at = at.caller === undefined ? undefined : links.get(at.caller)) if (at.frame) stack.push(at.frame);
+    }
+    stacks.set(id, stack);
+    return stack;
+  };
 
   if (v8.samples) {
     const sorted = [...v8.samples].sort((a, b) => a.nodeId - b.nodeId || a.size - b.size);
     for (const sample of sorted) {
-      const stack = stacks.get(sample.nodeId);
+      const stack = stackOf(sample.nodeId);
       if (!stack || stack.length === 0) continue;
       const { objectSize, objects } = unscaleSample(sample.size, options.intervalBytes);
       builder.addSample(stack, [sample.size, objects], { bytes: { num: objectSize, unit: 'bytes' } });
@@ -88,8 +101,8 @@ export function heapProfileToPprof(v8: V8HeapProfile, options: HeapConversionOpt
   } else {
     // Very old --heap-prof files carry only per-function totals: bytes without counts.
     for (const [id, node] of [...nodes].sort(([a], [b]) => a - b)) {
-      const stack = stacks.get(id);
-      if (node.selfSize > 0 && stack && stack.length > 0) builder.addSample(stack, [node.selfSize, 0]);
+      const stack = node.selfSize > 0 ? stackOf(id) : undefined;
+      if (stack && stack.length > 0) builder.addSample(stack, [node.selfSize, 0]);
     }
   }
   return builder.build();

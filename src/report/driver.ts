@@ -170,7 +170,8 @@ export function runReport(
   const sampleIndex = sampleIndexOf(profile, settings.sampleIndex);
   const total = reportTotal(profile, sampleIndex);
   const { notes, unmatched } = applyFilters(profile, settings.filters);
-  for (const note of [...unmatched, ...notes]) options.notes?.(note);
+  // As go tool pprof: what reading the filters told (a number read as a range), then what they matched not.
+  for (const note of [...notes, ...unmatched]) options.notes?.(note);
   const filters = activeFilters(settings.filters);
   const { cum, nodeCount, nodeFraction, edgeFraction, granularity, unit, sourcePath = '', trimPath = '' } = settings;
   const paths = { search: sourcePath, trim: trimPath };

@@ -120,12 +120,20 @@ function readSource(file: string, paths: SourcePaths, refusal?: SourceRefusal): 
   const { path } = found;
   const refused = refusal?.(file, path);
   if (refused) return refused;
+  let text: string;
   try {
-    const text = readFileSync(path, 'utf8');
-    const lines = text.split('\n').map((line) => line.replace(/\r$/, ''));
-    if (lines[lines.length - 1] === '') lines.pop();
-    return lines;
+    text = readFileSync(path, 'utf8');
   } catch (error) {
-    return `open ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`;
+    const code = (error as NodeJS.ErrnoException).code;
+    // A directory opens, and reading it fails: go tool pprof lists no lines and says nothing.
+    if (code === 'EISDIR') return [];
+    return `open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`;
   }
+  const lines = text.split('\n').map((line) => line.replace(/\r$/, ''));
+  if (lines[lines.length - 1] === '') lines.pop();
+  // go tool pprof reads a file's lines until one of 64 KiB or more (a minified bundle's), silently.
+  const tooLong = lines.findIndex((line) => line.length >= LONGEST_LINE_BYTES / 3 && Buffer.byteLength(line) >= LONGEST_LINE_BYTES);
+  return tooLong === -1 ? lines : lines.slice(0, tooLong);
 }
+
+const LONGEST_LINE_BYTES = 64 * 1024;

@@ -12,6 +12,7 @@ import {
   decodeProfile,
   emptyProfile,
   encodeProfile,
+  textBytes,
   writeProfile,
   type Location,
   type Mapping,
@@ -219,5 +220,54 @@ describe('writeProfile', () => {
     writeFileAtomic(path, Buffer.from('whole'));
     expect(readdirSync(dir)).toEqual(['big.bin']);
     expect(readFileSync(path, 'utf8')).toBe('whole');
+  });
+});
+
+describe('strings that are not UTF-8', () => {
+  // A Go CPU profile whose label city is "caf" and the byte 0xE9 (test/fixtures/pprof/README.md).
+  const real = readFileSync(new URL('../fixtures/pprof/go/generics.pb.gz', import.meta.url));
+  const city = (bytes: Uint8Array) => decodeProfile(bytes).samples[0]!.labels.find((label) => label.key === 'city')!.str;
+
+  it('are read keeping their bytes, printed as those bytes and written back as them', () => {
+    expect(textBytes(city(real))).toEqual(Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+    expect(textBytes(city(encodeProfile(decodeProfile(real))))).toEqual(Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+  });
+
+  it('leave UTF-8, U+FFFD itself and characters past U+FFFF as they are', () => {
+    const text = `é ${String.fromCharCode(0xfffd)} ${String.fromCodePoint(0x10080)}`;
+    expect(textBytes(text)).toEqual(Buffer.from(text));
+    const builder = new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }] });
+    builder.addSample([{ name: text, file: 'x.js', line: 1 }], [1]);
+    expect(decodeProfile(encodeProfile(builder.build())).functions[0]!.name).toBe(text);
+  });
+});
+
+describe('records pprof-format measures as no bytes', () => {
+  it('are written whole: a sample type of empty strings, an empty period type', () => {
+    const profile = { ...emptyProfile([{ type: '', unit: '' }]), periodType: { type: '', unit: '' }, period: 524_288 };
+    profile.samples.push({ locations: [], values: [7], labels: [] });
+    const read = decodeProfile(encodeProfile(profile));
+    expect(read.sampleTypes).toEqual([{ type: '', unit: '' }]);
+    expect(read.samples.map((sample) => sample.values)).toEqual([[7]]);
+    // Left out, as go tool pprof leaves it out; the period after it is kept.
+    expect(read.periodType).toBeUndefined();
+    expect(read.period).toBe(524_288);
+  });
+
+  it('with the id 0, which pprof reserves, are refused on reading, as go tool pprof refuses them', () => {
+    const profile = emptyProfile([{ type: 'samples', unit: 'count' }]);
+    profile.mappings.push({
+      id: 0,
+      memoryStart: 0n,
+      memoryLimit: 0n,
+      fileOffset: 0n,
+      filename: '',
+      buildId: '',
+      hasFunctions: false,
+      hasFilenames: false,
+      hasLineNumbers: false,
+      hasInlineFrames: false,
+    });
+    expect(() => decodeProfile(encodeProfile(profile))).toThrow(new ProfileFormatError('not a pprof profile: a mapping has the id 0, which pprof reserves'));
   });
 });
