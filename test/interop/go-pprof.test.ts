@@ -53,7 +53,10 @@ describe.skipIf(!go)('go tool pprof reads our profiles', () => {
     expect(runProfileCommand(['--wall', '-o', output, fixture('wall/canonical-loop.ts'), 'none', '1']).status).toBe(0);
     const top = pprof('-top', output);
     expect(top).toMatch(/^Type: wall$/m);
-    expect(topRows(top)[0]).toMatch(/^\(wait\) fetch GET http:\/\/127\.0\.0\.1:\d+\/slow$/);
+    // Of the program's rows: on a machine loaded to 15, a collection descheduled midway was charged
+    // more of this 1 s window than the request's wait, and rightly, as the clock ran.
+    const programRows = topRows(top).filter((row) => !/^\((garbage collector|program)\)$/.test(row));
+    expect(programRows[0]).toMatch(/^\(wait\) fetch GET http:\/\/127\.0\.0\.1:\d+\/slow$/);
     expect(topRows(pprof('-top', '-tagfocus=state=running', output))).not.toContainEqual(expect.stringMatching(/^\(wait\)/));
     // Waiting time is all in (wait) leaves; the functions above them only add it up.
     const waiting = pprof('-top', '-tagfocus=state=waiting', output)
