@@ -14,7 +14,7 @@ import {
 } from 'pprof-format';
 import { ProfileFormatError } from './format-error.ts';
 import { decodeLegacyProfile } from './legacy.ts';
-import type { Location, Mapping, Profile, ProfileFunction, Sample, ValueType } from './model.ts';
+import type { Location, Mapping, Profile, Sample, ValueType } from './model.ts';
 
 export { ProfileFormatError };
 
@@ -137,37 +137,34 @@ function fromWire(wire: WireProfile): Profile {
     mappings.set(mapping.id, mapping);
     return mapping;
   });
-  const functions = new Map<number, ProfileFunction>();
   const functionList = wire.function.map((f) => {
     const [name, filename] = [text(f.name), text(f.filename)];
     if (name === undefined || filename === undefined) throw new ProfileFormatError(`not a pprof profile: function ${f.id} names a string that does not exist`);
-    const fn: ProfileFunction = { id: id(f.id), name, systemName: str(f.systemName), filename, startLine: signed(f.startLine) };
-    functions.set(fn.id, fn);
-    return fn;
+    return { id: id(f.id), name, systemName: str(f.systemName), filename, startLine: signed(f.startLine) };
   });
-  const locations = new Map<number, Location>();
+  const functionOf = byId(functionList);
   const locationList = wire.location.map((l) => {
     const location: Location = {
       id: id(l.id),
       mapping: mappings.get(id(l.mappingId)),
       address: unsigned(l.address),
       lines: l.line.map((line) => {
-        const fn = functions.get(id(line.functionId));
+        const fn = functionOf(id(line.functionId));
         if (!fn) throw new ProfileFormatError(`not a pprof profile: location ${l.id} refers to function ${line.functionId}, which does not exist`);
         return { function: fn, line: signed(line.line), column: signed(line.column) };
       }),
       isFolded: l.isFolded,
     };
-    locations.set(location.id, location);
     return location;
   });
+  const locationOf = byId(locationList);
   const samples = wire.sample.map((s): Sample => {
     if (s.value.length !== sampleTypes.length) {
       throw new ProfileFormatError(`not a pprof profile: a sample has ${s.value.length} values for ${sampleTypes.length} sample types`);
     }
     return {
       locations: s.locationId.map((locationId) => {
-        const location = locations.get(id(locationId));
+        const location = locationOf(id(locationId));
         if (!location) throw new ProfileFormatError(`not a pprof profile: a sample refers to location ${locationId}, which does not exist`);
         return location;
       }),
@@ -280,6 +277,23 @@ export function textBytes(text: string): Buffer {
 
 /** A string pprof-format's string table would not write as its bytes: one with kept bytes, or with U+FFFD. */
 const NOT_PLAIN = /[\ufffd\udc80-\udcff]/u;
+
+/**
+ * Records by id, the later of two with one id winning: an array where the ids are small, as they
+ * nearly always are, for a Map costs several times as much per lookup and every frame of every
+ * sample is looked up; else a Map.
+ */
+function byId<T extends { id: number }>(records: readonly T[]): (id: number) => T | undefined {
+  let maxId = 0;
+  for (const record of records) maxId = Math.max(maxId, record.id);
+  if (maxId <= 4 * records.length + 1024) {
+    const array: (T | undefined)[] = new Array(maxId + 1).fill(undefined);
+    for (const record of records) if (Number.isSafeInteger(record.id)) array[record.id] = record;
+    return (id) => (Number.isSafeInteger(id) ? array[id] : undefined);
+  }
+  const map = new Map(records.map((record) => [record.id, record]));
+  return (id) => map.get(id);
+}
 
 /** The wire form of a profile: strings interned in a table (string 0 is ""), references as ids. */
 function toWire(profile: Profile): WireProfile {

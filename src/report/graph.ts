@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { Location, Profile } from '../pprof/index.ts';
 import { trimSourcePath, type SourcePaths } from './source-path.ts';
+import { positionFinder } from './record-index.ts';
 
 /**
  * The call graph pprof's reports are drawn from: one node per function (or per line, file or address),
@@ -56,9 +57,6 @@ export function printableName(info: NodeInfo): string {
   return parts.join(' ');
 }
 
-/** Location id to its nodes, innermost (inlined) first as the location lists its lines. */
-type LocationNodes = Map<Location, (GraphNode | undefined)[]>;
-
 /**
  * What each location's frames are at a granularity, innermost (inlined) first as the location
  * lists its lines: what a node of the graph, or a frame of -traces, stands for.
@@ -90,25 +88,62 @@ export function locationInfos(profile: Profile, granularity: Granularity, objNam
   return infos;
 }
 
-function createNodes(
-  profile: Profile,
-  granularity: Granularity,
-  kept: ReadonlySet<string> | undefined,
-  objNames: boolean,
-  paths: SourcePaths,
-): { nodes: Map<string, GraphNode>; locations: LocationNodes } {
-  const nodes = new Map<string, GraphNode>();
-  const locations: LocationNodes = new Map();
-  const nodeOf = (info: NodeInfo): GraphNode | undefined => {
+/**
+ * A profile's frames as node numbers, made once and drawn from as often as a report rebuilds its
+ * graph: each sample's nodes from the root to the leaf, as the graph is built, with whether each
+ * call is inlined. Numbers, not objects, because large profiles hold millions of frames.
+ */
+interface FrameIndex {
+  /** By node number, in the order the profile's locations first name them. */
+  readonly keys: string[];
+  readonly infos: NodeInfo[];
+  /** Sample s's frames are frames[sampleEnds[s - 1] ?? 0 .. sampleEnds[s]]. */
+  readonly frames: Int32Array;
+  /** A frame is an inlined call into the frame it is in: not its location's outermost line. */
+  readonly inlined: Uint8Array;
+  readonly sampleEnds: Int32Array;
+}
+
+function frameIndex(profile: Profile, granularity: Granularity, objNames: boolean, paths: SourcePaths): FrameIndex {
+  const numbers = new Map<string, number>();
+  const keys: string[] = [];
+  const infos: NodeInfo[] = [];
+  const nodeOf = (info: NodeInfo): number => {
     // NUL cannot occur in names or paths: the fields cannot run into each other.
     const key = `${info.address}\0${info.name}\0${info.file}\0${info.line}\0${info.objfile}\0${info.startLine}`;
-    if (kept && !kept.has(key)) return undefined;
-    let node = nodes.get(key);
-    if (!node) nodes.set(key, (node = { key, info, flat: 0, cum: 0, in: new Map(), out: new Map(), lastSample: -1 }));
-    return node;
+    let number = numbers.get(key);
+    if (number === undefined) {
+      number = keys.length;
+      numbers.set(key, number);
+      keys.push(key);
+      infos.push(info);
+    }
+    return number;
   };
-  for (const [location, infos] of locationInfos(profile, granularity, objNames, paths)) locations.set(location, infos.map(nodeOf));
-  return { nodes, locations };
+  // By position in profile.locations: its nodes, innermost (inlined) first as it lists its lines.
+  const infosOf = locationInfos(profile, granularity, objNames, paths);
+  const locationNodes = profile.locations.map((location) => infosOf.get(location)!.map(nodeOf));
+  const position = positionFinder(profile.locations);
+  let frameCount = 0;
+  for (const sample of profile.samples) {
+    for (const location of sample.locations) frameCount += locationNodes[position(location)]?.length ?? 0;
+  }
+  const frames = new Int32Array(frameCount);
+  const inlined = new Uint8Array(frameCount);
+  const sampleEnds = new Int32Array(profile.samples.length);
+  let end = 0;
+  profile.samples.forEach((sample, s) => {
+    for (let i = sample.locations.length - 1; i >= 0; i--) {
+      // A location that is not in the profile's list stands for no frame.
+      const nodes = locationNodes[position(sample.locations[i]!)] ?? [];
+      for (let j = nodes.length - 1; j >= 0; j--) {
+        frames[end] = nodes[j]!;
+        inlined[end++] = j !== nodes.length - 1 ? 1 : 0;
+      }
+    }
+    sampleEnds[s] = end;
+  });
+  return { keys, infos, frames, inlined, sampleEnds };
 }
 
 /** What Go's filepath.Clean does to the paths a profile names (`wasm://x` becomes `wasm:/x`). */
@@ -132,34 +167,59 @@ const NO_SOURCE_PATHS: SourcePaths = { search: '', trim: '' };
 /** The graph of one sample type. */
 export function buildGraph(profile: Profile, sampleIndex: number, granularity: Granularity, options: BuildOptions = {}): GraphNode[] {
   const { kept, objNames = false, edges = true, paths = NO_SOURCE_PATHS } = options;
-  const { nodes, locations } = createNodes(profile, granularity, kept, objNames, paths);
-  const samples = profile.samples;
-  for (let sampleNumber = 0; sampleNumber < samples.length; sampleNumber++) {
-    const sample = samples[sampleNumber]!;
-    const value = sample.values[sampleIndex] ?? 0;
-    if (value === 0) continue;
-    let parent: GraphNode | undefined;
-    let residual = false;
-    for (let i = sample.locations.length - 1; i >= 0; i--) {
-      const locationNodes = locations.get(sample.locations[i]!) ?? [];
-      for (let j = locationNodes.length - 1; j >= 0; j--) {
-        const node = locationNodes[j];
-        if (!node) {
-          residual = true;
-          continue;
-        }
-        if (node.lastSample !== sampleNumber) {
-          node.lastSample = sampleNumber;
-          node.cum += value;
-        }
-        if (edges && parent && node !== parent) addEdge(parent, node, value, residual, j !== locationNodes.length - 1, sampleNumber);
-        parent = node;
-        residual = false;
-      }
+  const index = frameIndex(profile, granularity, objNames, paths);
+  return drawGraph(index, sampleValues(profile, sampleIndex), kept && index.keys.map((key) => kept.has(key)), edges);
+}
+
+const sampleValues = (profile: Profile, sampleIndex: number) => Float64Array.from(profile.samples, (sample) => sample.values[sampleIndex] ?? 0);
+
+/** The graph of the frames, with values by sample; `kept` by node number, all nodes when absent. */
+function drawGraph(index: FrameIndex, values: Float64Array, kept: readonly boolean[] | undefined, edges: boolean): GraphNode[] {
+  const { frames, inlined, sampleEnds } = index;
+  const count = index.keys.length;
+  const flat = new Float64Array(count);
+  const cum = new Float64Array(count);
+  const lastSample = new Int32Array(count).fill(-1);
+  // Made when a call is recorded, or at the end for the nodes with a value.
+  const nodes: (GraphNode | undefined)[] = new Array(count).fill(undefined);
+  const nodeAt = (number: number): GraphNode =>
+    (nodes[number] ??= { key: index.keys[number]!, info: index.infos[number]!, flat: 0, cum: 0, in: new Map(), out: new Map(), lastSample: -1 });
+  let start = 0;
+  for (let sampleNumber = 0; sampleNumber < sampleEnds.length; sampleNumber++) {
+    const end = sampleEnds[sampleNumber]!;
+    const value = values[sampleNumber]!;
+    if (value === 0) {
+      start = end;
+      continue;
     }
-    if (parent && !residual) parent.flat += value;
+    let parent = -1;
+    let residual = false;
+    for (let f = start; f < end; f++) {
+      const node = frames[f]!;
+      if (kept && !kept[node]) {
+        residual = true;
+        continue;
+      }
+      if (lastSample[node] !== sampleNumber) {
+        lastSample[node] = sampleNumber;
+        cum[node]! += value;
+      }
+      if (edges && parent >= 0 && node !== parent) addEdge(nodeAt(parent), nodeAt(node), value, residual, inlined[f] === 1, sampleNumber);
+      parent = node;
+      residual = false;
+    }
+    if (parent >= 0 && !residual) flat[parent]! += value;
+    start = end;
   }
-  return [...nodes.values()].filter((node) => node.flat !== 0 || node.cum !== 0);
+  const graph: GraphNode[] = [];
+  for (let number = 0; number < count; number++) {
+    if (flat[number] === 0 && cum[number] === 0) continue;
+    const node = nodeAt(number);
+    node.flat = flat[number]!;
+    node.cum = cum[number]!;
+    graph.push(node);
+  }
+  return graph;
 }
 
 /** Adds a sample's call from src to dest, once per sample however often the stack repeats it. */
@@ -189,14 +249,15 @@ export function sortEdges(edges: Iterable<GraphEdge>): GraphEdge[] {
   );
 }
 
-const byName = (a: GraphNode, b: GraphNode) => {
-  const [x, y] = [printableName(a.info), printableName(b.info)];
-  return x < y ? -1 : x > y ? 1 : 0;
-};
-const byKey = (a: GraphNode, b: GraphNode) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-
 /** go tool pprof's orders: by flat, then name; or, with `cum`, by cum, then name, then flat. */
 export function sortNodes(nodes: GraphNode[], cum: boolean): GraphNode[] {
+  // Each name made once, not in each of the n log n comparisons.
+  const names = new Map(nodes.map((node) => [node, printableName(node.info)]));
+  const byName = (a: GraphNode, b: GraphNode) => {
+    const [x, y] = [names.get(a)!, names.get(b)!];
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  const byKey = (a: GraphNode, b: GraphNode) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   return nodes.sort(
     cum
       ? (a, b) => Math.abs(b.cum) - Math.abs(a.cum) || byName(a, b) || Math.abs(b.flat) - Math.abs(a.flat) || byKey(a, b)
@@ -230,8 +291,9 @@ export interface TrimmedGraph {
 
 /** The graph a text report shows: small nodes dropped, then the top nodeCount kept, sorted. */
 export function trimmedGraph(profile: Profile, options: TrimOptions): TrimmedGraph {
-  const build = (kept: ReadonlySet<string> | undefined, edges: boolean) =>
-    buildGraph(profile, options.sampleIndex, options.granularity, { kept, edges, paths: options.paths });
+  const index = frameIndex(profile, options.granularity, false, options.paths ?? NO_SOURCE_PATHS);
+  const values = sampleValues(profile, options.sampleIndex);
+  const build = (kept: ReadonlySet<string> | undefined, edges: boolean) => drawGraph(index, values, kept && index.keys.map((key) => kept.has(key)), edges);
   // Which nodes stay depends on their values only: the calls are recorded in the last build.
   let nodes = build(undefined, false);
   let withEdges = false;

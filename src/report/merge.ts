@@ -1,4 +1,5 @@
 import { emptyProfile, type Label, type Location, type Mapping, type Profile, type ProfileFunction, type Sample, type ValueType } from '../pprof/model.ts';
+import { positionFinder } from './record-index.ts';
 
 /** Profiles that cannot be added up: their sample or period types differ. */
 export class IncompatibleProfilesError extends Error {}
@@ -72,16 +73,28 @@ class RecordMerger {
   readonly #mappingsByKey = new Map<string, Mapping>();
   readonly #functionsByKey = new Map<string, ProfileFunction>();
   readonly #locationsByKey = new Map<string, Location>();
-  readonly #samplesByKey = new Map<string, Sample>();
-  // The source's records already merged, with the shift of a mapping loaded elsewhere.
+  // Samples by a hash of their stack, then told apart by stack and labels: joining ids into
+  // string keys cost more than the rest of the merge on large profiles.
+  readonly #samplesByHash = new Map<number, { sample: Sample; labelKey: string }[]>();
+  // The source's records already merged: locations and functions by their position in the
+  // source's lists (found by id, see positionFinder), the rest by identity; with the shift of
+  // a mapping loaded elsewhere.
   #mappingOf = new Map<Mapping, { mapping: Mapping; offset: bigint }>();
   #functionOf = new Map<ProfileFunction, ProfileFunction>();
   #locationOf = new Map<Location, Location>();
+  #functionPosition: (fn: ProfileFunction) => number = () => -1;
+  #functionsByPosition: (ProfileFunction | undefined)[] = [];
+  #locationPosition: (location: Location) => number = () => -1;
+  #locationsByPosition: (Location | undefined)[] = [];
 
   add(source: Profile): void {
     this.#mappingOf = new Map();
     this.#functionOf = new Map();
     this.#locationOf = new Map();
+    this.#functionPosition = positionFinder(source.functions);
+    this.#functionsByPosition = new Array(source.functions.length).fill(undefined);
+    this.#locationPosition = positionFinder(source.locations);
+    this.#locationsByPosition = new Array(source.locations.length).fill(undefined);
     if (this.mappings.length === 0 && source.mappings[0]) this.#mapping(source.mappings[0]);
     for (const sample of source.samples) {
       if (sample.values.every((value) => value === 0)) continue;
@@ -90,17 +103,24 @@ class RecordMerger {
   }
 
   #sample(sample: Sample): void {
-    const locations = sample.locations.map((location) => this.#location(location));
+    const locations = new Array<Location>(sample.locations.length);
+    let hash = sample.labels.length;
+    for (let i = 0; i < locations.length; i++) {
+      const location = this.#location(sample.locations[i]!);
+      locations[i] = location;
+      hash = (Math.imul(hash, 31) + location.id) | 0;
+    }
     const labels = sample.labels.map((label) => [label.key, label.str, label.num, label.numUnit] as const);
-    const stack = locations.map((location) => location.id).join(',');
-    const key = labels.length === 0 ? stack : `${stack}|${JSON.stringify([...labels].sort())}`;
-    const existing = this.#samplesByKey.get(key);
+    const labelKey = labels.length === 0 ? '' : JSON.stringify([...labels].sort());
+    let bucket = this.#samplesByHash.get(hash);
+    const existing = bucket?.find((entry) => entry.labelKey === labelKey && sameStack(entry.sample.locations, locations))?.sample;
     if (existing) {
       existing.values = existing.values.map((value, i) => value + (sample.values[i] ?? 0));
       return;
     }
     const merged: Sample = { locations, values: [...sample.values], labels: labels.map(([key, str, num, numUnit]): Label => ({ key, str, num, numUnit })) };
-    this.#samplesByKey.set(key, merged);
+    if (!bucket) this.#samplesByHash.set(hash, (bucket = []));
+    bucket.push({ sample: merged, labelKey });
     this.samples.push(merged);
   }
 
@@ -123,7 +143,8 @@ class RecordMerger {
   }
 
   #function(fn: ProfileFunction): ProfileFunction {
-    const known = this.#functionOf.get(fn);
+    const position = this.#functionPosition(fn);
+    const known = position >= 0 ? this.#functionsByPosition[position] : this.#functionOf.get(fn);
     if (known) return known;
     // NUL cannot occur in names or paths: the fields cannot run into each other.
     const key = `${fn.startLine}\0${fn.name}\0${fn.systemName}\0${fn.filename}`;
@@ -133,12 +154,14 @@ class RecordMerger {
       this.#functionsByKey.set(key, merged);
       this.functions.push(merged);
     }
-    this.#functionOf.set(fn, merged);
+    if (position >= 0) this.#functionsByPosition[position] = merged;
+    else this.#functionOf.set(fn, merged);
     return merged;
   }
 
   #location(location: Location): Location {
-    const known = this.#locationOf.get(location);
+    const position = this.#locationPosition(location);
+    const known = position >= 0 ? this.#locationsByPosition[position] : this.#locationOf.get(location);
     if (known) return known;
     const mapped = location.mapping && this.#mapping(location.mapping);
     const address = location.address + (mapped?.offset ?? 0n);
@@ -152,10 +175,13 @@ class RecordMerger {
       this.#locationsByKey.set(key, merged);
       this.locations.push(merged);
     }
-    this.#locationOf.set(location, merged);
+    if (position >= 0) this.#locationsByPosition[position] = merged;
+    else this.#locationOf.set(location, merged);
     return merged;
   }
 }
+
+const sameStack = (a: readonly Location[], b: readonly Location[]) => a.length === b.length && a.every((location, i) => location === b[i]);
 
 /** The label go tool pprof marks a -diff_base's samples with. */
 export const BASE_LABEL = 'pprof::base';

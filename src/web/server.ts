@@ -17,7 +17,7 @@
  * Every route takes ?si=SAMPLE_TYPE and the filters ?focus ?ignore ?hide ?show ?tagfocus
  * ?tagignore as go tool pprof's options; a bad one answers 400 with what is wrong.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, sep } from 'node:path';
@@ -59,6 +59,8 @@ class BadRequest extends Error {}
 
 /** Starts the web UI over `source` (left as it is: every request filters its own copy). */
 export async function serveWebUi(source: Profile, options: WebUiOptions): Promise<WebUi> {
+  // Loaded here, not with the module: importing node:http costs a report's start some 50 ms (Node 24).
+  const { createServer } = await import('node:http');
   const client = await bundleClient();
   const page = pageHtml(options.title);
   // The names it answers to besides localhost, its addresses and the machine's name: -http=NAME:port.
