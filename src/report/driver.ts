@@ -5,6 +5,8 @@ import { NoMatchError, listReport } from './list.ts';
 import { compilePattern } from './pattern.ts';
 import { BASE_LABEL, IncompatibleProfilesError, mergeProfiles } from './merge.ts';
 import { rawReport } from './raw.ts';
+import { dotReport } from './dot.ts';
+import { GraphvizError, drawWithGraphviz } from './graphviz.ts';
 import { flameGraphSvg } from './svg.ts';
 import { sampleTotal, topReport } from './top.ts';
 import { tracesReport } from './traces.ts';
@@ -15,7 +17,7 @@ import { treeReport } from './tree.ts';
  * filters. The command line, its interactive prompt and the web UI all draw through it.
  */
 
-export const REPORTS = ['top', 'traces', 'list', 'peek', 'tree', 'raw', 'folded', 'svg', 'proto'] as const;
+export const REPORTS = ['top', 'traces', 'list', 'peek', 'tree', 'dot', 'svg', 'pdf', 'png', 'raw', 'folded', 'flamegraph', 'proto'] as const;
 export type Report = (typeof REPORTS)[number];
 /** Reports that take a regular expression: -list REGEX, -peek REGEX. */
 export const REPORTS_WITH_REGEX: readonly Report[] = ['list', 'peek'];
@@ -33,6 +35,7 @@ export const isInputError = (error: unknown): error is Error =>
   error instanceof ProfileFormatError ||
   error instanceof IncompatibleProfilesError ||
   error instanceof FilterError ||
+  error instanceof GraphvizError ||
   error instanceof NoMatchError;
 
 /** How reports are drawn: the command line's options, and the interactive mode's settings. */
@@ -114,15 +117,20 @@ export function runReport(
   const filters = activeFilters(settings.filters);
   const { cum, nodeCount } = settings;
   const { compact } = options;
+  const callGraph = () => dotReport(profile, { sampleIndex, nodeCount, activeFilters: filters, total });
   const reports: Record<Report, () => string | Uint8Array> = {
     top: () => topReport(profile, { sampleIndex, nodeCount, cum, activeFilters: filters, total, compact }),
     traces: () => tracesReport(profile, sampleIndex, { total }),
     list: () => listReport(profile, sampleIndex, symbol!, { total }),
     peek: () => treeReport(profile, { sampleIndex, symbol, cum, activeFilters: filters, total, compact }),
     tree: () => treeReport(profile, { sampleIndex, nodeCount, cum, activeFilters: filters, total, compact }),
+    dot: callGraph,
+    svg: () => drawWithGraphviz(callGraph(), 'svg'),
+    pdf: () => drawWithGraphviz(callGraph(), 'pdf'),
+    png: () => drawWithGraphviz(callGraph(), 'png'),
     raw: () => rawReport(profile),
     folded: () => foldedStacks(profile, sampleIndex),
-    svg: () => flameGraphSvg(profile, sampleIndex),
+    flamegraph: () => flameGraphSvg(profile, sampleIndex),
     proto: () => encodeProfile(profile),
   };
   return reports[report]();

@@ -1,5 +1,7 @@
 import { posix } from 'node:path';
 import type { Location, Profile } from '../pprof/index.ts';
+import { scaledLabel } from './measurement.ts';
+import { BASE_LABEL } from './merge.ts';
 
 /**
  * The call graph pprof's reports are drawn from: one node per function (or per line, or file),
@@ -27,6 +29,25 @@ export interface GraphNode {
   readonly out: Map<GraphNode, GraphEdge>;
   /** The last sample counted in cum: a function recurring in a stack counts once. */
   lastSample: number;
+  /** The samples' labels, when the build asked for them (the call graph draws them). */
+  tags?: NodeTags;
+}
+
+/** A label value (or a set of them) on a node: how much of the node's flat and cum carry it. */
+export interface GraphTag {
+  /** `key:value` pairs joined by `\n`, or a numeric value as it prints (`1kB`). */
+  readonly name: string;
+  readonly unit: string;
+  readonly value: number;
+  flat: number;
+  cum: number;
+}
+
+export interface NodeTags {
+  /** By the sample's joined text labels. */
+  labels: Map<string, GraphTag>;
+  /** The `bytes` numeric labels, by the sample's joined text labels ('' for none), then by value. */
+  numeric: Map<string, Map<string, GraphTag>>;
 }
 
 export interface GraphEdge {
@@ -43,12 +64,17 @@ export interface GraphEdge {
 
 /** The name a report prints for a node: the function, else what is known of where it is. */
 export function printableName(info: NodeInfo): string {
+  return nameComponents(info).join(' ');
+}
+
+/** The parts of a node's printed name: the function, its file (and line), or its binary. */
+export function nameComponents(info: NodeInfo): string[] {
   const parts: string[] = [];
   if (info.name) parts.push(info.name);
   if (info.line !== 0) parts.push(`${info.file}:${info.line}`);
   else if (info.file) parts.push(info.file);
   else if (!info.name) parts.push(info.objfile ? `[${info.objfile.split('/').pop()}]` : '<unknown>');
-  return parts.join(' ');
+  return parts;
 }
 
 /** Location id to its nodes, innermost (inlined) first as the location lists its lines. */
@@ -115,6 +141,52 @@ export interface BuildOptions {
   objNames?: boolean;
   /** Records the calls between nodes; a report that shows none saves their cost on large profiles. */
   edges?: boolean;
+  /** Records the samples' labels on the nodes (GraphNode.tags), as the call graph shows them. */
+  tags?: boolean;
+}
+
+/** A sample's labels as graph nodes carry them. */
+interface SampleTags {
+  joined: string;
+  numeric: { name: string; unit: string; value: number }[];
+}
+
+/**
+ * The labels of each sample as the call graph shows them: its text labels as sorted `key:value`
+ * pairs joined by `\n`, and of the numeric ones only `bytes`, printed in their unit.
+ */
+function sampleTags(profile: Profile): (sample: Profile['samples'][number]) => SampleTags {
+  // A numeric key's unit is the first one a sample gives it, else the key names it.
+  let bytesUnit = '';
+  for (const sample of profile.samples)
+    for (const label of sample.labels) if (label.key === 'bytes' && label.str === '' && label.numUnit !== '' && bytesUnit === '') bytesUnit = label.numUnit;
+  if (bytesUnit === '') bytesUnit = 'bytes';
+  return (sample) => {
+    const pairs: string[] = [];
+    const numeric: SampleTags['numeric'] = [];
+    for (const label of sample.labels) {
+      if (label.key === BASE_LABEL) continue; // marks a base's samples: no graph shows it
+      if (label.str !== '') pairs.push(`${label.key}:${label.str}`);
+      else if (label.key === 'bytes') numeric.push({ name: scaledLabel(label.num, bytesUnit, 'minimum'), unit: bytesUnit, value: label.num });
+    }
+    pairs.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return { joined: pairs.join('\\n'), numeric };
+  };
+}
+
+function addTags(node: GraphNode, tags: SampleTags, value: number, flat: boolean): void {
+  node.tags ??= { labels: new Map(), numeric: new Map() };
+  const add = (map: Map<string, GraphTag>, name: string, unit: string, tagValue: number) => {
+    let tag = map.get(name);
+    if (!tag) map.set(name, (tag = { name, unit, value: tagValue, flat: 0, cum: 0 }));
+    if (flat) tag.flat += value;
+    else tag.cum += value;
+  };
+  if (tags.joined !== '') add(node.tags.labels, tags.joined, '', 0);
+  if (tags.numeric.length === 0) return;
+  let numeric = node.tags.numeric.get(tags.joined);
+  if (!numeric) node.tags.numeric.set(tags.joined, (numeric = new Map()));
+  for (const { name, unit, value: tagValue } of tags.numeric) add(numeric, name, unit, tagValue);
 }
 
 /** The graph of one sample type. */
@@ -122,10 +194,12 @@ export function buildGraph(profile: Profile, sampleIndex: number, granularity: G
   const { kept, objNames = false, edges = true } = options;
   const { nodes, locations } = createNodes(profile, granularity, kept, objNames);
   const samples = profile.samples;
+  const tagsOf = options.tags ? sampleTags(profile) : undefined;
   for (let sampleNumber = 0; sampleNumber < samples.length; sampleNumber++) {
     const sample = samples[sampleNumber]!;
     const value = sample.values[sampleIndex] ?? 0;
     if (value === 0) continue;
+    const tags = tagsOf?.(sample);
     let parent: GraphNode | undefined;
     let residual = false;
     for (let i = sample.locations.length - 1; i >= 0; i--) {
@@ -139,13 +213,17 @@ export function buildGraph(profile: Profile, sampleIndex: number, granularity: G
         if (node.lastSample !== sampleNumber) {
           node.lastSample = sampleNumber;
           node.cum += value;
+          if (tags) addTags(node, tags, value, false);
         }
         if (edges && parent && node !== parent) addEdge(parent, node, value, residual, j !== locationNodes.length - 1, sampleNumber);
         parent = node;
         residual = false;
       }
     }
-    if (parent && !residual) parent.flat += value;
+    if (parent && !residual) {
+      parent.flat += value;
+      if (tags) addTags(parent, tags, value, true);
+    }
   }
   return [...nodes.values()].filter((node) => node.flat !== 0 || node.cum !== 0);
 }

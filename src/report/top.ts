@@ -96,7 +96,14 @@ export function reportHeader(
   profile: Profile,
   view: ValueFormat,
   graph: TrimmedGraph,
-  options: { activeFilters?: readonly string[]; nodeFraction: number; nodeCount: number; compact?: boolean },
+  options: {
+    activeFilters?: readonly string[];
+    nodeFraction: number;
+    nodeCount: number;
+    compact?: boolean;
+    /** The call graph tells of the calls it dropped too. */
+    droppedEdges?: { count: number; edgeFraction: number };
+  },
 ): string[] {
   const shown = graph.nodes.reduce((sum, node) => sum + node.flat, 0);
   const lines = options.compact ? [] : profileLabels(profile, view);
@@ -108,6 +115,11 @@ export function reportHeader(
     if (graph.droppedNodes > 0) {
       const noun = graph.droppedNodes > 1 ? 'nodes' : 'node';
       lines.push(`Dropped ${graph.droppedNodes} ${noun} (cum <= ${view.format(Math.abs(Math.trunc(view.total * options.nodeFraction)))})`);
+    }
+    const { droppedEdges } = options;
+    if (droppedEdges && droppedEdges.count > 0) {
+      const noun = droppedEdges.count > 1 ? 'edges' : 'edge';
+      lines.push(`Dropped ${droppedEdges.count} ${noun} (freq <= ${view.format(Math.abs(Math.trunc(view.total * droppedEdges.edgeFraction)))})`);
     }
     if (options.nodeCount > 0 && options.nodeCount < graph.nodesBeforeCount)
       lines.push(`Showing top ${options.nodeCount} nodes out of ${graph.nodesBeforeCount}`);

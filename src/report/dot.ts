@@ -1,0 +1,414 @@
+import type { Profile } from '../pprof/index.ts';
+import {
+  buildGraph,
+  nameComponents,
+  printableName,
+  sortEdges,
+  type Granularity,
+  type GraphEdge,
+  type GraphNode,
+  type GraphTag,
+  type NodeInfo,
+} from './graph.ts';
+import { percentage, scale, scaledLabel } from './measurement.ts';
+import { EDGE_FRACTION, NODE_FRACTION, chooseOutputUnit, reportHeader, valueFormat, type ValueFormat } from './top.ts';
+
+/**
+ * The call graph in Graphviz's dot language, as `go tool pprof -dot` writes it: a legend with
+ * the report's header, one box per function (its font growing with its flat value, its colour
+ * with its cum), a box per label under the functions that carry it, and the calls between them
+ * (thicker and redder the heavier; dotted where they pass over functions left out).
+ */
+
+/** The call graph draws at most this many nodes unless -nodecount says otherwise, as go tool pprof. */
+export const GRAPH_NODE_COUNT = 80;
+/** Labels drawn under one node at most. */
+const MAX_NODELETS = 4;
+
+export interface DotOptions {
+  sampleIndex: number;
+  nodeCount?: number;
+  nodeFraction?: number;
+  edgeFraction?: number;
+  granularity?: Granularity;
+  activeFilters?: readonly string[];
+  /** What percentages are of: by default the profile's total. */
+  total?: number;
+}
+
+export interface VisualGraph {
+  nodes: GraphNode[];
+  nodesBeforeCount: number;
+  droppedNodes: number;
+  droppedEdges: number;
+  graphTotal: number;
+}
+
+/**
+ * The graph the call graph draws: small nodes dropped, the nodes that tell most about the
+ * program's shape first (entry and leaf nodes, and those where calls branch), the top nodeCount
+ * of them kept counting their labels as nodes, small labels and calls dropped, and calls that
+ * pass over left-out nodes dropped where another path joins the same two nodes.
+ */
+export function visualGraph(
+  profile: Profile,
+  options: { sampleIndex: number; granularity: Granularity; nodeFraction: number; edgeFraction: number; nodeCount: number },
+): VisualGraph {
+  const build = (kept?: readonly GraphNode[]) =>
+    buildGraph(profile, options.sampleIndex, options.granularity, { kept: kept && new Set(kept.map((node) => node.key)), edges: true, tags: true });
+  let nodes = build();
+  const graphTotal = nodes.reduce((sum, node) => sum + node.flat, 0);
+  const nodeCutoff = Math.abs(Math.trunc(graphTotal * options.nodeFraction));
+  const edgeCutoff = Math.abs(Math.trunc(graphTotal * options.edgeFraction));
+  let droppedNodes = 0;
+  if (nodeCutoff > 0) {
+    const kept = nodes.filter((node) => Math.abs(node.cum) >= nodeCutoff);
+    if (kept.length !== nodes.length) {
+      droppedNodes = nodes.length - kept.length;
+      nodes = build(kept);
+    }
+  }
+  const nodesBeforeCount = nodes.length;
+  sortByEntropy(nodes);
+  if (options.nodeCount > 0) {
+    // Small labels and calls are left out before choosing: they would count against the nodes.
+    trimTags(nodes, nodeCutoff);
+    trimEdges(nodes, edgeCutoff);
+    const top = topVisualNodes(nodes, options.nodeCount);
+    if (top.length !== nodes.length) nodes = sortByEntropy(build(top));
+  }
+  trimTags(nodes, nodeCutoff);
+  const droppedEdges = trimEdges(nodes, edgeCutoff);
+  removeRedundantEdges(nodes);
+  return { nodes, nodesBeforeCount, droppedNodes, droppedEdges, graphTotal };
+}
+
+/** The first nodes, up to nodeCount counting each node's labels (up to MAX_NODELETS) as nodes too. */
+function topVisualNodes(nodes: GraphNode[], nodeCount: number): GraphNode[] {
+  let count = 0;
+  for (const [i, node] of nodes.entries()) {
+    count += Math.min(flatTagCount(node), MAX_NODELETS) + 1;
+    if (count >= nodeCount) return nodes.slice(0, i + 1);
+  }
+  return nodes.slice(0, nodeCount);
+}
+
+function flatTagCount(node: GraphNode): number {
+  if (!node.tags) return 0;
+  let count = 0;
+  for (const tag of node.tags.labels.values()) if (tag.flat !== 0) count++;
+  for (const tags of node.tags.numeric.values()) for (const tag of tags.values()) if (tag.flat !== 0) count++;
+  return count;
+}
+
+function trimTags(nodes: readonly GraphNode[], cutoff: number): void {
+  const trim = (tags: Map<string, GraphTag>) => {
+    for (const [name, tag] of tags) if (Math.abs(tag.flat) < cutoff && Math.abs(tag.cum) < cutoff) tags.delete(name);
+  };
+  for (const node of nodes) {
+    if (!node.tags) continue;
+    trim(node.tags.labels);
+    for (const tags of node.tags.numeric.values()) trim(tags);
+  }
+}
+
+/** Drops the calls lighter than cutoff; returns how many. */
+function trimEdges(nodes: readonly GraphNode[], cutoff: number): number {
+  let dropped = 0;
+  for (const node of nodes) {
+    for (const [src, edge] of node.in) {
+      if (Math.abs(edge.weight) >= cutoff) continue;
+      node.in.delete(src);
+      src.out.delete(node);
+      dropped++;
+    }
+  }
+  return dropped;
+}
+
+/**
+ * Drops calls that pass over left-out nodes where the callee can be reached from the caller
+ * another way, lightest first, and only those lighter than every direct call into the node.
+ */
+function removeRedundantEdges(nodes: readonly GraphNode[]): void {
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const incoming = sortEdges(nodes[i]!.in.values());
+    for (let j = incoming.length - 1; j >= 0; j--) {
+      const edge = incoming[j]!;
+      if (!edge.residual) break;
+      if (!reachableWithout(edge)) continue;
+      edge.src.out.delete(edge.dest);
+      edge.dest.in.delete(edge.src);
+    }
+  }
+}
+
+/** Whether edge.dest can be reached from edge.src by other calls. */
+function reachableWithout(edge: GraphEdge): boolean {
+  const seen = new Set<GraphNode>([edge.dest]);
+  const queue = [edge.dest];
+  for (let next = 0; next < queue.length; next++) {
+    for (const caller of queue[next]!.in.values()) {
+      if (caller === edge || seen.has(caller.src)) continue;
+      if (caller.src === edge.src) return true;
+      seen.add(caller.src);
+      queue.push(caller.src);
+    }
+  }
+  return false;
+}
+
+/**
+ * A node's worth in a drawing: its cum weighted by how much its calls branch (the entropy of
+ * the weights coming in and going out, entry and leaf nodes favoured), plus its flat.
+ */
+function entropyScore(node: GraphNode): number {
+  let score = 0;
+  score += node.in.size === 0 ? 1 : edgeEntropy(node.in.values(), 0);
+  score += node.out.size === 0 ? 1 : edgeEntropy(node.out.values(), node.flat);
+  return Math.trunc(score * node.cum) + node.flat;
+}
+
+function edgeEntropy(edges: Iterable<GraphEdge>, self: number): number {
+  const weights = [...edges].map((edge) => edge.weight);
+  let total = self;
+  for (const weight of weights) if (weight > 0) total += Math.abs(weight);
+  if (total === 0) return 0;
+  let score = 0;
+  const add = (part: number) => {
+    const fraction = Math.abs(part) / total;
+    score += -fraction * Math.log2(fraction);
+  };
+  for (const weight of weights) add(weight);
+  if (self > 0) add(self);
+  return score;
+}
+
+/** The text a node's info prints as in Go, the last tie-break of go tool pprof's orders. */
+const infoText = (info: NodeInfo) => `{${info.name}  0 ${info.file} ${info.startLine} ${info.line} ${info.objfile}}`;
+const compareText = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
+function sortByEntropy(nodes: GraphNode[]): GraphNode[] {
+  const scores = new Map(nodes.map((node) => [node, Math.abs(entropyScore(node))]));
+  const names = new Map(nodes.map((node) => [node, printableName(node.info)]));
+  return nodes.sort(
+    (a, b) =>
+      scores.get(b)! - scores.get(a)! ||
+      compareText(names.get(a)!, names.get(b)!) ||
+      Math.abs(b.flat) - Math.abs(a.flat) ||
+      compareText(infoText(a.info), infoText(b.info)),
+  );
+}
+
+/** The dot text of `go tool pprof -dot`. */
+export function dotReport(profile: Profile, options: DotOptions): string {
+  const view = valueFormat(profile, options.sampleIndex, options.total);
+  const nodeFraction = options.nodeFraction ?? NODE_FRACTION;
+  const edgeFraction = options.edgeFraction ?? EDGE_FRACTION;
+  const nodeCount = options.nodeCount ?? GRAPH_NODE_COUNT;
+  const graph = visualGraph(profile, {
+    sampleIndex: options.sampleIndex,
+    granularity: options.granularity ?? 'functions',
+    nodeFraction,
+    edgeFraction,
+    nodeCount,
+  });
+  chooseOutputUnit(view, graph.nodes);
+  const legend = reportHeader(profile, view, graph, {
+    activeFilters: options.activeFilters,
+    nodeFraction,
+    // The count shown: labels counted as nodes may have left fewer than asked.
+    nodeCount: graph.nodes.length,
+    droppedEdges: { count: graph.droppedEdges, edgeFraction },
+  });
+  legend.push('\nSee https://git.io/JfYMW for how to read the graph');
+  const filename = profile.mappings[0]?.filename;
+  const title = filename ? filename.split('/').pop()! : '';
+  const lines = [`digraph "${title || 'unnamed'}" {`, 'node [style=filled fillcolor="#f8f8f8"]'];
+  lines.push(
+    `subgraph cluster_L { "${escapeForDot(legend[0]!)}" [shape=box fontsize=16 label="${legend.map(escapeForDot).join('\\l')}\\l"${title ? ` tooltip="${title}"` : ''}] }`,
+  );
+  const ids = new Map(graph.nodes.map((node, i) => [node, i + 1]));
+  const maxFlat = graph.nodes.reduce((max, node) => Math.max(max, Math.abs(node.flat)), 0);
+  const withNodelets = new Set<GraphNode>();
+  for (const node of graph.nodes) {
+    const id = ids.get(node)!;
+    lines.push(nodeLine(node, id, maxFlat, view));
+    const nodelets = nodeletLines(node, id, view);
+    if (nodelets.length > 0) withNodelets.add(node);
+    lines.push(...nodelets);
+  }
+  for (const edge of sortEdges(graph.nodes.flatMap((node) => [...node.out.values()])))
+    lines.push(edgeLine(edge, ids.get(edge.src)!, ids.get(edge.dest)!, withNodelets.has(edge.src), view));
+  lines.push('}');
+  return `${lines.join('\n')}\n`;
+}
+
+function nodeLine(node: GraphNode, id: number, maxFlat: number, view: ValueFormat): string {
+  const { flat, cum } = node;
+  const share = (value: number) => percentage(value, view.total).trim();
+  const flatText = view.format(flat);
+  let label = multilineName(node.info) + (flat !== 0 ? `${flatText} (${share(flat)})` : '0');
+  let cumText = flatText;
+  if (cum !== flat) {
+    cumText = view.format(cum);
+    label += `${flat !== 0 ? '\\n' : ' '}of ${cumText} (${share(cum)})`;
+  }
+  // Fonts from 8 to 24 points, growing with the square root of the flat share of the largest.
+  let fontSize = 8;
+  if (maxFlat !== 0 && flat !== 0 && Math.abs(flat) <= maxFlat) fontSize += Math.ceil(16 * Math.sqrt(Math.abs(flat) / maxFlat));
+  const score = cum / Math.abs(view.total);
+  return `N${id} [label="${label}" id="node${id}" fontsize=${fontSize} shape=box tooltip="${escapeForDot(printableName(node.info))} (${cumText})" color="${dotColor(score, false)}" fillcolor="${dotColor(score, true)}"]`;
+}
+
+/** The boxes under a node for its labels: the heaviest four text label sets, and numeric values in up to four ranges. */
+function nodeletLines(node: GraphNode, id: number, view: ValueFormat): string[] {
+  if (!node.tags) return [];
+  // A leaf shows what its labels carry in all (calls below it may have been left out), others their own.
+  const flatTags = node.out.size > 0;
+  const lines: string[] = [];
+  const labels = sortTags([...node.tags.labels.values()], flatTags).slice(0, MAX_NODELETS);
+  for (const [i, tag] of labels.entries()) {
+    const weight = flatTags ? tag.flat : tag.cum;
+    if (weight === 0) continue;
+    const text = view.format(weight);
+    lines.push(`N${id}_${i} [label = "${tag.name}" id="N${id}_${i}" fontsize=8 shape=box3d tooltip="${text}"]`);
+    lines.push(`N${id} -> N${id}_${i} [label=" ${text}" weight=100 tooltip="${text}" labeltooltip="${text}"]`);
+    const numeric = node.tags.numeric.get(tag.name);
+    if (numeric && numeric.size > 0) lines.push(...numericNodelets([...numeric.values()], flatTags, `N${id}_${i}`, view));
+  }
+  const unlabelled = node.tags.numeric.get('');
+  if (unlabelled && unlabelled.size > 0) lines.push(...numericNodelets([...unlabelled.values()], flatTags, `N${id}`, view));
+  return lines;
+}
+
+function numericNodelets(tags: GraphTag[], flatTags: boolean, source: string, view: ValueFormat): string[] {
+  const lines: string[] = [];
+  for (const [j, tag] of collapsedTags(tags, flatTags).entries()) {
+    const own = flatTags || tag.flat === tag.cum;
+    const weight = own ? tag.flat : tag.cum;
+    if (weight === 0) continue;
+    const text = view.format(weight);
+    lines.push(`N${source}_${j} [label = "${tag.name}" id="N${source}_${j}" fontsize=8 shape=box3d tooltip="${text}"]`);
+    lines.push(`${source} -> N${source}_${j} [label=" ${text}" weight=100 tooltip="${text}" labeltooltip="${text}"${own ? '' : ' style="dotted"'}]`);
+  }
+  return lines;
+}
+
+/** Tags by weight (cum first unless flatTags), then name. */
+function sortTags(tags: GraphTag[], flatTags: boolean): GraphTag[] {
+  return tags.sort((a, b) => (flatTags ? 0 : Math.abs(b.cum) - Math.abs(a.cum)) || Math.abs(b.flat) - Math.abs(a.flat) || compareText(a.name, b.name));
+}
+
+/** Numeric tags in at most MAX_NODELETS groups: the heaviest, each joined by the values nearest it. */
+function collapsedTags(tags: GraphTag[], flatTags: boolean): GraphTag[] {
+  sortTags(tags, flatTags);
+  if (tags.length <= MAX_NODELETS) return tags;
+  const groups = tags.slice(0, MAX_NODELETS).map((tag) => [tag]);
+  const distance = (tag: GraphTag, other: GraphTag) => Math.abs(tag.value - scale(other.value, other.unit, tag.unit)[0]);
+  for (const tag of tags.slice(MAX_NODELETS)) {
+    let nearest = 0;
+    let best = distance(tag, groups[0]![0]!);
+    for (let i = 1; i < groups.length; i++) {
+      const d = distance(tag, groups[i]![0]!);
+      if (d < best) [nearest, best] = [i, d];
+    }
+    groups[nearest]!.push(tag);
+  }
+  return sortTags(groups.map(groupTag), flatTags);
+}
+
+/** A group of numeric tags as one: `min..max`, with their weights summed. */
+function groupTag(group: GraphTag[]): GraphTag {
+  const first = group[0]!;
+  if (group.length === 1) return { ...first, name: scaledLabel(first.value, first.unit, 'auto') };
+  let [min, max] = [first, first];
+  let [flat, cum] = [first.flat, first.cum];
+  for (const tag of group.slice(1)) {
+    if (Math.trunc(scale(tag.value, tag.unit, min.unit)[0]) < min.value) min = tag;
+    if (Math.trunc(scale(tag.value, tag.unit, max.unit)[0]) > max.value) max = tag;
+    flat += tag.flat;
+    cum += tag.cum;
+  }
+  return { name: `${scaledLabel(min.value, min.unit, 'auto')}..${scaledLabel(max.value, max.unit, 'auto')}`, unit: '', value: 0, flat, cum };
+}
+
+function edgeLine(edge: GraphEdge, from: number, to: number, sourceHasNodelets: boolean, view: ValueFormat): string {
+  const text = view.format(edge.weight);
+  let attributes = `label=" ${text}${edge.inline ? '\\n (inline)' : ''}"`;
+  if (view.total !== 0) {
+    // Integer shares of the total, as Go's int64 arithmetic computes them.
+    const share = (parts: number) => {
+      const value = Number((BigInt(Math.trunc(edge.weight)) * BigInt(parts)) / BigInt(Math.trunc(view.total)));
+      return Math.min(Math.abs(value), parts);
+    };
+    const weight = 1 + share(100);
+    if (weight > 1) attributes += ` weight=${weight}`;
+    const width = 1 + share(5);
+    if (width > 1) attributes += ` penwidth=${width}`;
+    attributes += ` color="${dotColor(edge.weight / Math.abs(view.total), false)}"`;
+  }
+  const tooltip = `"${escapeForDot(printableName(edge.src.info))} ${edge.residual ? '...' : '->'} ${escapeForDot(printableName(edge.dest.info))} (${text})"`;
+  attributes += ` tooltip=${tooltip} labeltooltip=${tooltip}`;
+  if (edge.residual) attributes += ' style="dotted"';
+  if (sourceHasNodelets) attributes += ' minlen=2';
+  return `N${from} -> N${to} [${attributes}]`;
+}
+
+/**
+ * A colour for a share from -1 (green) through 0 (grey) to 1 (red): dark for lines and text,
+ * light for backgrounds. Shares are pushed away from 0 so that small ones are told apart.
+ */
+export function dotColor(share: number, background: boolean): string {
+  const SHIFT = 0.7;
+  let saturation = background ? 0.1 : 1;
+  const value = background ? 0.93 : 0.7;
+  let score = Math.max(-1, Math.min(1, share));
+  // Near 0 the colour fades to grey rather than yellow.
+  if (Math.abs(score) < 0.2) saturation *= Math.abs(score) / 0.2;
+  if (score > 0) score = score ** (1 - SHIFT);
+  if (score < 0) score = -((-score) ** (1 - SHIFT));
+  let red: number;
+  let green: number;
+  if (score < 0) {
+    green = value;
+    red = value * (1 + saturation * score);
+  } else {
+    red = value;
+    green = value * (1 - saturation * score);
+  }
+  const blue = value * (1 - saturation);
+  const hex = (channel: number) => (Math.trunc(channel * 255) & 0xff).toString(16).padStart(2, '0');
+  return `#${hex(red)}${hex(green)}${hex(blue)}`;
+}
+
+/** A node's name over several lines: shortened, split at `::` and `.`, its file without directories. */
+function multilineName(info: NodeInfo): string {
+  const name = escapeForDot(shortFunctionName(info.name)).replaceAll('::', '\\n').replaceAll('[...]', '[…]').replaceAll('.', '\\n');
+  const file = info.file ? info.file.split('/').pop()! : '';
+  return `${nameComponents({ ...info, name, file }).join('\\n')}\\n`;
+}
+
+/** A function's name without its package path, Java package, C++ namespaces or module version. */
+export function shortFunctionName(name: string): string {
+  const shortened = name.replace(/^\(anonymous namespace\)::/, '').replace(/^(.*?)\/v(?:[2-9]|[1-9][0-9]+)([./].*)$/, '$1$2');
+  for (const pattern of SHORTENERS) {
+    const match = pattern.exec(shortened);
+    if (match && match.length >= 2) return match.slice(1).join('');
+  }
+  return shortened;
+}
+
+const SHORTENERS = [
+  // Go: the package path before the last slash.
+  /^(?:[\w\-.]+\/)+(.+)/,
+  // Java: the package, and the arguments.
+  /^(?:[a-z]\w*\.)*([A-Z][\w$]*\.(?:<init>|[a-z][\w$]*(?:\$\d+)?))(?:\(|$)/,
+  // C++: the namespaces before a class.
+  /^(?:[_a-zA-Z]\w*::)+(_*[A-Z]\w*::~?[_a-zA-Z]\w*(?:<.*>)?)/,
+];
+
+/** Quotes and backslashes escaped for a dot string, line ends as left-justified line breaks. */
+function escapeForDot(text: string): string {
+  return text.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\l');
+}
