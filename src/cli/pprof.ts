@@ -1,5 +1,5 @@
 /**
- * npm run pprof -- [options] [-top|-traces|-list=REGEX|-peek=REGEX|-tree|-dot|-svg|-pdf|-png|-raw|-folded|-flamegraph|-proto] source...
+ * npm run pprof -- [options] [-top|-traces|-list=REGEX|-peek=REGEX|-tree|-dot|-svg|-pdf|-png|-callgrind|-raw|-folded|-flamegraph|-proto] source...
  *
  * -dot prints the call graph in Graphviz's language; -svg, -pdf and -png draw it with Graphviz's
  * `dot` (when installed); -flamegraph draws a flame graph as one SVG file without Graphviz.

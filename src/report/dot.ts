@@ -185,7 +185,7 @@ function edgeEntropy(edges: Iterable<GraphEdge>, self: number): number {
 }
 
 /** The text a node's info prints as in Go, the last tie-break of go tool pprof's orders. */
-const infoText = (info: NodeInfo) => `{${info.name}  0 ${info.file} ${info.startLine} ${info.line} ${info.objfile}}`;
+const infoText = (info: NodeInfo) => `{${info.name}  ${info.address} ${info.file} ${info.startLine} ${info.line} ${info.objfile}}`;
 const compareText = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
 
 function sortByEntropy(nodes: GraphNode[]): GraphNode[] {

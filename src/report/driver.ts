@@ -5,6 +5,7 @@ import { NoMatchError, listReport } from './list.ts';
 import { compilePattern } from './pattern.ts';
 import { BASE_LABEL, IncompatibleProfilesError, mergeProfiles } from './merge.ts';
 import { rawReport } from './raw.ts';
+import { callgrindReport } from './callgrind.ts';
 import { dotReport } from './dot.ts';
 import { GraphvizError, drawWithGraphviz } from './graphviz.ts';
 import { flameGraphSvg } from './svg.ts';
@@ -17,7 +18,7 @@ import { treeReport } from './tree.ts';
  * filters. The command line, its interactive prompt and the web UI all draw through it.
  */
 
-export const REPORTS = ['top', 'traces', 'list', 'peek', 'tree', 'dot', 'svg', 'pdf', 'png', 'raw', 'folded', 'flamegraph', 'proto'] as const;
+export const REPORTS = ['top', 'traces', 'list', 'peek', 'tree', 'dot', 'svg', 'pdf', 'png', 'callgrind', 'raw', 'folded', 'flamegraph', 'proto'] as const;
 export type Report = (typeof REPORTS)[number];
 /** Reports that take a regular expression: -list REGEX, -peek REGEX. */
 export const REPORTS_WITH_REGEX: readonly Report[] = ['list', 'peek'];
@@ -128,6 +129,7 @@ export function runReport(
     svg: () => drawWithGraphviz(callGraph(), 'svg'),
     pdf: () => drawWithGraphviz(callGraph(), 'pdf'),
     png: () => drawWithGraphviz(callGraph(), 'png'),
+    callgrind: () => callgrindReport(profile, sampleIndex, { total }),
     raw: () => rawReport(profile),
     folded: () => foldedStacks(profile, sampleIndex),
     flamegraph: () => flameGraphSvg(profile, sampleIndex),

@@ -9,9 +9,11 @@ import { BASE_LABEL } from './merge.ts';
  * per sample however often it recurs). Built the way go tool pprof builds it, so the numbers
  * agree row for row.
  */
-export type Granularity = 'functions' | 'filefunctions' | 'lines' | 'files';
+export type Granularity = 'functions' | 'filefunctions' | 'lines' | 'files' | 'addresses';
 
 export interface NodeInfo {
+  /** The instruction's address, at the addresses granularity only (else 0). */
+  readonly address: bigint;
   readonly name: string;
   readonly file: string;
   readonly line: number;
@@ -70,6 +72,7 @@ export function printableName(info: NodeInfo): string {
 /** The parts of a node's printed name: the function, its file (and line), or its binary. */
 export function nameComponents(info: NodeInfo): string[] {
   const parts: string[] = [];
+  if (info.address !== 0n) parts.push(info.address.toString(16).padStart(16, '0'));
   if (info.name) parts.push(info.name);
   if (info.line !== 0) parts.push(`${info.file}:${info.line}`);
   else if (info.file) parts.push(info.file);
@@ -87,12 +90,13 @@ type LocationNodes = Map<Location, (GraphNode | undefined)[]>;
 export function locationInfos(profile: Profile, granularity: Granularity, objNames: boolean): Map<Location, NodeInfo[]> {
   const keepName = granularity !== 'files';
   const keepFile = granularity !== 'functions';
-  const keepLine = granularity === 'lines';
+  const keepLine = granularity === 'lines' || granularity === 'addresses';
   const infos = new Map<Location, NodeInfo[]>();
   for (const location of profile.locations) {
     const objfile = location.mapping?.filename ?? '';
+    const address = granularity === 'addresses' ? location.address : 0n;
     if (location.lines.length === 0) {
-      infos.set(location, [{ name: '', file: '', line: 0, objfile, startLine: 0 }]);
+      infos.set(location, [{ address, name: '', file: '', line: 0, objfile, startLine: 0 }]);
       continue;
     }
     infos.set(
@@ -102,7 +106,7 @@ export function locationInfos(profile: Profile, granularity: Granularity, objNam
         const file = keepFile ? cleanPath(fn.filename) : '';
         // A function without a name is told apart by its binary and first line.
         const placed = objNames || name === '';
-        return { name, file, line: keepLine ? line : 0, objfile: placed ? objfile : '', startLine: placed ? fn.startLine : 0 };
+        return { address, name, file, line: keepLine ? line : 0, objfile: placed ? objfile : '', startLine: placed ? fn.startLine : 0 };
       }),
     );
   }
@@ -119,7 +123,7 @@ function createNodes(
   const locations: LocationNodes = new Map();
   const nodeOf = (info: NodeInfo): GraphNode | undefined => {
     // NUL cannot occur in names or paths: the fields cannot run into each other.
-    const key = `${info.name}\0${info.file}\0${info.line}\0${info.objfile}\0${info.startLine}`;
+    const key = `${info.name}\0${info.file}\0${info.line}\0${info.objfile}\0${info.startLine}\0${info.address}`;
     if (kept && !kept.has(key)) return undefined;
     let node = nodes.get(key);
     if (!node) nodes.set(key, (node = { key, info, flat: 0, cum: 0, in: new Map(), out: new Map(), lastSample: -1 }));

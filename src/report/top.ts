@@ -56,7 +56,7 @@ export function valueFormat(profile: Profile, sampleIndex: number, total = sampl
  * Picks the unit the rows print in, as go tool pprof does: the unit of the smallest value
  * shown, or a larger one when that would print the total in a much smaller unit.
  */
-export function chooseOutputUnit(view: ValueFormat, nodes: readonly GraphNode[]): void {
+export function chooseOutputUnit(view: ValueFormat, nodes: readonly GraphNode[], wholeValues = false): void {
   let min = 0;
   for (const node of nodes) {
     const value = Math.abs(node.flat) || Math.abs(node.cum);
@@ -67,7 +67,8 @@ export function chooseOutputUnit(view: ValueFormat, nodes: readonly GraphNode[])
   const [, minUnit] = scale(min, view.unit, 'minimum');
   const [, maxUnit] = scale(max, view.unit, 'minimum');
   let unit = minUnit;
-  if (minUnit !== maxUnit && min * 100 < max) [, unit] = scale(100 * min, view.unit, 'minimum');
+  // A report of whole numbers (callgrind) keeps the smallest value's unit: it cannot print 0.01.
+  if (minUnit !== maxUnit && min * 100 < max && !wholeValues) [, unit] = scale(100 * min, view.unit, 'minimum');
   view.outputUnit = unit || view.unit;
 }
 

@@ -10,7 +10,7 @@ import { ProfileBuilder, encodeProfile, type Profile } from '../../src/pprof/ind
 const go = goBinary();
 
 /**
- * The call graph (-dot) and the callgrind file against go tool pprof's, whole text: profiles
+ * The call graph (-dot) and the callgrind file (-callgrind) against go tool pprof's, whole text: profiles
  * from our CPU, wall and heap profilers, a Go program's (inlined frames, a binary's mapping),
  * and a large generated one whose graph has to be cut to 80 nodes, with labels on its samples.
  */
@@ -49,6 +49,14 @@ describe.skipIf(!go)('npm run pprof draws the call graph as go tool pprof draws 
     ['-dot -nodecount=12', 'many.pb.gz'],
     ['-dot -nodecount=0', 'many.pb.gz'],
     ['-dot -sample_index=bytes -tagignore=state=idle', 'many.pb.gz'],
+    ['-callgrind', 'cpu.pb.gz'],
+    ['-callgrind', 'wall.pb.gz'],
+    ['-callgrind', 'heap.pb.gz'],
+    ['-callgrind', 'go-cpu.pb.gz'],
+    ['-callgrind -sample_index=alloc_space', 'go-heap.pb.gz'],
+    ['-callgrind', 'cpu.pb.gz go-cpu.pb.gz'],
+    ['-callgrind -sample_index=samples', 'many.pb.gz'],
+    ['-callgrind -focus=fn3', 'many.pb.gz'],
   ])('%s %s', (options, names) => {
     const args = [...options.replaceAll('DIR/', `${dir}/`).split(' '), ...names.split(' ').map(file)];
     const theirs = execFileSync(go!, ['tool', 'pprof', ...args], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -81,7 +89,13 @@ function manyFunctions(): Profile {
     mappingFile: '/srv/app/server.js',
   });
   const names = Array.from({ length: 160 }, (_, i) => `${['app', 'db', 'http', 'json', 'cache', 'auth', 'log', 'util'][i % 8]}.fn${i}`);
-  const frame = (i: number) => ({ name: names[i]!, file: `/srv/app/${names[i]!.split('.')[0]}.js`, line: 10 + i });
+  // Two functions share one name and file (a name defined twice): callgrind tells them apart.
+  const frame = (i: number) => ({
+    name: names[i]!,
+    file: `/srv/app/${names[i]!.split('.')[0]}.js`,
+    line: 10 + i,
+    functionLine: i === 7 && random() < 0.5 ? 300 : 10,
+  });
   for (let s = 0; s < 3000; s++) {
     const depth = 2 + Math.floor(random() * 12);
     // Stacks share their roots and spread out towards the leaves, as programs' do.
