@@ -10,7 +10,9 @@ import {
   type GraphTag,
   type NodeInfo,
 } from './graph.ts';
+import { dotColor } from './graph-colour.ts';
 import { percentage, scale, scaledLabel } from './measurement.ts';
+import type { GraphView } from './views.ts';
 import { EDGE_FRACTION, NODE_FRACTION, chooseOutputUnit, reportHeader, valueFormat, type ValueFormat } from './top.ts';
 
 /**
@@ -200,8 +202,8 @@ function sortByEntropy(nodes: GraphNode[]): GraphNode[] {
   );
 }
 
-/** The dot text of `go tool pprof -dot`. */
-export function dotReport(profile: Profile, options: DotOptions): string {
+/** The graph -dot draws, the unit its values print in, and its legend's lines. */
+function drawnGraph(profile: Profile, options: DotOptions): { graph: VisualGraph; view: ValueFormat; legend: string[] } {
   const view = valueFormat(profile, options.sampleIndex, options.total);
   const nodeFraction = options.nodeFraction ?? NODE_FRACTION;
   const edgeFraction = options.edgeFraction ?? EDGE_FRACTION;
@@ -221,6 +223,31 @@ export function dotReport(profile: Profile, options: DotOptions): string {
     nodeCount: graph.nodes.length,
     droppedEdges: { count: graph.droppedEdges, edgeFraction },
   });
+  return { graph, view, legend };
+}
+
+/** The call graph as the web UI's Graph view draws it: the nodes and calls -dot draws. */
+export function graphView(profile: Profile, options: DotOptions): GraphView {
+  const { graph, view, legend } = drawnGraph(profile, options);
+  const index = new Map(graph.nodes.map((node, i) => [node, i]));
+  return {
+    legend,
+    total: view.total,
+    unit: view.unit,
+    nodes: graph.nodes.map((node) => ({ name: printableName(node.info), flat: node.flat, cum: node.cum })),
+    edges: sortEdges(graph.nodes.flatMap((node) => [...node.out.values()])).map((edge) => ({
+      src: index.get(edge.src)!,
+      dest: index.get(edge.dest)!,
+      weight: edge.weight,
+      residual: edge.residual,
+      inline: edge.inline,
+    })),
+  };
+}
+
+/** The dot text of `go tool pprof -dot`. */
+export function dotReport(profile: Profile, options: DotOptions): string {
+  const { graph, view, legend } = drawnGraph(profile, options);
   legend.push('\nSee https://git.io/JfYMW for how to read the graph');
   const filename = profile.mappings[0]?.filename;
   const title = filename ? filename.split('/').pop()! : '';
@@ -353,33 +380,6 @@ function edgeLine(edge: GraphEdge, from: number, to: number, sourceHasNodelets: 
   if (edge.residual) attributes += ' style="dotted"';
   if (sourceHasNodelets) attributes += ' minlen=2';
   return `N${from} -> N${to} [${attributes}]`;
-}
-
-/**
- * A colour for a share from -1 (green) through 0 (grey) to 1 (red): dark for lines and text,
- * light for backgrounds. Shares are pushed away from 0 so that small ones are told apart.
- */
-export function dotColor(share: number, background: boolean): string {
-  const SHIFT = 0.7;
-  let saturation = background ? 0.1 : 1;
-  const value = background ? 0.93 : 0.7;
-  let score = Math.max(-1, Math.min(1, share));
-  // Near 0 the colour fades to grey rather than yellow.
-  if (Math.abs(score) < 0.2) saturation *= Math.abs(score) / 0.2;
-  if (score > 0) score = score ** (1 - SHIFT);
-  if (score < 0) score = -((-score) ** (1 - SHIFT));
-  let red: number;
-  let green: number;
-  if (score < 0) {
-    green = value;
-    red = value * (1 + saturation * score);
-  } else {
-    red = value;
-    green = value * (1 - saturation * score);
-  }
-  const blue = value * (1 - saturation);
-  const hex = (channel: number) => (Math.trunc(channel * 255) & 0xff).toString(16).padStart(2, '0');
-  return `#${hex(red)}${hex(green)}${hex(blue)}`;
 }
 
 /** A node's name over several lines: shortened, split at `::` and `.`, its file without directories. */
