@@ -19,7 +19,7 @@ import {
 } from '../report/driver.ts';
 
 /** Reports the prompt runs; -folded and -proto write files, which the command line does. */
-const COMMANDS = ['top', 'list', 'peek', 'tree', 'traces', 'web', 'help', 'o', 'quit', 'exit'] as const;
+const COMMANDS = ['top', 'list', 'peek', 'tree', 'dot', 'traces', 'web', 'help', 'o', 'quit', 'exit'] as const;
 /** `top` shows this many nodes unless told (`top20`, nodecount=N), as go tool pprof's prompt. */
 const TOP_NODES = 10;
 
@@ -29,6 +29,7 @@ const HELP = `  Commands:
     list REGEX                       source lines of the matching functions, with their values
     peek REGEX                       callers and callees of the matching functions
     tree[N]                          every function between its callers and callees
+    dot[N]                           the call graph (N nodes, 80) in Graphviz's language
     traces                           every sample, its labels and its stack
     web                              the web UI on this profile and settings, in a browser
     o                                the settings below, as they are now
@@ -107,7 +108,7 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
     return true;
   }
   const [head = '', ...args] = line.split(/\s+/);
-  const counted = /^(top|tree)(\d+)$/.exec(head);
+  const counted = /^(top|tree|dot)(\d+)$/.exec(head);
   const name = counted ? counted[1]! : head;
   switch (name) {
     case 'quit':
@@ -122,12 +123,15 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
       return true;
     case 'top':
     case 'tree':
+    case 'dot':
     case 'traces':
     case 'list':
     case 'peek': {
       const report: Report = name;
       process.stdout.write(
-        report === 'top' || report === 'tree' ? ranked(profile, settings, report, counted?.[2], args) : withRegex(profile, settings, report, args),
+        report === 'top' || report === 'tree' || report === 'dot'
+          ? ranked(profile, settings, report, counted?.[2], args)
+          : withRegex(profile, settings, report, args),
       );
       return true;
     }
@@ -140,7 +144,7 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
   }
 }
 
-/** top and tree: a count from the command (`top20`), -cum, and focus or -ignore regexps. */
+/** top, tree and dot: a count from the command (`top20`), -cum, and focus or -ignore regexps. */
 function ranked(profile: Profile, settings: Settings, report: Report, count: string | undefined, args: readonly string[]): string {
   const once: Settings = { ...settings, filters: { ...settings.filters } };
   if (count !== undefined) once.nodeCount = Number(count);

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,17 @@ describe.skipIf(!go)('npm run pprof draws the call graph as go tool pprof draws 
     const ours = runPprofCommand(args);
     expect(ours.status, ours.stderr).toBe(0);
     expect(ours.stdout).toBe(theirs);
+  });
+
+  it.each([
+    ['go-cpu.pb.gz', ['dot', 'dot4', 'focus=main', 'dot -cum', 'quit']],
+    ['wall.pb.gz', ['dot3 cpuIntensiveTask', 'sample_index=0', 'dot', 'exit']],
+  ])('at the (pprof) prompt, %s: %j', (name, commands) => {
+    const input = `${commands.join('\n')}\n`;
+    const theirs = spawnSync(go!, ['tool', 'pprof', file(name)], { cwd: repoRoot, input, encoding: 'utf8' });
+    const ours = runPprofCommand([file(name)], {}, input);
+    expect(ours.status, ours.stderr).toBe(0);
+    expect(ours.stdout).toBe(theirs.stdout);
   });
 });
 
