@@ -162,14 +162,22 @@ function reachableWithout(edge: GraphEdge): boolean {
 
 /**
  * A node's worth in a drawing: its cum weighted by how much its calls branch (the entropy of
- * the weights coming in and going out, entry and leaf nodes favoured), plus its flat.
+ * the weights coming in and going out, entry and leaf nodes favoured), plus its flat. As a
+ * 64-bit integer computed as go tool pprof computes it on amd64, so that diff profiles (whose
+ * negative weights can make the entropy not a number) order their nodes as it does.
  */
-function entropyScore(node: GraphNode): number {
+function entropyScore(node: GraphNode): bigint {
   let score = 0;
   score += node.in.size === 0 ? 1 : edgeEntropy(node.in.values(), 0);
   score += node.out.size === 0 ? 1 : edgeEntropy(node.out.values(), node.flat);
-  return Math.trunc(score * node.cum) + node.flat;
+  return BigInt.asIntN(64, toInt64(score * node.cum) + BigInt(node.flat));
 }
+
+const MIN_INT64 = -(2n ** 63n);
+/** A float converted to int64 as amd64 converts it: not a number, or out of range, is the smallest int64. */
+const toInt64 = (value: number) => (Number.isFinite(value) && Math.abs(value) < 2 ** 63 ? BigInt(Math.trunc(value)) : MIN_INT64);
+/** An int64's magnitude, which for the smallest int64 is itself, as in Go. */
+const abs64 = (value: bigint) => (value < 0n ? BigInt.asIntN(64, -value) : value);
 
 function edgeEntropy(edges: Iterable<GraphEdge>, self: number): number {
   const weights = [...edges].map((edge) => edge.weight);
@@ -191,14 +199,15 @@ const infoText = (info: NodeInfo) => `{${info.name}  ${info.address} ${info.file
 const compareText = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
 
 function sortByEntropy(nodes: GraphNode[]): GraphNode[] {
-  const scores = new Map(nodes.map((node) => [node, Math.abs(entropyScore(node))]));
+  const scores = new Map(nodes.map((node) => [node, abs64(entropyScore(node))]));
   const names = new Map(nodes.map((node) => [node, printableName(node.info)]));
+  const byScore = (a: GraphNode, b: GraphNode) => {
+    const [x, y] = [scores.get(a)!, scores.get(b)!];
+    return x > y ? -1 : x < y ? 1 : 0;
+  };
   return nodes.sort(
     (a, b) =>
-      scores.get(b)! - scores.get(a)! ||
-      compareText(names.get(a)!, names.get(b)!) ||
-      Math.abs(b.flat) - Math.abs(a.flat) ||
-      compareText(infoText(a.info), infoText(b.info)),
+      byScore(a, b) || compareText(names.get(a)!, names.get(b)!) || Math.abs(b.flat) - Math.abs(a.flat) || compareText(infoText(a.info), infoText(b.info)),
   );
 }
 

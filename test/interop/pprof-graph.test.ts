@@ -21,15 +21,20 @@ describe.skipIf(!go)('npm run pprof draws the call graph as go tool pprof draws 
   beforeAll(() => {
     const cpu = runTypeScript(fixture('hot-loop.ts'), [file('cpu.pb.gz')], { HZ: '1000', MILLIS: '300' });
     if (cpu.status !== 0) throw new Error(`profiling cpu failed: ${cpu.stderr}`);
-    for (const [kind, args] of [
+    for (const [kind, args, name] of [
       ['heap', [fixture('churn-retain.ts')]],
       ['wall', [fixture('wall/canonical-loop.ts'), 'none', '1']],
+      ['wall', [fixture('wall/canonical-loop.ts'), 'none', '1'], 'wall-again'],
     ] as const) {
-      const result = runProfileCommand([`--${kind}`, '-o', file(`${kind}.pb.gz`), ...args]);
+      const result = runProfileCommand([`--${kind}`, '-o', file(`${name ?? kind}.pb.gz`), ...args]);
       if (result.status !== 0) throw new Error(`profiling ${kind} failed: ${result.stderr}`);
     }
     execFileSync(go!, ['run', fixture('go/cpuhog.go'), file('go-cpu.pb.gz'), file('go-heap.pb.gz')], { cwd: dir, stdio: 'pipe' });
     writeFileSync(file('many.pb.gz'), encodeProfile(manyFunctions()));
+    // A diff profile's negative values change how the graph orders and colours its nodes.
+    execFileSync(go!, ['tool', 'pprof', '-proto', `-diff_base=${file('wall-again.pb.gz')}`, `-output=${file('diff.pb.gz')}`, file('wall.pb.gz')], {
+      stdio: 'pipe',
+    });
   }, 120_000);
 
   it.each([
@@ -44,7 +49,10 @@ describe.skipIf(!go)('npm run pprof draws the call graph as go tool pprof draws 
     ['-dot -nodecount=5', 'go-cpu.pb.gz'],
     ['-dot -sample_index=alloc_space', 'go-heap.pb.gz'],
     ['-dot', 'cpu.pb.gz go-cpu.pb.gz'],
-    ['-dot -diff_base=DIR/wall.pb.gz', 'wall.pb.gz'],
+    ['-dot -diff_base=DIR/wall-again.pb.gz', 'wall.pb.gz'],
+    ['-dot -base=DIR/wall-again.pb.gz -nodecount=6', 'wall.pb.gz'],
+    ['-dot', 'diff.pb.gz'],
+    ['-callgrind', 'diff.pb.gz'],
     ['-dot', 'many.pb.gz'],
     ['-dot -nodecount=12', 'many.pb.gz'],
     ['-dot -nodecount=0', 'many.pb.gz'],
