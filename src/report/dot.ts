@@ -331,9 +331,13 @@ function numericNodelets(tags: GraphTag[], flatTags: boolean, source: string, vi
   return lines;
 }
 
-/** Tags by weight (cum first unless flatTags), then name. */
+/** Tags by weight (cum first unless flatTags), then name; a tie is decided by the values, not their magnitudes, as in Go. */
 function sortTags(tags: GraphTag[], flatTags: boolean): GraphTag[] {
-  return tags.sort((a, b) => (flatTags ? 0 : Math.abs(b.cum) - Math.abs(a.cum)) || Math.abs(b.flat) - Math.abs(a.flat) || compareText(a.name, b.name));
+  return tags.sort((a, b) => {
+    if (!flatTags && a.cum !== b.cum) return Math.abs(b.cum) - Math.abs(a.cum);
+    if (a.flat !== b.flat) return Math.abs(b.flat) - Math.abs(a.flat);
+    return compareText(a.name, b.name);
+  });
 }
 
 /** Numeric tags in at most MAX_NODELETS groups: the heaviest, each joined by the values nearest it. */
