@@ -20,7 +20,7 @@ import {
 } from '../report/driver.ts';
 
 /** Reports the prompt runs; -folded and -proto write files, which the command line does. */
-const COMMANDS = ['top', 'text', 'list', 'peek', 'tree', 'traces', 'tags', 'web', 'help', 'o', 'quit', 'exit'] as const;
+const COMMANDS = ['top', 'text', 'list', 'peek', 'tree', 'traces', 'tags', 'dot', 'web', 'help', 'o', 'quit', 'exit'] as const;
 /** `top` shows this many nodes unless told (`top20`, nodecount=N), as go tool pprof's prompt. */
 const TOP_NODES = 10;
 
@@ -93,7 +93,7 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
     return true;
   }
   const [head = '', ...args] = line.split(/\s+/);
-  const counted = /^(top|text|tree)(\d+)$/.exec(head);
+  const counted = /^(top|text|tree|dot)(\d+)$/.exec(head);
   const spelled = counted ? counted[1]! : head;
   const name = spelled === 'text' ? 'top' : spelled;
   switch (name) {
@@ -112,12 +112,17 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
       return true;
     case 'top':
     case 'tree':
+    case 'dot':
     case 'traces':
     case 'list':
     case 'peek': {
       const report: Report = name;
       process.stdout.write(
-        textBytes(report === 'top' || report === 'tree' ? ranked(profile, settings, report, counted?.[2], args) : withRegex(profile, settings, report, args)),
+        textBytes(
+          report === 'top' || report === 'tree' || report === 'dot'
+            ? ranked(profile, settings, report, counted?.[2], args)
+            : withRegex(profile, settings, report, args),
+        ),
       );
       return true;
     }
@@ -130,7 +135,7 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
   }
 }
 
-/** top and tree: a count from the command (`top20`), -cum, and focus or -ignore regexps. */
+/** top, tree and dot: a count from the command (`top20`), -cum, and focus or -ignore regexps. */
 function ranked(profile: Profile, settings: Settings, report: Report, count: string | undefined, args: readonly string[]): string {
   const once: Settings = { ...settings, filters: { ...settings.filters } };
   if (count !== undefined) once.nodeCount = Number(count);

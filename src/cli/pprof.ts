@@ -1,6 +1,8 @@
 /**
- * npm run pprof -- [options] [-top|-text|-traces|-tags|-list=REGEX|-peek=REGEX|-tree|-raw|-folded|-svg|-proto] source...
+ * npm run pprof -- [options] [-top|-text|-traces|-tags|-list=REGEX|-peek=REGEX|-tree|-dot|-svg|-pdf|-png|-callgrind|-raw|-folded|-flamegraph|-proto] source...
  *
+ * -dot prints the call graph in Graphviz's language; -svg, -pdf and -png draw it with Graphviz's
+ * `dot` (when installed); -flamegraph draws a flame graph as one SVG file without Graphviz.
  * Reports on profiles as go tool pprof prints them. Reads .pb.gz and raw .pb pprof files (Go's
  * too) and Node's .cpuprofile and .heapprofile; several sources are merged into one profile.
  * Options take Go's spellings: -sample_index=NAME|N, -nodecount=N, -nodefraction=F,
@@ -168,8 +170,10 @@ async function main(args: readonly string[]): Promise<number> {
     }
     const profile = await readSources(request.sources, request.seconds, log, request.base);
     if (!request.report) return await interactive(profile, request.settings, { title: webTitle(request.sources), openBrowser: request.openBrowser });
-    if (request.report === 'proto' && !request.output && process.stdout.isTTY) {
-      throw new UsageError('-proto writes a gzipped profile: give -output=FILE, or redirect the output to a file');
+    const binary = { proto: 'a gzipped profile', pdf: 'a PDF file', png: 'a PNG image' } as Partial<Record<Report, string>>;
+    const what = binary[request.report];
+    if (what && !request.output && process.stdout.isTTY) {
+      throw new UsageError(`-${request.report} writes ${what}: give -output=FILE, or redirect the output to a file`);
     }
     const output = runReport(profile, request.report, request.symbol, request.settings, { notes: (line) => process.stderr.write(`${line}\n`) });
     // Whole or not at all; a profile's bytes that are not UTF-8 as they were.

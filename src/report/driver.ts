@@ -7,6 +7,9 @@ import { compilePattern } from './pattern.ts';
 import { BASE_LABEL, IncompatibleProfilesError, mergeProfiles } from './merge.ts';
 import { rawReport } from './raw.ts';
 import { tagsReport } from './tags.ts';
+import { callgrindReport } from './callgrind.ts';
+import { dotReport } from './dot.ts';
+import { GraphvizError, drawWithGraphviz } from './graphviz.ts';
 import { flameGraphSvg } from './svg.ts';
 import { sampleTotal, topReport } from './top.ts';
 import { tracesReport } from './traces.ts';
@@ -17,7 +20,23 @@ import { treeReport } from './tree.ts';
  * filters. The command line, its interactive prompt and the web UI all draw through it.
  */
 
-export const REPORTS = ['top', 'traces', 'tags', 'list', 'peek', 'tree', 'raw', 'folded', 'svg', 'proto'] as const;
+export const REPORTS = [
+  'top',
+  'traces',
+  'tags',
+  'list',
+  'peek',
+  'tree',
+  'dot',
+  'svg',
+  'pdf',
+  'png',
+  'callgrind',
+  'raw',
+  'folded',
+  'flamegraph',
+  'proto',
+] as const;
 export type Report = (typeof REPORTS)[number];
 /** Other names of reports, as go tool pprof takes them: -text is -top. */
 export const REPORT_ALIASES: Readonly<Record<string, Report>> = { text: 'top' };
@@ -40,6 +59,7 @@ export const isInputError = (error: unknown): error is Error =>
   error instanceof ProfileFormatError ||
   error instanceof IncompatibleProfilesError ||
   error instanceof FilterError ||
+  error instanceof GraphvizError ||
   error instanceof NoMatchError;
 
 /** How reports are drawn: the command line's options, and the interactive mode's settings. */
@@ -179,6 +199,7 @@ export function runReport(
   const { cum, nodeCount, nodeFraction, edgeFraction, granularity, unit, sourcePath = '', trimPath = '' } = settings;
   const paths = { search: sourcePath, trim: trimPath };
   const { compact } = options;
+  const callGraph = () => dotReport(profile, { sampleIndex, nodeCount, activeFilters: filters, total });
   const reports: Record<Report, () => string | Uint8Array> = {
     top: () =>
       topReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, unit, paths, cum, activeFilters: filters, total, compact }),
@@ -188,9 +209,14 @@ export function runReport(
     peek: () => treeReport(profile, { sampleIndex, symbol, granularity, unit, paths, cum, activeFilters: filters, total, compact }),
     tree: () =>
       treeReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, unit, paths, cum, activeFilters: filters, total, compact }),
+    dot: callGraph,
+    svg: () => drawWithGraphviz(callGraph(), 'svg'),
+    pdf: () => drawWithGraphviz(callGraph(), 'pdf'),
+    png: () => drawWithGraphviz(callGraph(), 'png'),
+    callgrind: () => callgrindReport(profile, sampleIndex, { total }),
     raw: () => rawReport(profile),
     folded: () => foldedStacks(profile, sampleIndex),
-    svg: () => flameGraphSvg(profile, sampleIndex),
+    flamegraph: () => flameGraphSvg(profile, sampleIndex),
     proto: () => encodeProfile(profile),
   };
   return reports[report]();

@@ -2,6 +2,8 @@ import { posix } from 'node:path';
 import type { Location, Profile } from '../pprof/index.ts';
 import { trimSourcePath, type SourcePaths } from './source-path.ts';
 import { positionFinder } from './record-index.ts';
+import { scaledLabel } from './measurement.ts';
+import { BASE_LABEL } from './merge.ts';
 
 /**
  * The call graph pprof's reports are drawn from: one node per function (or per line, file or address),
@@ -32,6 +34,25 @@ export interface GraphNode {
   readonly out: Map<GraphNode, GraphEdge>;
   /** The last sample counted in cum: a function recurring in a stack counts once. */
   lastSample: number;
+  /** The samples' labels, when the build asked for them (the call graph draws them). */
+  tags?: NodeTags;
+}
+
+/** A label value (or a set of them) on a node: how much of the node's flat and cum carry it. */
+export interface GraphTag {
+  /** `key:value` pairs joined by `\n`, or a numeric value as it prints (`1kB`). */
+  readonly name: string;
+  readonly unit: string;
+  readonly value: number;
+  flat: number;
+  cum: number;
+}
+
+export interface NodeTags {
+  /** By the sample's joined text labels. */
+  labels: Map<string, GraphTag>;
+  /** The `bytes` numeric labels, by the sample's joined text labels ('' for none), then by value. */
+  numeric: Map<string, Map<string, GraphTag>>;
 }
 
 export interface GraphEdge {
@@ -48,13 +69,18 @@ export interface GraphEdge {
 
 /** The name a report prints for a node: the function, else what is known of where it is. */
 export function printableName(info: NodeInfo): string {
+  return nameComponents(info).join(' ');
+}
+
+/** The parts of a node's printed name: the function, its file (and line), or its binary. */
+export function nameComponents(info: NodeInfo): string[] {
   const parts: string[] = [];
   if (info.address !== 0n) parts.push(info.address.toString(16).padStart(16, '0'));
   if (info.name) parts.push(info.name);
   if (info.line !== 0) parts.push(`${info.file}:${info.line}`);
   else if (info.file) parts.push(info.file);
   else if (!info.name) parts.push(info.objfile ? `[${info.objfile.split('/').pop()}]` : '<unknown>');
-  return parts.join(' ');
+  return parts;
 }
 
 /**
@@ -160,6 +186,52 @@ export interface BuildOptions {
   edges?: boolean;
   /** -source_path and -trim_path, which shorten the file names nodes show. */
   paths?: SourcePaths;
+  /** Records the samples' labels on the nodes (GraphNode.tags), as the call graph shows them. */
+  tags?: boolean;
+}
+
+/** A sample's labels as graph nodes carry them. */
+interface SampleTags {
+  joined: string;
+  numeric: { name: string; unit: string; value: number }[];
+}
+
+/**
+ * The labels of each sample as the call graph shows them: its text labels as sorted `key:value`
+ * pairs joined by `\n`, and of the numeric ones only `bytes`, printed in their unit.
+ */
+function sampleTags(profile: Profile): (sample: Profile['samples'][number]) => SampleTags {
+  // A numeric key's unit is the first one a sample gives it, else the key names it.
+  let bytesUnit = '';
+  for (const sample of profile.samples)
+    for (const label of sample.labels) if (label.key === 'bytes' && label.str === '' && label.numUnit !== '' && bytesUnit === '') bytesUnit = label.numUnit;
+  if (bytesUnit === '') bytesUnit = 'bytes';
+  return (sample) => {
+    const pairs: string[] = [];
+    const numeric: SampleTags['numeric'] = [];
+    for (const label of sample.labels) {
+      if (label.key === BASE_LABEL) continue; // marks a base's samples: no graph shows it
+      if (label.str !== '') pairs.push(`${label.key}:${label.str}`);
+      else if (label.key === 'bytes') numeric.push({ name: scaledLabel(label.num, bytesUnit, 'minimum'), unit: bytesUnit, value: label.num });
+    }
+    pairs.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return { joined: pairs.join('\\n'), numeric };
+  };
+}
+
+function addTags(node: GraphNode, tags: SampleTags, value: number, flat: boolean): void {
+  node.tags ??= { labels: new Map(), numeric: new Map() };
+  const add = (map: Map<string, GraphTag>, name: string, unit: string, tagValue: number) => {
+    let tag = map.get(name);
+    if (!tag) map.set(name, (tag = { name, unit, value: tagValue, flat: 0, cum: 0 }));
+    if (flat) tag.flat += value;
+    else tag.cum += value;
+  };
+  if (tags.joined !== '') add(node.tags.labels, tags.joined, '', 0);
+  if (tags.numeric.length === 0) return;
+  let numeric = node.tags.numeric.get(tags.joined);
+  if (!numeric) node.tags.numeric.set(tags.joined, (numeric = new Map()));
+  for (const { name, unit, value: tagValue } of tags.numeric) add(numeric, name, unit, tagValue);
 }
 
 const NO_SOURCE_PATHS: SourcePaths = { search: '', trim: '' };
@@ -168,13 +240,14 @@ const NO_SOURCE_PATHS: SourcePaths = { search: '', trim: '' };
 export function buildGraph(profile: Profile, sampleIndex: number, granularity: Granularity, options: BuildOptions = {}): GraphNode[] {
   const { kept, objNames = false, edges = true, paths = NO_SOURCE_PATHS } = options;
   const index = frameIndex(profile, granularity, objNames, paths);
-  return drawGraph(index, sampleValues(profile, sampleIndex), kept && index.keys.map((key) => kept.has(key)), edges);
+  const tags = options.tags ? profile.samples.map(sampleTags(profile)) : undefined;
+  return drawGraph(index, sampleValues(profile, sampleIndex), kept && index.keys.map((key) => kept.has(key)), edges, tags);
 }
 
 const sampleValues = (profile: Profile, sampleIndex: number) => Float64Array.from(profile.samples, (sample) => sample.values[sampleIndex] ?? 0);
 
 /** The graph of the frames, with values by sample; `kept` by node number, all nodes when absent. */
-function drawGraph(index: FrameIndex, values: Float64Array, kept: readonly boolean[] | undefined, edges: boolean): GraphNode[] {
+function drawGraph(index: FrameIndex, values: Float64Array, kept: readonly boolean[] | undefined, edges: boolean, tags?: readonly SampleTags[]): GraphNode[] {
   const { frames, inlined, sampleEnds } = index;
   const count = index.keys.length;
   const flat = new Float64Array(count);
@@ -203,12 +276,16 @@ function drawGraph(index: FrameIndex, values: Float64Array, kept: readonly boole
       if (lastSample[node] !== sampleNumber) {
         lastSample[node] = sampleNumber;
         cum[node]! += value;
+        if (tags) addTags(nodeAt(node), tags[sampleNumber]!, value, false);
       }
       if (edges && parent >= 0 && node !== parent) addEdge(nodeAt(parent), nodeAt(node), value, residual, inlined[f] === 1, sampleNumber);
       parent = node;
       residual = false;
     }
-    if (parent >= 0 && !residual) flat[parent]! += value;
+    if (parent >= 0 && !residual) {
+      flat[parent]! += value;
+      if (tags) addTags(nodeAt(parent), tags[sampleNumber]!, value, true);
+    }
     start = end;
   }
   const graph: GraphNode[] = [];

@@ -59,9 +59,11 @@ export function valueFormat(profile: Profile, sampleIndex: number, total = sampl
 
 /**
  * Picks the unit the rows print in, as go tool pprof does: the unit of the smallest value
- * shown, or a larger one when that would print the total in a much smaller unit.
+ * shown, or a larger one when that would print the total in a much smaller unit. `requested`
+ * is -unit's value ('minimum' when not given); `wholeValues` keeps the smallest value's unit for
+ * a report that prints whole numbers (callgrind).
  */
-export function chooseOutputUnit(view: ValueFormat, nodes: readonly GraphNode[], requested = 'minimum'): void {
+export function chooseOutputUnit(view: ValueFormat, nodes: readonly GraphNode[], requested = 'minimum', wholeValues = false): void {
   if (requested !== 'minimum') {
     view.outputUnit = requested;
     return;
@@ -76,7 +78,8 @@ export function chooseOutputUnit(view: ValueFormat, nodes: readonly GraphNode[],
   const [, minUnit] = scale(min, view.unit, 'minimum');
   const [, maxUnit] = scale(max, view.unit, 'minimum');
   let unit = minUnit;
-  if (minUnit !== maxUnit && min * 100 < max) [, unit] = scale(100 * min, view.unit, 'minimum');
+  // A report of whole numbers (callgrind) keeps the smallest value's unit: it cannot print 0.01.
+  if (minUnit !== maxUnit && min * 100 < max && !wholeValues) [, unit] = scale(100 * min, view.unit, 'minimum');
   view.outputUnit = unit || view.unit;
 }
 
@@ -105,7 +108,14 @@ export function reportHeader(
   profile: Profile,
   view: ValueFormat,
   graph: TrimmedGraph,
-  options: { activeFilters?: readonly string[]; nodeFraction: number; nodeCount: number; compact?: boolean },
+  options: {
+    activeFilters?: readonly string[];
+    nodeFraction: number;
+    nodeCount: number;
+    compact?: boolean;
+    /** The call graph tells of the calls it dropped too. */
+    droppedEdges?: { count: number; edgeFraction: number };
+  },
 ): string[] {
   const shown = graph.nodes.reduce((sum, node) => sum + node.flat, 0);
   const lines = options.compact ? [] : profileLabels(profile, view);
@@ -117,6 +127,11 @@ export function reportHeader(
     if (graph.droppedNodes > 0) {
       const noun = graph.droppedNodes > 1 ? 'nodes' : 'node';
       lines.push(`Dropped ${graph.droppedNodes} ${noun} (cum <= ${view.format(Math.abs(Math.trunc(view.total * options.nodeFraction)))})`);
+    }
+    const { droppedEdges } = options;
+    if (droppedEdges && droppedEdges.count > 0) {
+      const noun = droppedEdges.count > 1 ? 'edges' : 'edge';
+      lines.push(`Dropped ${droppedEdges.count} ${noun} (freq <= ${view.format(Math.abs(Math.trunc(view.total * droppedEdges.edgeFraction)))})`);
     }
     if (options.nodeCount > 0 && options.nodeCount < graph.nodesBeforeCount)
       lines.push(`Showing top ${options.nodeCount} nodes out of ${graph.nodesBeforeCount}`);

@@ -51,3 +51,15 @@ export interface PeekView {
   callers: { name: string; weight: number }[];
   callees: { name: string; weight: number }[];
 }
+
+/** The Graph view: the call graph's nodes (trimmed as -dot trims them) and the calls between them. */
+export interface GraphView {
+  /** The header lines -dot puts in its legend. */
+  legend: string[];
+  /** What percentages are of. */
+  total: number;
+  unit: string;
+  nodes: { name: string; flat: number; cum: number }[];
+  /** Indexes into nodes; `residual`: the call passes over nodes left out. */
+  edges: { src: number; dest: number; weight: number; residual: boolean; inline: boolean }[];
+}

@@ -11,6 +11,7 @@
  *   GET /api/profile      the flame graph (or ?callers=FN the tree of FN's callers) and top rows
  *   GET /api/source?fn=F  F's source lines with their costs
  *   GET /api/peek?fn=F    F's callers and callees
+ *   GET /api/graph        the call graph's nodes and calls, trimmed as -dot trims them (?nodecount=N)
  *   GET /download/svg     the flame graph as drawn (?orientation, ?callers, ?zoom=NAME...)
  *   GET /download/folded  the profile as folded stacks
  *
@@ -29,6 +30,7 @@ import { escapeMarkup } from '../report/markup.ts';
 import { buildGraph, printableName, sortEdges, sortNodes, type GraphNode } from '../report/graph.ts';
 import { sourceListings, type SourceRefusal } from '../report/list.ts';
 import { BASE_LABEL, mergeProfiles } from '../report/merge.ts';
+import { graphView } from '../report/dot.ts';
 import { flameGraphSvg } from '../report/svg.ts';
 import { profileLabels, valueFormat } from '../report/top.ts';
 import type { PeekView, ProfileView } from '../report/views.ts';
@@ -125,6 +127,15 @@ function route(source: Profile, client: { script: string; stylesheet: string }, 
     }
     case '/api/peek':
       return send(response, 200, 'application/json', JSON.stringify(peekView(source, params)));
+    case '/api/graph': {
+      const { profile, sampleIndex } = selected(source, params);
+      const total = reportTotal(source, sampleIndexOf(source, params.get('si') || undefined));
+      const count = params.get('nodecount');
+      const nodeCount = count === null || count === '' ? undefined : Number(count);
+      if (nodeCount !== undefined && !(Number.isInteger(nodeCount) && nodeCount >= 0))
+        throw new BadRequest(`nodecount must be a whole number of nodes, 0 or more, got ${count}`);
+      return send(response, 200, 'application/json', JSON.stringify(graphView(profile, { sampleIndex, total, nodeCount })));
+    }
     case '/download/svg': {
       const { profile, sampleIndex } = selected(source, params);
       const orientation = params.get('orientation') === 'icicle' ? 'icicle' : 'flame';

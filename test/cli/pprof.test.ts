@@ -137,8 +137,8 @@ describe('npm run pprof', () => {
     expect(runPprofCommand(['-top', merged]).stdout).toBe(runPprofCommand(['-top', profile, profile]).stdout);
   });
 
-  it('-svg draws a self-contained flame graph: each frame as wide as its share, its value on hover', () => {
-    const svg = runPprofCommand(['-svg', profile]).stdout;
+  it('-flamegraph draws a self-contained flame graph: each frame as wide as its share, its value on hover', () => {
+    const svg = runPprofCommand(['-flamegraph', profile]).stdout;
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="1200"/);
     expect(svg).not.toMatch(/<script|href=|@import|url\(/);
     const frames = [...svg.matchAll(/<g><title>([^<]*)<\/title><rect x="([\d.]+)" y="(\d+)" width="([\d.]+)"/g)].map(([, title, x, y, width]) => ({

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { findChromium, findGo } from '../../src/cli/external-tools.ts';
 
 /**
@@ -27,4 +28,14 @@ let chromium: string | undefined | null = null;
 export function chromiumBinary(): string | undefined {
   if (chromium === null) chromium = located('chromium', findChromium(), 'apt-get install chromium, or set CHROMIUM=');
   return chromium;
+}
+
+let graphviz: string | undefined | null = null;
+/** Graphviz's `dot`, which pprof's -svg, -pdf and -png draw the call graph with. */
+export function graphvizDot(): string | undefined {
+  if (graphviz === null) {
+    const found = spawnSync('dot', ['-V'], { stdio: 'ignore' }).error ? undefined : 'dot';
+    graphviz = located('graphviz', found, 'apt-get install graphviz');
+  }
+  return graphviz;
 }

@@ -6,12 +6,15 @@
 import { FlameGraph, type Orientation } from '../flamegraph/flame-graph.ts';
 import { percentage, scaledLabel } from '../../report/measurement.ts';
 import { changeColour } from '../../report/flame-style.ts';
-import type { PeekView, ProfileView, SourceView, TopRow } from '../../report/views.ts';
+import type { GraphView, PeekView, ProfileView, SourceView, TopRow } from '../../report/views.ts';
+import { drawCallGraph } from './call-graph.ts';
 import './app.css';
 
-const VIEWS = ['flame', 'top', 'source', 'peek'] as const;
+const VIEWS = ['flame', 'graph', 'top', 'source', 'peek'] as const;
 type View = (typeof VIEWS)[number];
-const VIEW_NAMES: Record<View, string> = { flame: 'Flame graph', top: 'Top', source: 'Source', peek: 'Peek' };
+const VIEW_NAMES: Record<View, string> = { flame: 'Flame graph', graph: 'Graph', top: 'Top', source: 'Source', peek: 'Peek' };
+/** Nodes the Graph view draws unless told otherwise, as -dot. */
+const GRAPH_NODES = 80;
 const FILTERS = ['focus', 'ignore', 'hide', 'show', 'tagfocus', 'tagignore'] as const;
 type Mode = Orientation | 'callers';
 /** Rows the top view draws at once; the filter box finds the rest. */
@@ -29,6 +32,8 @@ interface State {
   search: string;
   topFilter: string;
   sort: 'flat' | 'cum';
+  /** Nodes the Graph view draws at most. */
+  nodes: number;
 }
 
 function readState(): State {
@@ -45,6 +50,7 @@ function readState(): State {
     search: query.get('search') ?? '',
     topFilter: query.get('q') ?? '',
     sort: query.get('sort') === 'cum' ? 'cum' : 'flat',
+    nodes: /^\d+$/.test(query.get('nodes') ?? '') ? Number(query.get('nodes')) : GRAPH_NODES,
   };
 }
 
@@ -68,6 +74,7 @@ function saveState(): void {
   if (state.search) query.set('search', state.search);
   if (state.topFilter) query.set('q', state.topFilter);
   if (state.sort !== 'flat') query.set('sort', state.sort);
+  if (state.nodes !== GRAPH_NODES) query.set('nodes', String(state.nodes));
   history.replaceState(null, '', `?${query}`);
   updateDownloads();
 }
@@ -185,6 +192,7 @@ async function render(): Promise<void> {
       flameGraph = undefined;
     }
     if (state.view === 'flame') renderFlame(profile);
+    else if (state.view === 'graph') await renderGraph();
     else if (state.view === 'top') renderTop(profile);
     else if (state.view === 'source') await renderSource();
     else await renderPeek();
@@ -267,6 +275,53 @@ function renderFlame(view: ProfileView): void {
   if (state.search) flameGraph.search(state.search);
   // For whoever times the page (the benchmark): the graph is drawn.
   performance.mark('pprof:flame-drawn');
+}
+
+async function renderGraph(): Promise<void> {
+  const graph = await fetchJson<GraphView>('/api/graph', profileQuery({ nodecount: String(state.nodes) }));
+  const nodesInput = element('input', { type: 'number', min: '0', value: String(state.nodes), ariaLabel: 'Nodes at most' });
+  nodesInput.addEventListener('change', () => {
+    const count = Number(nodesInput.value);
+    if (!Number.isInteger(count) || count < 0) return;
+    state.nodes = count;
+    saveState();
+    void render();
+  });
+  const selectedText = element('span', { className: 'selected-fn' });
+  const focusButton = element('button', { type: 'button', textContent: 'Focus on it' });
+  const peekButton = element('button', { type: 'button', textContent: 'Peek' });
+  const sourceButton = element('button', { type: 'button', textContent: 'Source' });
+  const holder = element('div', { className: 'graph-holder' });
+  const select = (name: string) => {
+    state.fn = name;
+    saveState();
+    selectedText.textContent = name ? `Function: ${name}` : 'Click a box to select its function';
+    focusButton.disabled = peekButton.disabled = sourceButton.disabled = !name;
+    for (const node of holder.querySelectorAll<SVGGElement>('.cg-node')) node.classList.toggle('selected', node.dataset.name === name);
+    for (const tab of tabs.querySelectorAll('button')) if (tab.dataset.view === 'source' || tab.dataset.view === 'peek') tab.disabled = !name;
+  };
+  focusButton.addEventListener('click', () => {
+    state.filters.focus = `^${state.fn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+    const input = filterForm.querySelector<HTMLInputElement>('input[name=focus]');
+    if (input) input.value = state.filters.focus;
+    saveState();
+    void render();
+  });
+  peekButton.addEventListener('click', () => show('peek'));
+  sourceButton.addEventListener('click', () => show('source'));
+  const shown = graph.legend.filter((line) => /^(Showing|Dropped)/.test(line)).join(' · ');
+  viewBox.replaceChildren(
+    element('div', { className: 'modes' }, element('label', {}, 'Nodes', nodesInput), selectedText, focusButton, peekButton, sourceButton),
+    element('p', { className: 'graph-legend', textContent: shown }),
+    holder,
+  );
+  if (graph.nodes.length === 0) holder.append(element('p', { className: 'empty', textContent: 'No samples to draw.' }));
+  else drawCallGraph(holder, graph, { selected: state.fn, onSelect: select });
+  if (graph.nodes.some((node) => node.name === state.fn)) select(state.fn);
+  else {
+    selectedText.textContent = 'Click a box to select its function';
+    focusButton.disabled = peekButton.disabled = sourceButton.disabled = true;
+  }
 }
 
 function renderTop(view: ProfileView): void {
