@@ -211,6 +211,8 @@ describe('debugPprof on an express app', () => {
   // pprof reads the debug=1 text as a legacy heap profile: its total must be the text's, not that
   // scaled again as if the values were sampled counts (which made 9.5 MB read as 28.85 GB).
   it.skipIf(!goBinary())('serves a heap?debug=1 text that go tool pprof and ours read with the total it states', async () => {
+    // 8 MB held, some 16 samples at V8's 512 kB: a collection (as heap?gc=1 makes) cannot empty it.
+    await get(`${server.base}/retain?kb=8192`);
     const text = (await get(url('heap?debug=1'))).body.toString();
     const [, objects, bytes] = /^heap profile: (\d+): (\d+) /.exec(text)!.map(Number);
     expect(bytes).toBeGreaterThan(0);
@@ -377,7 +379,8 @@ describe('debugPprof on an express app', () => {
       // Every row (-nodefraction=0): on a busy machine the app's hashing may be under 0.5% of the second.
       const fgprof = await goPprof(['-top', '-nodefraction=0', '-sample_index=time', `${server.base}/debug/fgprof?seconds=1`]);
       expect(fgprof.stdout).toMatch(/^Type: time$/m);
-      expect(fgprof.stdout).toMatch(/hashAround/);
+      // The app's hashing, by its function or, where V8 lost that frame (see expectHashingIn), by the hash's own.
+      expect(fgprof.stdout).toMatch(/\s(hashAround|Hash|update|digest)$/m);
     });
 
     it('prints the reason of an error, not only its status', async () => {
