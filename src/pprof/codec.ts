@@ -14,7 +14,8 @@ import {
 } from 'pprof-format';
 import { ProfileFormatError } from './format-error.ts';
 import { decodeLegacyProfile } from './legacy.ts';
-import type { Location, Mapping, Profile, Sample, ValueType } from './model.ts';
+import type { Profile, ValueType } from './model.ts';
+import { readProfileWire } from './wire-reader.ts';
 
 export { ProfileFormatError };
 
@@ -64,13 +65,7 @@ export function decodeProfile(bytes: Uint8Array, options: { maxBytes?: number } 
   const raw = unpacked(bytes, options.maxBytes);
   if (raw.length === 0) throw new ProfileFormatError('the profile is empty');
   try {
-    let wire: WireProfile;
-    try {
-      wire = WireProfile.decode(raw);
-    } catch (error) {
-      throw new ProfileFormatError(`not a pprof protobuf (${(error as Error).message})`);
-    }
-    return fromWire(wire);
+    return readProfileWire(raw);
   } catch (error) {
     // Text and the binary CPU format decode as no valid protobuf; what they are not either, the
     // protobuf's own complaint says best.
@@ -79,180 +74,6 @@ export function decodeProfile(bytes: Uint8Array, options: { maxBytes?: number } 
     if (legacy) return legacy;
     throw error;
   }
-}
-
-/**
- * pprof-format reads every varint as unsigned, as a number below 2^53 and a bigint above: a
- * negative int64 (a diff profile's values, a duration of -1) arrives as 2^64 minus its size.
- * The fields profile.proto declares int64 are read back signed; ids and addresses are uint64.
- */
-const signed = (value: number | bigint): number => (typeof value === 'bigint' ? Number(BigInt.asIntN(64, value)) : value);
-const unsigned = (value: number | bigint): bigint => BigInt.asUintN(64, BigInt(value));
-const id = (value: number | bigint): number => Number(value);
-
-/**
- * Resolves the wire format's ids and string indexes into references and strings, and rejects
- * decodable bytes that still break pprof's rules, which random data often does.
- */
-function fromWire(wire: WireProfile): Profile {
-  const strings = stringsKeepingBytes(wire.stringTable);
-  if (strings.length === 0 || strings[0] !== '') throw new ProfileFormatError('not a pprof profile: its string table does not start with ""');
-  if (wire.sampleType.length === 0) throw new ProfileFormatError('not a pprof profile: it has no sample types');
-  const text = (index: number | bigint): string | undefined => strings[signed(index)];
-  const str = (index: number | bigint): string => text(index) ?? '';
-  const valueType = (type: WireValueType): ValueType | undefined => {
-    const [name, unit] = [text(type.type), text(type.unit)];
-    return name === undefined || unit === undefined ? undefined : { type: name, unit };
-  };
-  const sampleTypes = wire.sampleType.map((type) => {
-    const resolved = valueType(type);
-    if (!resolved) throw new ProfileFormatError('not a pprof profile: a sample type names a string that does not exist');
-    return resolved;
-  });
-
-  // Id 0 stands for none (a location's mapping_id 0: no mapping), so no record may have it; go tool
-  // pprof refuses such a profile too.
-  for (const [kind, records] of [
-    ['mapping', wire.mapping],
-    ['function', wire.function],
-    ['location', wire.location],
-  ] as const) {
-    if (records.some((record) => id(record.id) === 0)) throw new ProfileFormatError(`not a pprof profile: a ${kind} has the id 0, which pprof reserves`);
-  }
-  // Every record is kept in order, as -raw lists them; an id given twice resolves to the later.
-  const mappings = new Map<number, Mapping>();
-  const mappingList = wire.mapping.map((m) => {
-    const mapping: Mapping = {
-      id: id(m.id),
-      memoryStart: unsigned(m.memoryStart),
-      memoryLimit: unsigned(m.memoryLimit),
-      fileOffset: unsigned(m.fileOffset),
-      filename: str(m.filename),
-      buildId: str(m.buildId),
-      hasFunctions: m.hasFunctions,
-      hasFilenames: m.hasFilenames,
-      hasLineNumbers: m.hasLineNumbers,
-      hasInlineFrames: m.hasInlineFrames,
-    };
-    mappings.set(mapping.id, mapping);
-    return mapping;
-  });
-  const functionList = wire.function.map((f) => {
-    const [name, filename] = [text(f.name), text(f.filename)];
-    if (name === undefined || filename === undefined) throw new ProfileFormatError(`not a pprof profile: function ${f.id} names a string that does not exist`);
-    return { id: id(f.id), name, systemName: str(f.systemName), filename, startLine: signed(f.startLine) };
-  });
-  const functionOf = byId(functionList);
-  const locationList = wire.location.map((l) => {
-    const location: Location = {
-      id: id(l.id),
-      mapping: mappings.get(id(l.mappingId)),
-      address: unsigned(l.address),
-      lines: l.line.map((line) => {
-        const fn = functionOf(id(line.functionId));
-        if (!fn) throw new ProfileFormatError(`not a pprof profile: location ${l.id} refers to function ${line.functionId}, which does not exist`);
-        return { function: fn, line: signed(line.line), column: signed(line.column) };
-      }),
-      isFolded: l.isFolded,
-    };
-    return location;
-  });
-  const locationOf = byId(locationList);
-  const samples = wire.sample.map((s): Sample => {
-    if (s.value.length !== sampleTypes.length) {
-      throw new ProfileFormatError(`not a pprof profile: a sample has ${s.value.length} values for ${sampleTypes.length} sample types`);
-    }
-    return {
-      locations: s.locationId.map((locationId) => {
-        const location = locationOf(id(locationId));
-        if (!location) throw new ProfileFormatError(`not a pprof profile: a sample refers to location ${locationId}, which does not exist`);
-        return location;
-      }),
-      values: s.value.map(signed),
-      labels: s.label.map((label) => ({ key: str(label.key), str: str(label.str), num: signed(label.num), numUnit: str(label.numUnit) })),
-    };
-  });
-  return {
-    sampleTypes,
-    samples,
-    mappings: mappingList,
-    locations: locationList,
-    functions: functionList,
-    dropFrames: str(wire.dropFrames),
-    keepFrames: str(wire.keepFrames),
-    timeNanos: BigInt.asIntN(64, BigInt(wire.timeNanos)),
-    durationNanos: signed(wire.durationNanos),
-    periodType: wire.periodType ? valueType(wire.periodType) : undefined,
-    period: signed(wire.period),
-    comments: wire.comment.map(str),
-    defaultSampleType: str(wire.defaultSampleType),
-    docUrl: str(wire.docUrl),
-  };
-}
-
-/**
- * Strings in a profile are bytes, mostly UTF-8; pprof-format decodes each as UTF-8, making every
- * byte that is not U+FFFD. go tool pprof keeps the bytes, printing and writing them as they came.
- * So a string that is not UTF-8 is read again from its bytes: its UTF-8 runs as text, and each
- * byte outside them as one lone surrogate, U+DC80 to U+DCFF, which no UTF-8 decodes to;
- * `textBytes` turns them back into those bytes.
- */
-function stringsKeepingBytes(table: StringTable): string[] {
-  const strings = table.strings;
-  if (!strings.some((text) => text.includes('\ufffd'))) return strings;
-  // The table's encoding is each string's bytes as they were read: field tag, length, bytes.
-  const encoded = table.encode();
-  const kept: string[] = [];
-  let at = 0;
-  while (at < encoded.length) {
-    at++;
-    let length = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = encoded[at++]!;
-      length += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) break;
-    }
-    kept.push(decodeKeepingBytes(encoded.subarray(at, at + length)));
-    at += length;
-  }
-  return kept;
-}
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-function decodeKeepingBytes(bytes: Uint8Array): string {
-  let text = '';
-  let run = 0;
-  for (let at = 0; at < bytes.length; ) {
-    const size = utf8SequenceLength(bytes, at);
-    if (size > 0) {
-      at += size;
-      continue;
-    }
-    text += strictUtf8.decode(bytes.subarray(run, at)) + String.fromCharCode(0xdc00 + bytes[at]!);
-    run = ++at;
-  }
-  return text + strictUtf8.decode(bytes.subarray(run));
-}
-
-/** The length of the well-formed UTF-8 sequence at `at` (Unicode's table 3-7), or 0. */
-function utf8SequenceLength(bytes: Uint8Array, at: number): number {
-  const first = bytes[at]!;
-  if (first < 0x80) return 1;
-  const continues = (offset: number, low = 0x80, high = 0xbf) => {
-    const byte = bytes[at + offset];
-    return byte !== undefined && byte >= low && byte <= high;
-  };
-  if (first >= 0xc2 && first <= 0xdf) return continues(1) ? 2 : 0;
-  if (first >= 0xe0 && first <= 0xef) {
-    const [low, high] = first === 0xe0 ? [0xa0, 0xbf] : first === 0xed ? [0x80, 0x9f] : [0x80, 0xbf];
-    return continues(1, low, high) && continues(2) ? 3 : 0;
-  }
-  if (first >= 0xf0 && first <= 0xf4) {
-    const [low, high] = first === 0xf0 ? [0x90, 0xbf] : first === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
-    return continues(1, low, high) && continues(2) && continues(3) ? 4 : 0;
-  }
-  return 0;
 }
 
 /** A byte a profile's string held that is not UTF-8, as decodeProfile keeps it: a lone surrogate. */
@@ -277,23 +98,6 @@ export function textBytes(text: string): Buffer {
 
 /** A string pprof-format's string table would not write as its bytes: one with kept bytes, or with U+FFFD. */
 const NOT_PLAIN = /[\ufffd\udc80-\udcff]/u;
-
-/**
- * Records by id, the later of two with one id winning: an array where the ids are small, as they
- * nearly always are, for a Map costs several times as much per lookup and every frame of every
- * sample is looked up; else a Map.
- */
-function byId<T extends { id: number }>(records: readonly T[]): (id: number) => T | undefined {
-  let maxId = 0;
-  for (const record of records) maxId = Math.max(maxId, record.id);
-  if (maxId <= 4 * records.length + 1024) {
-    const array: (T | undefined)[] = new Array(maxId + 1).fill(undefined);
-    for (const record of records) if (Number.isSafeInteger(record.id)) array[record.id] = record;
-    return (id) => (Number.isSafeInteger(id) ? array[id] : undefined);
-  }
-  const map = new Map(records.map((record) => [record.id, record]));
-  return (id) => map.get(id);
-}
 
 /** The wire form of a profile: strings interned in a table (string 0 is ""), references as ids. */
 function toWire(profile: Profile): WireProfile {
