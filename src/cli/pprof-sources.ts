@@ -1,7 +1,6 @@
 // Where `npm run pprof` reads its profiles: files, Node's own profiles, or /debug/pprof URLs.
 import { readFileSync } from 'node:fs';
-import type { Mapping, Profile } from '../pprof/index.ts';
-import { ProfileFormatError, decodeProfile } from '../pprof/index.ts';
+import { ProfileFormatError, decodeProfile, emptyMapping, type Mapping, type Profile } from '../pprof/index.ts';
 import { convertNodeProfile } from '../profilers/convert.ts';
 import { simplifyFunctionNames } from '../report/names.ts';
 import { mergeProfiles, negated } from '../report/merge.ts';
@@ -55,18 +54,7 @@ export async function readSources(sources: readonly string[], seconds: number | 
  */
 function withMapping(profile: Profile): Profile {
   if (profile.mappings.length > 0) return profile;
-  const empty: Mapping = {
-    id: 1,
-    memoryStart: 0n,
-    memoryLimit: 0n,
-    fileOffset: 0n,
-    filename: '',
-    buildId: '',
-    hasFunctions: false,
-    hasFilenames: false,
-    hasLineNumbers: false,
-    hasInlineFrames: false,
-  };
+  const empty = emptyMapping(1);
   for (const location of profile.locations) location.mapping = empty;
   return { ...profile, mappings: [empty] };
 }

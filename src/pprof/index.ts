@@ -10,6 +10,7 @@
 export { ProfileBuilder, type Frame, type LabelValue, type ProfileHeader, type ValueTypeSpec } from './builder.ts';
 export { MAX_PROFILE_BYTES, ProfileFormatError, decodeProfile, encodeProfile, textBytes, unpacked, writeFileAtomic, writeProfile } from './codec.ts';
 export {
+  emptyMapping,
   emptyProfile,
   labelNumbers,
   labelTexts,

@@ -1,5 +1,5 @@
 import { ProfileFormatError } from './format-error.ts';
-import { emptyProfile, type Label, type Location, type Mapping, type Profile, type ProfileFunction, type ValueType } from './model.ts';
+import { emptyMapping, emptyProfile, type Label, type Location, type Mapping, type Profile, type ProfileFunction, type ValueType } from './model.ts';
 
 /**
  * The profile formats that came before pprof's protobuf, read as go tool pprof reads them so that
@@ -723,18 +723,7 @@ function numberRecords(profile: Profile): void {
     }
     // No map (Go's legacy profiles have none): one mapping spanning everything.
     if (!unknown) {
-      unknown = {
-        id: 0,
-        memoryStart: 0n,
-        memoryLimit: 2n ** 64n - 1n,
-        fileOffset: 0n,
-        filename: '',
-        buildId: '',
-        hasFunctions: false,
-        hasFilenames: false,
-        hasLineNumbers: false,
-        hasInlineFrames: false,
-      };
+      unknown = { ...emptyMapping(0), memoryLimit: 2n ** 64n - 1n };
       mappings = [...mappings, unknown];
     }
     location.mapping = unknown;

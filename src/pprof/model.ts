@@ -112,6 +112,22 @@ export function emptyProfile(sampleTypes: ValueType[]): Profile {
   };
 }
 
+/** A mapping that knows nothing yet: no addresses, no file, no flags. */
+export function emptyMapping(id: number): Mapping {
+  return {
+    id,
+    memoryStart: 0n,
+    memoryLimit: 0n,
+    fileOffset: 0n,
+    filename: '',
+    buildId: '',
+    hasFunctions: false,
+    hasFilenames: false,
+    hasLineNumbers: false,
+    hasInlineFrames: false,
+  };
+}
+
 /** The text values of a sample's labels under `key`, in order. */
 export function labelTexts(sample: Sample, key: string): string[] {
   return sample.labels.filter((label) => label.key === key && label.str !== '').map((label) => label.str);

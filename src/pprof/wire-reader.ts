@@ -1,5 +1,5 @@
 import { ProfileFormatError } from './format-error.ts';
-import type { Label, Line, Location, Mapping, Profile, ProfileFunction, Sample, ValueType } from './model.ts';
+import { emptyMapping, type Label, type Line, type Location, type Mapping, type Profile, type ProfileFunction, type Sample, type ValueType } from './model.ts';
 
 /**
  * Reads profile.proto's bytes straight into the model (model.ts): no intermediate objects, each
@@ -313,18 +313,7 @@ class WireReader {
 
   private mapping(start: number, end: number): Mapping {
     this.at = start;
-    const mapping: Mapping = {
-      id: 0,
-      memoryStart: 0n,
-      memoryLimit: 0n,
-      fileOffset: 0n,
-      filename: '',
-      buildId: '',
-      hasFunctions: false,
-      hasFilenames: false,
-      hasLineNumbers: false,
-      hasInlineFrames: false,
-    };
+    const mapping = emptyMapping(0);
     while (this.at < end) {
       const tag = this.varint(end);
       const field = Math.floor(tag / 8);

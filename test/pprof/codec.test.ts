@@ -10,6 +10,7 @@ import {
   ProfileBuilder,
   ProfileFormatError,
   decodeProfile,
+  emptyMapping,
   emptyProfile,
   encodeProfile,
   textBytes,
@@ -256,18 +257,7 @@ describe('records pprof-format measures as no bytes', () => {
 
   it('with the id 0, which pprof reserves, are refused on reading, as go tool pprof refuses them', () => {
     const profile = emptyProfile([{ type: 'samples', unit: 'count' }]);
-    profile.mappings.push({
-      id: 0,
-      memoryStart: 0n,
-      memoryLimit: 0n,
-      fileOffset: 0n,
-      filename: '',
-      buildId: '',
-      hasFunctions: false,
-      hasFilenames: false,
-      hasLineNumbers: false,
-      hasInlineFrames: false,
-    });
+    profile.mappings.push(emptyMapping(0));
     expect(() => decodeProfile(encodeProfile(profile))).toThrow(new ProfileFormatError('not a pprof profile: a mapping has the id 0, which pprof reserves'));
   });
 });
