@@ -170,9 +170,9 @@ let flameGraph: FlameGraph | undefined;
 
 /** Draws the current view; a failed request shows its message and leaves the last view up. */
 async function render(): Promise<void> {
-  // Until the new view is drawn, nothing reads as ready: a test (or a person's script) that waits
-  // for data-ready would otherwise find the last view's mark and read the old view.
-  document.body.dataset.ready = 'loading';
+  // Until the new view is drawn, the page is not marked ready: a test (or a person's script) that
+  // waits for data-ready would otherwise find the last view's mark and read the old view.
+  delete document.body.dataset.ready;
   for (const tab of tabs.querySelectorAll('button')) {
     tab.setAttribute('aria-selected', String(tab.dataset.view === state.view));
     tab.disabled = (tab.dataset.view === 'source' || tab.dataset.view === 'peek') && !state.fn;
