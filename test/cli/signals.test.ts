@@ -38,6 +38,13 @@ interface ProcessInfo {
   cmdline: string;
 }
 
+/** The CPU time a process has used, user and system, in clock ticks (USER_HZ, 100 a second on Linux). */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
 /** Every process on the machine, from /proc. */
 function processes(): ProcessInfo[] {
   const found: ProcessInfo[] = [];
@@ -134,6 +141,10 @@ describe.runIf(process.platform === 'linux').concurrent('stopping what npm runs,
     const output = join(scratch(), 'cpu.pb.gz');
     // Once it says so, it spins: its event loop never turns again, so only the signal worker can stop it.
     const run = await startUnderNpm('profile', ['--cpu', '-o', output, fixture('spin.ts')], /^spinning$/m, 'spin.ts');
+    // Its saying so is not its having spun: on a loaded machine the signal could come before the
+    // loop had any CPU, and a profile of no spinning is right. Signal it once it has had 0.3 s of CPU.
+    const startTicks = cpuTicks(run.pids.program);
+    await until('the program to spin for 0.3 s of CPU', () => cpuTicks(run.pids.program) - startTicks >= 30);
     const ended = await stop(run, target, signal);
     expect(ended).toEqual(npmEnd(target, signal, { code: null, signal }));
     await until('the summary', () => run.output().includes('profile: wrote CPU profile'));
