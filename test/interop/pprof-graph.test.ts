@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixture, repoRoot, runPprofCommand, runProfileCommand, runTypeScript } from '../helpers/run.ts';
+import { repoRoot, runPprofCommand } from '../helpers/run.ts';
+import { recordProfiles } from '../helpers/recorded.ts';
 import { goBinary } from '../helpers/tools.ts';
 import { ProfileBuilder, encodeProfile, type Profile } from '../../src/pprof/index.ts';
 
@@ -19,17 +20,7 @@ describe.skipIf(!go)('npm run pprof draws the call graph as go tool pprof draws 
   const file = (name: string) => join(dir, name);
 
   beforeAll(() => {
-    const cpu = runTypeScript(fixture('hot-loop.ts'), [file('cpu.pb.gz')], { HZ: '1000', MILLIS: '300' });
-    if (cpu.status !== 0) throw new Error(`profiling cpu failed: ${cpu.stderr}`);
-    for (const [kind, args, name] of [
-      ['heap', [fixture('churn-retain.ts')]],
-      ['wall', [fixture('wall/canonical-loop.ts'), 'none', '1']],
-      ['wall', [fixture('wall/canonical-loop.ts'), 'none', '1'], 'wall-again'],
-    ] as const) {
-      const result = runProfileCommand([`--${kind}`, '-o', file(`${name ?? kind}.pb.gz`), ...args]);
-      if (result.status !== 0) throw new Error(`profiling ${kind} failed: ${result.stderr}`);
-    }
-    execFileSync(go!, ['run', fixture('go/cpuhog.go'), file('go-cpu.pb.gz'), file('go-heap.pb.gz')], { cwd: dir, stdio: 'pipe' });
+    recordProfiles(dir, ['cpu', 'heap', 'wall', 'wall-again', 'go'], go);
     writeFileSync(file('many.pb.gz'), encodeProfile(manyFunctions()));
     // A diff profile's negative values change how the graph orders and colours its nodes.
     execFileSync(go!, ['tool', 'pprof', '-proto', `-diff_base=${file('wall-again.pb.gz')}`, `-output=${file('diff.pb.gz')}`, file('wall.pb.gz')], {

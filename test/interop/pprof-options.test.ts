@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixture, repoRoot, runPprofCommand, runProfileCommand } from '../helpers/run.ts';
+import { repoRoot, runPprofCommand } from '../helpers/run.ts';
+import { recordProfiles } from '../helpers/recorded.ts';
 import { goBinary } from '../helpers/tools.ts';
 import { ProfileBuilder, encodeProfile } from '../../src/pprof/index.ts';
 import { REPORTS, SETTING_NAMES } from '../../src/report/driver.ts';
@@ -23,14 +24,7 @@ describe.skipIf(!go)('npm run pprof options print what go tool pprof prints', ()
   const file = (name: string) => join(dir, name);
 
   beforeAll(() => {
-    for (const [kind, args] of [
-      ['heap', [fixture('churn-retain.ts')]],
-      ['wall', [fixture('wall/canonical-loop.ts'), 'none', '1']],
-    ] as const) {
-      const result = runProfileCommand([`--${kind}`, '-o', file(`${kind}.pb.gz`), ...args]);
-      if (result.status !== 0) throw new Error(`profiling ${kind} failed: ${result.stderr}`);
-    }
-    execFileSync(go!, ['run', fixture('go/cpuhog.go'), file('go-cpu.pb.gz'), file('go-heap.pb.gz')], { cwd: dir, stdio: 'pipe' });
+    recordProfiles(dir, ['heap', 'wall', 'go'], go);
   }, 120_000);
 
   it.each([

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, repoRoot, runPprofCommand, runProfileCommand, runTypeScript } from '../helpers/run.ts';
+import { repoRoot, runPprofCommand } from '../helpers/run.ts';
+import { recordProfiles } from '../helpers/recorded.ts';
 import { goBinary } from '../helpers/tools.ts';
 import { ProfileBuilder, emptyProfile, encodeProfile, type Location, type Mapping, type Profile } from '../../src/pprof/index.ts';
 
@@ -19,18 +20,7 @@ describe.skipIf(!go)('npm run pprof prints what go tool pprof prints', () => {
   const file = (name: string) => join(dir, name);
 
   beforeAll(() => {
-    const cpu = runTypeScript(fixture('hot-loop.ts'), [file('cpu.pb.gz')], { HZ: '1000', MILLIS: '300' });
-    if (cpu.status !== 0) throw new Error(`profiling cpu failed: ${cpu.stderr}`);
-    for (const [kind, args, name] of [
-      ['heap', [fixture('churn-retain.ts')]],
-      ['allocs', [fixture('churn-retain.ts')]],
-      ['wall', [fixture('wall/canonical-loop.ts'), 'none', '1']],
-      ['wall', [fixture('wall/canonical-loop.ts'), 'none', '1'], 'wall-again'],
-    ] as const) {
-      const result = runProfileCommand([`--${kind}`, '-o', file(`${name ?? kind}.pb.gz`), ...args]);
-      if (result.status !== 0) throw new Error(`profiling ${kind} failed: ${result.stderr}`);
-    }
-    execFileSync(go!, ['run', fixture('go/cpuhog.go'), file('go-cpu.pb.gz'), file('go-heap.pb.gz')], { cwd: dir, stdio: 'pipe' });
+    recordProfiles(dir, ['cpu', 'heap', 'allocs', 'wall', 'wall-again', 'go'], go);
     // Names go tool pprof simplifies as demangled C++ (V8's <static_initializer>), and names it keeps.
     const named = new ProfileBuilder({
       sampleTypes: [
@@ -181,9 +171,7 @@ describe.skipIf(!go)("npm run pprof without a report: the (pprof) prompt answers
   const file = (name: string) => join(dir, name);
 
   beforeAll(() => {
-    const result = runProfileCommand(['--wall', '-o', file('wall.pb.gz'), fixture('wall/canonical-loop.ts'), 'none', '1']);
-    if (result.status !== 0) throw new Error(`profiling failed: ${result.stderr}`);
-    execFileSync(go!, ['run', fixture('go/cpuhog.go'), file('go-cpu.pb.gz'), file('go-heap.pb.gz')], { cwd: dir, stdio: 'pipe' });
+    recordProfiles(dir, ['wall', 'go'], go);
   }, 120_000);
 
   it.each([
@@ -209,8 +197,7 @@ describe.skipIf(!go)('npm run pprof URL reads a /debug/pprof endpoint as go tool
   let base: string;
 
   beforeAll(async () => {
-    const result = runProfileCommand(['--wall', '-o', join(dir, 'wall.pb.gz'), fixture('wall/canonical-loop.ts'), 'none', '1']);
-    if (result.status !== 0) throw new Error(`profiling failed: ${result.stderr}`);
+    recordProfiles(dir, ['wall']);
     // In its own process: both readers are run synchronously from this one.
     const serve = `require('node:http').createServer((q, r) => r.end(require('node:fs').readFileSync(${JSON.stringify(join(dir, 'wall.pb.gz'))}))).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
     server = spawn(process.execPath, ['-e', serve], { stdio: ['ignore', 'pipe', 'inherit'] });
