@@ -1,0 +1,126 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/run.ts';
+import { goBinary, graphvizDot } from '../helpers/tools.ts';
+
+const go = goBinary();
+const pprofEntry = join(repoRoot, 'bin/pprof.mjs');
+const fixtures = join(repoRoot, 'test/fixtures/pprof');
+const wall = join(fixtures, 'datadog/wall.pb.gz');
+
+/** Ours and go tool pprof, each in a directory of its own (where the prompt writes its files). */
+function both(args: readonly string[], input = '') {
+  const run = (command: string, commandArgs: readonly string[]) => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pprof-rest-'));
+    const result = spawnSync(command, commandArgs, { cwd, input, env: process.env });
+    const files = Object.fromEntries(
+      readdirSync(cwd)
+        .sort()
+        .map((name) => [name, readFileSync(join(cwd, name))]),
+    );
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString(), files };
+  };
+  return { ours: run(process.execPath, [pprofEntry, ...args]), theirs: run(go!, ['tool', 'pprof', ...args]) };
+}
+
+/** What the prompt says after the profile's header. */
+const afterHeader = (stderr: string) => stderr.slice(stderr.indexOf('Entering interactive mode'));
+
+/**
+ * What was left of go tool pprof's options and commands: the output commands at the (pprof)
+ * prompt, -gif and -ps, -call_tree, against go tool pprof 1.19 on the same files.
+ */
+describe.skipIf(!go || !graphvizDot())('npm run pprof: the rest of what go tool pprof does', () => {
+  it.each(['gif', 'ps', 'png'])('-%s draws the same image as go tool pprof, byte for byte', (format) => {
+    const { ours, theirs } = both([`-${format}`, wall]);
+    expect(ours.status, ours.stderr).toBe(0);
+    expect(theirs.status).toBe(0);
+    expect(ours.stdout.length).toBeGreaterThan(1000);
+    expect(Buffer.compare(ours.stdout, theirs.stdout)).toBe(0);
+  });
+
+  it('at the prompt, image and callgrind commands write profileNNN files, > FILE and output=FILE redirect, and it says where', () => {
+    const commands = [
+      'svg',
+      'svg spin',
+      'png',
+      'gif -cum',
+      'ps',
+      'callgrind',
+      'dot3',
+      'top > top.txt',
+      'dot > graph.dot',
+      'callgrind Warmup > warmup.out',
+      'output=set.gif',
+      'gif',
+      'output=',
+      'png5',
+      'pdf',
+      'proto',
+      'top >',
+      'quit',
+    ];
+    const { ours, theirs } = both([wall], `${commands.join('\n')}\n`);
+    expect(ours.status, ours.stderr).toBe(0);
+    expect(ours.stdout.toString()).toBe(theirs.stdout.toString());
+    expect(afterHeader(ours.stderr)).toBe(afterHeader(theirs.stderr));
+    expect(Object.keys(ours.files)).toEqual(Object.keys(theirs.files));
+    expect(Object.keys(ours.files)).toEqual([
+      'graph.dot',
+      'profile001.callgraph.out',
+      'profile001.gif',
+      'profile001.pb.gz',
+      'profile001.pdf',
+      'profile001.png',
+      'profile001.ps',
+      'profile001.svg',
+      'profile002.png',
+      'profile002.svg',
+      'set.gif',
+      'top.txt',
+      'warmup.out',
+    ]);
+    // go tool pprof adds a pan-and-zoom script to its SVG, and a PDF holds the time it was made;
+    // a gzipped profile is compared by what it holds.
+    for (const [name, bytes] of Object.entries(ours.files)) {
+      if (name.endsWith('.svg')) expect(bytes.toString('latin1'), name).toMatch(/^<\?xml.*\n<!DOCTYPE svg/);
+      else if (name.endsWith('.pdf')) expect(bytes.toString('latin1'), name).toMatch(/^%PDF-/);
+      else if (!name.endsWith('.pb.gz')) expect(Buffer.compare(bytes, theirs.files[name]!), name).toBe(0);
+    }
+    const raw = (bytes: Buffer) => {
+      const dir = mkdtempSync(join(tmpdir(), 'pprof-rest-proto-'));
+      const path = join(dir, 'profile.pb.gz');
+      writeFileSync(path, bytes);
+      return execFileSync(go!, ['tool', 'pprof', '-raw', path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    };
+    expect(raw(ours.files['profile001.pb.gz']!)).toBe(raw(theirs.files['profile001.pb.gz']!));
+  });
+
+  it('at the prompt, flamegraph writes our flame graph to a profileNNN.svg file, or where told', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pprof-rest-flame-'));
+    const result = spawnSync(process.execPath, [pprofEntry, wall], { cwd, input: 'flamegraph\nflamegraph > flame.svg\nquit\n', encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(afterHeader(result.stderr).split('\n').slice(1)).toEqual(['Generating report in profile001.svg', 'Generating report in flame.svg', '']);
+    for (const name of ['profile001.svg', 'flame.svg']) expect(readFileSync(join(cwd, name), 'utf8')).toContain('>spin</text>');
+  });
+
+  it('at the prompt, a file that cannot be written is said in one line, and the prompt goes on', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pprof-rest-unwritable-'));
+    const result = spawnSync(process.execPath, [pprofEntry, wall], {
+      cwd,
+      input: 'svg > /nonexistent/graph.svg\noutput=/nonexistent/x\ntop3\nquit\n',
+      encoding: 'utf8',
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(afterHeader(result.stderr).split('\n').slice(1)).toEqual([
+      'cannot write /nonexistent/graph.svg: directory /nonexistent does not exist',
+      'cannot write /nonexistent/x: directory /nonexistent does not exist',
+      '',
+    ]);
+    expect(result.stdout).toContain('spin');
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+});
