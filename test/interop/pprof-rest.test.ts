@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/run.ts';
 import { goBinary, graphvizDot } from '../helpers/tools.ts';
+import { ProfileBuilder, encodeProfile } from '../../src/pprof/index.ts';
 
 const go = goBinary();
 const pprofEntry = join(repoRoot, 'bin/pprof.mjs');
@@ -123,4 +124,33 @@ describe.skipIf(!go || !graphvizDot())('npm run pprof: the rest of what go tool 
     expect(result.stdout).toContain('spin');
     expect(readdirSync(cwd)).toEqual([]);
   });
+});
+
+describe.skipIf(!go)('a profile two records of which share an id', () => {
+  it.each(['mappings', 'functions', 'locations'] as const)(
+    'with two %s of one id is refused, as go tool pprof refuses it, naming the kind and the id',
+    (kind) => {
+      const builder = new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }] });
+      builder.addSample(
+        [
+          { name: 'leaf', file: '/app/work.ts', line: 7 },
+          { name: 'main', file: '/app/main.ts', line: 20 },
+        ],
+        [1],
+      );
+      const profile = builder.build();
+      if (kind === 'mappings') profile.mappings.push({ ...profile.mappings[0]! });
+      else profile[kind][1]!.id = profile[kind][0]!.id;
+      const id = profile[kind][0]!.id;
+      const dir = mkdtempSync(join(tmpdir(), 'pprof-rest-ids-'));
+      const path = join(dir, `${kind}.pb.gz`);
+      writeFileSync(path, encodeProfile(profile));
+      const { ours, theirs } = both(['-top', path]);
+      expect(theirs.status).toBe(1);
+      expect(theirs.stderr).toContain(`malformed profile: multiple ${kind} with same id: ${id}\n`);
+      expect(ours.status).toBe(1);
+      expect(ours.stdout.toString()).toBe('');
+      expect(ours.stderr).toBe(`pprof: ${path}: not a pprof profile: two ${kind} have the id ${id}\n`);
+    },
+  );
 });

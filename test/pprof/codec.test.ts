@@ -260,4 +260,15 @@ describe('records pprof-format measures as no bytes', () => {
     profile.mappings.push(emptyMapping(0));
     expect(() => decodeProfile(encodeProfile(profile))).toThrow(new ProfileFormatError('not a pprof profile: a mapping has the id 0, which pprof reserves'));
   });
+
+  it.each(['mappings', 'functions', 'locations'] as const)('%s two of which share an id are refused on reading, naming the kind and the id', (kind) => {
+    const builder = new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }] });
+    builder.addSample([leaf, main], [1]);
+    const profile = builder.build();
+    const records: { id: number }[] = profile[kind];
+    // A second record with the first one's id (a mapping: a copy of it; else the second record renumbered).
+    if (kind === 'mappings') profile.mappings.push({ ...profile.mappings[0]! });
+    else records[1]!.id = records[0]!.id;
+    expect(() => decodeProfile(encodeProfile(profile))).toThrow(new ProfileFormatError(`not a pprof profile: two ${kind} have the id ${records[0]!.id}`));
+  });
 });
