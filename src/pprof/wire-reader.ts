@@ -469,7 +469,8 @@ class WireReader {
       } else if (field === 2) this.numbers(wireType, end, values, true, field, 'sample');
       else if (field === 3) {
         this.expect(wireType, LENGTH, field, 'sample');
-        labels.push(this.label(this.lengthEnd(end)));
+        const label = this.label(this.lengthEnd(end));
+        if (label) labels.push(label);
       } else this.skip(wireType, field, end);
     }
     if (values.length !== valueCount) throw notPprof(`a sample has ${values.length} values for ${valueCount} sample types`);
@@ -477,7 +478,8 @@ class WireReader {
     return { locations, values, labels };
   }
 
-  private label(end: number): Label {
+  /** A label; none for one that holds neither a string, nor a number, nor a unit, which go tool pprof drops too. */
+  private label(end: number): Label | undefined {
     let [key, str, num, numUnit] = [0, 0, 0, 0];
     while (this.at < end) {
       const tag = this.varint(end);
@@ -494,6 +496,7 @@ class WireReader {
       else if (field === 3) num = value;
       else numUnit = value;
     }
+    if (str === 0 && num === 0 && numUnit === 0) return undefined;
     return { key: this.str(key), str: this.str(str), num, numUnit: this.str(numUnit) };
   }
 }

@@ -154,3 +154,28 @@ describe.skipIf(!go)('a profile two records of which share an id', () => {
     },
   );
 });
+
+describe.skipIf(!go)('records whose fields are all 0, nested in others', () => {
+  it('a profile with labels of nothing is written so that go tool pprof reads it, and -proto gives back what it read', () => {
+    const builder = new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }] });
+    builder.addSample([{ name: 'leaf', file: '/app/work.ts', line: 7 }], [1], { city: 'Oslo' });
+    builder.addSample([{ name: 'main', file: '/app/main.ts', line: 20 }], [2]);
+    const profile = builder.build();
+    profile.samples[0]!.labels.push({ key: '', str: '', num: 0, numUnit: '' });
+    profile.samples[1]!.labels.push({ key: 'empty', str: '', num: 0, numUnit: '' }, { key: 'bytes', str: '', num: 4096, numUnit: 'bytes' });
+    profile.comments.push('after the samples');
+    const dir = mkdtempSync(join(tmpdir(), 'pprof-rest-empty-'));
+    const input = join(dir, 'input.pb.gz');
+    const output = join(dir, 'output.pb.gz');
+    writeFileSync(input, encodeProfile(profile));
+    const goRaw = (path: string) => spawnSync(go!, ['tool', 'pprof', '-raw', path], { encoding: 'utf8' });
+    const theirs = goRaw(input);
+    expect(theirs.status, theirs.stderr).toBe(0);
+    expect(theirs.stdout).toContain('Comment: after the samples\n');
+    const { ours } = both(['-raw', input]);
+    expect(ours.stdout.toString()).toBe(theirs.stdout);
+    const written = spawnSync(process.execPath, [pprofEntry, '-proto', `-output=${output}`, input], { encoding: 'utf8' });
+    expect(written.status, written.stderr).toBe(0);
+    expect(goRaw(output).stdout).toBe(theirs.stdout);
+  });
+});
