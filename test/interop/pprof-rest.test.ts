@@ -179,3 +179,64 @@ describe.skipIf(!go)('records whose fields are all 0, nested in others', () => {
     expect(goRaw(output).stdout).toBe(theirs.stdout);
   });
 });
+
+/**
+ * The frames a profile asks its readers to drop (drop_frames, keep_frames), and those go tool
+ * pprof drops from legacy profiles (the allocator's, in a heap profile), against go tool pprof.
+ */
+describe.skipIf(!go)('frames a profile says to drop', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pprof-rest-drop-'));
+  const frame = (name: string, line = 1) => ({ name, file: `/src/${name.replace(/\W/g, '_')}.c`, line });
+  const proto = join(dir, 'drop.pb.gz');
+  {
+    const builder = new ProfileBuilder({ sampleTypes: [{ type: 'alloc_space', unit: 'bytes' }] });
+    builder.addSample([frame('malloc'), frame('runtime.mallocgc'), frame('main.alloc'), frame('main.main')], [100]);
+    builder.addSample([frame('runtime.mallocgc'), frame('runtime.panic'), frame('main.recover'), frame('main.main')], [40]);
+    builder.addSample([frame('malloc(unsigned long)'), frame('main.work'), frame('runtime.main')], [25]);
+    builder.addSample([frame('main.leaf'), frame('runtime.goexit')], [10]);
+    builder.addSample([frame('operator new(unsigned long)'), frame('Cache::grow'), frame('main.main')], [5]);
+    const profile = builder.build();
+    profile.dropFrames = 'malloc|runtime\\..*|operator new';
+    profile.keepFrames = 'runtime\\.panic';
+    // A location with inlined lines: the allocator inlined into user code, which stays.
+    const mixed = profile.samples[0]!.locations[1]!;
+    mixed.lines.push(profile.samples[0]!.locations[2]!.lines[0]!);
+    writeFileSync(proto, encodeProfile(profile));
+  }
+  const javaHeap = join(dir, 'java.heap');
+  writeFileSync(
+    javaHeap,
+    [
+      '--- heapz 1 ---',
+      'format = java',
+      'resolution = bytes',
+      '   4096   2 @ 0x1 0x2 0x3 0x4',
+      '   1024   1 @ 0x5 0x3 0x4',
+      '    512   1 @ 0x1 0x4',
+      '    256   1 @ 0x6 0x2 0x7',
+      ' ',
+      '0x1 allocate (Alloc.java:1)',
+      '0x2 runtime.mallocgc (malloc.go:10)',
+      '0x3 com.example.Work.run (Work.java:3)',
+      '0x4 com.example.Main.main (Main.java:4)',
+      '0x5 malloc (malloc.c:5)',
+      '0x6 com.example.Leaf.grow (Leaf.java:6)',
+      '0x7 runtime.main (proc.go:7)',
+      '',
+    ].join('\n'),
+  );
+
+  it.each([
+    ['-top', proto],
+    ['-traces', proto],
+    ['-raw', proto],
+    ['-top', javaHeap],
+    ['-traces', javaHeap],
+    ['-tree', javaHeap],
+  ])('%s %s', (option, path) => {
+    const { ours, theirs } = both([option, path]);
+    expect(theirs.status, theirs.stderr).toBe(0);
+    expect(ours.status, ours.stderr).toBe(0);
+    expect(ours.stdout.toString()).toBe(theirs.stdout.toString());
+  });
+});
