@@ -47,6 +47,7 @@ const SETTINGS: readonly Entry[] = [
   { cli: '-nodefraction=F', prompt: 'nodefraction=F', says: 'leave out nodes below this share of the total (0.005)' },
   { cli: '-edgefraction=F', prompt: 'edgefraction=F', says: 'leave out calls below this share of the total (0.001)' },
   { cli: '-cum', prompt: 'cum=true|false', says: 'sort by cumulative value rather than flat' },
+  { cli: '-call_tree', prompt: 'call_tree=true|false', says: 'the call graph as a tree: a node per function per calling context' },
   { cli: '-functions', prompt: 'granularity=functions', says: 'a node per function (the default)' },
   { cli: '-filefunctions', prompt: 'granularity=filefunctions', says: 'a node per function and the file it is in' },
   { cli: '-files', prompt: 'granularity=files', says: 'a node per source file' },

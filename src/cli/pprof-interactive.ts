@@ -300,6 +300,7 @@ function describe(settings: PromptSettings): string {
     ['sample_index', settings.sampleIndex ?? "(the profile's default)"],
     ['nodecount', settings.nodeCount === undefined ? `(top: ${TOP_NODES}, tree: 80)` : String(settings.nodeCount)],
     ['cum', String(settings.cum)],
+    ['call_tree', String(settings.callTree === true)],
     ['nodefraction', String(settings.nodeFraction ?? NODE_FRACTION)],
     ['edgefraction', String(settings.edgeFraction ?? EDGE_FRACTION)],
     ['granularity', settings.granularity ?? 'functions'],

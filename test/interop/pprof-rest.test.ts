@@ -240,3 +240,63 @@ describe.skipIf(!go)('frames a profile says to drop', () => {
     expect(ours.stdout.toString()).toBe(theirs.stdout.toString());
   });
 });
+
+/**
+ * -call_tree: the call graph as a tree, a node per function per calling context. go tool pprof
+ * builds it from a map and sorts nodes that tie in every respect in no fixed order (a recursive
+ * function's chain of equal nodes): the cases are ones where its output does not vary.
+ */
+describe.skipIf(!go)('-call_tree', () => {
+  const profiles = {
+    wall: join(fixtures, 'datadog/wall.pb.gz'),
+    heap: join(fixtures, 'datadog/heap.pb.gz'),
+    generics: join(fixtures, 'go/generics.pb.gz'),
+    classes: join(fixtures, 'workshop/class-initializers.pb.gz'),
+  };
+  it.each([
+    ['-dot -call_tree', 'heap'],
+    ['-dot -call_tree -nodecount=5', 'wall'],
+    ['-dot -call_tree -nodecount=5', 'generics'],
+    ['-dot -call_tree -nodecount=5', 'classes'],
+    ['-dot -call_tree -nodefraction=0.05', 'heap'],
+    ['-dot -call_tree -nodefraction=0.05', 'generics'],
+    ['-dot -call_tree -nodecount=10 -nodefraction=0.2', 'generics'],
+    ['-dot -call_tree -nodecount=10 -nodefraction=0.2', 'heap'],
+    ['-dot -call_tree -nodecount=10 -nodefraction=0.2', 'wall'],
+    ['-dot -call_tree -lines', 'heap'],
+    ['-dot -call_tree -lines', 'classes'],
+    ['-dot -call_tree -edgefraction=0.1 -nodecount=8', 'generics'],
+    ['-dot -call_tree -edgefraction=0.1 -nodecount=8', 'wall'],
+    ['-dot -call_tree -edgefraction=0.1 -nodecount=8', 'classes'],
+    // The text reports are of the graph, whatever -call_tree says, as in go tool pprof.
+    ['-top -call_tree', 'wall'],
+    ['-top -call_tree -cum', 'generics'],
+    ['-text -call_tree', 'heap'],
+  ] as const)('%s %s', (options, name) => {
+    const { ours, theirs } = both([...options.split(' '), profiles[name]]);
+    expect(theirs.status, theirs.stderr).toBe(0);
+    expect(ours.status, ours.stderr).toBe(0);
+    expect(ours.stdout.toString()).toBe(theirs.stdout.toString());
+  });
+
+  it('at the prompt: call_tree=true, then dot and top, then call_tree=false', () => {
+    const input = 'call_tree=true\ndot5\ntop3\ncall_tree=false\ndot5\nquit\n';
+    const { ours, theirs } = both([profiles.generics], input);
+    expect(ours.status, ours.stderr).toBe(0);
+    expect(ours.stdout.toString()).toBe(theirs.stdout.toString());
+  });
+
+  it('draws a recursive function once per depth, every node with at most one caller', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pprof-rest-tree-'));
+    const dot = (tree: boolean) =>
+      spawnSync(process.execPath, [pprofEntry, '-dot', ...(tree ? ['-call_tree'] : []), profiles.wall], { cwd, encoding: 'utf8' }).stdout;
+    const named = (text: string, name: string) => text.split('\n').filter((line) => line.includes(`[label="${name}\\n`)).length;
+    expect(named(dot(false), 'descend')).toBe(1);
+    const tree = dot(true);
+    expect(named(tree, 'descend')).toBeGreaterThan(10);
+    const callees = [...tree.matchAll(/^N\d+ -> (N\d+) \[/gm)].map((match) => match[1]!);
+    expect(new Set(callees).size).toBe(callees.length);
+    // The same text every time: a tie between equal nodes is broken by the order samples reach them.
+    expect(dot(true)).toBe(tree);
+  });
+});
