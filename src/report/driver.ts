@@ -225,7 +225,7 @@ export function runReport(
     png: () => drawWithGraphviz(callGraph(), 'png'),
     gif: () => drawWithGraphviz(callGraph(), 'gif'),
     ps: () => drawWithGraphviz(callGraph(), 'ps'),
-    callgrind: () => callgrindReport(profile, sampleIndex, { total }),
+    callgrind: () => callgrindReport(profile, sampleIndex, { total, callTree: settings.callTree }),
     raw: () => rawReport(profile),
     folded: () => foldedStacks(profile, sampleIndex),
     flamegraph: () => flameGraphSvg(profile, sampleIndex),

@@ -253,9 +253,9 @@ export function buildCallTree(
   profile: Profile,
   sampleIndex: number,
   granularity: Granularity,
-  options: { paths?: SourcePaths; tags?: boolean } = {},
+  options: { paths?: SourcePaths; tags?: boolean; objNames?: boolean } = {},
 ): GraphNode[] {
-  const { frames, inlined, sampleEnds, infos } = frameIndex(profile, granularity, false, options.paths ?? NO_SOURCE_PATHS);
+  const { frames, inlined, sampleEnds, infos } = frameIndex(profile, granularity, options.objNames ?? false, options.paths ?? NO_SOURCE_PATHS);
   const tags = options.tags ? profile.samples.map(sampleTags(profile)) : undefined;
   const values = sampleValues(profile, sampleIndex);
   const roots = new Map<number, GraphNode>();

@@ -268,6 +268,9 @@ describe.skipIf(!go)('-call_tree', () => {
     ['-dot -call_tree -edgefraction=0.1 -nodecount=8', 'generics'],
     ['-dot -call_tree -edgefraction=0.1 -nodecount=8', 'wall'],
     ['-dot -call_tree -edgefraction=0.1 -nodecount=8', 'classes'],
+    // callgrind's names: one function called from two places is two, numbered.
+    ['-callgrind -call_tree', 'heap'],
+    ['-callgrind -call_tree', 'classes'],
     // The text reports are of the graph, whatever -call_tree says, as in go tool pprof.
     ['-top -call_tree', 'wall'],
     ['-top -call_tree -cum', 'generics'],
