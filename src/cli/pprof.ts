@@ -6,7 +6,7 @@
  * Reports on profiles as go tool pprof prints them. Reads .pb.gz and raw .pb pprof files (Go's
  * too) and Node's .cpuprofile and .heapprofile; several sources are merged into one profile.
  * Options take Go's spellings: -sample_index=NAME|N, -nodecount=N, -nodefraction=F,
- * -edgefraction=F, -cum, -functions|-filefunctions|-files|-lines|-addresses, -unit=UNIT,
+ * -edgefraction=F, -cum, -call_tree, -functions|-filefunctions|-files|-lines|-addresses, -unit=UNIT,
  * -source_path, -trim_path, -output=FILE, and the filters -focus, -ignore, -hide, -show,
  * -tagfocus, -tagignore (also `-name value`); -help lists them all (cli/pprof-help.ts). Without a
  * report it enters the interactive mode, a `(pprof)` prompt; with -http=[host]:port it serves
