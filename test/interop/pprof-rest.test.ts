@@ -303,3 +303,13 @@ describe.skipIf(!go)('-call_tree', () => {
     expect(dot(true)).toBe(tree);
   });
 });
+
+describe('help at the (pprof) prompt', () => {
+  it('lists each output command, output= and call_tree=', () => {
+    const result = spawnSync(process.execPath, [pprofEntry, wall], { input: 'help\nquit\n', encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    const listed = new Set([...result.stdout.replace(/^\(pprof\) /, '').matchAll(/^ {2}([a-z_]+)/gm)].map((match) => match[1]!));
+    for (const name of ['dot', 'svg', 'pdf', 'png', 'gif', 'ps', 'callgrind', 'flamegraph', 'proto', 'output', 'call_tree'])
+      expect(listed, name).toContain(name);
+  });
+});
