@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
-import { textBytes, type Profile } from '../pprof/index.ts';
+import { textBytes, writeFileAtomic, type Profile } from '../pprof/index.ts';
+import { unwritableReason } from './output.ts';
 import { FILTER_NAMES } from '../report/filter.ts';
 import { EDGE_FRACTION, NODE_FRACTION, profileLabels, valueFormat } from '../report/top.ts';
 import { openBrowser } from '../web/open-browser.ts';
@@ -19,8 +21,46 @@ import {
   type Settings,
 } from '../report/driver.ts';
 
-/** Reports the prompt runs; -folded and -proto write files, which the command line does. */
-const COMMANDS = ['top', 'text', 'list', 'peek', 'tree', 'traces', 'tags', 'dot', 'web', 'help', 'o', 'quit', 'exit'] as const;
+/** Reports the prompt runs; -folded and -raw are the command line's. */
+const COMMANDS = [
+  'top',
+  'text',
+  'list',
+  'peek',
+  'tree',
+  'traces',
+  'tags',
+  'dot',
+  'svg',
+  'pdf',
+  'png',
+  'gif',
+  'ps',
+  'callgrind',
+  'flamegraph',
+  'proto',
+  'web',
+  'help',
+  'o',
+  'quit',
+  'exit',
+] as const;
+/**
+ * Reports that go to a file even when no output is set, as go tool pprof's prompt writes them:
+ * the first free profileNNN name in the current directory, with this ending.
+ */
+const FILE_ENDINGS: Partial<Record<Report, string>> = {
+  svg: '.svg',
+  pdf: '.pdf',
+  png: '.png',
+  gif: '.gif',
+  ps: '.ps',
+  callgrind: '.callgraph.out',
+  flamegraph: '.svg',
+  proto: '.pb.gz',
+};
+/** Reports drawn from the call graph: they take a node count (`svg20`), -cum and focus or -ignore regexps, as top does. */
+const GRAPH_REPORTS: readonly Report[] = ['top', 'tree', 'dot', 'svg', 'pdf', 'png', 'gif', 'ps', 'callgrind', 'flamegraph', 'proto'];
 /** `top` shows this many nodes unless told (`top20`, nodecount=N), as go tool pprof's prompt. */
 const TOP_NODES = 10;
 
@@ -30,8 +70,8 @@ const TOP_NODES = 10;
  * changed, errors in one line that leave the prompt running. Reads commands from the terminal
  * (with history and tab completion) or from piped input; resolves with the exit code.
  */
-export async function interactive(profile: Profile, initial: Settings, options: { title: string; openBrowser: boolean }): Promise<number> {
-  const settings: Settings = { ...initial, filters: { ...initial.filters } };
+export async function interactive(profile: Profile, initial: Settings, options: { title: string; openBrowser: boolean; output?: string }): Promise<number> {
+  const settings: PromptSettings = { ...initial, filters: { ...initial.filters }, output: options.output };
   let web: WebUi | undefined;
   /** `web`: one server for the session, on a free loopback port, opened with the settings of the moment. */
   const startWeb = async () => {
@@ -79,21 +119,35 @@ export async function interactive(profile: Profile, initial: Settings, options: 
 /** Tab completion: the commands and settings that start with what was typed, or all of them. */
 export function complete(line: string): [string[], string] {
   const typed = line.trimStart();
-  const words = [...COMMANDS, ...SETTING_NAMES.map((name) => `${name}=`)];
+  const words = [...COMMANDS, ...[...SETTING_NAMES, 'output'].map((name) => `${name}=`)];
   const hits = words.filter((word) => word.startsWith(typed));
   return [hits.length > 0 ? hits : words, typed];
 }
 
+/** The report settings, and where reports go: `output=FILE` (or -output on the command line) until cleared. */
+interface PromptSettings extends Settings {
+  output?: string;
+}
+
 /** Runs one command line; false when it asks to leave. */
-function command(profile: Profile, settings: Settings, line: string): boolean {
+function command(profile: Profile, settings: PromptSettings, line: string): boolean {
   if (line === '') return true;
   const setting = /^(\w+)\s*=\s*(.*)$/.exec(line);
   if (setting) {
-    set(profile, settings, setting[1]!, setting[2]!.trim());
+    if (setting[1] === 'output') setOutput(settings, setting[2]!.trim());
+    else set(profile, settings, setting[1]!, setting[2]!.trim());
     return true;
   }
-  const [head = '', ...args] = line.split(/\s+/);
-  const counted = /^(top|text|tree|dot)(\d+)$/.exec(head);
+  const words = line.split(/\s+/);
+  // `COMMAND ... > FILE`: this one report to FILE.
+  let redirect: string | undefined;
+  if (words.at(-1) === '>') throw new UsageError('unexpected end of line after >');
+  if (words.length > 2 && words.at(-2) === '>') {
+    redirect = words.at(-1)!;
+    words.splice(-2);
+  }
+  const [head = '', ...args] = words;
+  const counted = /^(top|text|tree|dot|svg|pdf|png|gif|ps|callgrind|flamegraph|proto)(\d+)$/.exec(head);
   const spelled = counted ? counted[1]! : head;
   const name = spelled === 'text' ? 'top' : spelled;
   switch (name) {
@@ -108,25 +162,39 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
       process.stdout.write(`${describe(settings)}\n`);
       return true;
     case 'tags':
-      process.stdout.write(labelled(profile, settings, args));
+      deliver(labelled(profile, settings, args), 'tags', redirect ?? settings.output);
       return true;
     case 'top':
     case 'tree':
     case 'dot':
+    case 'svg':
+    case 'pdf':
+    case 'png':
+    case 'gif':
+    case 'ps':
+    case 'callgrind':
+    case 'flamegraph':
+    case 'proto':
     case 'traces':
     case 'list':
     case 'peek': {
       const report: Report = name;
-      process.stdout.write(
-        textBytes(
-          report === 'top' || report === 'tree' || report === 'dot'
-            ? ranked(profile, settings, report, counted?.[2], args)
-            : withRegex(profile, settings, report, args),
-        ),
+      // Where it goes is settled first: a file that cannot be written costs no drawing.
+      const output = redirect ?? settings.output ?? freeFileName(report);
+      const unwritable = output === undefined ? undefined : unwritableReason(output);
+      if (unwritable) throw new UsageError(unwritable);
+      deliver(
+        GRAPH_REPORTS.includes(report) ? ranked(profile, settings, report, counted?.[2], args) : withRegex(profile, settings, report, args),
+        report,
+        output,
       );
       return true;
     }
     default:
+      if (head === 'output') {
+        setOutput(settings, args.join(' '));
+        return true;
+      }
       if (isSettingName(head)) {
         set(profile, settings, head, args.join(' '));
         return true;
@@ -135,8 +203,47 @@ function command(profile: Profile, settings: Settings, line: string): boolean {
   }
 }
 
-/** top, tree and dot: a count from the command (`top20`), -cum, and focus or -ignore regexps. */
-function ranked(profile: Profile, settings: Settings, report: Report, count: string | undefined, args: readonly string[]): string {
+/**
+ * A report on stdout, or, with `output`, in that file (whole or not at all), saying which on
+ * stderr as go tool pprof does.
+ */
+function deliver(report: string | Uint8Array, name: Report, output: string | undefined): void {
+  const bytes = typeof report === 'string' ? textBytes(report) : report;
+  if (output === undefined) {
+    process.stdout.write(bytes);
+    return;
+  }
+  process.stderr.write(`Generating report in ${output}\n`);
+  try {
+    writeFileAtomic(output, bytes);
+  } catch (error) {
+    throw new UsageError(`${name}: ${(error as Error).message}`);
+  }
+}
+
+/** For a report written to a file unless told where: profile001.svg, or the next number not taken. */
+function freeFileName(report: Report): string | undefined {
+  const ending = FILE_ENDINGS[report];
+  if (ending === undefined) return undefined;
+  for (let number = 1; ; number++) {
+    const name = `profile${String(number).padStart(3, '0')}${ending}`;
+    if (!existsSync(name)) return name;
+  }
+}
+
+/** `output=FILE`: every report after goes to FILE (each replacing the last) until `output=` clears it. */
+function setOutput(settings: PromptSettings, value: string): void {
+  if (value === '') {
+    delete settings.output;
+    return;
+  }
+  const unwritable = unwritableReason(value);
+  if (unwritable) throw new UsageError(unwritable);
+  settings.output = value;
+}
+
+/** The reports drawn from the call graph: a count from the command (`top20`), -cum, and focus or -ignore regexps. */
+function ranked(profile: Profile, settings: Settings, report: Report, count: string | undefined, args: readonly string[]): string | Uint8Array {
   const once: Settings = { ...settings, filters: { ...settings.filters } };
   if (count !== undefined) once.nodeCount = Number(count);
   else if (report === 'top') once.nodeCount ??= TOP_NODES;
@@ -150,7 +257,7 @@ function ranked(profile: Profile, settings: Settings, report: Report, count: str
   }
   if (focus.length > 0) once.filters.focus = [once.filters.focus, ...focus].filter(Boolean).join('|');
   if (ignore.length > 0) once.filters.ignore = [once.filters.ignore, ...ignore].filter(Boolean).join('|');
-  return runReport(profile, report, undefined, once, { compact: true, notes: (note) => process.stderr.write(`${note}\n`) }) as string;
+  return runReport(profile, report, undefined, once, { compact: true, notes: (note) => process.stderr.write(`${note}\n`) });
 }
 
 /** tags: regexps on labels, kept (tagfocus) or dropped (-regex: tagignore), for this once. */
@@ -184,21 +291,23 @@ function set(profile: Profile, settings: Settings, name: string, value: string):
 
 /** `: did you mean X?` for the command or setting nearest to a name that is neither, else nothing. */
 function didYouMean(typed: string): string {
-  const nearest = nearestName(typed, [...COMMANDS, ...SETTING_NAMES]);
+  const nearest = nearestName(typed, [...COMMANDS, ...SETTING_NAMES, 'output']);
   return nearest ? `: did you mean ${nearest}?` : '';
 }
 
-function describe(settings: Settings): string {
+function describe(settings: PromptSettings): string {
   const rows: [string, string][] = [
     ['sample_index', settings.sampleIndex ?? "(the profile's default)"],
     ['nodecount', settings.nodeCount === undefined ? `(top: ${TOP_NODES}, tree: 80)` : String(settings.nodeCount)],
     ['cum', String(settings.cum)],
+    ['call_tree', String(settings.callTree === true)],
     ['nodefraction', String(settings.nodeFraction ?? NODE_FRACTION)],
     ['edgefraction', String(settings.edgeFraction ?? EDGE_FRACTION)],
     ['granularity', settings.granularity ?? 'functions'],
     ['unit', settings.unit ?? 'minimum'],
     ['source_path', settings.sourcePath ?? ''],
     ['trim_path', settings.trimPath ?? ''],
+    ['output', settings.output ?? ''],
     ...FILTER_NAMES.map((name): [string, string] => [name, settings.filters[name] ?? '']),
   ];
   return rows.map(([name, value]) => `  ${name.padEnd(14)}= ${value}`).join('\n');

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ProfileFormatError, decodeProfile, emptyMapping, type Mapping, type Profile } from '../pprof/index.ts';
 import { convertNodeProfile } from '../profilers/convert.ts';
 import { simplifyFunctionNames } from '../report/names.ts';
+import { dropUninterestingFrames } from '../report/prune.ts';
 import { mergeProfiles, negated } from '../report/merge.ts';
 import { SourceError } from '../report/driver.ts';
 import { fetchProfile, isUrl } from './pprof-fetch.ts';
@@ -43,6 +44,7 @@ export async function readSources(sources: readonly string[], seconds: number | 
   if (main && main.filename === '' && !hasSymbols(main) && whole.locations.some((location) => location.mapping === main)) {
     log('Main binary filename not available.');
   }
+  dropUninterestingFrames(whole);
   simplifyFunctionNames(whole);
   return whole;
 }

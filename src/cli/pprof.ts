@@ -1,12 +1,12 @@
 /**
- * npm run pprof -- [options] [-top|-text|-traces|-tags|-list=REGEX|-peek=REGEX|-tree|-dot|-svg|-pdf|-png|-callgrind|-raw|-folded|-flamegraph|-proto] source...
+ * npm run pprof -- [options] [-top|-text|-traces|-tags|-list=REGEX|-peek=REGEX|-tree|-dot|-svg|-pdf|-png|-gif|-ps|-callgrind|-raw|-folded|-flamegraph|-proto] source...
  *
- * -dot prints the call graph in Graphviz's language; -svg, -pdf and -png draw it with Graphviz's
+ * -dot prints the call graph in Graphviz's language; -svg, -pdf, -png, -gif and -ps draw it with Graphviz's
  * `dot` (when installed); -flamegraph draws a flame graph as one SVG file without Graphviz.
  * Reports on profiles as go tool pprof prints them. Reads .pb.gz and raw .pb pprof files (Go's
  * too) and Node's .cpuprofile and .heapprofile; several sources are merged into one profile.
  * Options take Go's spellings: -sample_index=NAME|N, -nodecount=N, -nodefraction=F,
- * -edgefraction=F, -cum, -functions|-filefunctions|-files|-lines|-addresses, -unit=UNIT,
+ * -edgefraction=F, -cum, -call_tree, -functions|-filefunctions|-files|-lines|-addresses, -unit=UNIT,
  * -source_path, -trim_path, -output=FILE, and the filters -focus, -ignore, -hide, -show,
  * -tagfocus, -tagignore (also `-name value`); -help lists them all (cli/pprof-help.ts). Without a
  * report it enters the interactive mode, a `(pprof)` prompt; with -http=[host]:port it serves
@@ -169,8 +169,11 @@ async function main(args: readonly string[]): Promise<number> {
       await new Promise(() => {});
     }
     const profile = await readSources(request.sources, request.seconds, log, request.base);
-    if (!request.report) return await interactive(profile, request.settings, { title: webTitle(request.sources), openBrowser: request.openBrowser });
-    const binary = { proto: 'a gzipped profile', pdf: 'a PDF file', png: 'a PNG image' } as Partial<Record<Report, string>>;
+    if (!request.report)
+      return await interactive(profile, request.settings, { title: webTitle(request.sources), openBrowser: request.openBrowser, output: request.output });
+    const binary = { proto: 'a gzipped profile', pdf: 'a PDF file', png: 'a PNG image', gif: 'a GIF image', ps: 'a PostScript file' } as Partial<
+      Record<Report, string>
+    >;
     const what = binary[request.report];
     if (what && !request.output && process.stdout.isTTY) {
       throw new UsageError(`-${request.report} writes ${what}: give -output=FILE, or redirect the output to a file`);

@@ -19,6 +19,23 @@ import { readProfileWire } from './wire-reader.ts';
 
 export { ProfileFormatError };
 
+/**
+ * pprof-format measures a nested record whose fields are all 0 (a label of empty strings, a line
+ * of function 0 at line 0) as no bytes, yet writes it as two (its tag and a length of 0): the
+ * record holding it would say it is shorter than it is, and every record after it would be read
+ * wrong. These count the two bytes, so that the length written is the length of what follows.
+ */
+class WireSampleCounted extends WireSample {
+  override get length(): number {
+    return super.length + 2 * this.label.filter((label) => label.length === 0).length;
+  }
+}
+class WireLocationCounted extends WireLocation {
+  override get length(): number {
+    return super.length + 2 * this.line.filter((line) => line.length === 0).length;
+  }
+}
+
 /** Serialises a profile as pprof expects it on disk and on the wire: gzipped protobuf. */
 export function encodeProfile(profile: Profile): Buffer {
   const wire = toWire(profile);
@@ -120,7 +137,7 @@ function toWire(profile: Profile): WireProfile {
   const sampleType = profile.sampleTypes.map(valueType);
   const sample = profile.samples.map(
     (s) =>
-      new WireSample({
+      new WireSampleCounted({
         locationId: s.locations.map((location) => location.id),
         value: s.values,
         label: s.labels.map((label) => new WireLabel({ key: index(label.key), str: index(label.str), num: label.num, numUnit: index(label.numUnit) })),
@@ -143,7 +160,7 @@ function toWire(profile: Profile): WireProfile {
   );
   const location = profile.locations.map(
     (l) =>
-      new WireLocation({
+      new WireLocationCounted({
         id: l.id,
         mappingId: l.mapping?.id ?? 0,
         address: compact(l.address),

@@ -16,10 +16,107 @@ export function decodeLegacyProfile(bytes: Uint8Array): Profile | undefined {
   // In the order go tool pprof tries them: the first to recognise its header reads the profile.
   for (const parse of [parseCpu, parseHeap, parseCount, parseThreads, parseContention, parseJava, refuseUnread]) {
     const profile = parse(bytes);
-    if (profile) return profile;
+    if (profile) return withFramesToDrop(profile);
   }
   return undefined;
 }
+
+/**
+ * The frames the reports leave out of a legacy profile's stacks, as its drop_frames and
+ * keep_frames say it (go tool pprof sets the same): the allocator's in heap profiles, but the Go
+ * runtime's where a panic or reflection called, the lock's own in contention profiles, and the
+ * CPU profiler's signal handler in the others.
+ */
+function withFramesToDrop(profile: Profile): Profile {
+  const types = profile.sampleTypes.map((type) => type.type).join(',');
+  if (HEAP_SAMPLE_TYPES.includes(types)) [profile.dropFrames, profile.keepFrames] = [ALLOCATOR_FRAMES, ALLOCATOR_FRAMES_KEPT];
+  else if (types === 'contentions,delay') [profile.dropFrames, profile.keepFrames] = [LOCK_FRAMES, ''];
+  else [profile.dropFrames, profile.keepFrames] = [CPU_PROFILER_FRAMES, ''];
+  return profile;
+}
+
+const HEAP_SAMPLE_TYPES = [
+  'allocations,size',
+  'objects,space',
+  'inuse_objects,inuse_space',
+  'alloc_objects,alloc_space',
+  'alloc_objects,alloc_space,inuse_objects,inuse_space',
+];
+const ALLOCATOR_FRAMES = [
+  // C's allocator, tcmalloc's, macOS's
+  'calloc',
+  'cfree',
+  'malloc',
+  'free',
+  'memalign',
+  'do_memalign',
+  '(__)?posix_memalign',
+  'pvalloc',
+  'valloc',
+  'realloc',
+  'tcmalloc::.*',
+  'tc_calloc',
+  'tc_cfree',
+  'tc_malloc',
+  'tc_free',
+  'tc_memalign',
+  'tc_posix_memalign',
+  'tc_pvalloc',
+  'tc_valloc',
+  'tc_realloc',
+  'tc_new',
+  'tc_delete',
+  'tc_newarray',
+  'tc_deletearray',
+  'tc_new_nothrow',
+  'tc_newarray_nothrow',
+  'malloc_zone_malloc',
+  'malloc_zone_calloc',
+  'malloc_zone_valloc',
+  'malloc_zone_realloc',
+  'malloc_zone_memalign',
+  'malloc_zone_free',
+  // Go's runtime
+  'runtime\\..*',
+  // C++'s and others'
+  'BaseArena::.*',
+  '(::)?do_malloc_no_errno',
+  '(::)?do_malloc_pages',
+  '(::)?do_malloc',
+  'DoSampledAllocation',
+  'MallocedMemBlock::MallocedMemBlock',
+  '_M_allocate',
+  '__builtin_(vec_)?delete',
+  '__builtin_(vec_)?new',
+  '__gnu_cxx::new_allocator::allocate',
+  '__libc_malloc',
+  '__malloc_alloc_template::allocate',
+  'allocate',
+  'cpp_alloc',
+  'operator new(\\[\\])?',
+  'simple_alloc::allocate',
+].join('|');
+const ALLOCATOR_FRAMES_KEPT = ['runtime\\.panic', 'runtime\\.reflectcall', 'runtime\\.call[0-9]*'].join('|');
+const CPU_PROFILER_FRAMES = ['ProfileData::Add', 'ProfileData::prof_handler', 'CpuProfiler::prof_handler', '__pthread_sighandler', '__restore'].join('|');
+const LOCK_FRAMES = [
+  'RecordLockProfileData',
+  '(base::)?RecordLockProfileData.*',
+  '(base::)?SubmitMutexProfileData.*',
+  '(base::)?SubmitSpinLockProfileData.*',
+  '(base::Mutex::)?AwaitCommon.*',
+  '(base::Mutex::)?Unlock.*',
+  '(base::Mutex::)?UnlockSlow.*',
+  '(base::Mutex::)?ReaderUnlock.*',
+  '(base::MutexLock::)?~MutexLock.*',
+  '(Mutex::)?AwaitCommon.*',
+  '(Mutex::)?Unlock.*',
+  '(Mutex::)?UnlockSlow.*',
+  '(Mutex::)?ReaderUnlock.*',
+  '(MutexLock::)?~MutexLock.*',
+  '(SpinLock::)?Unlock.*',
+  '(SpinLock::)?SlowUnlock.*',
+  '(SpinLockHolder::)?~SpinLockHolder.*',
+].join('|');
 
 /** A profile under construction: locations are found by address, mappings come last. */
 interface Draft {

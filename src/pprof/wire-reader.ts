@@ -241,14 +241,15 @@ class WireReader {
       sampleTypes.push(type);
     }
 
-    // Id 0 stands for none (a location's mapping_id 0: no mapping), so no record may have it; go
-    // tool pprof refuses such a profile too. Every record is kept in order, as -raw lists them; an
-    // id given twice resolves to the later.
+    // Id 0 stands for none (a location's mapping_id 0: no mapping), so no record may have it, and
+    // an id given to two records of a kind names neither for sure: go tool pprof refuses both, and
+    // so do we. Every record is kept in order, as -raw lists them.
     const mappingList: Mapping[] = [];
     const mappings = new Map<number, Mapping>();
     for (let i = 0; i < mappingRanges.length; i += 2) {
       const mapping = this.mapping(mappingRanges[i]!, mappingRanges[i + 1]!);
       if (mapping.id === 0) throw notPprof('a mapping has the id 0, which pprof reserves');
+      if (mappings.has(mapping.id)) throw duplicateId('mapping', mapping.id);
       mappingList.push(mapping);
       mappings.set(mapping.id, mapping);
     }
@@ -260,7 +261,7 @@ class WireReader {
       if (!named) unnamed ??= fn;
       functionList.push(fn);
     }
-    const functionOf = byId(functionList);
+    const functionOf = byId(functionList, 'function');
     const locationList: Location[] = [];
     let missingFunction: string | undefined;
     for (let i = 0; i < locationRanges.length; i += 2) {
@@ -271,7 +272,7 @@ class WireReader {
     }
     if (unnamed) throw notPprof(`function ${unnamed.id} names a string that does not exist`);
     if (missingFunction) throw notPprof(missingFunction);
-    const locationOf = byId(locationList);
+    const locationOf = byId(locationList, 'location');
     const samples: Sample[] = new Array(sampleRanges.length / 2);
     for (let i = 0; i < sampleRanges.length; i += 2) samples[i / 2] = this.sample(sampleRanges[i]!, sampleRanges[i + 1]!, sampleTypes.length, locationOf);
 
@@ -468,7 +469,8 @@ class WireReader {
       } else if (field === 2) this.numbers(wireType, end, values, true, field, 'sample');
       else if (field === 3) {
         this.expect(wireType, LENGTH, field, 'sample');
-        labels.push(this.label(this.lengthEnd(end)));
+        const label = this.label(this.lengthEnd(end));
+        if (label) labels.push(label);
       } else this.skip(wireType, field, end);
     }
     if (values.length !== valueCount) throw notPprof(`a sample has ${values.length} values for ${valueCount} sample types`);
@@ -476,7 +478,8 @@ class WireReader {
     return { locations, values, labels };
   }
 
-  private label(end: number): Label {
+  /** A label; none for one that holds neither a string, nor a number, nor a unit, which go tool pprof drops too. */
+  private label(end: number): Label | undefined {
     let [key, str, num, numUnit] = [0, 0, 0, 0];
     while (this.at < end) {
       const tag = this.varint(end);
@@ -493,6 +496,7 @@ class WireReader {
       else if (field === 3) num = value;
       else numUnit = value;
     }
+    if (str === 0 && num === 0 && numUnit === 0) return undefined;
     return { key: this.str(key), str: this.str(str), num, numUnit: this.str(numUnit) };
   }
 }
@@ -569,19 +573,29 @@ function utf8SequenceLength(bytes: Uint8Array, at: number): number {
   return 0;
 }
 
+const duplicateId = (kind: string, id: number) => notPprof(`two ${kind}s have the id ${id}`);
+
 /**
- * Records by id, the later of two with one id winning: an array where the ids are small, as they
- * nearly always are, for a Map costs several times as much per lookup and every frame of every
- * sample is looked up; else a Map.
+ * Records by id, refusing an id two records of the `kind` share: an array where the ids are
+ * small, as they nearly always are, for a Map costs several times as much per lookup and every
+ * frame of every sample is looked up; else a Map.
  */
-function byId<T extends { id: number }>(records: readonly T[]): (id: number) => T | undefined {
+function byId<T extends { id: number }>(records: readonly T[], kind: string): (id: number) => T | undefined {
   let maxId = 0;
   for (const record of records) maxId = Math.max(maxId, record.id);
   if (maxId <= 4 * records.length + 1024) {
     const array: (T | undefined)[] = new Array(maxId + 1).fill(undefined);
-    for (const record of records) if (Number.isSafeInteger(record.id)) array[record.id] = record;
+    for (const record of records) {
+      if (!Number.isSafeInteger(record.id)) continue;
+      if (array[record.id] !== undefined) throw duplicateId(kind, record.id);
+      array[record.id] = record;
+    }
     return (id) => (Number.isSafeInteger(id) ? array[id] : undefined);
   }
-  const map = new Map(records.map((record) => [record.id, record]));
+  const map = new Map<number, T>();
+  for (const record of records) {
+    if (map.has(record.id)) throw duplicateId(kind, record.id);
+    map.set(record.id, record);
+  }
   return (id) => map.get(id);
 }

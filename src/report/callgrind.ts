@@ -1,5 +1,5 @@
 import type { Profile } from '../pprof/index.ts';
-import { buildGraph, sortEdges, sortNodes, type GraphNode, type NodeInfo } from './graph.ts';
+import { buildCallTree, buildGraph, sortEdges, sortNodes, type GraphNode, type NodeInfo } from './graph.ts';
 import { scale } from './measurement.ts';
 import { chooseOutputUnit, valueFormat } from './top.ts';
 
@@ -9,9 +9,13 @@ import { chooseOutputUnit, valueFormat } from './top.ts';
  * under its binary, file and function, each call below its caller with its weight. Names are
  * numbered the first time they appear and given by number after; nothing is trimmed.
  */
-export function callgrindReport(profile: Profile, sampleIndex: number, options: { total?: number } = {}): string {
+export function callgrindReport(profile: Profile, sampleIndex: number, options: { total?: number; callTree?: boolean } = {}): string {
   const view = valueFormat(profile, sampleIndex, options.total);
-  const nodes = sortNodes(buildGraph(profile, sampleIndex, 'addresses', { objNames: true, edges: true }), false);
+  // -call_tree: a node per calling context, each context's functions told apart by name.
+  const graph = options.callTree
+    ? buildCallTree(profile, sampleIndex, 'addresses', { objNames: true })
+    : buildGraph(profile, sampleIndex, 'addresses', { objNames: true, edges: true });
+  const nodes = sortNodes(graph, false);
   // With nothing to show, go tool pprof leaves the unit as it was asked for.
   if (nodes.length > 0) chooseOutputUnit(view, nodes, 'minimum', true);
   else view.outputUnit = 'minimum';
@@ -41,18 +45,26 @@ export function callgrindReport(profile: Profile, sampleIndex: number, options: 
  * under one name (other binaries, other first lines) are told apart by a ` [i/n]` suffix.
  */
 function disambiguatedNames(nodes: readonly GraphNode[]): Map<GraphNode, string> {
-  const functionKey = ({ name, file, objfile, startLine }: NodeInfo) => `${name}\0${file}\0${objfile}\0${startLine}`;
+  // In a call tree, the same function called from two places is two functions.
+  const caller = (node: GraphNode) => {
+    const [call] = node.in.values();
+    return call ? call.src.key : '';
+  };
+  const functionKey = (node: GraphNode) => {
+    const { name, file, objfile, startLine } = node.info;
+    return `${name}\0${file}\0${objfile}\0${startLine}\0${node.key.startsWith('tree ') ? caller(node) : ''}`;
+  };
   const functionsByName = new Map<string, Map<string, number>>();
   const nameKey = (info: NodeInfo) => `${info.file}\0${info.name}`;
-  for (const { info } of nodes) {
-    let functions = functionsByName.get(nameKey(info));
-    if (!functions) functionsByName.set(nameKey(info), (functions = new Map()));
-    if (!functions.has(functionKey(info))) functions.set(functionKey(info), functions.size);
+  for (const node of nodes) {
+    let functions = functionsByName.get(nameKey(node.info));
+    if (!functions) functionsByName.set(nameKey(node.info), (functions = new Map()));
+    if (!functions.has(functionKey(node))) functions.set(functionKey(node), functions.size);
   }
   const names = new Map<GraphNode, string>();
   for (const node of nodes) {
     const functions = functionsByName.get(nameKey(node.info))!;
-    const suffix = functions.size > 1 ? ` [${functions.get(functionKey(node.info))! + 1}/${functions.size}]` : '';
+    const suffix = functions.size > 1 ? ` [${functions.get(functionKey(node))! + 1}/${functions.size}]` : '';
     names.set(node, node.info.name + suffix);
   }
   return names;

@@ -1,5 +1,6 @@
 import type { Profile } from '../pprof/index.ts';
 import {
+  buildCallTree,
   buildGraph,
   nameComponents,
   printableName,
@@ -36,6 +37,8 @@ export interface DotOptions {
   activeFilters?: readonly string[];
   /** What percentages are of: by default the profile's total. */
   total?: number;
+  /** -call_tree: a node per function per calling context, the graph a tree. */
+  callTree?: boolean;
 }
 
 export interface VisualGraph {
@@ -54,11 +57,14 @@ export interface VisualGraph {
  */
 export function visualGraph(
   profile: Profile,
-  options: { sampleIndex: number; granularity: Granularity; nodeFraction: number; edgeFraction: number; nodeCount: number },
+  options: { sampleIndex: number; granularity: Granularity; nodeFraction: number; edgeFraction: number; nodeCount: number; callTree?: boolean },
 ): VisualGraph {
+  // A graph is built again from the samples without the nodes left out; a tree is cut instead,
+  // each left-out node's children joined to its parent (go tool pprof does both so).
   const build = (kept?: readonly GraphNode[]) =>
     buildGraph(profile, options.sampleIndex, options.granularity, { kept: kept && new Set(kept.map((node) => node.key)), edges: true, tags: true });
-  let nodes = build();
+  const rebuild = (all: GraphNode[], kept: readonly GraphNode[]) => (options.callTree ? cutTree(all, new Set(kept)) : build(kept));
+  let nodes = options.callTree ? buildCallTree(profile, options.sampleIndex, options.granularity, { tags: true }) : build();
   const graphTotal = nodes.reduce((sum, node) => sum + node.flat, 0);
   const nodeCutoff = Math.abs(Math.trunc(graphTotal * options.nodeFraction));
   const edgeCutoff = Math.abs(Math.trunc(graphTotal * options.edgeFraction));
@@ -67,7 +73,7 @@ export function visualGraph(
     const kept = nodes.filter((node) => Math.abs(node.cum) >= nodeCutoff);
     if (kept.length !== nodes.length) {
       droppedNodes = nodes.length - kept.length;
-      nodes = build(kept);
+      nodes = rebuild(nodes, kept);
     }
   }
   const nodesBeforeCount = nodes.length;
@@ -77,12 +83,42 @@ export function visualGraph(
     trimTags(nodes, nodeCutoff);
     trimEdges(nodes, edgeCutoff);
     const top = topVisualNodes(nodes, options.nodeCount);
-    if (top.length !== nodes.length) nodes = sortByEntropy(build(top));
+    if (top.length !== nodes.length) nodes = sortByEntropy(rebuild(nodes, top));
   }
   trimTags(nodes, nodeCutoff);
   const droppedEdges = trimEdges(nodes, edgeCutoff);
   removeRedundantEdges(nodes);
   return { nodes, nodesBeforeCount, droppedNodes, droppedEdges, graphTotal };
+}
+
+/**
+ * The tree without the nodes not kept: a left-out node's children become its parent's, by calls
+ * marked as passing over left-out nodes (inlined if both calls were), and a left-out root's
+ * children become roots.
+ */
+function cutTree(nodes: readonly GraphNode[], kept: ReadonlySet<GraphNode>): GraphNode[] {
+  const left: GraphNode[] = [];
+  for (const node of nodes) {
+    if (kept.has(node)) {
+      left.push(node);
+      continue;
+    }
+    const [call] = node.in.values();
+    if (!call) {
+      for (const edge of node.out.values()) edge.dest.in.delete(node);
+      continue;
+    }
+    const parent = call.src;
+    parent.out.delete(node);
+    for (const edge of node.out.values()) {
+      const child = edge.dest;
+      child.in.delete(node);
+      const joined: GraphEdge = { ...edge, src: parent, residual: true, inline: call.inline && edge.inline };
+      child.in.set(parent, joined);
+      parent.out.set(child, joined);
+    }
+  }
+  return left;
 }
 
 /** The first nodes, up to nodeCount counting each node's labels (up to MAX_NODELETS) as nodes too. */
@@ -223,6 +259,7 @@ function drawnGraph(profile: Profile, options: DotOptions): { graph: VisualGraph
     nodeFraction,
     edgeFraction,
     nodeCount,
+    callTree: options.callTree,
   });
   chooseOutputUnit(view, graph.nodes);
   const legend = reportHeader(profile, view, graph, {

@@ -31,6 +31,8 @@ export const REPORTS = [
   'svg',
   'pdf',
   'png',
+  'gif',
+  'ps',
   'callgrind',
   'raw',
   'folded',
@@ -77,6 +79,8 @@ export interface Settings {
   sourcePath?: string;
   trimPath?: string;
   cum: boolean;
+  /** -call_tree: the call graph (-dot and the images drawn from it) as a tree, a node per calling context. */
+  callTree?: boolean;
   filters: Filters;
 }
 
@@ -87,6 +91,7 @@ export const SETTING_NAMES = [
   'nodefraction',
   'edgefraction',
   'cum',
+  'call_tree',
   'granularity',
   ...GRANULARITIES,
   'unit',
@@ -97,7 +102,7 @@ export const SETTING_NAMES = [
 export type SettingName = (typeof SETTING_NAMES)[number];
 export const isSettingName = (name: string): name is SettingName => (SETTING_NAMES as readonly string[]).includes(name);
 /** Settings that are on when named alone (`-cum`, `-lines`), as go tool pprof's boolean flags. */
-export const isSwitch = (name: string): boolean => name === 'cum' || isGranularity(name);
+export const isSwitch = (name: string): boolean => name === 'cum' || name === 'call_tree' || isGranularity(name);
 const isGranularity = (name: string): name is Granularity => (GRANULARITIES as readonly string[]).includes(name);
 
 /**
@@ -107,7 +112,11 @@ const isGranularity = (name: string): name is Granularity => (GRANULARITIES as r
  */
 export function applySetting(settings: Settings, name: SettingName, value: string, spelled: string = name): void {
   if (name === 'cum') settings.cum = value === '' || value === 'true';
-  else if (isGranularity(name)) {
+  else if (name === 'call_tree') {
+    if (value === '' || value === 'true') settings.callTree = true;
+    else if (value === 'false') delete settings.callTree;
+    else throw new UsageError(`${spelled} is on or off (true or false), got ${value}`);
+  } else if (isGranularity(name)) {
     // `lines` alone or `lines=true` sets it; `lines=false` undoes it, back to the default.
     if (value === '' || value === 'true') settings.granularity = name;
     else if (value === 'false') {
@@ -199,7 +208,8 @@ export function runReport(
   const { cum, nodeCount, nodeFraction, edgeFraction, granularity, unit, sourcePath = '', trimPath = '' } = settings;
   const paths = { search: sourcePath, trim: trimPath };
   const { compact } = options;
-  const callGraph = () => dotReport(profile, { sampleIndex, nodeCount, activeFilters: filters, total });
+  const callGraph = () =>
+    dotReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, activeFilters: filters, total, callTree: settings.callTree });
   const reports: Record<Report, () => string | Uint8Array> = {
     top: () =>
       topReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, unit, paths, cum, activeFilters: filters, total, compact }),
@@ -213,7 +223,9 @@ export function runReport(
     svg: () => drawWithGraphviz(callGraph(), 'svg'),
     pdf: () => drawWithGraphviz(callGraph(), 'pdf'),
     png: () => drawWithGraphviz(callGraph(), 'png'),
-    callgrind: () => callgrindReport(profile, sampleIndex, { total }),
+    gif: () => drawWithGraphviz(callGraph(), 'gif'),
+    ps: () => drawWithGraphviz(callGraph(), 'ps'),
+    callgrind: () => callgrindReport(profile, sampleIndex, { total, callTree: settings.callTree }),
     raw: () => rawReport(profile),
     folded: () => foldedStacks(profile, sampleIndex),
     flamegraph: () => flameGraphSvg(profile, sampleIndex),

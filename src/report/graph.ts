@@ -244,6 +244,54 @@ export function buildGraph(profile: Profile, sampleIndex: number, granularity: G
   return drawGraph(index, sampleValues(profile, sampleIndex), kept && index.keys.map((key) => kept.has(key)), edges, tags);
 }
 
+/**
+ * The call tree of one sample type (-call_tree): a node per function per calling context, so a
+ * function called from two places is two nodes, each with one caller. In the order the samples
+ * first reach them.
+ */
+export function buildCallTree(
+  profile: Profile,
+  sampleIndex: number,
+  granularity: Granularity,
+  options: { paths?: SourcePaths; tags?: boolean; objNames?: boolean } = {},
+): GraphNode[] {
+  const { frames, inlined, sampleEnds, infos } = frameIndex(profile, granularity, options.objNames ?? false, options.paths ?? NO_SOURCE_PATHS);
+  const tags = options.tags ? profile.samples.map(sampleTags(profile)) : undefined;
+  const values = sampleValues(profile, sampleIndex);
+  const roots = new Map<number, GraphNode>();
+  const children = new Map<GraphNode, Map<number, GraphNode>>();
+  const nodes: GraphNode[] = [];
+  let start = 0;
+  for (let sampleNumber = 0; sampleNumber < sampleEnds.length; sampleNumber++) {
+    const end = sampleEnds[sampleNumber]!;
+    const value = values[sampleNumber]!;
+    if (value !== 0) {
+      let parent: GraphNode | undefined;
+      for (let f = start; f < end; f++) {
+        const number = frames[f]!;
+        let siblings = parent ? children.get(parent) : roots;
+        if (!siblings) children.set(parent!, (siblings = new Map()));
+        let node = siblings.get(number);
+        if (!node) {
+          node = { key: `tree ${nodes.length}`, info: infos[number]!, flat: 0, cum: 0, in: new Map(), out: new Map(), lastSample: -1 };
+          siblings.set(number, node);
+          nodes.push(node);
+        }
+        node.cum += value;
+        if (tags) addTags(node, tags[sampleNumber]!, value, false);
+        if (parent) addEdge(parent, node, value, false, inlined[f] === 1, sampleNumber);
+        parent = node;
+      }
+      if (parent) {
+        parent.flat += value;
+        if (tags) addTags(parent, tags[sampleNumber]!, value, true);
+      }
+    }
+    start = end;
+  }
+  return nodes.filter((node) => node.flat !== 0 || node.cum !== 0);
+}
+
 const sampleValues = (profile: Profile, sampleIndex: number) => Float64Array.from(profile.samples, (sample) => sample.values[sampleIndex] ?? 0);
 
 /** The graph of the frames, with values by sample; `kept` by node number, all nodes when absent. */

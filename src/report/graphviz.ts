@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 
 /** The image formats the call graph is drawn in by Graphviz's `dot`, as go tool pprof draws them. */
-export const GRAPHVIZ_FORMATS = ['svg', 'pdf', 'png'] as const;
+export const GRAPHVIZ_FORMATS = ['svg', 'pdf', 'png', 'gif', 'ps'] as const;
 export type GraphvizFormat = (typeof GRAPHVIZ_FORMATS)[number];
 
 /** Graphviz is not installed, or its `dot` failed: told in one line. */

@@ -53,13 +53,15 @@ describe('npm run pprof -svg, -pdf, -png: the call graph drawn by Graphviz', () 
     expect(existsSync(output)).toBe(false);
   });
 
-  it('without Graphviz, says to install it or to use the flame graph', () => {
-    const empty = join(dir, 'no-graphviz');
+  it.each(['pdf', 'gif', 'ps'])('without Graphviz, -%s says to install it or to use the flame graph', (format) => {
+    const empty = join(dir, `no-graphviz-${format}`);
     mkdirSync(empty);
-    const result = runPprofCommand(['-pdf', `-output=${join(dir, 'x.pdf')}`, profile], { PATH: empty });
+    const result = runPprofCommand([`-${format}`, `-output=${join(dir, `x.${format}`)}`, profile], { PATH: empty });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^pprof: -pdf draws the call graph with Graphviz's dot, which is not installed: install Graphviz .*-flamegraph.*\n$/);
-    expect(existsSync(join(dir, 'x.pdf'))).toBe(false);
+    expect(result.stderr).toMatch(
+      new RegExp(`^pprof: -${format} draws the call graph with Graphviz's dot, which is not installed: install Graphviz .*-flamegraph.*\n$`),
+    );
+    expect(existsSync(join(dir, `x.${format}`))).toBe(false);
   });
 
   describe.skipIf(!graphvizDot())('with Graphviz installed', () => {

@@ -255,9 +255,39 @@ describe('records pprof-format measures as no bytes', () => {
     expect(read.period).toBe(524_288);
   });
 
+  it('nested in others (a label of nothing, a line of function 0 at line 0) are written whole, and what follows them read right', () => {
+    const builder = new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }] });
+    builder.addSample([leaf, main], [1]);
+    builder.addSample([main], [3], { city: 'Oslo' });
+    const profile = builder.build();
+    profile.samples[0]!.labels.push({ key: '', str: '', num: 0, numUnit: '' }, { key: 'kept', str: 'yes', num: 0, numUnit: '' });
+    profile.comments.push('after');
+    const read = decodeProfile(encodeProfile(profile));
+    // A label of no string, number or unit is dropped on reading, as go tool pprof drops it.
+    expect(read.samples.map((sample) => sample.labels.map((label) => `${label.key}=${label.str}`))).toEqual([['kept=yes'], ['city=Oslo']]);
+    expect(read.samples.map((sample) => sample.values)).toEqual([[1], [3]]);
+    expect(read.comments).toEqual(['after']);
+    // A line naming function 0: read as what it is, not as bytes out of place.
+    profile.locations[0]!.lines.push({ function: { id: 0, name: '', systemName: '', filename: '', startLine: 0 }, line: 0, column: 0 });
+    expect(() => decodeProfile(encodeProfile(profile))).toThrow(
+      new ProfileFormatError(`not a pprof profile: location ${profile.locations[0]!.id} refers to function 0, which does not exist`),
+    );
+  });
+
   it('with the id 0, which pprof reserves, are refused on reading, as go tool pprof refuses them', () => {
     const profile = emptyProfile([{ type: 'samples', unit: 'count' }]);
     profile.mappings.push(emptyMapping(0));
     expect(() => decodeProfile(encodeProfile(profile))).toThrow(new ProfileFormatError('not a pprof profile: a mapping has the id 0, which pprof reserves'));
+  });
+
+  it.each(['mappings', 'functions', 'locations'] as const)('%s two of which share an id are refused on reading, naming the kind and the id', (kind) => {
+    const builder = new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }] });
+    builder.addSample([leaf, main], [1]);
+    const profile = builder.build();
+    const records: { id: number }[] = profile[kind];
+    // A second record with the first one's id (a mapping: a copy of it; else the second record renumbered).
+    if (kind === 'mappings') profile.mappings.push({ ...profile.mappings[0]! });
+    else records[1]!.id = records[0]!.id;
+    expect(() => decodeProfile(encodeProfile(profile))).toThrow(new ProfileFormatError(`not a pprof profile: two ${kind} have the id ${records[0]!.id}`));
   });
 });
