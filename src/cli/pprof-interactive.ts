@@ -4,7 +4,7 @@ import { FILTER_NAMES } from '../report/filter.ts';
 import { EDGE_FRACTION, NODE_FRACTION, profileLabels, valueFormat } from '../report/top.ts';
 import { openBrowser } from '../web/open-browser.ts';
 import { PROMPT_HELP, nearestName } from './pprof-help.ts';
-import { serveWebUi, settingsQuery, type WebUi } from '../web/server.ts';
+import { serveWebUi, type WebUi } from '../web/server.ts';
 import {
   REPORTS_WITH_REGEX,
   UsageError,
@@ -33,10 +33,10 @@ const TOP_NODES = 10;
 export async function interactive(profile: Profile, initial: Settings, options: { title: string; openBrowser: boolean }): Promise<number> {
   const settings: Settings = { ...initial, filters: { ...initial.filters } };
   let web: WebUi | undefined;
-  /** `web`: one server for the session, on a free loopback port, opened with the settings of the moment. */
+  /** `web`: one server for the session, on a free loopback port, over the prompt's settings as they are at each view. */
   const startWeb = async () => {
-    web ??= await serveWebUi(profile, { host: '127.0.0.1', port: 0, title: options.title });
-    const url = `${web.url}${settingsQuery(profile, settings)}`;
+    web ??= await serveWebUi(profile, { host: '127.0.0.1', port: 0, title: options.title, settings });
+    const { url } = web;
     process.stdout.write(`Serving web UI on ${url}\n`);
     if (options.openBrowser) openBrowser(url);
   };
