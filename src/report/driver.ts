@@ -219,7 +219,7 @@ export function runReport(
   const { cum, nodeCount, nodeFraction, edgeFraction, granularity, unit, sourcePath = '', trimPath = '' } = settings;
   const paths = { search: sourcePath, trim: trimPath };
   const { compact } = options;
-  const callGraph = () => dotReport(profile, { sampleIndex, nodeCount, activeFilters: filters, total });
+  const callGraph = () => dotReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, unit, paths, activeFilters: filters, total });
   const reports: Record<Report, () => string | Uint8Array> = {
     top: () =>
       topReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, unit, paths, cum, activeFilters: filters, total, compact }),
