@@ -134,10 +134,10 @@ const granularitySelect = element(
   ...GRANULARITIES.map((name) => element('option', { value: name, textContent: name })),
 );
 const unitSelect = element('select', { id: 'unit', title: 'The unit values print in, as -unit: minimum (one for the report), auto (each its own)' });
-const fractionInput = (name: 'nodefraction' | 'edgefraction', what: string) =>
-  element('input', { id: name, name, size: 6, spellcheck: false, title: `${what}, as -${name}: a share of the total such as 0.005` });
-const nodeFractionInput = fractionInput('nodefraction', 'Nodes whose cum is below this share are left out of Top and Graph');
-const edgeFractionInput = fractionInput('edgefraction', 'Calls below this share are left out of the Graph');
+const fractionInput = (name: 'nodefraction' | 'edgefraction', what: string, byDefault: string) =>
+  element('input', { id: name, name, size: 6, spellcheck: false, placeholder: byDefault, title: `${what}, as -${name}: a share of the total such as 0.005` });
+const nodeFractionInput = fractionInput('nodefraction', 'Nodes whose cum is below this share are left out of Top and Graph', '0.005');
+const edgeFractionInput = fractionInput('edgefraction', 'Calls below this share are left out of the Graph', '0.001');
 const settingsBar = element(
   'div',
   { className: 'settings' },
@@ -271,9 +271,16 @@ async function render(): Promise<void> {
     document.body.dataset.ready = state.view;
   } catch (error) {
     errorBox.textContent = (error as Error).message;
-    // The boxes keep what was typed, so the bad value can be seen and corrected.
+    // The controls keep what was asked for, so a bad value can be seen and corrected.
     nodeFractionInput.value = state.settings.nodefraction;
     edgeFractionInput.value = state.settings.edgefraction;
+    if (unitSelect.options.length === 0) {
+      const unit = state.settings.unit || 'minimum';
+      unitSelect.replaceChildren(
+        ...[...new Set(['minimum', 'auto', unit])].map((name) => element('option', { value: name, textContent: name, selected: name === unit })),
+      );
+    }
+    if ((GRANULARITIES as readonly string[]).includes(state.settings.granularity)) granularitySelect.value = state.settings.granularity;
     document.body.dataset.ready = 'error';
   }
 }
@@ -439,7 +446,8 @@ function renderTop(view: ProfileView): void {
     const other = key === 'flat' ? 'cum' : 'flat';
     const rows = view.top
       .filter((row) => !pattern || pattern.test(row.name))
-      .sort((a, b) => Math.abs(b[key]) - Math.abs(a[key]) || Math.abs(b[other]) - Math.abs(a[other]) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      // -top's order: by the value, then the name, then the other value.
+      .sort((a, b) => Math.abs(b[key]) - Math.abs(a[key]) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || Math.abs(b[other]) - Math.abs(a[other]));
     let sum = 0;
     body.replaceChildren(
       ...rows.slice(0, TOP_ROWS).map((row) => {
