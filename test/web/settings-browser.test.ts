@@ -134,6 +134,29 @@ describe.skipIf(!chromiumBinary())('pprof -http: report settings in Chromium', (
     await page.close();
   });
 
+  it('at granularity=lines names flame graph frames by line, and a line in Top opens its function in the Source view', async () => {
+    const { page, errors } = await open('/?view=top&granularity=lines', { width: 1280, height: 720 });
+    const line = (await pageRows(page)).map(([, , name]) => name!).find((name) => /^cpuIntensiveTask .*canonical-loop\.ts:\d+$/.test(name));
+    expect(line).toBeDefined();
+    await page.click('nav.views button[data-view="flame"]');
+    await page.waitForSelector('body[data-ready="flame"]');
+    const located = await page.evaluate(
+      (frame) => (document.querySelector('.flame-graph') as HTMLElement & { flameGraph: { locate(name: string): unknown } }).flameGraph.locate(frame),
+      line!,
+    );
+    expect(located).toBeDefined();
+    await page.screenshot({ path: join(screenshotDirectory, 'web-settings-flame-lines.png') });
+    await page.click('nav.views button[data-view="top"]');
+    await page.waitForSelector('body[data-ready="top"]');
+    await page.click(`table.top a:text-is("${line}")`);
+    await page.waitForSelector('body[data-ready="source"]');
+    expect(await page.textContent('.listing h2')).toMatch(/^cpuIntensiveTask .*canonical-loop\.ts/);
+    expect(await page.$$eval('.listing tr.hot', (rows) => rows.length)).toBeGreaterThan(0);
+    await page.screenshot({ path: join(screenshotDirectory, 'web-settings-source-lines.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('says what is wrong with a bad value in the page, keeps it to be corrected, and draws once it is', async () => {
     const { page } = await open('/?view=top&nodefraction=lots', { width: 1280, height: 720 });
     expect(await page.getAttribute('body', 'data-ready')).toBe('error');
