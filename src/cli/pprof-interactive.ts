@@ -10,6 +10,7 @@ import {
   UsageError,
   SETTING_NAMES,
   applySetting,
+  checkSettings,
   isInputError,
   isSettingName,
   regexOption,
@@ -177,8 +178,9 @@ function withRegex(profile: Profile, settings: Settings, report: Report, args: r
 function set(profile: Profile, settings: Settings, name: string, value: string): void {
   if (!isSettingName(name)) throw new UsageError(`unknown setting ${name}${didYouMean(name)} (type "help" for the settings)`);
   // The command line finds these out when it draws its one report; the prompt says so at once.
-  if (value !== '' && name === 'sample_index') sampleIndexOf(profile, value);
-  if (value !== '' && name !== 'tagfocus' && name !== 'tagignore' && (FILTER_NAMES as readonly string[]).includes(name)) regexOption(name, value);
+  const next: Settings = { ...settings, filters: { ...settings.filters } };
+  applySetting(next, name, value);
+  checkSettings(profile, next);
   applySetting(settings, name, value);
 }
 

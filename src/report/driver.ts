@@ -138,6 +138,20 @@ export function applySetting(settings: Settings, name: SettingName, value: strin
   else settings.filters[name] = value;
 }
 
+/**
+ * Checks settings against the profile before any report is drawn: the sample type is one it
+ * has, and the filters' regular expressions compile. `prefix` is how the person spelled the
+ * names (`-` on the command line), for the message.
+ */
+export function checkSettings(profile: Profile, settings: Settings, prefix = ''): void {
+  if (settings.sampleIndex !== undefined) sampleIndexOf(profile, settings.sampleIndex);
+  for (const name of FILTER_NAMES) {
+    const value = settings.filters[name];
+    // The tag filters are KEY=VALUE, read as a range or a regular expression when applied.
+    if (value && name !== 'tagfocus' && name !== 'tagignore') regexOption(`${prefix}${name}`, value);
+  }
+}
+
 /** A node count as `-nodecount` (command line) or `nodecount` (prompt) takes it: a whole number, 0 or more. */
 function nodeCountOption(spelled: string, value: string): number {
   const count = Number(value);

@@ -162,6 +162,19 @@ describe('npm run pprof -- -http with report settings', () => {
     }
   });
 
+  it.each([
+    [['-sample_index=wall'], 'pprof: sample_index=wall is not in this profile: use one of samples, cpu (or 0 to 1)'],
+    [['-focus=('], 'pprof: -focus=( is not a regular expression: '],
+    [['-granularity=line'], 'pprof: -granularity must be one of functions, filefunctions, files, lines, addresses, got line'],
+    [['-nodefraction=half'], 'pprof: -nodefraction must be a number, a share of the total such as 0.005, got half'],
+  ])('refuses %j with -http in one line, and serves nothing', (args, message) => {
+    const result = runPprofCommand(['-http=127.0.0.1:0', '-no_browser', ...args, profileFile]);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    // The regular expression's own complaint is V8's, in words that may change.
+    expect(result.stderr.trim().split('\n').at(-1)!.startsWith(message), result.stderr).toBe(true);
+  });
+
   it('serves the prompt settings of the moment from web', () => {
     const result = runPprofCommand(['-no_browser', profileFile], {}, 'granularity=lines\nunit=ms\nweb\nquit\n');
     expect(result.status, result.stderr).toBe(0);
