@@ -147,14 +147,15 @@ describe('the web UI with report settings', () => {
 
 describe('npm run pprof -- -http with report settings', () => {
   it('serves every view with the command line settings', async () => {
-    const server = await startPprofWeb(['-lines', '-unit=ms', '-nodefraction=0.15', '-sample_index=samples', profileFile]);
+    const server = await startPprofWeb(['-lines', '-unit=ms', '-nodefraction=0.15', '-sample_index=samples', '-cum', profileFile]);
     try {
       expect(new URL(server.url).search).toBe('?si=samples&granularity=lines&unit=ms&nodefraction=0.15');
       // Without a query too: the command line's settings are the server's.
       const view = (await (await fetch(new URL('/api/profile', server.url))).json()) as ProfileView;
-      expect(view.settings).toMatchObject({ granularity: 'lines', unit: 'ms', nodeFraction: 0.15 });
+      // -cum: the Top view is sorted by cum.
+      expect(view.settings).toMatchObject({ granularity: 'lines', unit: 'ms', nodeFraction: 0.15, cum: true });
       expect(view.sampleIndex).toBe(0);
-      const text = runPprofCommand(['-top', '-lines', '-unit=ms', '-nodefraction=0.15', '-sample_index=samples', profileFile]).stdout;
+      const text = runPprofCommand(['-top', '-lines', '-unit=ms', '-nodefraction=0.15', '-sample_index=samples', '-cum', profileFile]).stdout;
       expect(viewRows(view)).toEqual(topRows(text));
       expect(view.topLegend).toEqual(text.split('\n').filter((line) => /^(Showing|Dropped)/.test(line)));
     } finally {
