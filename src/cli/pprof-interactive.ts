@@ -6,12 +6,13 @@ import { FILTER_NAMES } from '../report/filter.ts';
 import { EDGE_FRACTION, NODE_FRACTION, profileLabels, valueFormat } from '../report/top.ts';
 import { openBrowser } from '../web/open-browser.ts';
 import { PROMPT_HELP, nearestName } from './pprof-help.ts';
-import { serveWebUi, settingsQuery, type WebUi } from '../web/server.ts';
+import { serveWebUi, type WebUi } from '../web/server.ts';
 import {
   REPORTS_WITH_REGEX,
   UsageError,
   SETTING_NAMES,
   applySetting,
+  checkSettings,
   isInputError,
   isSettingName,
   regexOption,
@@ -73,10 +74,10 @@ const TOP_NODES = 10;
 export async function interactive(profile: Profile, initial: Settings, options: { title: string; openBrowser: boolean; output?: string }): Promise<number> {
   const settings: PromptSettings = { ...initial, filters: { ...initial.filters }, output: options.output };
   let web: WebUi | undefined;
-  /** `web`: one server for the session, on a free loopback port, opened with the settings of the moment. */
+  /** `web`: one server for the session, on a free loopback port, over the prompt's settings as they are at each view. */
   const startWeb = async () => {
-    web ??= await serveWebUi(profile, { host: '127.0.0.1', port: 0, title: options.title });
-    const url = `${web.url}${settingsQuery(profile, settings)}`;
+    web ??= await serveWebUi(profile, { host: '127.0.0.1', port: 0, title: options.title, settings });
+    const { url } = web;
     process.stdout.write(`Serving web UI on ${url}\n`);
     if (options.openBrowser) openBrowser(url);
   };
@@ -284,8 +285,9 @@ function withRegex(profile: Profile, settings: Settings, report: Report, args: r
 function set(profile: Profile, settings: Settings, name: string, value: string): void {
   if (!isSettingName(name)) throw new UsageError(`unknown setting ${name}${didYouMean(name)} (type "help" for the settings)`);
   // The command line finds these out when it draws its one report; the prompt says so at once.
-  if (value !== '' && name === 'sample_index') sampleIndexOf(profile, value);
-  if (value !== '' && name !== 'tagfocus' && name !== 'tagignore' && (FILTER_NAMES as readonly string[]).includes(name)) regexOption(name, value);
+  const next: Settings = { ...settings, filters: { ...settings.filters } };
+  applySetting(next, name, value);
+  checkSettings(profile, next);
   applySetting(settings, name, value);
 }
 

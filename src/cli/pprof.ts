@@ -25,6 +25,7 @@ import {
   SETTING_NAMES,
   UsageError,
   applySetting,
+  checkSettings,
   isInputError,
   isSettingName,
   isSwitch,
@@ -160,6 +161,8 @@ async function main(args: readonly string[]): Promise<number> {
       // The web UI tells before from after against either kind of base: it keeps the base marked.
       const base = request.base && { ...request.base, diff: true };
       const profile = await readSources(request.sources, request.seconds, log, base);
+      // A bad setting is said now, and nothing is served: each view of the page would only repeat it.
+      checkSettings(profile, request.settings, '-');
       const web = await serveWebUi(profile, { ...request.listen, title: webTitle(request.sources), settings: request.settings });
       process.stdout.write(`Serving web UI on ${web.url}\n`);
       if (request.openBrowser) openBrowser(web.url);

@@ -12,6 +12,7 @@ import {
   type NodeInfo,
 } from './graph.ts';
 import { dotColor } from './graph-colour.ts';
+import type { SourcePaths } from './source-path.ts';
 import { percentage, scale, scaledLabel } from './measurement.ts';
 import type { GraphView } from './views.ts';
 import { EDGE_FRACTION, NODE_FRACTION, chooseOutputUnit, reportHeader, valueFormat, type ValueFormat } from './top.ts';
@@ -34,6 +35,10 @@ export interface DotOptions {
   nodeFraction?: number;
   edgeFraction?: number;
   granularity?: Granularity;
+  /** The unit values print in, as -unit: "minimum" (one for the graph) unless given. */
+  unit?: string;
+  /** -source_path and -trim_path, which shorten the file names nodes show. */
+  paths?: SourcePaths;
   activeFilters?: readonly string[];
   /** What percentages are of: by default the profile's total. */
   total?: number;
@@ -57,14 +62,27 @@ export interface VisualGraph {
  */
 export function visualGraph(
   profile: Profile,
-  options: { sampleIndex: number; granularity: Granularity; nodeFraction: number; edgeFraction: number; nodeCount: number; callTree?: boolean },
+  options: {
+    sampleIndex: number;
+    granularity: Granularity;
+    nodeFraction: number;
+    edgeFraction: number;
+    nodeCount: number;
+    callTree?: boolean;
+    paths?: SourcePaths;
+  },
 ): VisualGraph {
   // A graph is built again from the samples without the nodes left out; a tree is cut instead,
   // each left-out node's children joined to its parent (go tool pprof does both so).
   const build = (kept?: readonly GraphNode[]) =>
-    buildGraph(profile, options.sampleIndex, options.granularity, { kept: kept && new Set(kept.map((node) => node.key)), edges: true, tags: true });
+    buildGraph(profile, options.sampleIndex, options.granularity, {
+      kept: kept && new Set(kept.map((node) => node.key)),
+      edges: true,
+      tags: true,
+      paths: options.paths,
+    });
   const rebuild = (all: GraphNode[], kept: readonly GraphNode[]) => (options.callTree ? cutTree(all, new Set(kept)) : build(kept));
-  let nodes = options.callTree ? buildCallTree(profile, options.sampleIndex, options.granularity, { tags: true }) : build();
+  let nodes = options.callTree ? buildCallTree(profile, options.sampleIndex, options.granularity, { tags: true, paths: options.paths }) : build();
   const graphTotal = nodes.reduce((sum, node) => sum + node.flat, 0);
   const nodeCutoff = Math.abs(Math.trunc(graphTotal * options.nodeFraction));
   const edgeCutoff = Math.abs(Math.trunc(graphTotal * options.edgeFraction));
@@ -260,8 +278,9 @@ function drawnGraph(profile: Profile, options: DotOptions): { graph: VisualGraph
     edgeFraction,
     nodeCount,
     callTree: options.callTree,
+    paths: options.paths,
   });
-  chooseOutputUnit(view, graph.nodes);
+  chooseOutputUnit(view, graph.nodes, options.unit);
   const legend = reportHeader(profile, view, graph, {
     activeFilters: options.activeFilters,
     nodeFraction,
@@ -280,6 +299,7 @@ export function graphView(profile: Profile, options: DotOptions): GraphView {
     legend,
     total: view.total,
     unit: view.unit,
+    outputUnit: view.outputUnit,
     nodes: graph.nodes.map((node) => ({ name: printableName(node.info), flat: node.flat, cum: node.cum })),
     edges: sortEdges(graph.nodes.flatMap((node) => [...node.out.values()])).map((edge) => ({
       src: index.get(edge.src)!,

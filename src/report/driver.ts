@@ -147,6 +147,20 @@ export function applySetting(settings: Settings, name: SettingName, value: strin
   else settings.filters[name] = value;
 }
 
+/**
+ * Checks settings against the profile before any report is drawn: the sample type is one it
+ * has, and the filters' regular expressions compile. `prefix` is how the person spelled the
+ * names (`-` on the command line), for the message.
+ */
+export function checkSettings(profile: Profile, settings: Settings, prefix = ''): void {
+  if (settings.sampleIndex !== undefined) sampleIndexOf(profile, settings.sampleIndex);
+  for (const name of FILTER_NAMES) {
+    const value = settings.filters[name];
+    // The tag filters are KEY=VALUE, read as a range or a regular expression when applied.
+    if (value && name !== 'tagfocus' && name !== 'tagignore') regexOption(`${prefix}${name}`, value);
+  }
+}
+
 /** A node count as `-nodecount` (command line) or `nodecount` (prompt) takes it: a whole number, 0 or more. */
 function nodeCountOption(spelled: string, value: string): number {
   const count = Number(value);
@@ -183,6 +197,32 @@ export function sampleIndexOf(profile: Profile, requested: string | undefined): 
   throw new UsageError(`sample_index=${requested} is not in this profile: use one of ${names.join(', ')} (or 0 to ${names.length - 1})`);
 }
 
+/** What every report of a profile starts from: the filtered profile, the sample type, the total, what the filters told. */
+export interface ReportInput {
+  /** `source` itself when no filter is set, else a filtered copy. */
+  profile: Profile;
+  sampleIndex: number;
+  /** What percentages are of: the whole profile's total, before the filters. */
+  total: number;
+  /** The filters in effect, as `name=value`. */
+  activeFilters: string[];
+  /** What reading the filters told (a number read as a range). */
+  notes: string[];
+  /** The filters that matched nothing, each said as go tool pprof says it. */
+  unmatched: string[];
+}
+
+/** Applies the settings' sample type and filters to `source` (left as it is), for any report or view. */
+export function reportInput(source: Profile, settings: Settings): ReportInput {
+  // The copy costs as much as a second merge (a quarter of -top's time on a large profile):
+  // made only for the filters, which change the profile in place.
+  const profile = activeFilters(settings.filters).length > 0 ? mergeProfiles([source]) : source;
+  const sampleIndex = sampleIndexOf(profile, settings.sampleIndex);
+  const total = reportTotal(profile, sampleIndex);
+  const { notes, unmatched } = applyFilters(profile, settings.filters);
+  return { profile, sampleIndex, total, activeFilters: activeFilters(settings.filters), notes, unmatched };
+}
+
 /**
  * One report of `source`, a profile as readSources makes it (merged), which is left as it is:
  * filters work on a copy, and only they change a profile here. `notes` receives what
@@ -196,20 +236,25 @@ export function runReport(
   settings: Settings,
   options: { compact?: boolean; notes?: (line: string) => void } = {},
 ): string | Uint8Array {
-  // The copy costs as much as a second merge (a quarter of -top's time on a large profile):
-  // made only for the filters, which change the profile in place.
-  const profile = activeFilters(settings.filters).length > 0 ? mergeProfiles([source]) : source;
-  const sampleIndex = sampleIndexOf(profile, settings.sampleIndex);
-  const total = reportTotal(profile, sampleIndex);
-  const { notes, unmatched } = applyFilters(profile, settings.filters);
+  const { profile, sampleIndex, total, activeFilters: filters, notes, unmatched } = reportInput(source, settings);
   // As go tool pprof: what reading the filters told (a number read as a range), then what they matched not.
   for (const note of [...notes, ...unmatched]) options.notes?.(note);
-  const filters = activeFilters(settings.filters);
   const { cum, nodeCount, nodeFraction, edgeFraction, granularity, unit, sourcePath = '', trimPath = '' } = settings;
   const paths = { search: sourcePath, trim: trimPath };
   const { compact } = options;
   const callGraph = () =>
-    dotReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, activeFilters: filters, total, callTree: settings.callTree });
+    dotReport(profile, {
+      sampleIndex,
+      nodeCount,
+      nodeFraction,
+      edgeFraction,
+      granularity,
+      unit,
+      paths,
+      activeFilters: filters,
+      total,
+      callTree: settings.callTree,
+    });
   const reports: Record<Report, () => string | Uint8Array> = {
     top: () =>
       topReport(profile, { sampleIndex, nodeCount, nodeFraction, edgeFraction, granularity, unit, paths, cum, activeFilters: filters, total, compact }),

@@ -47,14 +47,21 @@ export function locationFrameNames(profile: Profile): Map<Location, string[]> {
   return new Map(profile.locations.map((location) => [location, location.lines.map((line) => line.function.name).reverse()]));
 }
 
+export interface FlameTreeOptions {
+  /** The function whose callers the tree is of. */
+  callersOf?: string;
+  /** Each location's frame names, outermost first: by function (locationFrameNames) unless given, as graph.ts's locationNodeNames names them at a granularity. */
+  frameNames?: Map<Location, string[]>;
+}
+
 /**
  * The flame tree of one sample type. With `callersOf`, the tree of that function's callers
  * instead: the function at the root, its callers above it, theirs above them, each sample
  * counted once from the function's outermost call, so the root's total is the function's cum.
  */
-export function flameTree(profile: Profile, sampleIndex: number, options: { callersOf?: string } = {}): FlameNode {
+export function flameTree(profile: Profile, sampleIndex: number, options: FlameTreeOptions = {}): FlameNode {
   const { callersOf } = options;
-  const locationFrames = locationFrameNames(profile);
+  const locationFrames = options.frameNames ?? locationFrameNames(profile);
   const root: FlameNode = { name: callersOf ?? 'root', total: 0, self: 0, base: 0, children: [] };
   const index = new Map<FlameNode, Map<string, FlameNode>>();
   const child = (parent: FlameNode, name: string): FlameNode => {

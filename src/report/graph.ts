@@ -115,6 +115,16 @@ export function locationInfos(profile: Profile, granularity: Granularity, objNam
 }
 
 /**
+ * Each location's frames named as reports name their nodes at a granularity (`main.run`,
+ * `main.go:12`, `main.run main.go:12`), outermost first, as a flame graph draws them.
+ */
+export function locationNodeNames(profile: Profile, granularity: Granularity, paths?: SourcePaths): Map<Location, string[]> {
+  const names = new Map<Location, string[]>();
+  for (const [location, infos] of locationInfos(profile, granularity, false, paths)) names.set(location, infos.map(printableName).reverse());
+  return names;
+}
+
+/**
  * A profile's frames as node numbers, made once and drawn from as often as a report rebuilds its
  * graph: each sample's nodes from the root to the leaf, as the graph is built, with whether each
  * call is inlined. Numbers, not objects, because large profiles hold millions of frames.

@@ -45,6 +45,15 @@ function unitOf(family: UnitFamily, name: string): Unit | undefined {
 }
 
 /**
+ * The units values of a sample type's unit can be printed in (-unit), smallest first: ms, s...
+ * for a time, kB, MB... for bytes, none for a count.
+ */
+export function unitChoices(unit: string): string[] {
+  const family = FAMILIES.find((candidate) => unitOf(candidate, unit));
+  return family ? family.units.map((choice) => choice.name) : [];
+}
+
+/**
  * `value` in `from` units expressed in `to` units, or, with `to` "auto" or "minimum", in the
  * largest unit of its family the value is at least 1 of. Units outside the families (count,
  * objects) stay as they are; the returned unit is then "" for counts.

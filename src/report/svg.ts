@@ -1,5 +1,5 @@
 import type { Profile } from '../pprof/index.ts';
-import { flameSubtree, flameTree, type FlameNode } from './flamegraph.ts';
+import { flameSubtree, flameTree, type FlameNode, type FlameTreeOptions } from './flamegraph.ts';
 import { FLAME_PAPER, ROOT_COLOUR, changeColour, frameColour, frameWeight, labelInk } from './flame-style.ts';
 import { escapeMarkup } from './markup.ts';
 import { percentage, scaledLabel } from './measurement.ts';
@@ -22,6 +22,8 @@ export interface FlameSvgOptions {
   callersOf?: string;
   /** Names from below the root to the frame to draw from, as the web UI zooms. */
   zoom?: readonly string[];
+  /** How frames are named (see flameTree): by function unless given. */
+  frameNames?: FlameTreeOptions['frameNames'];
 }
 
 /**
@@ -33,7 +35,7 @@ export interface FlameSvgOptions {
 export function flameGraphSvg(profile: Profile, sampleIndex: number, options: FlameSvgOptions = {}): string {
   const view = valueFormat(profile, sampleIndex);
   view.outputUnit = 'minimum';
-  const tree = flameTree(profile, sampleIndex, { callersOf: options.callersOf });
+  const tree = flameTree(profile, sampleIndex, { callersOf: options.callersOf, frameNames: options.frameNames });
   const root = flameSubtree(tree, options.zoom ?? []) ?? tree;
   const diff = tree.base > 0;
   const percentOf = diff ? tree.base : Math.abs(tree.total);

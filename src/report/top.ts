@@ -139,8 +139,15 @@ export function reportHeader(
   return lines;
 }
 
-/** The text of `go tool pprof -top`: header lines, then flat flat% sum% cum cum% name rows. */
-export function topReport(profile: Profile, options: TopOptions): string {
+/** What -top shows: the trimmed graph, its rows' unit chosen, and the header lines above the rows. */
+export interface TopGraph {
+  view: ValueFormat;
+  graph: TrimmedGraph;
+  header: string[];
+}
+
+/** The nodes -top lists, in its order, and its header: what the text report and the web UI's Top view both show. */
+export function topGraph(profile: Profile, options: TopOptions): TopGraph {
   const view = valueFormat(profile, options.sampleIndex, options.total);
   const nodeFraction = options.nodeFraction ?? NODE_FRACTION;
   const nodeCount = options.nodeCount ?? 0;
@@ -156,16 +163,28 @@ export function topReport(profile: Profile, options: TopOptions): string {
     edges: profile.locations.some((location) => location.lines.length > 1),
   });
   chooseOutputUnit(view, graph.nodes, options.unit);
-  const lines = reportHeader(profile, view, graph, { activeFilters: options.activeFilters, nodeFraction, nodeCount, compact: options.compact });
+  const header = reportHeader(profile, view, graph, { activeFilters: options.activeFilters, nodeFraction, nodeCount, compact: options.compact });
+  return { view, graph, header };
+}
+
+/** A node's name as -top prints it: with (inline) when every call to it was inlined, (partial-inline) when some were. */
+export function topName(node: GraphNode): string {
+  const edges = [...node.in.values()];
+  const inlined = edges.some((edge) => edge.inline);
+  const inline = inlined ? (edges.some((edge) => !edge.inline) ? ' (partial-inline)' : ' (inline)') : '';
+  return `${printableName(node.info)}${inline}`;
+}
+
+/** The text of `go tool pprof -top`: header lines, then flat flat% sum% cum cum% name rows. */
+export function topReport(profile: Profile, options: TopOptions): string {
+  const { view, graph, header } = topGraph(profile, options);
+  const lines = header;
   lines.push(`${'flat'.padStart(10)} ${'flat'.padStart(5)}% ${'sum'.padStart(5)}% ${'cum'.padStart(10)} ${'cum'.padStart(5)}%`);
   let sum = 0;
   for (const node of graph.nodes) {
     sum += node.flat;
-    const edges = [...node.in.values()];
-    const inlined = edges.some((edge) => edge.inline);
-    const inline = inlined ? (edges.some((edge) => !edge.inline) ? ' (partial-inline)' : ' (inline)') : '';
     lines.push(
-      `${view.format(node.flat).padStart(10)} ${percentage(node.flat, view.total)} ${percentage(sum, view.total)} ${view.format(node.cum).padStart(10)} ${percentage(node.cum, view.total)}  ${printableName(node.info)}${inline}`,
+      `${view.format(node.flat).padStart(10)} ${percentage(node.flat, view.total)} ${percentage(sum, view.total)} ${view.format(node.cum).padStart(10)} ${percentage(node.cum, view.total)}  ${topName(node)}`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -27,6 +27,17 @@ export interface TopRow {
   cum: number;
 }
 
+/** The report settings a view was drawn with: the server's, changed by the page's query. */
+export interface ViewSettings {
+  granularity: string;
+  /** As -unit: "minimum" unless set. */
+  unit: string;
+  nodeFraction: number;
+  edgeFraction: number;
+  /** -cum: the top view sorts by cum. */
+  cum: boolean;
+}
+
 /** Everything the flame graph and top views draw from. */
 export interface ProfileView {
   sampleTypes: string[];
@@ -39,8 +50,14 @@ export interface ProfileView {
   diff: boolean;
   /** label=value pairs the samples carry, for the tag filters. */
   labels: string[];
+  settings: ViewSettings;
   flame: FlameData;
+  /** The rows -top prints (nodes below -nodefraction left out), at the granularity asked for. */
   top: TopRow[];
+  /** -top's lines on what it shows and drops ("Showing nodes accounting for..."). */
+  topLegend: string[];
+  /** The unit -top prints its rows in. */
+  topUnit: string;
 }
 
 /** The peek view: a function with its callers and callees, each call's weight. */
@@ -59,6 +76,8 @@ export interface GraphView {
   /** What percentages are of. */
   total: number;
   unit: string;
+  /** The unit values print in, as -dot prints them (-unit, else one chosen for the graph). */
+  outputUnit: string;
   nodes: { name: string; flat: number; cum: number }[];
   /** Indexes into nodes; `residual`: the call passes over nodes left out. */
   edges: { src: number; dest: number; weight: number; residual: boolean; inline: boolean }[];

@@ -15,26 +15,32 @@
  *   GET /download/svg     the flame graph as drawn (?orientation, ?callers, ?zoom=NAME...)
  *   GET /download/folded  the profile as folded stacks
  *
- * Every route takes ?si=SAMPLE_TYPE and the filters ?focus ?ignore ?hide ?show ?tagfocus
- * ?tagignore as go tool pprof's options; a bad one answers 400 with what is wrong.
+ * Every route starts from the settings the server was started with (the command line's) and takes
+ * the report settings in its query, by the names the command line gives them: ?si=SAMPLE_TYPE,
+ * ?granularity ?unit ?nodefraction ?edgefraction ?nodecount, and the filters ?focus ?ignore ?hide
+ * ?show ?tagfocus ?tagignore. A setting in the query replaces the server's (an empty one clears
+ * it); each is read by the report driver's applySetting, and a bad one answers 400 with what is
+ * wrong. -source_path and -trim_path come from the command line only: they say where the server
+ * reads files.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, sep } from 'node:path';
 import type { Profile } from '../pprof/index.ts';
-import { FILTER_NAMES, FilterError, applyFilters, type Filters } from '../report/filter.ts';
+import { FILTER_NAMES, FilterError } from '../report/filter.ts';
 import { flameData, flameTree } from '../report/flamegraph.ts';
 import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
 import { escapeMarkup } from '../report/markup.ts';
-import { buildGraph, printableName, sortEdges, sortNodes, type GraphNode } from '../report/graph.ts';
+import { buildGraph, locationNodeNames, printableName, sortEdges, type GraphNode, type Granularity } from '../report/graph.ts';
 import { sourceListings, type SourceRefusal } from '../report/list.ts';
-import { BASE_LABEL, mergeProfiles } from '../report/merge.ts';
+import { BASE_LABEL } from '../report/merge.ts';
 import { graphView } from '../report/dot.ts';
+import type { SourcePaths } from '../report/source-path.ts';
 import { flameGraphSvg } from '../report/svg.ts';
-import { profileLabels, valueFormat } from '../report/top.ts';
-import type { PeekView, ProfileView } from '../report/views.ts';
-import { isInputError, reportTotal, sampleIndexOf, type Settings } from '../report/driver.ts';
+import { EDGE_FRACTION, NODE_FRACTION, profileLabels, topGraph, valueFormat } from '../report/top.ts';
+import type { PeekView, ProfileView, ViewSettings } from '../report/views.ts';
+import { applySetting, isInputError, reportInput, sampleIndexOf, type ReportInput, type SettingName, type Settings } from '../report/driver.ts';
 import { misdirectedReason } from '../http/host.ts';
 import { bundleClient } from './client-bundle.ts';
 
@@ -44,7 +50,10 @@ export interface WebUiOptions {
   port: number;
   /** What the page is about: the sources' names, in its title. */
   title: string;
-  /** The settings the page opens with (the command line's -sample_index and filters). */
+  /**
+   * The settings every view starts from (the command line's, or the prompt's: read at each
+   * request, so a setting changed at the prompt reaches the page's next view).
+   */
   settings?: Settings;
 }
 
@@ -57,6 +66,21 @@ export interface WebUi {
 /** Labels offered for the tag filters: enough to choose from, not a whole profile's request ids. */
 const MAX_LABELS = 200;
 
+/**
+ * The report settings a request's query may change, by the names the command line gives them
+ * (`si`, as go tool pprof's web UI names it, for -sample_index). Not -source_path and
+ * -trim_path: they say where the server reads files, which only who started it chooses.
+ */
+const QUERY_SETTINGS: readonly (readonly [param: string, name: SettingName])[] = [
+  ['si', 'sample_index'],
+  ['granularity', 'granularity'],
+  ['unit', 'unit'],
+  ['nodefraction', 'nodefraction'],
+  ['edgefraction', 'edgefraction'],
+  ['nodecount', 'nodecount'],
+  ...FILTER_NAMES.map((name) => [name, name] as const),
+];
+
 class BadRequest extends Error {}
 
 /** Starts the web UI over `source` (left as it is: every request filters its own copy). */
@@ -64,7 +88,7 @@ export async function serveWebUi(source: Profile, options: WebUiOptions): Promis
   // Loaded here, not with the module: importing node:http costs a report's start some 50 ms (Node 24).
   const { createServer } = await import('node:http');
   const client = await bundleClient();
-  const page = pageHtml(options.title);
+  const startingSettings = (): Settings => options.settings ?? { cum: false, filters: {} };
   // The names it answers to besides localhost, its addresses and the machine's name: -http=NAME:port.
   const served = options.host ? [options.host] : [];
   const server = createServer((request, response) => {
@@ -74,7 +98,7 @@ export async function serveWebUi(source: Profile, options: WebUiOptions): Promis
       return;
     }
     try {
-      route(source, client, page, request, response);
+      route(source, startingSettings(), client, options.title, request, response);
     } catch (error) {
       const status = error instanceof BadRequest || isInputError(error) ? 400 : 500;
       send(
@@ -93,12 +117,21 @@ export async function serveWebUi(source: Profile, options: WebUiOptions): Promis
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
-    url: `http://${host}:${port}/${options.settings ? settingsQuery(source, options.settings) : ''}`,
+    get url() {
+      return `http://${host}:${port}/${settingsQuery(source, startingSettings())}`;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
-function route(source: Profile, client: { script: string; stylesheet: string }, page: string, request: IncomingMessage, response: ServerResponse): void {
+function route(
+  source: Profile,
+  starting: Settings,
+  client: { script: string; stylesheet: string },
+  title: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+): void {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     send(response, 405, 'text/plain', 'the web UI only reads: use GET\n');
     return;
@@ -107,43 +140,47 @@ function route(source: Profile, client: { script: string; stylesheet: string }, 
   const params = url.searchParams;
   switch (url.pathname) {
     case '/':
-      return send(response, 200, 'text/html; charset=utf-8', page);
+      return send(response, 200, 'text/html; charset=utf-8', pageHtml(title, settingsQuery(source, starting)));
     case '/app.js':
       return send(response, 200, 'text/javascript; charset=utf-8', client.script);
     case '/app.css':
       return send(response, 200, 'text/css; charset=utf-8', client.stylesheet);
+  }
+  if (!url.pathname.startsWith('/api/') && !url.pathname.startsWith('/download/')) return send(response, 404, 'text/plain', `no such page: ${url.pathname}\n`);
+  const settings = requestSettings(starting, params);
+  const granularity = settings.granularity ?? 'functions';
+  const paths: SourcePaths = { search: settings.sourcePath ?? '', trim: settings.trimPath ?? '' };
+  switch (url.pathname) {
     case '/api/profile':
-      return send(response, 200, 'application/json', JSON.stringify(profileView(source, params)));
+      return send(response, 200, 'application/json', JSON.stringify(profileView(source, settings, params)));
     case '/api/source': {
-      const { profile, sampleIndex } = selected(source, params);
-      const fn = required(params, 'fn');
-      const escaped = fn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const { profile, sampleIndex } = selected(source, settings);
+      const symbol = sourceSymbol(profile, sampleIndex, required(params, 'fn'), granularity, paths);
+      const listings = sourceListings(profile, sampleIndex, symbol, { refusal: sourceRefusal, sourcePath: paths.search, trimPath: paths.trim });
+      return send(response, 200, 'application/json', JSON.stringify(listings));
+    }
+    case '/api/peek':
+      return send(response, 200, 'application/json', JSON.stringify(peekView(source, settings, required(params, 'fn'))));
+    case '/api/graph': {
+      const { profile, sampleIndex, total } = selected(source, settings);
+      const { nodeCount, nodeFraction, edgeFraction, unit } = settings;
       return send(
         response,
         200,
         'application/json',
-        JSON.stringify(sourceListings(profile, sampleIndex, new RegExp(`^${escaped}$`), { refusal: sourceRefusal })),
+        JSON.stringify(graphView(profile, { sampleIndex, total, nodeCount, nodeFraction, edgeFraction, granularity, unit, paths })),
       );
     }
-    case '/api/peek':
-      return send(response, 200, 'application/json', JSON.stringify(peekView(source, params)));
-    case '/api/graph': {
-      const { profile, sampleIndex } = selected(source, params);
-      const total = reportTotal(source, sampleIndexOf(source, params.get('si') || undefined));
-      const count = params.get('nodecount');
-      const nodeCount = count === null || count === '' ? undefined : Number(count);
-      if (nodeCount !== undefined && !(Number.isInteger(nodeCount) && nodeCount >= 0))
-        throw new BadRequest(`nodecount must be a whole number of nodes, 0 or more, got ${count}`);
-      return send(response, 200, 'application/json', JSON.stringify(graphView(profile, { sampleIndex, total, nodeCount })));
-    }
     case '/download/svg': {
-      const { profile, sampleIndex } = selected(source, params);
+      const { profile, sampleIndex } = selected(source, settings);
       const orientation = params.get('orientation') === 'icicle' ? 'icicle' : 'flame';
-      const svg = flameGraphSvg(profile, sampleIndex, { orientation, callersOf: params.get('callers') ?? undefined, zoom: params.getAll('zoom') });
-      return send(response, 200, 'image/svg+xml', svg, `${params.get('callers') ? 'callers' : orientation}.svg`);
+      const callersOf = params.get('callers') ?? undefined;
+      const frameNames = granularity === 'functions' ? undefined : locationNodeNames(profile, granularity, paths);
+      const svg = flameGraphSvg(profile, sampleIndex, { orientation, callersOf, zoom: params.getAll('zoom'), frameNames });
+      return send(response, 200, 'image/svg+xml', svg, `${callersOf ? 'callers' : orientation}.svg`);
     }
     case '/download/folded': {
-      const { profile, sampleIndex } = selected(source, params);
+      const { profile, sampleIndex } = selected(source, settings);
       return send(response, 200, 'text/plain; charset=utf-8', foldedStacks(profile, sampleIndex), 'profile.folded');
     }
     default:
@@ -151,7 +188,17 @@ function route(source: Profile, client: { script: string; stylesheet: string }, 
   }
 }
 
-/** What a program's source is written in: the only files /api/source reads. */
+/** The server's settings with the query's applied over them, each read as the command line reads it. */
+function requestSettings(starting: Settings, params: URLSearchParams): Settings {
+  const settings: Settings = { ...starting, filters: { ...starting.filters } };
+  for (const [param, name] of QUERY_SETTINGS) {
+    const value = params.get(param);
+    if (value !== null) applySetting(settings, name, value, param);
+  }
+  return settings;
+}
+
+/** What a profile's source is written in: the only files /api/source reads. */
 const SOURCE_FILE = /\.(?:[cm]?[jt]sx?|vue|svelte|go|rs|py|rb|java|kt|scala|cs|swift|php|c|cc|cpp|cxx|h|hh|hpp)$/i;
 
 /**
@@ -172,6 +219,25 @@ const sourceRefusal: SourceRefusal = (file, path) => {
   return undefined;
 };
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The functions the source view lists for a node the page names at its granularity: the node's
+ * function (`main.run main.go:12` at -lines is main.run), or at -files every function of the file.
+ */
+function sourceSymbol(profile: Profile, sampleIndex: number, name: string, granularity: Granularity, paths: SourcePaths): RegExp {
+  let functions = [name];
+  if (granularity !== 'functions') {
+    const nodes = buildGraph(profile, sampleIndex, granularity, { edges: false, paths }).filter((node) => printableName(node.info) === name);
+    const files = new Set(nodes.filter((node) => node.info.name === '' && node.info.file !== '').map((node) => node.info.file));
+    const inFiles =
+      files.size === 0 ? [] : buildGraph(profile, sampleIndex, 'filefunctions', { edges: false, paths }).filter((node) => files.has(node.info.file));
+    const named = [...new Set([...nodes, ...inFiles].map((node) => node.info.name).filter(Boolean))].sort();
+    if (named.length > 0) functions = named;
+  }
+  return new RegExp(functions.length === 1 ? `^${escapeRegExp(functions[0]!)}$` : `^(?:${functions.map(escapeRegExp).join('|')})$`);
+}
+
 function send(response: ServerResponse, status: number, type: string, body: string, download?: string): void {
   const headers: Record<string, string> = { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
   if (download) headers['content-disposition'] = `attachment; filename="${download}"`;
@@ -185,30 +251,28 @@ function required(params: URLSearchParams, name: string): string {
   return value;
 }
 
-/** A filtered copy of the profile, as the request's sample type and filters select it. */
-function selected(source: Profile, params: URLSearchParams): { profile: Profile; sampleIndex: number; notes: string[] } {
-  const profile = mergeProfiles([source]);
-  const sampleIndex = sampleIndexOf(profile, params.get('si') || undefined);
-  const filters = Object.fromEntries(FILTER_NAMES.flatMap((name) => (params.get(name) ? [[name, params.get(name)]] : []))) as Filters;
-  const { notes, unmatched } = applyFilters(profile, filters);
+/** The profile as the settings' sample type and filters select it (a copy when filtered). */
+function selected(source: Profile, settings: Settings): ReportInput {
+  const input = reportInput(source, settings);
   // A page of nothing says less than why: the web UI answers with the reason instead.
-  if (unmatched.length > 0) throw new FilterError(unmatched.join('; '));
-  return { profile, sampleIndex, notes };
+  if (input.unmatched.length > 0) throw new FilterError(input.unmatched.join('; '));
+  return input;
 }
 
-function profileView(source: Profile, params: URLSearchParams): ProfileView {
-  const { profile, sampleIndex, notes } = selected(source, params);
-  const total = reportTotal(source, sampleIndexOf(source, params.get('si') || undefined));
+function profileView(source: Profile, settings: Settings, params: URLSearchParams): ProfileView {
+  const { profile, sampleIndex, total, notes } = selected(source, settings);
+  const { granularity = 'functions', nodeFraction = NODE_FRACTION, edgeFraction = EDGE_FRACTION, unit = 'minimum', cum } = settings;
+  const paths: SourcePaths = { search: settings.sourcePath ?? '', trim: settings.trimPath ?? '' };
   const view = valueFormat(profile, sampleIndex, total);
-  view.outputUnit = 'minimum';
-  const callers = params.get('callers') ?? undefined;
-  const tree = flameTree(profile, sampleIndex, { callersOf: callers });
+  view.outputUnit = unit;
+  const callers = params.get('callers') || undefined;
+  // By function, inlined frames spelled out, as flame graphs draw them; else as -top names its nodes.
+  const frameNames = granularity === 'functions' ? undefined : locationNodeNames(profile, granularity, paths);
+  const tree = flameTree(profile, sampleIndex, { callersOf: callers, frameNames });
   const flame = flameData(tree, view.type, view.unit);
-  const top = sortNodes(buildGraph(profile, sampleIndex, 'functions', { edges: false }), false).map((node) => ({
-    name: printableName(node.info),
-    flat: node.flat,
-    cum: node.cum,
-  }));
+  // The rows -top prints, with its header's lines on what it shows and drops.
+  const top = topGraph(profile, { sampleIndex, total, granularity, nodeFraction, edgeFraction, unit, paths, cum, compact: true });
+  const effective: ViewSettings = { granularity, unit, nodeFraction, edgeFraction, cum };
   return {
     sampleTypes: profile.sampleTypes.map((type) => type.type),
     sampleIndex,
@@ -216,17 +280,21 @@ function profileView(source: Profile, params: URLSearchParams): ProfileView {
     notes,
     diff: flame.base !== undefined,
     labels: labelPairs(source),
+    settings: effective,
     // Percentages of the whole profile, as the text reports': a focused view shows its share.
     flame: { ...flame, percentOf: total },
-    top,
+    top: top.graph.nodes.map((node) => ({ name: printableName(node.info), flat: node.flat, cum: node.cum })),
+    topLegend: top.header,
+    topUnit: top.view.outputUnit,
   };
 }
 
-function peekView(source: Profile, params: URLSearchParams): PeekView {
-  const { profile, sampleIndex } = selected(source, params);
-  const fn = required(params, 'fn');
-  const node = buildGraph(profile, sampleIndex, 'functions').find((candidate: GraphNode) => printableName(candidate.info) === fn);
-  if (!node) throw new BadRequest(`no function ${fn} in this view of the profile`);
+function peekView(source: Profile, settings: Settings, fn: string): PeekView {
+  const { profile, sampleIndex } = selected(source, settings);
+  const granularity = settings.granularity ?? 'functions';
+  const paths: SourcePaths = { search: settings.sourcePath ?? '', trim: settings.trimPath ?? '' };
+  const node = buildGraph(profile, sampleIndex, granularity, { paths }).find((candidate: GraphNode) => printableName(candidate.info) === fn);
+  if (!node) throw new BadRequest(`no function ${fn} in this view of the profile${granularity === 'functions' ? '' : ` (granularity=${granularity})`}`);
   return {
     name: fn,
     flat: node.flat,
@@ -249,18 +317,33 @@ function labelPairs(profile: Profile): string[] {
   return [...pairs].sort();
 }
 
-/** Settings as the page's query (`?si=...&focus=...`, or nothing), so the page opens with them. */
+/**
+ * Settings as the page's query (`?si=...&granularity=lines&focus=...`, or nothing), by the names
+ * requests take them (QUERY_SETTINGS), so the page opens with them and a link keeps them.
+ */
 export function settingsQuery(profile: Profile, settings: Settings): string {
   const query = new URLSearchParams();
   if (settings.sampleIndex !== undefined) {
     const index = sampleIndexOf(profile, settings.sampleIndex);
     if (index !== defaultSampleIndex(profile)) query.set('si', profile.sampleTypes[index]!.type);
   }
-  for (const name of FILTER_NAMES) if (settings.filters[name]) query.set(name, settings.filters[name]!);
+  const values: Partial<Record<SettingName, string | number | undefined>> = {
+    granularity: settings.granularity,
+    unit: settings.unit,
+    nodefraction: settings.nodeFraction,
+    edgefraction: settings.edgeFraction,
+    nodecount: settings.nodeCount,
+    ...settings.filters,
+  };
+  for (const [param, name] of QUERY_SETTINGS) {
+    const value = values[name];
+    if (param !== 'si' && value !== undefined && value !== '') query.set(param, String(value));
+  }
   return query.size > 0 ? `?${query}` : '';
 }
 
-function pageHtml(title: string): string {
+/** The page; `settings` (a query) are the server's own, which the page's query changes. */
+function pageHtml(title: string, settings: string): string {
   const escaped = escapeMarkup(title);
   return `<!doctype html>
 <html lang="en">
@@ -272,7 +355,7 @@ function pageHtml(title: string): string {
 <link rel="stylesheet" href="/app.css">
 <script type="module" src="/app.js"></script>
 </head>
-<body data-title="${escaped}">
+<body data-title="${escaped}" data-settings="${escapeMarkup(settings.replace(/^\?/, ''))}">
 <noscript>The pprof web UI needs JavaScript. The text reports need none: npm run pprof -- -top ${escaped}</noscript>
 </body>
 </html>

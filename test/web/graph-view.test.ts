@@ -103,7 +103,7 @@ describe.skipIf(!chromiumBinary())('pprof -http: the Graph view in Chromium', ()
   });
 
   it('draws fewer nodes when asked, and says how many it shows', async () => {
-    const { page } = await open('/?view=graph&nodes=3', { width: 1280, height: 720 });
+    const { page } = await open('/?view=graph&nodecount=3', { width: 1280, height: 720 });
     expect((await boxes(page)).length).toBeLessThanOrEqual(3);
     expect(await page.textContent('.graph-legend')).toMatch(/Showing top \d nodes out of \d+/);
     const bad = await fetch(new URL('/api/graph?nodecount=many', server.url));

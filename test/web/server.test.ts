@@ -74,14 +74,14 @@ describe('serveWebUi', () => {
   });
 
   it('answers ?callers=FN with the tree of its callers, rooted at it', async () => {
-    const { flame } = (await (await get('/api/profile?callers=handle')).json()) as ProfileView;
+    const { flame } = (await (await get('/api/profile?si=cpu&callers=handle')).json()) as ProfileView;
     expect(flame.name.map((id, i) => `${'  '.repeat(flame.depth[i]!)}${flame.names[id]} ${flame.total[i]}`)).toEqual(['handle 90000000', '  main 90000000']);
   });
 
   it('answers /api/source and /api/peek for a function', async () => {
-    const source = (await (await get('/api/source?fn=hash')).json()) as SourceView;
+    const source = (await (await get('/api/source?si=cpu&fn=hash')).json()) as SourceView;
     expect(source.listings.map((listing) => [listing.name, listing.file, listing.flat])).toEqual([['hash', here, 60_000_000]]);
-    const peek = (await (await get('/api/peek?fn=handle')).json()) as PeekView;
+    const peek = (await (await get('/api/peek?si=cpu&fn=handle')).json()) as PeekView;
     expect(peek).toEqual({
       name: 'handle',
       flat: 0,
@@ -95,13 +95,13 @@ describe('serveWebUi', () => {
   });
 
   it('downloads the flame graph as SVG, zoomed and as an icicle, and the profile as folded stacks', async () => {
-    const svg = await get('/download/svg?orientation=icicle&zoom=main&zoom=handle&zoom=hash');
+    const svg = await get('/download/svg?si=cpu&orientation=icicle&zoom=main&zoom=handle&zoom=hash');
     expect(svg.headers.get('content-disposition')).toBe('attachment; filename="icicle.svg"');
     const text = await svg.text();
     expect(text).toContain('Icicle graph of cpu');
     expect(text).toContain('>hash</text>');
     expect(text).not.toContain('>sleep</text>');
-    const folded = await get('/download/folded?tagfocus=route=/sleep');
+    const folded = await get('/download/folded?si=cpu&tagfocus=route=/sleep');
     expect(await folded.text()).toBe('main;handle;sleep 30000000\n');
   });
 

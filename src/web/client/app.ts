@@ -4,7 +4,7 @@
  * so a view can be reloaded, bookmarked and sent to someone.
  */
 import { FlameGraph, type Orientation } from '../flamegraph/flame-graph.ts';
-import { percentage, scaledLabel } from '../../report/measurement.ts';
+import { percentage, scaledLabel, unitChoices } from '../../report/measurement.ts';
 import { changeColour } from '../../report/flame-style.ts';
 import type { GraphView, PeekView, ProfileView, SourceView, TopRow } from '../../report/views.ts';
 import { drawCallGraph } from './call-graph.ts';
@@ -16,6 +16,15 @@ const VIEW_NAMES: Record<View, string> = { flame: 'Flame graph', graph: 'Graph',
 /** Nodes the Graph view draws unless told otherwise, as -dot. */
 const GRAPH_NODES = 80;
 const FILTERS = ['focus', 'ignore', 'hide', 'show', 'tagfocus', 'tagignore'] as const;
+/** The report settings the page changes, by the names the server's query takes them (src/web/server.ts). */
+const SETTINGS = ['granularity', 'unit', 'nodefraction', 'edgefraction', 'nodecount'] as const;
+type SettingParam = (typeof SETTINGS)[number];
+const GRANULARITIES = ['functions', 'filefunctions', 'files', 'lines', 'addresses'] as const;
+/**
+ * The settings the server was started with (the command line's), as a query. The page's query
+ * changes them: a setting the page leaves empty is sent empty only to clear one of these.
+ */
+const serverSettings = new URLSearchParams(document.body.dataset.settings ?? '');
 type Mode = Orientation | 'callers';
 /** Rows the top view draws at once; the filter box finds the rest. */
 const TOP_ROWS = 500;
@@ -31,36 +40,44 @@ interface State {
   zoom: string[];
   search: string;
   topFilter: string;
-  sort: 'flat' | 'cum';
-  /** Nodes the Graph view draws at most. */
-  nodes: number;
+  /** '' sorts as the server's settings say (-cum). */
+  sort: '' | 'flat' | 'cum';
+  /** Granularity, unit, the fractions and the Graph view's node count, as the server reads them; '' for its default. */
+  settings: Record<SettingParam, string>;
 }
 
 function readState(): State {
   const query = new URLSearchParams(location.search);
   const view = query.get('view') as View;
   const mode = query.get('mode') as Mode;
+  const sort = query.get('sort');
+  // What the address does not say, the server's settings do.
+  const setting = (name: string) => query.get(name) ?? serverSettings.get(name) ?? '';
   return {
     view: VIEWS.includes(view) ? view : 'flame',
-    si: query.get('si') ?? '',
-    filters: Object.fromEntries(FILTERS.map((name) => [name, query.get(name) ?? ''])) as State['filters'],
+    si: setting('si'),
+    filters: Object.fromEntries(FILTERS.map((name) => [name, setting(name)])) as State['filters'],
     fn: query.get('fn') ?? '',
     mode: mode === 'icicle' || mode === 'callers' ? mode : 'flame',
     zoom: query.getAll('zoom'),
     search: query.get('search') ?? '',
     topFilter: query.get('q') ?? '',
-    sort: query.get('sort') === 'cum' ? 'cum' : 'flat',
-    nodes: /^\d+$/.test(query.get('nodes') ?? '') ? Number(query.get('nodes')) : GRAPH_NODES,
+    sort: sort === 'cum' || sort === 'flat' ? sort : '',
+    settings: Object.fromEntries(SETTINGS.map((name) => [name, setting(name)])) as State['settings'],
   };
 }
 
 const state = readState();
 
-/** The query the server reads: sample type and filters. */
+/** The query the server reads: sample type, settings and filters (empty ones only where they clear the server's). */
 function profileQuery(extra: Record<string, string | string[]> = {}): URLSearchParams {
   const query = new URLSearchParams();
-  if (state.si) query.set('si', state.si);
-  for (const name of FILTERS) if (state.filters[name]) query.set(name, state.filters[name]);
+  const put = (name: string, value: string) => {
+    if (value !== '' || serverSettings.get(name)) query.set(name, value);
+  };
+  put('si', state.si);
+  for (const name of SETTINGS) put(name, state.settings[name]);
+  for (const name of FILTERS) put(name, state.filters[name]);
   for (const [name, value] of Object.entries(extra)) for (const item of [value].flat()) if (item) query.append(name, item);
   return query;
 }
@@ -73,8 +90,7 @@ function saveState(): void {
   for (const name of state.zoom) query.append('zoom', name);
   if (state.search) query.set('search', state.search);
   if (state.topFilter) query.set('q', state.topFilter);
-  if (state.sort !== 'flat') query.set('sort', state.sort);
-  if (state.nodes !== GRAPH_NODES) query.set('nodes', String(state.nodes));
+  if (state.sort) query.set('sort', state.sort);
   history.replaceState(null, '', `?${query}`);
   updateDownloads();
 }
@@ -112,6 +128,24 @@ const header = element(
   tabs,
   element('span', { className: 'downloads' }, 'Download:', svgLink, foldedLink),
 );
+const granularitySelect = element(
+  'select',
+  { id: 'granularity', title: 'What a node stands for, as -functions, -filefunctions, -files, -lines, -addresses' },
+  ...GRANULARITIES.map((name) => element('option', { value: name, textContent: name })),
+);
+const unitSelect = element('select', { id: 'unit', title: 'The unit values print in, as -unit: minimum (one for the report), auto (each its own)' });
+const fractionInput = (name: 'nodefraction' | 'edgefraction', what: string, byDefault: string) =>
+  element('input', { id: name, name, size: 6, spellcheck: false, placeholder: byDefault, title: `${what}, as -${name}: a share of the total such as 0.005` });
+const nodeFractionInput = fractionInput('nodefraction', 'Nodes whose cum is below this share are left out of Top and Graph', '0.005');
+const edgeFractionInput = fractionInput('edgefraction', 'Calls below this share are left out of the Graph', '0.001');
+const settingsBar = element(
+  'div',
+  { className: 'settings' },
+  element('label', {}, 'Granularity', granularitySelect),
+  element('label', {}, 'Unit', unitSelect),
+  element('label', {}, 'Node fraction', nodeFractionInput),
+  element('label', {}, 'Edge fraction', edgeFractionInput),
+);
 const filterForm = element('form', { className: 'filters' });
 const labelSuggestions = element('datalist', { id: 'label-pairs' });
 for (const name of FILTERS) {
@@ -120,6 +154,7 @@ for (const name of FILTERS) {
   filterForm.append(element('label', {}, name, input));
 }
 filterForm.append(element('button', { type: 'submit', textContent: 'Apply' }), element('button', { type: 'reset', textContent: 'Clear' }), labelSuggestions);
+filterForm.prepend(settingsBar);
 const headerLines = element('pre', { className: 'header-lines' });
 const errorBox = element('div', { className: 'error', role: 'alert' });
 const notesBox = element('div', { className: 'notes' });
@@ -137,6 +172,42 @@ sampleSelect.addEventListener('change', () => {
   saveState();
   void render();
 });
+/** A setting changed in the page: every view is drawn with it. */
+function changeSetting(name: SettingParam, value: string): void {
+  state.settings[name] = value.trim();
+  if (name === 'granularity') {
+    // Nodes are named anew: the function chosen, the zoom and the callers view no longer name one.
+    state.fn = '';
+    state.zoom = [];
+    if (state.mode === 'callers') state.mode = 'flame';
+    if (state.view === 'source' || state.view === 'peek') state.view = 'top';
+  }
+  saveState();
+  void render();
+}
+granularitySelect.addEventListener('change', () => changeSetting('granularity', granularitySelect.value));
+unitSelect.addEventListener('change', () => changeSetting('unit', unitSelect.value));
+nodeFractionInput.addEventListener('change', () => changeSetting('nodefraction', nodeFractionInput.value));
+edgeFractionInput.addEventListener('change', () => changeSetting('edgefraction', edgeFractionInput.value));
+// Enter in a fraction box changes it, rather than applying the filters around it.
+for (const input of [nodeFractionInput, edgeFractionInput]) {
+  input.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter') return;
+    event.preventDefault();
+    input.dispatchEvent(new Event('change'));
+  });
+}
+
+/** The settings' controls show what the view was drawn with: the page's, else the server's, else the defaults. */
+function showSettings(view: ProfileView): void {
+  granularitySelect.value = view.settings.granularity;
+  const units = ['minimum', 'auto', ...unitChoices(view.flame.unit)];
+  if (!units.includes(view.settings.unit)) units.push(view.settings.unit);
+  unitSelect.replaceChildren(...units.map((unit) => element('option', { value: unit, textContent: unit, selected: unit === view.settings.unit })));
+  // A bad value stays in its box, to be corrected; the error says what is wrong with it.
+  nodeFractionInput.value = state.settings.nodefraction || String(view.settings.nodeFraction);
+  edgeFractionInput.value = state.settings.edgefraction || String(view.settings.edgeFraction);
+}
 filterForm.addEventListener('submit', (event) => {
   event.preventDefault();
   const data = new FormData(filterForm);
@@ -186,6 +257,7 @@ async function render(): Promise<void> {
     );
     labelSuggestions.replaceChildren(...profile.labels.map((pair) => element('option', { value: pair })));
     headerLines.textContent = profile.header.join('\n');
+    showSettings(profile);
     notesBox.textContent = profile.notes.join(' ');
     if (state.view !== 'flame') {
       flameGraph?.destroy();
@@ -199,13 +271,23 @@ async function render(): Promise<void> {
     document.body.dataset.ready = state.view;
   } catch (error) {
     errorBox.textContent = (error as Error).message;
+    // The controls keep what was asked for, so a bad value can be seen and corrected.
+    nodeFractionInput.value = state.settings.nodefraction;
+    edgeFractionInput.value = state.settings.edgefraction;
+    if (unitSelect.options.length === 0) {
+      const unit = state.settings.unit || 'minimum';
+      unitSelect.replaceChildren(
+        ...[...new Set(['minimum', 'auto', unit])].map((name) => element('option', { value: name, textContent: name, selected: name === unit })),
+      );
+    }
+    if ((GRANULARITIES as readonly string[]).includes(state.settings.granularity)) granularitySelect.value = state.settings.granularity;
     document.body.dataset.ready = 'error';
   }
 }
 
-const format = (value: number) => (profile ? scaledLabel(value, profile.flame.unit, 'minimum') : String(value));
+/** A value as the views print it: in -unit's unit, else each in its own. */
+const format = (value: number) => (profile ? scaledLabel(value, profile.flame.unit, profile.settings.unit) : String(value));
 const share = (value: number) => (profile ? percentage(value, profile.flame.percentOf).trim() : '');
-const signed = (value: number) => `${value > 0 ? '+' : ''}${format(value)}`;
 
 function renderFlame(view: ProfileView): void {
   const modes = element('div', { className: 'modes' });
@@ -256,6 +338,7 @@ function renderFlame(view: ProfileView): void {
     rootName: callers ? state.fn : 'all',
     zoom: state.zoom,
     search: state.search,
+    unit: view.settings.unit,
     onZoom: (path) => {
       state.zoom = path;
       if (path.length > 0 && !callers) state.fn = path[path.length - 1]!;
@@ -278,15 +361,9 @@ function renderFlame(view: ProfileView): void {
 }
 
 async function renderGraph(): Promise<void> {
-  const graph = await fetchJson<GraphView>('/api/graph', profileQuery({ nodecount: String(state.nodes) }));
-  const nodesInput = element('input', { type: 'number', min: '0', value: String(state.nodes), ariaLabel: 'Nodes at most' });
-  nodesInput.addEventListener('change', () => {
-    const count = Number(nodesInput.value);
-    if (!Number.isInteger(count) || count < 0) return;
-    state.nodes = count;
-    saveState();
-    void render();
-  });
+  const graph = await fetchJson<GraphView>('/api/graph', profileQuery());
+  const nodesInput = element('input', { type: 'number', min: '0', value: state.settings.nodecount || String(GRAPH_NODES), ariaLabel: 'Nodes at most' });
+  nodesInput.addEventListener('change', () => changeSetting('nodecount', nodesInput.value));
   const selectedText = element('span', { className: 'selected-fn' });
   const focusButton = element('button', { type: 'button', textContent: 'Focus on it' });
   const peekButton = element('button', { type: 'button', textContent: 'Peek' });
@@ -325,6 +402,7 @@ async function renderGraph(): Promise<void> {
 }
 
 function renderTop(view: ProfileView): void {
+  const sortKey = () => state.sort || (view.settings.cum ? 'cum' : 'flat');
   const filterBox = element('input', { type: 'search', value: state.topFilter, placeholder: 'Filter functions (regexp)', ariaLabel: 'Filter functions' });
   const table = element('table', { className: 'top' });
   const more = element('div', { className: 'more' });
@@ -362,18 +440,19 @@ function renderTop(view: ProfileView): void {
       return;
     }
     for (const cell of heading.querySelectorAll('th')) {
-      if (cell.dataset.column) cell.setAttribute('aria-sort', cell.dataset.column === state.sort ? 'descending' : 'none');
+      if (cell.dataset.column) cell.setAttribute('aria-sort', cell.dataset.column === sortKey() ? 'descending' : 'none');
     }
-    const key = state.sort;
+    const key = sortKey();
     const other = key === 'flat' ? 'cum' : 'flat';
     const rows = view.top
       .filter((row) => !pattern || pattern.test(row.name))
-      .sort((a, b) => Math.abs(b[key]) - Math.abs(a[key]) || Math.abs(b[other]) - Math.abs(a[other]) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      // -top's order: by the value, then the name, then the other value.
+      .sort((a, b) => Math.abs(b[key]) - Math.abs(a[key]) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || Math.abs(b[other]) - Math.abs(a[other]));
     let sum = 0;
     body.replaceChildren(
       ...rows.slice(0, TOP_ROWS).map((row) => {
         sum += row.flat;
-        return topRow(row, sum, view.diff);
+        return topRow(row, sum, view);
       }),
     );
     more.textContent =
@@ -386,13 +465,24 @@ function renderTop(view: ProfileView): void {
     saveState();
     fill();
   });
-  viewBox.replaceChildren(element('div', { className: 'top-tools' }, filterBox, 'Click flat or cum to sort; a name for its source.'), table, more);
+  viewBox.replaceChildren(
+    element('div', { className: 'top-tools' }, filterBox, 'Click flat or cum to sort; a name for its source.'),
+    element('p', { className: 'top-legend', textContent: view.topLegend.join(' · ') }),
+    table,
+    more,
+  );
   fill();
 }
 
-function topRow(row: TopRow, sum: number, diff: boolean): HTMLTableRowElement {
+function topRow(row: TopRow, sum: number, view: ProfileView): HTMLTableRowElement {
+  const diff = view.diff;
+  // In the unit -top prints its rows in.
+  const inUnit = (amount: number) => scaledLabel(amount, view.flame.unit, view.topUnit);
   const value = (amount: number) =>
-    element('td', { textContent: diff ? signed(amount) : format(amount), className: diff ? (amount > 0 ? 'grew' : amount < 0 ? 'shrank' : '') : '' });
+    element('td', {
+      textContent: diff ? `${amount > 0 ? '+' : ''}${inUnit(amount)}` : inUnit(amount),
+      className: diff ? (amount > 0 ? 'grew' : amount < 0 ? 'shrank' : '') : '',
+    });
   const name = element('a', { textContent: row.name, title: `Source of ${row.name}` });
   name.addEventListener('click', () => show('source', row.name));
   const actions = element('td', { className: 'actions' });

@@ -93,7 +93,7 @@ function shortName(name: string): string {
 
 /** Draws `graph` into `holder` as one SVG. */
 export function drawCallGraph(holder: HTMLElement, graph: GraphView, options: CallGraphOptions): void {
-  const format = (value: number) => scaledLabel(value, graph.unit, 'minimum');
+  const format = (value: number) => scaledLabel(value, graph.unit, graph.outputUnit);
   const share = (value: number) => percentage(value, graph.total).trim();
   const layerOf = layers(graph);
   const maxFlat = Math.max(1, ...graph.nodes.map((node) => Math.abs(node.flat)));

@@ -33,6 +33,8 @@ export interface FlameGraphOptions {
    * a slide shows the big picture in its box, and a click on a frame its detail. 0 unless told.
    */
   minShare?: number;
+  /** The unit values print in, as -unit: each value its own ("minimum") unless told. */
+  unit?: string;
 }
 
 /** What a search found: the frames matched, and the total of those not inside another match. */
@@ -327,7 +329,7 @@ export class FlameGraph {
   }
 
   private format(value: number): string {
-    return scaledLabel(value, this.data.unit, 'minimum');
+    return scaledLabel(value, this.data.unit, this.options.unit ?? 'minimum');
   }
 
   private pixelX(frame: number): number {
