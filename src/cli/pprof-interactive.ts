@@ -8,6 +8,7 @@ import { openBrowser } from '../web/open-browser.ts';
 import { PROMPT_HELP, nearestName } from './pprof-help.ts';
 import { serveWebUi, type WebUi } from '../web/server.ts';
 import {
+  REPORTS,
   REPORTS_WITH_REGEX,
   UsageError,
   SETTING_NAMES,
@@ -22,30 +23,10 @@ import {
   type Settings,
 } from '../report/driver.ts';
 
-/** Reports the prompt runs; -folded and -raw are the command line's. */
-const COMMANDS = [
-  'top',
-  'text',
-  'list',
-  'peek',
-  'tree',
-  'traces',
-  'tags',
-  'dot',
-  'svg',
-  'pdf',
-  'png',
-  'gif',
-  'ps',
-  'callgrind',
-  'flamegraph',
-  'proto',
-  'web',
-  'help',
-  'o',
-  'quit',
-  'exit',
-] as const;
+/** Reports only the command line draws: the prompt has no raw or folded command. */
+const COMMAND_LINE_ONLY: readonly Report[] = ['raw', 'folded'];
+/** What the prompt takes: its reports (text too, as -text), then its own commands. */
+const COMMANDS = [...REPORTS.filter((report) => !COMMAND_LINE_ONLY.includes(report)), 'text', 'web', 'help', 'o', 'quit', 'exit'];
 /**
  * Reports that go to a file even when no output is set, as go tool pprof's prompt writes them:
  * the first free profileNNN name in the current directory, with this ending.

@@ -340,7 +340,7 @@ describe('npm run pprof', () => {
 
   it('completes commands and settings on tab', async () => {
     const { complete } = await import('../../src/cli/pprof-interactive.ts');
-    expect(complete('tr')).toEqual([['tree', 'traces', 'trim_path='], 'tr']);
+    expect(complete('tr')).toEqual([['traces', 'tree', 'trim_path='], 'tr']);
     expect(complete('sample')).toEqual([['sample_index='], 'sample']);
     expect(complete('tag')).toEqual([['tags', 'tagfocus=', 'tagignore='], 'tag']);
     expect(complete('')[0]).toContain('quit');

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { pprofEntry, repoRoot } from './run.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { fixture, pprofEntry, repoRoot, runTypeScript } from './run.ts';
 import { chromiumBinary } from './tools.ts';
 
 /** Where browser tests save their screenshots, to be looked at (git ignores it). */
@@ -51,6 +53,54 @@ export async function startPprofWeb(args: string[]): Promise<{ url: string; proc
     child.on('exit', (code) => reject(new Error(`pprof -http exited with ${code}: ${output}`)));
   });
   return { url, process: child, stop: () => child.kill() };
+}
+
+/** What a web UI test file opens pages with: see webUiOverCanonicalProfile. */
+export interface CanonicalWebUi {
+  /** The file's own temporary directory, removed after its tests. */
+  directory: string;
+  wallProfile: string;
+  browser(): Browser;
+  /** An address of the server, from a path (and query) of it. */
+  url(path: string): string;
+  /** Opens PATH of the server in a watched page, at VIEWPORT if given; resolves once a view is drawn. */
+  open(path: string, viewport?: { width: number; height: number }): Promise<{ page: Page; errors: string[]; requests: string[] }>;
+}
+
+/**
+ * For one test file of the web UI: a two-second wall profile of the canonical program, served by
+ * `npm run pprof -- -http COMMAND_LINE`, and Chromium; made before the file's tests, gone after.
+ */
+export function webUiOverCanonicalProfile(name: string, commandLine: readonly string[] = []): CanonicalWebUi {
+  const directory = mkdtempSync(join(tmpdir(), `${name}-`));
+  const wallProfile = join(directory, 'wall.pb.gz');
+  let browser: Browser | undefined;
+  let server: Awaited<ReturnType<typeof startPprofWeb>> | undefined;
+  beforeAll(async () => {
+    const run = runTypeScript(fixture('wall/canonical-loop.ts'), ['wall', '2', wallProfile]);
+    if (run.status !== 0) throw new Error(`recording the canonical program's wall profile failed: ${run.stderr}`);
+    browser = await launchChromium();
+    server = await startPprofWeb([...commandLine, wallProfile]);
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    server?.stop();
+    rmSync(directory, { recursive: true, force: true });
+  });
+  const url = (path: string) => new URL(path, server!.url).href;
+  return {
+    directory,
+    wallProfile,
+    browser: () => browser!,
+    url,
+    async open(path, viewport) {
+      const watched = await watchedPage(browser!);
+      if (viewport) await watched.page.setViewportSize(viewport);
+      await watched.page.goto(url(path));
+      await watched.page.waitForSelector('body[data-ready]');
+      return watched;
+    },
+  };
 }
 
 /** Serves a built site (the deck's dist/) over loopback, index.html for every path it lacks, as a static host does. */

@@ -85,3 +85,13 @@ export function cpuShapedBuilder(header: Partial<ProfileHeader> = {}): ProfileBu
     ...header,
   });
 }
+
+/** The rows of a -top text: [flat, cum, name]. */
+export const topTextRows = (text: string) =>
+  text
+    .split('\n')
+    .filter((line) => /^\s*-?[\d.]+\w*\s+[\d.]+%/.test(line))
+    .map((line) => {
+      const [flat, , , cum, , ...name] = line.trim().split(/\s+/);
+      return [flat, cum, name.join(' ')];
+    });

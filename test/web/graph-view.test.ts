@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshotDirectory, startPprofWeb, watchedPage } from '../helpers/browser.ts';
-import { fixture, runPprofCommand, runTypeScript } from '../helpers/run.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { screenshotDirectory, webUiOverCanonicalProfile } from '../helpers/browser.ts';
+import { runPprofCommand } from '../helpers/run.ts';
 import { chromiumBinary } from '../helpers/tools.ts';
 
 /**
@@ -12,31 +10,7 @@ import { chromiumBinary } from '../helpers/tools.ts';
  * graph drawn in the page without Graphviz, the nodes -dot draws, callers above callees, and a
  * box that selects its function for the focus, peek and source views.
  */
-const directory = mkdtempSync(join(tmpdir(), 'web-graph-'));
-const wallProfile = join(directory, 'wall.pb.gz');
-let browser: Browser | undefined;
-let server: Awaited<ReturnType<typeof startPprofWeb>>;
-
-beforeAll(async () => {
-  const run = runTypeScript(fixture('wall/canonical-loop.ts'), ['wall', '2', wallProfile]);
-  expect(run.status, run.stderr).toBe(0);
-  browser = await launchChromium();
-  server = await startPprofWeb([wallProfile]);
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  server?.stop();
-  rmSync(directory, { recursive: true, force: true });
-});
-
-async function open(path: string, viewport: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
-  const watched = await watchedPage(browser!);
-  await watched.page.setViewportSize(viewport);
-  await watched.page.goto(new URL(path, server.url).href);
-  await watched.page.waitForSelector('body[data-ready]');
-  return watched;
-}
+const { wallProfile, url, open } = webUiOverCanonicalProfile('web-graph');
 
 /** Each drawn box's function and place on the page. */
 const boxes = (page: Page) =>
@@ -106,7 +80,7 @@ describe.skipIf(!chromiumBinary())('pprof -http: the Graph view in Chromium', ()
     const { page } = await open('/?view=graph&nodecount=3', { width: 1280, height: 720 });
     expect((await boxes(page)).length).toBeLessThanOrEqual(3);
     expect(await page.textContent('.graph-legend')).toMatch(/Showing top \d nodes out of \d+/);
-    const bad = await fetch(new URL('/api/graph?nodecount=many', server.url));
+    const bad = await fetch(url('/api/graph?nodecount=many'));
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: 'nodecount must be a whole number of nodes, 0 or more, got many' });
     await page.close();

@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshotDirectory, startPprofWeb, watchedPage } from '../helpers/browser.ts';
-import { fixture, runPprofCommand, runTypeScript } from '../helpers/run.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { screenshotDirectory, webUiOverCanonicalProfile } from '../helpers/browser.ts';
+import { topTextRows } from '../helpers/profile.ts';
+import { runPprofCommand } from '../helpers/run.ts';
 import { chromiumBinary } from '../helpers/tools.ts';
 
 /**
@@ -12,34 +11,9 @@ import { chromiumBinary } from '../helpers/tools.ts';
  * the command line's settings shown and applied, the granularity changed in the page and kept in
  * the address, the Top and Graph views showing what -top and -dot print with the same settings.
  */
-const directory = mkdtempSync(join(tmpdir(), 'web-settings-ui-'));
-const wallProfile = join(directory, 'wall.pb.gz');
 /** The settings the server is started with, as the command line gives them. */
 const COMMAND_LINE = ['-unit=ms', '-nodefraction=0.01'];
-let browser: Browser | undefined;
-let server: Awaited<ReturnType<typeof startPprofWeb>>;
-
-beforeAll(async () => {
-  const run = runTypeScript(fixture('wall/canonical-loop.ts'), ['wall', '2', wallProfile]);
-  expect(run.status, run.stderr).toBe(0);
-  browser = await launchChromium();
-  server = await startPprofWeb([...COMMAND_LINE, wallProfile]);
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  server?.stop();
-  rmSync(directory, { recursive: true, force: true });
-});
-
-/** Opens a path of the server with no settings in its query: the server's own apply. */
-async function open(path: string, viewport: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
-  const watched = await watchedPage(browser!);
-  await watched.page.setViewportSize(viewport);
-  await watched.page.goto(new URL(path, server.url).href);
-  await watched.page.waitForSelector('body[data-ready]');
-  return watched;
-}
+const { wallProfile, open } = webUiOverCanonicalProfile('web-settings-ui', COMMAND_LINE);
 
 /** The report as the command line prints it, with the server's settings and `extra`. */
 function pprof(report: string, extra: string[]): string {
@@ -47,16 +21,6 @@ function pprof(report: string, extra: string[]): string {
   expect(result.status, result.stderr).toBe(0);
   return result.stdout;
 }
-
-/** -top's rows: [flat, cum, name]. */
-const textRows = (text: string) =>
-  text
-    .split('\n')
-    .filter((line) => /^\s*-?[\d.]+\w*\s+[\d.]+%/.test(line))
-    .map((line) => {
-      const [flat, , , cum, , ...name] = line.trim().split(/\s+/);
-      return [flat, cum, name.join(' ')];
-    });
 
 /** The Top view's rows: [flat, cum, name], as the page shows them. */
 const pageRows = (page: Page) =>
@@ -84,13 +48,13 @@ describe.skipIf(!chromiumBinary())('pprof -http: report settings in Chromium', (
     expect(await page.inputValue('#unit')).toBe('ms');
     expect(await page.inputValue('#nodefraction')).toBe('0.01');
     expect(await page.inputValue('#granularity')).toBe('functions');
-    const functionRows = textRows(pprof('-top', []));
+    const functionRows = topTextRows(pprof('-top', []));
     expect(functionRows.length).toBeGreaterThan(2);
     expect(await pageRows(page)).toEqual(functionRows);
 
     await chooseGranularity(page, 'lines', 'top');
     expect(new URL(page.url()).searchParams.get('granularity')).toBe('lines');
-    const lineRows = textRows(pprof('-top', ['-lines']));
+    const lineRows = topTextRows(pprof('-top', ['-lines']));
     expect(lineRows.map(([, , name]) => name)).not.toEqual(functionRows.map(([, , name]) => name));
     expect(lineRows.some(([, , name]) => /:\d+$/.test(name!))).toBe(true);
     expect(await pageRows(page)).toEqual(lineRows);
@@ -124,7 +88,7 @@ describe.skipIf(!chromiumBinary())('pprof -http: report settings in Chromium', (
     await page.waitForSelector('body[data-ready="top"]');
     const query = new URL(page.url()).searchParams;
     expect([query.get('unit'), query.get('nodefraction')]).toEqual(['s', '0.2']);
-    expect(await pageRows(page)).toEqual(textRows(runPprofCommand(['-top', '-unit=s', '-nodefraction=0.2', wallProfile]).stdout));
+    expect(await pageRows(page)).toEqual(topTextRows(runPprofCommand(['-top', '-unit=s', '-nodefraction=0.2', wallProfile]).stdout));
     await page.click('nav.views button[data-view="graph"]');
     await page.waitForSelector('body[data-ready="graph"]');
     expect(await graphNames(page)).toEqual(dotNames(runPprofCommand(['-dot', '-unit=s', '-nodefraction=0.2', wallProfile]).stdout));
@@ -167,7 +131,7 @@ describe.skipIf(!chromiumBinary())('pprof -http: report settings in Chromium', (
     await page.press('#nodefraction', 'Enter');
     await page.waitForSelector('body[data-ready="top"]');
     expect(await page.textContent('.error')).toBe('');
-    expect(await pageRows(page)).toEqual(textRows(runPprofCommand(['-top', '-unit=ms', '-nodefraction=0.05', wallProfile]).stdout));
+    expect(await pageRows(page)).toEqual(topTextRows(runPprofCommand(['-top', '-unit=ms', '-nodefraction=0.05', wallProfile]).stdout));
     await page.close();
   });
 });

@@ -7,7 +7,7 @@ import { scaledLabel } from '../../src/report/measurement.ts';
 import type { GraphView, PeekView, ProfileView, SourceView } from '../../src/report/views.ts';
 import { serveWebUi, type WebUi } from '../../src/web/server.ts';
 import { startPprofWeb } from '../helpers/browser.ts';
-import { cpuShapedBuilder } from '../helpers/profile.ts';
+import { cpuShapedBuilder, topTextRows } from '../helpers/profile.ts';
 import { runPprofCommand } from '../helpers/run.ts';
 
 /**
@@ -53,16 +53,6 @@ const json = async <T>(web: WebUi, path: string): Promise<T> => {
   expect(response.status, await response.clone().text()).toBe(200);
   return (await response.json()) as T;
 };
-
-/** The rows of a -top text: [flat, cum, name]. */
-const topRows = (text: string) =>
-  text
-    .split('\n')
-    .filter((line) => /^\s*-?[\d.]+\w*\s+[\d.]+%/.test(line))
-    .map((line) => {
-      const [flat, , , cum, , ...name] = line.trim().split(/\s+/);
-      return [flat, cum, name.join(' ')];
-    });
 
 /** The Top view's rows as the page prints them: in the unit -top prints them in. */
 const viewRows = (view: ProfileView) =>
@@ -123,7 +113,7 @@ describe('the web UI with report settings', () => {
     const view = await json<ProfileView>(plain, `/api/profile?si=cpu&granularity=${granularity}&unit=${unit}`);
     const text = runPprofCommand(['-top', `-${granularity}`, `-unit=${unit}`, profileFile]);
     expect(text.status, text.stderr).toBe(0);
-    const rows = topRows(text.stdout);
+    const rows = topTextRows(text.stdout);
     expect(rows.length).toBeGreaterThan(0);
     if (unit === 'auto') expect(view.top.map((row) => row.name)).toEqual(rows.map((row) => row[2]));
     else expect(viewRows(view)).toEqual(rows);
@@ -156,7 +146,7 @@ describe('npm run pprof -- -http with report settings', () => {
       expect(view.settings).toMatchObject({ granularity: 'lines', unit: 'ms', nodeFraction: 0.15, cum: true });
       expect(view.sampleIndex).toBe(0);
       const text = runPprofCommand(['-top', '-lines', '-unit=ms', '-nodefraction=0.15', '-sample_index=samples', '-cum', profileFile]).stdout;
-      expect(viewRows(view)).toEqual(topRows(text));
+      expect(viewRows(view)).toEqual(topTextRows(text));
       expect(view.topLegend).toEqual(text.split('\n').filter((line) => /^(Showing|Dropped)/.test(line)));
     } finally {
       server.stop();

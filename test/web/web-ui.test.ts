@@ -1,35 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { writeProfile } from '../../src/pprof/index.ts';
-import { launchChromium, screenshotDirectory, startPprofWeb, watchedPage } from '../helpers/browser.ts';
+import { screenshotDirectory, startPprofWeb, webUiOverCanonicalProfile } from '../helpers/browser.ts';
 import { cpuShapedBuilder, lineOf } from '../helpers/profile.ts';
-import { fixture, runTypeScript } from '../helpers/run.ts';
+import { fixture } from '../helpers/run.ts';
 import { chromiumBinary } from '../helpers/tools.ts';
 
 /**
  * The web UI in real Chromium, over the wall profile of the canonical program: what a person
  * sees and does in the page. Screenshots go to test-results/screenshots.
  */
-const directory = mkdtempSync(join(tmpdir(), 'web-ui-'));
-const wallProfile = join(directory, 'wall.pb.gz');
-let browser: Browser | undefined;
-let server: Awaited<ReturnType<typeof startPprofWeb>>;
-
-beforeAll(async () => {
-  const run = runTypeScript(fixture('wall/canonical-loop.ts'), ['wall', '2', wallProfile]);
-  expect(run.status, run.stderr).toBe(0);
-  browser = await launchChromium();
-  server = await startPprofWeb([wallProfile]);
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  server?.stop();
-  rmSync(directory, { recursive: true, force: true });
-});
+const { directory, browser, url, open } = webUiOverCanonicalProfile('web-ui');
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshotDirectory, `web-${name}.png`), fullPage: true });
 
@@ -60,13 +42,6 @@ async function frameColour(page: Page, name: string): Promise<number[]> {
   );
 }
 
-async function open(path: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
-  const watched = await watchedPage(browser!);
-  await watched.page.goto(new URL(path, server.url).href);
-  await watched.page.waitForSelector('body[data-ready]');
-  return watched;
-}
-
 describe.skipIf(!chromiumBinary())('pprof -http in Chromium', () => {
   it('draws the flame graph of the canonical program with its three functions, offline, with no console errors', async () => {
     const { page, errors, requests } = await open('/');
@@ -83,7 +58,7 @@ describe.skipIf(!chromiumBinary())('pprof -http in Chromium', () => {
     expect(widths[0]).toBeGreaterThan(widths[1]!);
     expect(widths[1]).toBeGreaterThan(widths[2]!);
     expect(errors).toEqual([]);
-    const origin = new URL(server.url).origin;
+    const origin = new URL(url('/')).origin;
     expect(requests.filter((request) => !request.startsWith(origin) && !request.startsWith('data:'))).toEqual([]);
     await page.close();
   });
@@ -192,12 +167,12 @@ describe.skipIf(!chromiumBinary())('pprof -http in Chromium', () => {
   it('downloads the view as SVG and the profile as folded stacks', async () => {
     const { page } = await open('/?zoom=(anonymous)&zoom=cpuIntensiveTask');
     const svgHref = await page.getAttribute('.downloads a:text-is("SVG")', 'href');
-    const svg = await fetch(new URL(svgHref!, server.url));
+    const svg = await fetch(url(svgHref!));
     expect(svg.headers.get('content-type')).toBe('image/svg+xml');
     const text = await svg.text();
     expect(text).toContain('>cpuIntensiveTask</text>');
     expect(text).not.toContain('slowNetworkRequest');
-    const folded = await (await fetch(new URL((await page.getAttribute('.downloads a:text-is("Folded stacks")', 'href'))!, server.url))).text();
+    const folded = await (await fetch(url((await page.getAttribute('.downloads a:text-is("Folded stacks")', 'href'))!))).text();
     expect(folded).toMatch(/^\(anonymous\);slowNetworkRequest;\(wait\) fetch GET \S+ \d+$/m);
     await page.close();
   });
@@ -214,7 +189,7 @@ describe.skipIf(!chromiumBinary())('pprof -http in Chromium', () => {
     writeProfile(join(directory, 'after.pb.gz'), after.build());
     const diff = await startPprofWeb([`-diff_base=${join(directory, 'before.pb.gz')}`, join(directory, 'after.pb.gz')]);
     try {
-      const page = await browser!.newPage({ viewport: { width: 1200, height: 700 } });
+      const page = await browser().newPage({ viewport: { width: 1200, height: 700 } });
       await page.goto(diff.url);
       await page.waitForSelector('body[data-ready=flame]');
       const [grewRed, grewGreen, grewBlue] = await frameColour(page, 'parse');
