@@ -102,6 +102,8 @@ export interface WallCharging {
    */
   firstTurn(from: number, to: number): number | undefined;
   lastTurn(from: number, to: number): number | undefined;
+  /** Whether the code surely turned between two times: turns are known to the quarter millisecond. */
+  surelyTurned(from: number, to: number): boolean;
   /** Whether a wait of the program was in flight at `time`: then the wait counts the time already. */
   waitingAt(time: number): boolean;
   /** How long waits of the program were in flight between two times. */
@@ -132,7 +134,9 @@ export interface WallCharging {
  *   running + waiting of a sequential loop up to 117% of its window.
  * - A collection goes under JavaScript sampled next to it only if the program's code did not
  *   turn in between: otherwise it ran between callbacks (V8 runs one as a task once the code
- *   that allocated returns). Hosted by the code before, the collections after a CPU step ran
+ *   that allocated returns). For one sampled while nothing waited, only a turn surely between
+ *   counts: one in the same quarter millisecond as the JavaScript sample left a contended
+ *   loop's collections at the root, 1 to 2 points of its CPU step. Hosted by the code before, the collections after a CPU step ran
  *   during the next sleep and were charged to the step.
  * - Next to a quiet sample, the thread took up or left the program's code somewhere in the gap,
  *   so a sample stands for the part from when the code first turned in it (or up to when it
@@ -179,6 +183,17 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     return known;
   };
   const turned = (from: number, to: number) => wall?.firstTurn(sampleTimes[from]!, sampleTimes[to]!) !== undefined;
+  // Whether a collection at sample `gc` and JavaScript at sample `js` ran in different runs of
+  // the program's code. Sampled during a wait, the collection may have run after the run ended:
+  // any turn between parts them. Sampled while nothing waited, it ran inside a run, and only a
+  // turn surely between them, or a wait between (whose end was a turn), parts them: turns are
+  // known to the quarter millisecond, and a sample next to one (the first of a run, or the
+  // tracker's recording as a run ends) must not lose the collections of its own run.
+  const apart = (gc: number, js: number) => {
+    if (!wall || wall.waitingAt(sampleTimes[gc]!)) return turned(Math.min(gc, js), Math.max(gc, js));
+    const [from, to] = [sampleTimes[Math.min(gc, js)]!, sampleTimes[Math.max(gc, js)]!];
+    return wall.surelyTurned(from, to) || wall.waitedBetween(from, to) > 0;
+  };
   // Where each collection belongs: the JavaScript sampled just before its run, or else just
   // after it, if that code was still running (see above); -1 for none.
   const hostIndexes = new Int32Array(samples.length).fill(-1);
@@ -191,8 +206,8 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     let after = i;
     while (after < samples.length && collecting(after)) after++;
     const before = i - 1;
-    if (isJavaScript(samples[before]) && !turned(before, i)) hostIndexes[i] = before;
-    else if (isJavaScript(samples[after]) && !turned(after - 1, after)) hostIndexes[i] = after;
+    if (isJavaScript(samples[before]) && !apart(i, before)) hostIndexes[i] = before;
+    else if (isJavaScript(samples[after]) && !apart(after - 1, after)) hostIndexes[i] = after;
   }
   const stackOf = (i: number) => samples[hostIndexes[i]! >= 0 ? hostIndexes[i]! : i]!;
   // In a wall profile, samples in which the thread did not run the program's code: idle ones,

@@ -52,6 +52,17 @@ export class ProgramTimeline {
     return undefined;
   }
 
+  /**
+   * Whether the code surely turned between `from` and `to`: in a quarter millisecond after that
+   * of `from` and before that of `to`. A turn in the same quarter as either time may be on either
+   * side of it.
+   */
+  surelyTurned(from: number, to: number): boolean {
+    const last = Math.min(this.#tick(to) - 1, this.#turns.length * 8 - 1);
+    for (let tick = Math.max(0, this.#tick(from) + 1); tick <= last; tick++) if (this.#turnedIn(tick)) return true;
+    return false;
+  }
+
   /** About when the code last turned from `from` to `to` (not after `to`), if it did. */
   lastTurn(from: number, to: number): number | undefined {
     const first = Math.max(0, this.#tick(from));

@@ -218,6 +218,7 @@ export function stopWallProfile(): Profile {
         const turn = timeline.lastTurn(perfTime(from), perfTime(to));
         return turn === undefined ? undefined : v8Time(turn);
       },
+      surelyTurned: (from, to) => timeline.surelyTurned(perfTime(from), perfTime(to)),
       waitingAt: (time) => timeline.waitingAt(perfTime(time)),
       waitedBetween: (from, to) => timeline.waitedBetween(perfTime(from), perfTime(to)) * 1000,
     },

@@ -48,15 +48,18 @@ describe.skipIf(!go)('go tool pprof reads our profiles', () => {
     expect(pprof('-top', '-sample_index=alloc_objects', output)).toMatch(/^Type: alloc_objects$/m);
   });
 
-  it('wall: -top has the fetch wait first, -tagfocus separates running from waiting', () => {
+  it('wall: -top has the fetch wait, -tagfocus separates running from waiting', () => {
     const output = join(dir, 'wall.pb.gz');
     expect(runProfileCommand(['--wall', '-o', output, fixture('wall/canonical-loop.ts'), 'none', '1']).status).toBe(0);
     const top = pprof('-top', output);
     expect(top).toMatch(/^Type: wall$/m);
-    // Of the program's rows: on a machine loaded to 15, a collection descheduled midway was charged
-    // more of this 1 s window than the request's wait, and rightly, as the clock ran.
-    const programRows = topRows(top).filter((row) => !/^\((garbage collector|program)\)$/.test(row));
-    expect(programRows[0]).toMatch(/^\(wait\) fetch GET http:\/\/127\.0\.0\.1:\d+\/slow$/);
+    // A row, not the first: the rows' order is the program's, and on a loaded machine so is its
+    // time. The accuracy test holds the shares to the program's own timing. Seen with CPU hogs on
+    // both cores at a load of 27: the first fetch() call, which loads undici, took a second of
+    // this window under slowNetworkRequest, and the waits ran late, so the few rounds' 10 ms
+    // sleeps (383 ms in all) outweighed their 60 ms fetches (366 ms); at 15, a collection
+    // descheduled midway came first.
+    expect(topRows(top)).toContainEqual(expect.stringMatching(/^\(wait\) fetch GET http:\/\/127\.0\.0\.1:\d+\/slow$/));
     expect(topRows(pprof('-top', '-tagfocus=state=running', output))).not.toContainEqual(expect.stringMatching(/^\(wait\)/));
     // Waiting time is all in (wait) leaves; the functions above them only add it up.
     const waiting = pprof('-top', '-tagfocus=state=waiting', output)

@@ -18,10 +18,15 @@ interface Program {
   operationsPerWindow: number;
   /** Its CPU time per millisecond of the clock, in microseconds: 500 is half a core. */
   cpuMicrosPerMs: number;
-  /** What recording one operation advances the clock by and the process's CPU time by. */
-  recording: { clockMicros: number; cpuMicros: number };
-  /** The process's CPU clock counts in steps of this many microseconds (1: exactly). */
+  /**
+   * What recording one operation advances the clock by, the process's CPU time by and its
+   * thread's CPU time by (as the process's unless given).
+   */
+  recording: { clockMicros: number; cpuMicros: number; threadCpuMicros?: number };
+  /** The CPU clocks count in steps of this many microseconds (1: exactly). */
   cpuTickMicros?: number;
+  /** Node tells no thread's CPU time (before 22.19). */
+  noThreadClock?: boolean;
   /** Call sites it goes round, one operation each in turn. */
   sites?: number;
 }
@@ -37,9 +42,11 @@ afterEach(() => restore?.());
 function simulate(program: Program, windows: number, seed = 17) {
   let nowMicros = 1e6;
   let cpuMicros = 0;
-  const advance = (micros: number, cpu = (micros * program.cpuMicrosPerMs) / 1000) => {
+  let threadCpuMicros = 0;
+  const advance = (micros: number, cpu = (micros * program.cpuMicrosPerMs) / 1000, threadCpu = cpu) => {
     nowMicros += micros;
     cpuMicros += cpu;
+    threadCpuMicros += threadCpu;
   };
   const tick = program.cpuTickMicros ?? 1;
   restore = useSamplingClocks({
@@ -48,6 +55,7 @@ function simulate(program: Program, windows: number, seed = 17) {
       return nowMicros / 1000;
     },
     cpuMicros: () => Math.floor(cpuMicros / tick) * tick,
+    threadCpuMicros: () => (program.noThreadClock ? Number.NaN : Math.floor(threadCpuMicros / tick) * tick),
     random: seededRandom(seed),
   });
   const stop = startSampling();
@@ -61,7 +69,8 @@ function simulate(program: Program, windows: number, seed = 17) {
     estimated[i % sites]! += weight;
     const began = nowMicros / 1000;
     const beganCpu = cpuMark();
-    advance(program.recording.clockMicros, program.recording.cpuMicros);
+    const { clockMicros, cpuMicros: recordingCpu, threadCpuMicros: recordingThreadCpu = recordingCpu } = program.recording;
+    advance(clockMicros, recordingCpu, recordingThreadCpu);
     spentSince(began, beganCpu);
   }
   return { ...stop(), estimated, operations };
@@ -87,10 +96,21 @@ describe('async tracker sampling', () => {
   });
 
   it("does not charge a recording what the process's other threads did meanwhile", () => {
-    // Their work counts in the process's CPU time, so the budget grows with it a little.
-    const { lowestProbability } = simulate({ ...busy, recording: { clockMicros: 5, cpuMicros: 400 } }, 30);
+    // Their work counts in the process's CPU time, so the budget grows with it (the more where a
+    // recording takes long on the clock); a recording is timed by its own thread's CPU time.
+    for (const clockMicros of [5, 800]) {
+      const { lowestProbability } = simulate({ ...busy, recording: { clockMicros, cpuMicros: 400, threadCpuMicros: 5 } }, 30);
+      expect(lowestProbability).toBeGreaterThan(0.04);
+      expect(lowestProbability).toBeLessThan(0.08);
+    }
+  });
+
+  it('times recordings by the clock where Node tells no thread CPU time', () => {
+    const { lowestProbability } = simulate({ ...busy, recording: { clockMicros: 5, cpuMicros: 5 }, noThreadClock: true }, 30);
     expect(lowestProbability).toBeGreaterThan(0.04);
-    expect(lowestProbability).toBeLessThan(0.07);
+    expect(lowestProbability).toBeLessThan(0.06);
+    // Descheduled in every recording, the clock makes each look 160 times dearer.
+    expect(simulate({ ...busy, recording: { clockMicros: 800, cpuMicros: 5 }, noThreadClock: true }, 30).lowestProbability).toBeLessThan(0.001);
   });
 
   it('times recordings by the clock where the CPU clock counts in coarse ticks', () => {

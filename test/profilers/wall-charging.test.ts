@@ -14,6 +14,7 @@ function charging(timeline: ProgramTimeline, startMs: number, endMs: number): Wa
     end: endMs * 1000,
     firstTurn: (from, to) => toV8(timeline.firstTurn(from / 1000, to / 1000)),
     lastTurn: (from, to) => toV8(timeline.lastTurn(from / 1000, to / 1000)),
+    surelyTurned: (from, to) => timeline.surelyTurned(from / 1000, to / 1000),
     waitingAt: (time) => timeline.waitingAt(time / 1000),
     waitedBetween: (from, to) => timeline.waitedBetween(from / 1000, to / 1000) * 1000,
   };
@@ -116,5 +117,47 @@ describe("addV8Samples charging Node's own work in a wall profile", () => {
     // At 20, during the wait: neither counted nor charged. At 40, from the wait's end at 35 to
     // halfway to the idle sample at 50: 10 ms.
     expect(stacks(builder.build())).toEqual([{ frames: ['readResponse node:internal/deps/undici/undici:11'], values: [1, 10_000_000] }]);
+  });
+});
+
+describe('addV8Samples placing a collection next to a turn known to the quarter millisecond', () => {
+  // (root) -> hot, (idle), (garbage collector): hot sampled at 10.1 ms, a collection at 20, idle at 30.
+  const v8: V8CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: { ...frame('(root)', -1), url: '' }, children: [2, 3, 4] },
+      { id: 2, callFrame: frame('hot', 4) },
+      { id: 3, callFrame: { ...frame('(idle)', -1), url: '' } },
+      { id: 4, callFrame: { ...frame('(garbage collector)', -1), url: '' } },
+    ],
+    startTime: 0,
+    samples: [2, 4, 3],
+    timeDeltas: [10_100, 9_900, 10_000],
+    endTime: 40_000,
+  };
+  const profileOf = (waits: [number, number][]) => {
+    const timeline = new ProgramTimeline(0);
+    for (const [start, end] of waits) {
+      timeline.turn(start);
+      timeline.turn(end);
+      timeline.wait(start, end);
+    }
+    const builder = cpuShapedBuilder();
+    addV8Samples(builder, v8, { mapper: new SourceMapper(), wall: charging(timeline, 0, 40) });
+    return stacks(builder.build());
+  };
+
+  it('puts one sampled while nothing waited under the code of its run, though the run began in the quarter of that sample', () => {
+    // A wait ended at 10.05 (the quarter from 10 to 10.25 holds the turn and hot's sample); the
+    // run went on until it started the next wait at 25: the collection at 20 was that run's.
+    const collection = profileOf([
+      [5, 10.05],
+      [25, 40],
+    ]).find(({ frames }) => frames[0] === '(garbage collector) :0');
+    expect(collection?.frames).toEqual(['(garbage collector) :0', 'hot /app/x.js:5']);
+  });
+
+  it('leaves one sampled during a wait to the wait, though the run ended in the quarter of the sample before', () => {
+    // The run ended at 10.15 by starting a wait in flight until 30: the collection at 20 ran during it.
+    expect(profileOf([[10.15, 30]]).map(({ frames }) => frames)).toEqual([['hot /app/x.js:5']]);
   });
 });

@@ -38,12 +38,15 @@ const MOST_COUNTED_MS = 1;
 const FINEST_COARSE_STEP_MICROS = 50;
 
 /**
- * What sampling reads: the clock, the process's CPU time (user and system, microseconds, all
- * its threads) and a random number in [0, 1). Replaceable for tests (useSamplingClocks).
+ * What sampling reads: the clock; the process's CPU time (user and system, microseconds, all
+ * its threads), which the budget is a share of; this thread's CPU time, to time one recording
+ * by, NaN where Node cannot tell it (before 22.19); and a random number in [0, 1). Replaceable
+ * for tests (useSamplingClocks).
  */
 export interface SamplingClocks {
   nowMs(): number;
   cpuMicros(): number;
+  threadCpuMicros(): number;
   random(): number;
 }
 
@@ -51,6 +54,11 @@ const systemClocks: SamplingClocks = {
   nowMs: () => performance.now(),
   cpuMicros() {
     const { user, system } = process.cpuUsage();
+    return user + system;
+  },
+  threadCpuMicros() {
+    if (typeof process.threadCpuUsage !== 'function') return Number.NaN;
+    const { user, system } = process.threadCpuUsage();
     return user + system;
   },
   random: Math.random,
@@ -157,36 +165,41 @@ function setProbability(probability: number): void {
 }
 
 /**
- * The process's CPU time now, to time a recording by (see spentSince); NaN while sampling is
- * off, as nothing is timed then. Read only for operations recorded: it costs under a microsecond.
+ * This thread's CPU time now, to time a recording by (see spentSince); NaN while sampling is
+ * off, as nothing is timed then. Read only for operations recorded. The thread's clock, not the
+ * process's: on Linux, reading the process's CPU time (getrusage of every thread) gives up the
+ * core on a busy machine; with a CPU hog on each core it took 200 to 300 µs of the clock a call,
+ * and V8's samples piled up in it, each charged the code before it, where the thread's clock
+ * takes 5 to 10 µs.
  */
 export function cpuMark(): number {
-  return sampling.users > 0 && sampling.cpuClockFine ? clocks.cpuMicros() : Number.NaN;
+  return sampling.users > 0 && sampling.cpuClockFine ? clocks.threadCpuMicros() : Number.NaN;
 }
 
 /**
  * Counts the time from `sinceMs` (a performance.now() reading) and `sinceCpuMicros` (cpuMark's)
- * to now as spent recording, if sampling is on. Either bounds the recording's own cost from above:
- * the clock also counts the time the thread waited for a core, which on a busy machine can be
- * most of it, and the process's CPU time also counts what its other threads (V8's, libuv's) did
- * meanwhile. The lower of the two is the closer.
+ * to now as spent recording, if sampling is on: the lower of the two, as the clock also counts
+ * the time the thread waited for a core, which on a busy machine can be most of it. Without the
+ * thread's CPU clock, the clock alone times a recording.
  */
 export function spentSince(sinceMs: number, sinceCpuMicros: number): void {
   if (sampling.users === 0) return;
   const clockMs = clocks.nowMs() - sinceMs;
-  const cpuMs = Number.isNaN(sinceCpuMicros) ? clockMs : (clocks.cpuMicros() - sinceCpuMicros) / 1000;
+  const cpuMs = Number.isNaN(sinceCpuMicros) ? clockMs : (clocks.threadCpuMicros() - sinceCpuMicros) / 1000;
   sampling.spentMs += Math.min(MOST_COUNTED_MS, clockMs, cpuMs);
 }
 
 /**
- * Whether the CPU clock moves in steps fine enough to time a recording: it is read until it
- * moves (at once, where it counts in microseconds), for at most a millisecond.
+ * Whether the thread's CPU clock moves in steps fine enough to time a recording: it is read
+ * until it moves (at once, where it counts in microseconds), for at most a millisecond. False
+ * where there is no such clock.
  */
 function cpuClockIsFine(): boolean {
-  const first = clocks.cpuMicros();
+  const first = clocks.threadCpuMicros();
+  if (Number.isNaN(first)) return false;
   const giveUp = clocks.nowMs() + 1;
   while (clocks.nowMs() < giveUp) {
-    const step = clocks.cpuMicros() - first;
+    const step = clocks.threadCpuMicros() - first;
     if (step > 0) return step <= FINEST_COARSE_STEP_MICROS;
   }
   return false;
