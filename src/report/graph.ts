@@ -146,29 +146,55 @@ function frameIndex(profile: Profile, granularity: Granularity, objNames: boolea
     }
     return number;
   };
-  // By position in profile.locations: its nodes, innermost (inlined) first as it lists its lines.
+  // By position in profile.locations: its nodes, outermost first, at
+  // locationNodes[nodeStarts[p] .. nodeStarts[p + 1]] (a location lists its inlined lines first).
   const infosOf = locationInfos(profile, granularity, objNames, paths);
-  const locationNodes = profile.locations.map((location) => infosOf.get(location)!.map(nodeOf));
-  const position = positionFinder(profile.locations);
+  const { locations, samples } = profile;
+  const nodeStarts = new Int32Array(locations.length + 1);
+  const locationNodes: number[] = [];
+  locations.forEach((location, p) => {
+    const nodes = infosOf.get(location)!.map(nodeOf);
+    for (let j = nodes.length - 1; j >= 0; j--) locationNodes.push(nodes[j]!);
+    nodeStarts[p + 1] = locationNodes.length;
+  });
+  // Each frame's location position, root first, found once: a large profile's millions of
+  // frames each point at a location somewhere in memory, and reading it costs most here.
+  const position = positionFinder(locations);
+  let stackTotal = 0;
+  for (const sample of samples) stackTotal += sample.locations.length;
+  const positions = new Int32Array(stackTotal);
   let frameCount = 0;
-  for (const sample of profile.samples) {
-    for (const location of sample.locations) frameCount += locationNodes[position(location)]?.length ?? 0;
+  let next = 0;
+  for (const sample of samples) {
+    const stack = sample.locations;
+    for (let i = stack.length - 1; i >= 0; i--) {
+      const location = stack[i]!;
+      // Merged profiles number their locations by position from 1.
+      const p = locations[location.id - 1] === location ? location.id - 1 : position(location);
+      positions[next++] = p;
+      // A location that is not in the profile's list stands for no frame.
+      if (p >= 0) frameCount += nodeStarts[p + 1]! - nodeStarts[p]!;
+    }
   }
   const frames = new Int32Array(frameCount);
   const inlined = new Uint8Array(frameCount);
-  const sampleEnds = new Int32Array(profile.samples.length);
+  const sampleEnds = new Int32Array(samples.length);
   let end = 0;
-  profile.samples.forEach((sample, s) => {
-    for (let i = sample.locations.length - 1; i >= 0; i--) {
-      // A location that is not in the profile's list stands for no frame.
-      const nodes = locationNodes[position(sample.locations[i]!)] ?? [];
-      for (let j = nodes.length - 1; j >= 0; j--) {
-        frames[end] = nodes[j]!;
-        inlined[end++] = j !== nodes.length - 1 ? 1 : 0;
+  next = 0;
+  for (let s = 0; s < samples.length; s++) {
+    const stackEnd = next + samples[s]!.locations.length;
+    for (; next < stackEnd; next++) {
+      const p = positions[next]!;
+      if (p < 0) continue;
+      const last = nodeStarts[p + 1]!;
+      for (let j = nodeStarts[p]!; j < last; j++) {
+        frames[end] = locationNodes[j]!;
+        // All but the location's outermost line are calls inlined into the line before.
+        inlined[end++] = j !== nodeStarts[p] ? 1 : 0;
       }
     }
     sampleEnds[s] = end;
-  });
+  }
   return { keys, infos, frames, inlined, sampleEnds };
 }
 
