@@ -1,4 +1,4 @@
-import { createInterface, type Interface } from 'node:readline';
+import type { Interface } from 'node:readline';
 import { textBytes, type Profile } from '../pprof/index.ts';
 import { FILTER_NAMES } from '../report/filter.ts';
 import { EDGE_FRACTION, NODE_FRACTION, profileLabels, valueFormat } from '../report/top.ts';
@@ -44,7 +44,8 @@ export async function interactive(profile: Profile, initial: Settings, options: 
   view.outputUnit = settings.unit ?? 'minimum';
   // On stderr, as go tool pprof: what the prompt prints on stdout is reports only.
   process.stderr.write(`${profileLabels(profile, view).join('\n')}\nEntering interactive mode (type "help" for commands, "o" for options)\n`);
-  const prompt: Interface = createInterface({
+  // Loaded here, not at start: a one-report run has no prompt.
+  const prompt: Interface = process.getBuiltinModule('node:readline').createInterface({
     input: process.stdin,
     output: process.stdout,
     prompt: '(pprof) ',
