@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { createInterface, type Interface } from 'node:readline';
+import type { Interface } from 'node:readline';
 import { textBytes, writeFileAtomic, type Profile } from '../pprof/index.ts';
 import { unwritableReason } from './output.ts';
 import { FILTER_NAMES } from '../report/filter.ts';
@@ -66,7 +66,8 @@ export async function interactive(profile: Profile, initial: Settings, options: 
   view.outputUnit = settings.unit ?? 'minimum';
   // On stderr, as go tool pprof: what the prompt prints on stdout is reports only.
   process.stderr.write(`${profileLabels(profile, view).join('\n')}\nEntering interactive mode (type "help" for commands, "o" for options)\n`);
-  const prompt: Interface = createInterface({
+  // Loaded here, not at start: a one-report run has no prompt.
+  const prompt: Interface = process.getBuiltinModule('node:readline').createInterface({
     input: process.stdin,
     output: process.stdout,
     prompt: '(pprof) ',

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 
 /**
@@ -14,7 +13,8 @@ import { hostname } from 'node:os';
 export function misdirectedReason(host: string | undefined, served: readonly string[] = []): string | undefined {
   if (!host) return undefined;
   const name = hostName(host);
-  if (isIP(name) || name === 'localhost' || name.endsWith('.localhost')) return undefined;
+  // node:net loaded when needed: a report tool that never serves should not pay for it at start.
+  if (process.getBuiltinModule('node:net').isIP(name) || name === 'localhost' || name.endsWith('.localhost')) return undefined;
   if ([...served, hostname()].some((allowed) => allowed.toLowerCase().replace(/\.$/, '') === name)) return undefined;
   return `this server answers requests addressed to this machine (localhost, its IP addresses or its name ${hostname()}), not to ${host}: a web page may be trying to read it through DNS rebinding`;
 }

@@ -93,6 +93,13 @@ export function locationInfos(profile: Profile, granularity: Granularity, objNam
   const keepLine = granularity === 'lines' || granularity === 'addresses';
   const keepAddress = granularity === 'addresses';
   const infos = new Map<Location, NodeInfo[]>();
+  // Each file's path cleaned once: a file has many functions, a function many locations.
+  const cleaned = new Map<string, string>();
+  const fileOf = (filename: string) => {
+    let file = cleaned.get(filename);
+    if (file === undefined) cleaned.set(filename, (file = cleanPath(paths ? trimSourcePath(filename, paths) : filename)));
+    return file;
+  };
   for (const location of profile.locations) {
     const objfile = location.mapping?.filename ?? '';
     const address = keepAddress ? location.address : 0n;
@@ -104,7 +111,7 @@ export function locationInfos(profile: Profile, granularity: Granularity, objNam
       location,
       location.lines.map(({ function: fn, line }) => {
         const name = keepName ? fn.name : '';
-        const file = keepFile ? cleanPath(paths ? trimSourcePath(fn.filename, paths) : fn.filename) : '';
+        const file = keepFile ? fileOf(fn.filename) : '';
         // A function without a name is told apart by its binary and first line.
         const placed = objNames || name === '';
         return { address, name, file, line: keepLine ? line : 0, objfile: placed ? objfile : '', startLine: placed ? fn.startLine : 0 };
@@ -156,29 +163,55 @@ function frameIndex(profile: Profile, granularity: Granularity, objNames: boolea
     }
     return number;
   };
-  // By position in profile.locations: its nodes, innermost (inlined) first as it lists its lines.
+  // By position in profile.locations: its nodes, outermost first, at
+  // locationNodes[nodeStarts[p] .. nodeStarts[p + 1]] (a location lists its inlined lines first).
   const infosOf = locationInfos(profile, granularity, objNames, paths);
-  const locationNodes = profile.locations.map((location) => infosOf.get(location)!.map(nodeOf));
-  const position = positionFinder(profile.locations);
+  const { locations, samples } = profile;
+  const nodeStarts = new Int32Array(locations.length + 1);
+  const locationNodes: number[] = [];
+  locations.forEach((location, p) => {
+    const nodes = infosOf.get(location)!.map(nodeOf);
+    for (let j = nodes.length - 1; j >= 0; j--) locationNodes.push(nodes[j]!);
+    nodeStarts[p + 1] = locationNodes.length;
+  });
+  // Each frame's location position, root first, found once: a large profile's millions of
+  // frames each point at a location somewhere in memory, and reading it costs most here.
+  const position = positionFinder(locations);
+  let stackTotal = 0;
+  for (const sample of samples) stackTotal += sample.locations.length;
+  const positions = new Int32Array(stackTotal);
   let frameCount = 0;
-  for (const sample of profile.samples) {
-    for (const location of sample.locations) frameCount += locationNodes[position(location)]?.length ?? 0;
+  let next = 0;
+  for (const sample of samples) {
+    const stack = sample.locations;
+    for (let i = stack.length - 1; i >= 0; i--) {
+      const location = stack[i]!;
+      // Merged profiles number their locations by position from 1.
+      const p = locations[location.id - 1] === location ? location.id - 1 : position(location);
+      positions[next++] = p;
+      // A location that is not in the profile's list stands for no frame.
+      if (p >= 0) frameCount += nodeStarts[p + 1]! - nodeStarts[p]!;
+    }
   }
   const frames = new Int32Array(frameCount);
   const inlined = new Uint8Array(frameCount);
-  const sampleEnds = new Int32Array(profile.samples.length);
+  const sampleEnds = new Int32Array(samples.length);
   let end = 0;
-  profile.samples.forEach((sample, s) => {
-    for (let i = sample.locations.length - 1; i >= 0; i--) {
-      // A location that is not in the profile's list stands for no frame.
-      const nodes = locationNodes[position(sample.locations[i]!)] ?? [];
-      for (let j = nodes.length - 1; j >= 0; j--) {
-        frames[end] = nodes[j]!;
-        inlined[end++] = j !== nodes.length - 1 ? 1 : 0;
+  next = 0;
+  for (let s = 0; s < samples.length; s++) {
+    const stackEnd = next + samples[s]!.locations.length;
+    for (; next < stackEnd; next++) {
+      const p = positions[next]!;
+      if (p < 0) continue;
+      const last = nodeStarts[p + 1]!;
+      for (let j = nodeStarts[p]!; j < last; j++) {
+        frames[end] = locationNodes[j]!;
+        // All but the location's outermost line are calls inlined into the line before.
+        inlined[end++] = j !== nodeStarts[p] ? 1 : 0;
       }
     }
     sampleEnds[s] = end;
-  });
+  }
   return { keys, infos, frames, inlined, sampleEnds };
 }
 
@@ -305,6 +338,39 @@ export function buildCallTree(
 const sampleValues = (profile: Profile, sampleIndex: number) => Float64Array.from(profile.samples, (sample) => sample.values[sampleIndex] ?? 0);
 
 /** The graph of the frames, with values by sample; `kept` by node number, all nodes when absent. */
+/**
+ * Each node's flat and cum values as drawGraph counts them, with the numbers of the nodes that
+ * have a value, in order: what choosing nodes needs, without making a node object for each.
+ */
+function nodeSums(index: FrameIndex, values: Float64Array, kept: readonly boolean[] | undefined): { flat: Float64Array; cum: Float64Array; present: number[] } {
+  const { frames, sampleEnds } = index;
+  const count = index.keys.length;
+  const flat = new Float64Array(count);
+  const cum = new Float64Array(count);
+  const lastSample = new Int32Array(count).fill(-1);
+  let start = 0;
+  for (let sampleNumber = 0; sampleNumber < sampleEnds.length; sampleNumber++) {
+    const end = sampleEnds[sampleNumber]!;
+    const value = values[sampleNumber]!;
+    if (value !== 0) {
+      let leaf = -1;
+      for (let f = start; f < end; f++) {
+        const node = frames[f]!;
+        // A sample whose leaf is left out counts in no node's flat value.
+        leaf = kept && !kept[node] ? -1 : node;
+        if (leaf < 0 || lastSample[node] === sampleNumber) continue;
+        lastSample[node] = sampleNumber;
+        cum[node]! += value;
+      }
+      if (leaf >= 0) flat[leaf]! += value;
+    }
+    start = end;
+  }
+  const present: number[] = [];
+  for (let number = 0; number < count; number++) if (flat[number] !== 0 || cum[number] !== 0) present.push(number);
+  return { flat, cum, present };
+}
+
 function drawGraph(index: FrameIndex, values: Float64Array, kept: readonly boolean[] | undefined, edges: boolean, tags?: readonly SampleTags[]): GraphNode[] {
   const { frames, inlined, sampleEnds } = index;
   const count = index.keys.length;
@@ -387,17 +453,28 @@ export function sortEdges(edges: Iterable<GraphEdge>): GraphEdge[] {
 /** go tool pprof's orders: by flat, then name; or, with `cum`, by cum, then name, then flat. */
 export function sortNodes(nodes: GraphNode[], cum: boolean): GraphNode[] {
   // Each name made once, not in each of the n log n comparisons.
-  const names = new Map(nodes.map((node) => [node, printableName(node.info)]));
-  const byName = (a: GraphNode, b: GraphNode) => {
-    const [x, y] = [names.get(a)!, names.get(b)!];
-    return x < y ? -1 : x > y ? 1 : 0;
-  };
-  const byKey = (a: GraphNode, b: GraphNode) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-  return nodes.sort(
-    cum
-      ? (a, b) => Math.abs(b.cum) - Math.abs(a.cum) || byName(a, b) || Math.abs(b.flat) - Math.abs(a.flat) || byKey(a, b)
-      : (a, b) => Math.abs(b.flat) - Math.abs(a.flat) || byName(a, b) || Math.abs(b.cum) - Math.abs(a.cum) || byKey(a, b),
-  );
+  const ranked = nodes.map((node) => ({ node, flat: node.flat, cum: node.cum, name: printableName(node.info), key: node.key }));
+  ranked.sort(rankOrder(cum));
+  ranked.forEach((entry, i) => {
+    nodes[i] = entry.node;
+  });
+  return nodes;
+}
+
+/** What a node is sorted by in a report: its value, then its name, its other value and its key. */
+interface Ranked {
+  flat: number;
+  cum: number;
+  name: string;
+  key: string;
+}
+
+function rankOrder(cum: boolean): (a: Ranked, b: Ranked) => number {
+  const byName = (a: Ranked, b: Ranked) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const byKey = (a: Ranked, b: Ranked) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  return cum
+    ? (a, b) => Math.abs(b.cum) - Math.abs(a.cum) || byName(a, b) || Math.abs(b.flat) - Math.abs(a.flat) || byKey(a, b)
+    : (a, b) => Math.abs(b.flat) - Math.abs(a.flat) || byName(a, b) || Math.abs(b.cum) - Math.abs(a.cum) || byKey(a, b);
 }
 
 export interface TrimOptions {
@@ -428,30 +505,44 @@ export interface TrimmedGraph {
 export function trimmedGraph(profile: Profile, options: TrimOptions): TrimmedGraph {
   const index = frameIndex(profile, options.granularity, false, options.paths ?? NO_SOURCE_PATHS);
   const values = sampleValues(profile, options.sampleIndex);
-  const build = (kept: ReadonlySet<string> | undefined, edges: boolean) => drawGraph(index, values, kept && index.keys.map((key) => kept.has(key)), edges);
-  // Which nodes stay depends on their values only: the calls are recorded in the last build.
-  let nodes = build(undefined, false);
-  let withEdges = false;
-  const graphTotal = nodes.reduce((sum, node) => sum + node.flat, 0);
+  // Which nodes stay depends on their values only: they are chosen by number, and made into
+  // nodes with their calls once, in the last build (a profile may have many thousands).
+  const keptOf = (numbers: readonly number[]) => {
+    const kept = new Array<boolean>(index.keys.length).fill(false);
+    for (const number of numbers) kept[number] = true;
+    return kept;
+  };
+  let sums = nodeSums(index, values, undefined);
+  let numbers = sums.present;
+  const graphTotal = numbers.reduce((sum, number) => sum + sums.flat[number]!, 0);
   const cutoff = Math.abs(Math.trunc(graphTotal * options.nodeFraction));
   const edgeCutoff = Math.abs(Math.trunc(graphTotal * options.edgeFraction));
   let droppedNodes = 0;
+  let kept: boolean[] | undefined;
   if (cutoff > 0) {
-    const kept = nodes.filter((node) => Math.abs(node.cum) >= cutoff);
-    if (kept.length !== nodes.length) {
-      droppedNodes = nodes.length - kept.length;
-      nodes = build(new Set(kept.map((node) => node.key)), options.edges);
-      withEdges = options.edges;
+    const large = numbers.filter((number) => Math.abs(sums.cum[number]!) >= cutoff);
+    if (large.length !== numbers.length) {
+      droppedNodes = numbers.length - large.length;
+      kept = keptOf(large);
+      sums = nodeSums(index, values, kept);
+      numbers = sums.present;
     }
   }
-  const nodesBeforeCount = nodes.length;
-  sortNodes(nodes, options.cum);
-  if (options.nodeCount > 0 && options.nodeCount < nodes.length) {
-    const top = new Set(nodes.slice(0, options.nodeCount).map((node) => node.key));
-    nodes = sortNodes(build(top, options.edges), options.cum);
-    withEdges = options.edges;
+  const nodesBeforeCount = numbers.length;
+  if (options.nodeCount > 0 && options.nodeCount < numbers.length) {
+    const ranked = numbers.map((number) => ({
+      number,
+      flat: sums.flat[number]!,
+      cum: sums.cum[number]!,
+      name: printableName(index.infos[number]!),
+      key: index.keys[number]!,
+    }));
+    ranked.sort(rankOrder(options.cum));
+    kept = keptOf(ranked.slice(0, options.nodeCount).map((entry) => entry.number));
   }
-  if (options.edges && !withEdges) nodes = sortNodes(build(new Set(nodes.map((node) => node.key)), true), options.cum);
+  // Calls through nodes without a value (their samples cancel out) pass over them, as over the dropped.
+  if (options.edges && !kept) kept = keptOf(numbers);
+  const nodes = sortNodes(drawGraph(index, values, kept, options.edges), options.cum);
   for (const node of nodes) {
     for (const [src, edge] of node.in) {
       if (Math.abs(edge.weight) >= edgeCutoff) continue;

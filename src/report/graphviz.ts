@@ -1,5 +1,3 @@
-import { spawnSync } from 'node:child_process';
-
 /** The image formats the call graph is drawn in by Graphviz's `dot`, as go tool pprof draws them. */
 export const GRAPHVIZ_FORMATS = ['svg', 'pdf', 'png', 'gif', 'ps'] as const;
 export type GraphvizFormat = (typeof GRAPHVIZ_FORMATS)[number];
@@ -12,7 +10,10 @@ export class GraphvizError extends Error {}
  * returned unless dot drew the whole of it.
  */
 export function drawWithGraphviz(dot: string, format: GraphvizFormat): Uint8Array {
-  const result = spawnSync('dot', [`-T${format}`], { input: dot, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Loaded here, not at start: most reports need no Graphviz.
+  const result = process
+    .getBuiltinModule('node:child_process')
+    .spawnSync('dot', [`-T${format}`], { input: dot, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
   if (result.error) {
     const missing = (result.error as NodeJS.ErrnoException).code === 'ENOENT';
     throw new GraphvizError(

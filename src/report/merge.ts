@@ -73,9 +73,12 @@ class RecordMerger {
   readonly #mappingsByKey = new Map<string, Mapping>();
   readonly #functionsByKey = new Map<string, ProfileFunction>();
   readonly #locationsByKey = new Map<string, Location>();
-  // Samples by a hash of their stack, then told apart by stack and labels: joining ids into
-  // string keys cost more than the rest of the merge on large profiles.
-  readonly #samplesByHash = new Map<number, { sample: Sample; labelKey: string }[]>();
+  // Samples found by a hash of their stack in an open-addressed table of sample numbers + 1
+  // (0: free), then told apart by stack and labels. String keys, or a Map of lists, cost more
+  // than the rest of the merge on large profiles: a sample with a new stack is the usual case.
+  #sampleTable = new Int32Array(1024);
+  readonly #sampleHashes: number[] = [];
+  readonly #labelKeys: string[] = [];
   // The source's records already merged: locations and functions by their position in the
   // source's lists (found by id, see positionFinder), the rest by identity; with the shift of
   // a mapping loaded elsewhere.
@@ -92,13 +95,12 @@ class RecordMerger {
     this.#functionOf = new Map();
     this.#locationOf = new Map();
     this.#functionPosition = positionFinder(source.functions);
-    this.#functionsByPosition = new Array(source.functions.length).fill(undefined);
+    this.#functionsByPosition = source.functions.map(() => undefined);
     this.#locationPosition = positionFinder(source.locations);
-    this.#locationsByPosition = new Array(source.locations.length).fill(undefined);
+    this.#locationsByPosition = source.locations.map(() => undefined);
     if (this.mappings.length === 0 && source.mappings[0]) this.#mapping(source.mappings[0]);
     for (const sample of source.samples) {
-      if (sample.values.every((value) => value === 0)) continue;
-      this.#sample(sample);
+      if (sample.values.some((value) => value !== 0)) this.#sample(sample);
     }
   }
 
@@ -110,18 +112,38 @@ class RecordMerger {
       locations[i] = location;
       hash = (Math.imul(hash, 31) + location.id) | 0;
     }
-    const labels = sample.labels.map((label) => [label.key, label.str, label.num, label.numUnit] as const);
-    const labelKey = labels.length === 0 ? '' : JSON.stringify([...labels].sort());
-    let bucket = this.#samplesByHash.get(hash);
-    const existing = bucket?.find((entry) => entry.labelKey === labelKey && sameStack(entry.sample.locations, locations))?.sample;
-    if (existing) {
-      existing.values = existing.values.map((value, i) => value + (sample.values[i] ?? 0));
+    // Mixed, so that ids that differ in their high bits only land apart in the table.
+    hash = Math.imul(hash ^ (hash >>> 16), 0x45d9f3b);
+    hash ^= hash >>> 16;
+    const labelKey = sample.labels.length === 0 ? '' : JSON.stringify(sample.labels.map((label) => [label.key, label.str, label.num, label.numUnit]).sort());
+    const table = this.#sampleTable;
+    const mask = table.length - 1;
+    let slot = hash & mask;
+    for (; table[slot] !== 0; slot = (slot + 1) & mask) {
+      const index = table[slot]! - 1;
+      const existing = this.samples[index]!;
+      if (this.#sampleHashes[index] !== hash || this.#labelKeys[index] !== labelKey || !sameStack(existing.locations, locations)) continue;
+      for (let i = 0; i < existing.values.length; i++) existing.values[i]! += sample.values[i] ?? 0;
       return;
     }
-    const merged: Sample = { locations, values: [...sample.values], labels: labels.map(([key, str, num, numUnit]): Label => ({ key, str, num, numUnit })) };
-    if (!bucket) this.#samplesByHash.set(hash, (bucket = []));
-    bucket.push({ sample: merged, labelKey });
-    this.samples.push(merged);
+    const labels = sample.labels.map(({ key, str, num, numUnit }): Label => ({ key, str, num, numUnit }));
+    this.samples.push({ locations, values: [...sample.values], labels });
+    this.#sampleHashes.push(hash);
+    this.#labelKeys.push(labelKey);
+    table[slot] = this.samples.length;
+    // At most half full, so that a probe for a new stack ends soon.
+    if (this.samples.length * 2 > table.length) this.#growSampleTable();
+  }
+
+  #growSampleTable(): void {
+    const table = new Int32Array(this.#sampleTable.length * 2);
+    const mask = table.length - 1;
+    this.#sampleHashes.forEach((hash, index) => {
+      let slot = hash & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = index + 1;
+    });
+    this.#sampleTable = table;
   }
 
   #mapping(mapping: Mapping): { mapping: Mapping; offset: bigint } {
@@ -145,7 +167,7 @@ class RecordMerger {
   #function(fn: ProfileFunction): ProfileFunction {
     const position = this.#functionPosition(fn);
     const known = position >= 0 ? this.#functionsByPosition[position] : this.#functionOf.get(fn);
-    if (known) return known;
+    if (known !== undefined) return known;
     // NUL cannot occur in names or paths: the fields cannot run into each other.
     const key = `${fn.startLine}\0${fn.name}\0${fn.systemName}\0${fn.filename}`;
     let merged = this.#functionsByKey.get(key);
@@ -162,7 +184,7 @@ class RecordMerger {
   #location(location: Location): Location {
     const position = this.#locationPosition(location);
     const known = position >= 0 ? this.#locationsByPosition[position] : this.#locationOf.get(location);
-    if (known) return known;
+    if (known !== undefined) return known;
     const mapped = location.mapping && this.#mapping(location.mapping);
     const address = location.address + (mapped?.offset ?? 0n);
     const lines = location.lines.map((line) => ({ function: this.#function(line.function), line: line.line, column: 0 }));
@@ -181,7 +203,11 @@ class RecordMerger {
   }
 }
 
-const sameStack = (a: readonly Location[], b: readonly Location[]) => a.length === b.length && a.every((location, i) => location === b[i]);
+function sameStack(a: readonly Location[], b: readonly Location[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** The label go tool pprof marks a -diff_base's samples with. */
 export const BASE_LABEL = 'pprof::base';

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-
 /**
  * Opens `url` in the person's browser, as go tool pprof -http does: $BROWSER if set, else the
  * system's opener. Best effort: a machine without one (a server, CI) just keeps the printed URL.
@@ -13,7 +11,8 @@ export function openBrowser(url: string): void {
         ? ['cmd', '/c', 'start', '""', url]
         : ['xdg-open', url];
   try {
-    const child = spawn(command!, args, { stdio: 'ignore', detached: true });
+    // Loaded here, not at start: most runs open no browser.
+    const child = process.getBuiltinModule('node:child_process').spawn(command!, args, { stdio: 'ignore', detached: true });
     child.on('error', () => {});
     child.unref();
   } catch {
