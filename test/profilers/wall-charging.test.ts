@@ -47,15 +47,18 @@ describe('ProgramTimeline', () => {
   });
 });
 
+/** (root) -> hot (node 2), and V8's (idle) (3) and (garbage collector) (4), which have no url. */
+const hotIdleCollectorNodes = (): V8CpuProfile['nodes'] => [
+  { id: 1, callFrame: { ...frame('(root)', -1), url: '' }, children: [2, 3, 4] },
+  { id: 2, callFrame: frame('hot', 4) },
+  { id: 3, callFrame: { ...frame('(idle)', -1), url: '' } },
+  { id: 4, callFrame: { ...frame('(garbage collector)', -1), url: '' } },
+];
+
 describe('addV8Samples charging a wall profile', () => {
   // (root) -> hot, and V8's (idle) and (garbage collector), which have no url; one sample every 10 ms.
   const v8: V8CpuProfile = {
-    nodes: [
-      { id: 1, callFrame: { ...frame('(root)', -1), url: '' }, children: [2, 3, 4] },
-      { id: 2, callFrame: frame('hot', 4) },
-      { id: 3, callFrame: { ...frame('(idle)', -1), url: '' } },
-      { id: 4, callFrame: { ...frame('(garbage collector)', -1), url: '' } },
-    ],
+    nodes: hotIdleCollectorNodes(),
     startTime: 0,
     //        10  20  30  40  50  60  70  80  90 ms
     samples: [2, 2, 4, 3, 2, 2, 3, 2, 4],
@@ -123,12 +126,7 @@ describe("addV8Samples charging Node's own work in a wall profile", () => {
 describe('addV8Samples placing a collection next to a turn known to the quarter millisecond', () => {
   // (root) -> hot, (idle), (garbage collector): hot sampled at 10.1 ms, a collection at 20, idle at 30.
   const v8: V8CpuProfile = {
-    nodes: [
-      { id: 1, callFrame: { ...frame('(root)', -1), url: '' }, children: [2, 3, 4] },
-      { id: 2, callFrame: frame('hot', 4) },
-      { id: 3, callFrame: { ...frame('(idle)', -1), url: '' } },
-      { id: 4, callFrame: { ...frame('(garbage collector)', -1), url: '' } },
-    ],
+    nodes: hotIdleCollectorNodes(),
     startTime: 0,
     samples: [2, 4, 3],
     timeDeltas: [10_100, 9_900, 10_000],
