@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlameData } from '../../src/report/flamegraph.ts';
 import { launchChromium, screenshotDirectory, serveDirectory } from '../helpers/browser.ts';
-import { builtDeck, openSlide, slideWith } from '../helpers/deck.ts';
+import { builtDeck, cutOff, openSlide, slideWith } from '../helpers/deck.ts';
 import { repoRoot } from '../helpers/run.ts';
 import { chromiumBinary } from '../helpers/tools.ts';
 
@@ -120,6 +120,24 @@ describe.skipIf(!chromiumBinary())('a slide flame graph in Chromium', () => {
 
     await page.fill(`${scope} .fg-search`, '^compress$');
     await expect.poll(() => page.textContent(`${scope} .fg-matches`)).toMatch(/^\d+ frames?: /);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('follows its box when the host lays it out again narrower, in a grid column sized by its content', async () => {
+    // The sampling slide puts the graph in a grid column beside a table. Were the graph drawn once
+    // while that column was wider (the host laid out before its styles, say), the canvas it drew
+    // must not hold the column at that width: the graph is drawn again to the column's width.
+    const sampling = slideWith('<SamplingTimeline');
+    const { page, errors } = await openSlide(browser!, site.origin, sampling, { width: 1280, height: 720 }, '?clicks=999');
+    const graph = `.slidev-page-${sampling} .slide-flame`;
+    const width = () => page.$eval(`${graph} canvas`, (canvas) => (canvas as HTMLElement).offsetWidth);
+    const inGrid = await width();
+    await page.$eval(`.slidev-page-${sampling} .results`, (results) => ((results as HTMLElement).style.display = 'block'));
+    await expect.poll(width).toBeGreaterThan(inGrid * 1.5);
+    await page.$eval(`.slidev-page-${sampling} .results`, (results) => ((results as HTMLElement).style.display = ''));
+    await expect.poll(width).toBe(inGrid);
+    expect(await cutOff(page, `.slidev-page-${sampling}`)).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
   });
