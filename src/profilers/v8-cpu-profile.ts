@@ -145,6 +145,9 @@ export interface WallCharging {
  *   step that follows a wait read up to 5 points high on a busy machine: V8 samples a running
  *   thread late there (the thread waits for a core, and the signal with it) and an idle one on
  *   time, so the gap before a step's first sample is long and mostly idle.
+ * - Time the program's code ran where V8 took no sample at all (between two quiet samples) goes
+ *   to `(unsampled)`, with no stack: V8's sampler waits for a core too, and was measured to skip
+ *   100 to 300 ms while a CPU step ran; left out, running + waiting fell to 96% of the window.
  */
 export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options: V8SampleOptions): void {
   const { mapper, labels } = options;
@@ -256,6 +259,8 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     totals.set(key, total);
   }
 
+  const unsampledMicros = wall ? unsampledRunning(wall, sampleTimes, quiet) : 0;
+
   // Walked up, not recursed into: a stack can be 100,000 frames deep. Memoised per node asked for.
   const frames = new Map<number, Frame>();
   const callers = new Map<number, Frame[]>();
@@ -298,6 +303,48 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
       add([{ ...leaf, line }, ...parents], [counts[i]!, nanos[i]!], total.sampleLabels);
     });
   }
+  if (unsampledMicros > 0) add([{ name: UNSAMPLED, file: '', line: 0 }], [0, Math.round(unsampledMicros * 1000)], undefined);
+}
+
+/** How finely the program's turns are known (ProgramTimeline), in V8's microseconds. */
+const TURN_RESOLUTION_MICROS = 250;
+
+/** The frame of running time V8 took no sample of: see unsampledRunning. */
+const UNSAMPLED = '(unsampled)';
+
+/**
+ * How long the program's code ran, in a wall profile's window, where V8 took no sample of it:
+ * between two quiet samples (or a quiet sample and the window's edge), from the first turn of
+ * the code in that gap to the last, less the time the program waited. V8's sampler is a thread
+ * that waits for a core like any other: on a busy machine it was measured to go 100 to 300 ms
+ * without a sample while the program ran its CPU step, so whole steps went uncharged.
+ */
+function unsampledRunning(wall: WallCharging, sampleTimes: readonly number[], quiet: (i: number) => boolean): number {
+  let micros = 0;
+  // The gap's start: the window's start, or a quiet sample's time; undefined after a sample of the program.
+  let from: number | undefined = wall.start;
+  const close = (to: number) => {
+    if (from === undefined) return;
+    const start = Math.max(from, wall.start);
+    const end = Math.min(to, wall.end);
+    if (end <= start) return;
+    const first = wall.firstTurn(start, end);
+    const last = wall.lastTurn(start, end);
+    // Turns are known to the quarter millisecond: a first and last turn that close may be one
+    // turn, which says the code ran, not for how long.
+    if (first !== undefined && last !== undefined && last - first > TURN_RESOLUTION_MICROS) micros += Math.max(0, last - first - wall.waitedBetween(first, last));
+  };
+  for (let i = 0; i < sampleTimes.length; i++) {
+    const time = sampleTimes[i]!;
+    if (time <= wall.start) continue;
+    if (time >= wall.end) break;
+    if (quiet(i)) {
+      close(time);
+      from = time;
+    } else from = undefined;
+  }
+  close(wall.end);
+  return micros;
 }
 
 /** Node's JavaScript (`node:` modules) and V8's builtins (no file), such as runMicrotasks. */

@@ -159,3 +159,31 @@ describe('addV8Samples placing a collection next to a turn known to the quarter 
     expect(profileOf([[10.15, 30]]).map(({ frames }) => frames)).toEqual([['hot /app/x.js:5']]);
   });
 });
+
+describe('addV8Samples charging a run of the program that V8 did not sample', () => {
+  // V8's sampler waited for a core: idle at 10 ms, then nothing until another idle sample at 50.
+  // The program's code ran from 12 (a wait ended) to 40 (it started the next, in flight to the end).
+  const profileOf = (samples: number[], timeDeltas: number[]) => {
+    const timeline = new ProgramTimeline(0);
+    for (const [start, end] of [
+      [0, 12],
+      [40, 60],
+    ] as const) {
+      timeline.turn(start);
+      timeline.turn(end);
+      timeline.wait(start, end);
+    }
+    const builder = cpuShapedBuilder();
+    addV8Samples(builder, { nodes: hotIdleCollectorNodes(), startTime: 0, samples, timeDeltas, endTime: 60_000 }, { mapper: new SourceMapper(), wall: charging(timeline, 0, 60) });
+    return stacks(builder.build());
+  };
+
+  it('charges the time it ran between its turns to (unsampled), with no stack and no sample counted', () => {
+    // From the turn at 12 to the quarter millisecond of the turn at 40 (40.25), less the wait from 40.
+    expect(profileOf([3, 3, 3], [10_000, 40_000, 10_000])).toEqual([{ frames: ['(unsampled) :0'], values: [0, 28_000_000] }]);
+  });
+
+  it('charges nothing so when V8 sampled the run: the sample stands for it', () => {
+    expect(profileOf([3, 2, 3, 3], [10_000, 20_000, 20_000, 10_000])).toEqual([{ frames: ['hot /app/x.js:5'], values: [1, 28_000_000] }]);
+  });
+});
