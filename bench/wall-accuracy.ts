@@ -28,8 +28,11 @@ interface Measured {
   measuredMs: Record<(typeof STEPS)[number], number>;
 }
 
-/** Each step's share of the window in the profile, and running + waiting over the window. */
-function profiled(path: string): { shares: Record<string, number>; coverage: number } {
+/**
+ * Each step's share of the window in the profile, running + waiting over the window, and the
+ * part of it that ran where V8 took no sample (`(unsampled)`, no step's).
+ */
+function profiled(path: string): { shares: Record<string, number>; coverage: number; unsampled: number } {
   const profile = decodeProfile(readFileSync(path));
   const window = profile.durationNanos;
   const cumulative: Record<string, number> = {};
@@ -39,7 +42,11 @@ function profiled(path: string): { shares: Record<string, number>; coverage: num
     total += nanos;
     for (const name of new Set(sample.locations.map((location) => location.lines[0]?.function.name ?? ''))) cumulative[name] = (cumulative[name] ?? 0) + nanos;
   }
-  return { shares: Object.fromEntries(STEPS.map((step) => [step, (cumulative[step] ?? 0) / window])), coverage: total / window };
+  return {
+    shares: Object.fromEntries(STEPS.map((step) => [step, (cumulative[step] ?? 0) / window])),
+    coverage: total / window,
+    unsampled: (cumulative['(unsampled)'] ?? 0) / window,
+  };
 }
 
 export async function run(options: { quick: boolean }): Promise<void> {
@@ -67,7 +74,7 @@ export async function run(options: { quick: boolean }): Promise<void> {
         await hogs?.stop();
       }
       const measured = JSON.parse(stdout) as Measured;
-      const { shares, coverage } = profiled(output);
+      const { shares, coverage, unsampled } = profiled(output);
       const timed = (step: (typeof STEPS)[number]) => measured.measuredMs[step] / measured.windowMs;
       const cells = STEPS.map((step) => `${(100 * shares[step]!).toFixed(1)}% / ${(100 * timed(step)).toFixed(1)}%`);
       const worst = Math.max(...STEPS.map((step) => Math.abs(shares[step]! - timed(step))));
@@ -78,12 +85,14 @@ export async function run(options: { quick: boolean }): Promise<void> {
         ...cells,
         (100 * worst).toFixed(1),
         `${(100 * coverage).toFixed(1)}%`,
+        `${(100 * unsampled).toFixed(1)}%`,
       ]);
     }
     progress('run', runs.length, runs.length);
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
-  printTable(['ms per round', 'load', 'load avg', 'request', 'CPU', 'sleep', 'worst, points', 'running+waiting'], rows);
+  printTable(['ms per round', 'load', 'load avg', 'request', 'CPU', 'sleep', 'worst, points', 'running+waiting', 'unsampled'], rows);
   console.log(`load avg: the machine's 1-minute load average as the run started, before its hogs, on ${cores} cores`);
+  console.log("unsampled: running time V8's sampler took no sample of, in the profile as (unsampled), no step's");
 }
