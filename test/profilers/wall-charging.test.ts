@@ -187,3 +187,18 @@ describe('addV8Samples charging a run of the program that V8 did not sample', ()
     expect(profileOf([3, 2, 3, 3], [10_000, 20_000, 20_000, 10_000])).toEqual([{ frames: ['hot /app/x.js:5'], values: [1, 28_000_000] }]);
   });
 });
+
+describe('addV8Samples charging a sample of the program after another, with a wait between', () => {
+  it('charges it the gap less the wait, which counts that time already', () => {
+    // hot at 10 and at 30; between them the code started a wait at 12 that ended at 25.
+    const timeline = new ProgramTimeline(0);
+    timeline.turn(12);
+    timeline.turn(25);
+    timeline.wait(12, 25);
+    const builder = cpuShapedBuilder();
+    const v8: V8CpuProfile = { nodes: hotIdleCollectorNodes(), startTime: 0, samples: [2, 2], timeDeltas: [10_000, 20_000], endTime: 30_000 };
+    addV8Samples(builder, v8, { mapper: new SourceMapper(), wall: charging(timeline, 0, 30) });
+    // 10 ms for the first; 20 less the 13 waited for the second.
+    expect(stacks(builder.build())).toEqual([{ frames: ['hot /app/x.js:5'], values: [2, 17_000_000] }]);
+  });
+});
