@@ -283,6 +283,9 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
       const node = byId.get(at)!;
       if (node.callFrame.functionName === ROOT && !parentOf.has(at)) break;
+      // A tool that calls the program's code (tsx's require hook running a CommonJS module, the
+      // router calling the next handler) is glue between Node and the program: not shown.
+      if (options.programOnly && isToolFile(node.callFrame.url)) continue;
       let frame = frames.get(at);
       if (!frame) frames.set(at, (frame = frameOf(node.callFrame, mapper)));
       stack.push(frame);

@@ -66,6 +66,8 @@ export function heapProfileToPprof(v8: V8HeapProfile, options: HeapConversionOpt
   // a stack is built only for a node with samples: copying every node's whole stack would take
   // depth² frames. A node is the tools' when its nearest frame with a file of its own is; Node's
   // and V8's frames take their caller's side.
+  // A tool's own frame below the program's (tsx's require hook running a CommonJS module) has no
+  // frame: the stack shows the program and Node, as in the CPU profile.
   const links = new Map<number, { frame: Frame | undefined; caller: number | undefined; tools: boolean }>();
   const nodes = new Map<number, V8HeapNode>();
   const pending: { node: V8HeapNode; caller: number | undefined; toolsParent: boolean }[] = [{ node: v8.head, caller: undefined, toolsParent: false }];
@@ -73,7 +75,8 @@ export function heapProfileToPprof(v8: V8HeapProfile, options: HeapConversionOpt
     const { node, caller, toolsParent } = next;
     const isRoot = node === v8.head;
     const tools = !isRoot && options.programOnly === true && (actsForItsCaller(node.callFrame.url) ? toolsParent : isToolFile(node.callFrame.url));
-    links.set(node.id, { frame: isRoot ? undefined : frameOf(node.callFrame, mapper), caller, tools });
+    const toolsOwn = options.programOnly === true && isToolFile(node.callFrame.url);
+    links.set(node.id, { frame: isRoot || toolsOwn ? undefined : frameOf(node.callFrame, mapper), caller, tools });
     nodes.set(node.id, node);
     for (const child of node.children) pending.push({ node: child, caller: node.id, toolsParent: tools });
   }

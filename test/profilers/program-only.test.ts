@@ -34,10 +34,15 @@ function toolFrames(path: string): string[] {
 const scratch = () => mkdtempSync(join(tmpdir(), 'program-only-'));
 
 describe('profiles of a short program show the program only', () => {
-  it.each(['cpu', 'wall', 'allocs', 'heap'])('npm run profile --%s', (kind) => {
+  // The same program as ES and as CommonJS: Node runs CommonJS TypeScript through tsx's require
+  // hook, a frame of the tools' below every one of the program's.
+  const programs = { ES: 'program-only/short.ts', CommonJS: 'program-only/commonjs/short.ts' };
+  const cases = (['cpu', 'wall', 'allocs', 'heap'] as const).flatMap((kind) => (['ES', 'CommonJS'] as const).map((module) => [kind, module] as const));
+  it.each(cases)('npm run profile --%s, %s', (kind, module) => {
     const output = join(scratch(), `${kind}.pb.gz`);
-    const rate = { cpu: ['--hz', '5000'], wall: ['--hz', '1000'] }[kind] ?? ['--interval', '4096'];
-    const run = runProfileCommand([`--${kind}`, ...rate, '-o', output, fixture('program-only/short.ts')]);
+    const rate: Record<string, string[]> = { cpu: ['--hz', '5000'], wall: ['--hz', '1000'] };
+    const rates = rate[kind] ?? ['--interval', '4096'];
+    const run = runProfileCommand([`--${kind}`, ...rates, '-o', output, fixture(programs[module])]);
     expect(run.status, run.stderr).toBe(0);
     expect(toolFrames(output)).toEqual([]);
     // The program opens no socket: tsx's attempt to reach a `tsx watch` parent ends before it starts.

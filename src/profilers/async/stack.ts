@@ -98,7 +98,11 @@ function verdictOf(sites: readonly NodeJS.CallSite[], apiModules: readonly strin
       if (stack.length === 0 && isNodesOwn(file, apiModules)) return NOT_THE_PROGRAMS;
       continue;
     }
-    if (stack.length === 0 && isToolFile(file)) return NOT_THE_PROGRAMS;
+    if (isToolFile(file)) {
+      if (stack.length === 0) return NOT_THE_PROGRAMS;
+      // Below the program's frames, a tool is only the glue that called it (see v8-cpu-profile).
+      continue;
+    }
     stack.push(frameOf(site, file));
   }
   return stack.length > 0 ? stack : undefined;
