@@ -346,7 +346,8 @@ function unsampledRunning(wall: WallCharging, sampleTimes: readonly number[], qu
     const last = wall.lastTurn(start, end);
     // Turns are known to the quarter millisecond: a first and last turn that close may be one
     // turn, which says the code ran, not for how long.
-    if (first !== undefined && last !== undefined && last - first > TURN_RESOLUTION_MICROS) micros += Math.max(0, last - first - wall.waitedBetween(first, last));
+    if (first !== undefined && last !== undefined && last - first > TURN_RESOLUTION_MICROS)
+      micros += Math.max(0, last - first - wall.waitedBetween(first, last));
   };
   for (let i = 0; i < sampleTimes.length; i++) {
     const time = sampleTimes[i]!;

@@ -174,7 +174,11 @@ describe('addV8Samples charging a run of the program that V8 did not sample', ()
       timeline.wait(start, end);
     }
     const builder = cpuShapedBuilder();
-    addV8Samples(builder, { nodes: hotIdleCollectorNodes(), startTime: 0, samples, timeDeltas, endTime: 60_000 }, { mapper: new SourceMapper(), wall: charging(timeline, 0, 60) });
+    addV8Samples(
+      builder,
+      { nodes: hotIdleCollectorNodes(), startTime: 0, samples, timeDeltas, endTime: 60_000 },
+      { mapper: new SourceMapper(), wall: charging(timeline, 0, 60) },
+    );
     return stacks(builder.build());
   };
 
