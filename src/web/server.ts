@@ -28,7 +28,7 @@ import type { AddressInfo } from 'node:net';
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, sep } from 'node:path';
 import type { Profile } from '../pprof/index.ts';
-import { FILTER_NAMES, FilterError } from '../report/filter.ts';
+import { FILTER_NAMES, FilterError, compileFilters, compiledFrom, type CompiledFilters, type Filters } from '../report/filter.ts';
 import { flameData, flameTree } from '../report/flamegraph.ts';
 import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
 import { escapeMarkup } from '../report/markup.ts';
@@ -55,6 +55,8 @@ export interface WebUiOptions {
    * request, so a setting changed at the prompt reaches the page's next view).
    */
   settings?: Settings;
+  /** The starting settings' filters as checkSettings compiled them, so that they are not compiled again. */
+  filters?: CompiledFilters;
 }
 
 export interface WebUi {
@@ -91,6 +93,12 @@ export async function serveWebUi(source: Profile, options: WebUiOptions): Promis
   const startingSettings = (): Settings => options.settings ?? { cum: false, filters: {} };
   // The names it answers to besides localhost, its addresses and the machine's name: -http=NAME:port.
   const served = options.host ? [options.host] : [];
+  // The filters last compiled: a page asks for its views with the same ones, request after request.
+  let compiled = options.filters;
+  const compiledFor = (filters: Filters): CompiledFilters => {
+    if (!compiled || !compiledFrom(compiled, filters)) compiled = compileFilters(filters);
+    return compiled;
+  };
   const server = createServer((request, response) => {
     const misdirected = misdirectedReason(request.headers.host, served);
     if (misdirected) {
@@ -98,7 +106,7 @@ export async function serveWebUi(source: Profile, options: WebUiOptions): Promis
       return;
     }
     try {
-      route(source, startingSettings(), client, options.title, request, response);
+      route(source, startingSettings(), compiledFor, client, options.title, request, response);
     } catch (error) {
       const status = error instanceof BadRequest || isInputError(error) ? 400 : 500;
       send(
@@ -127,6 +135,7 @@ export async function serveWebUi(source: Profile, options: WebUiOptions): Promis
 function route(
   source: Profile,
   starting: Settings,
+  compiledFor: (filters: Filters) => CompiledFilters,
   client: { script: string; stylesheet: string },
   title: string,
   request: IncomingMessage,
@@ -148,21 +157,22 @@ function route(
   }
   if (!url.pathname.startsWith('/api/') && !url.pathname.startsWith('/download/')) return send(response, 404, 'text/plain', `no such page: ${url.pathname}\n`);
   const settings = requestSettings(starting, params);
+  const filters = compiledFor(settings.filters);
   const granularity = settings.granularity ?? 'functions';
   const paths: SourcePaths = { search: settings.sourcePath ?? '', trim: settings.trimPath ?? '' };
   switch (url.pathname) {
     case '/api/profile':
-      return send(response, 200, 'application/json', JSON.stringify(profileView(source, settings, params)));
+      return send(response, 200, 'application/json', JSON.stringify(profileView(source, settings, filters, params)));
     case '/api/source': {
-      const { profile, sampleIndex } = selected(source, settings);
+      const { profile, sampleIndex } = selected(source, settings, filters);
       const symbol = sourceSymbol(profile, sampleIndex, required(params, 'fn'), granularity, paths);
       const listings = sourceListings(profile, sampleIndex, symbol, { refusal: sourceRefusal, sourcePath: paths.search, trimPath: paths.trim });
       return send(response, 200, 'application/json', JSON.stringify(listings));
     }
     case '/api/peek':
-      return send(response, 200, 'application/json', JSON.stringify(peekView(source, settings, required(params, 'fn'))));
+      return send(response, 200, 'application/json', JSON.stringify(peekView(source, settings, filters, required(params, 'fn'))));
     case '/api/graph': {
-      const { profile, sampleIndex, total } = selected(source, settings);
+      const { profile, sampleIndex, total } = selected(source, settings, filters);
       const { nodeCount, nodeFraction, edgeFraction, unit } = settings;
       return send(
         response,
@@ -172,7 +182,7 @@ function route(
       );
     }
     case '/download/svg': {
-      const { profile, sampleIndex } = selected(source, settings);
+      const { profile, sampleIndex } = selected(source, settings, filters);
       const orientation = params.get('orientation') === 'icicle' ? 'icicle' : 'flame';
       const callersOf = params.get('callers') ?? undefined;
       const frameNames = granularity === 'functions' ? undefined : locationNodeNames(profile, granularity, paths);
@@ -180,7 +190,7 @@ function route(
       return send(response, 200, 'image/svg+xml', svg, `${callersOf ? 'callers' : orientation}.svg`);
     }
     case '/download/folded': {
-      const { profile, sampleIndex } = selected(source, settings);
+      const { profile, sampleIndex } = selected(source, settings, filters);
       return send(response, 200, 'text/plain; charset=utf-8', foldedStacks(profile, sampleIndex), 'profile.folded');
     }
     default:
@@ -251,16 +261,16 @@ function required(params: URLSearchParams, name: string): string {
   return value;
 }
 
-/** The profile as the settings' sample type and filters select it (a copy when filtered). */
-function selected(source: Profile, settings: Settings): ReportInput {
-  const input = reportInput(source, settings);
+/** The profile as the settings' sample type and filters (`filters`: compiled) select it. */
+function selected(source: Profile, settings: Settings, filters: CompiledFilters): ReportInput {
+  const input = reportInput(source, settings, filters);
   // A page of nothing says less than why: the web UI answers with the reason instead.
   if (input.unmatched.length > 0) throw new FilterError(input.unmatched.join('; '));
   return input;
 }
 
-function profileView(source: Profile, settings: Settings, params: URLSearchParams): ProfileView {
-  const { profile, sampleIndex, total, notes } = selected(source, settings);
+function profileView(source: Profile, settings: Settings, filters: CompiledFilters, params: URLSearchParams): ProfileView {
+  const { profile, sampleIndex, total, notes } = selected(source, settings, filters);
   const { granularity = 'functions', nodeFraction = NODE_FRACTION, edgeFraction = EDGE_FRACTION, unit = 'minimum', cum } = settings;
   const paths: SourcePaths = { search: settings.sourcePath ?? '', trim: settings.trimPath ?? '' };
   const view = valueFormat(profile, sampleIndex, total);
@@ -289,8 +299,8 @@ function profileView(source: Profile, settings: Settings, params: URLSearchParam
   };
 }
 
-function peekView(source: Profile, settings: Settings, fn: string): PeekView {
-  const { profile, sampleIndex } = selected(source, settings);
+function peekView(source: Profile, settings: Settings, filters: CompiledFilters, fn: string): PeekView {
+  const { profile, sampleIndex } = selected(source, settings, filters);
   const granularity = settings.granularity ?? 'functions';
   const paths: SourcePaths = { search: settings.sourcePath ?? '', trim: settings.trimPath ?? '' };
   const node = buildGraph(profile, sampleIndex, granularity, { paths }).find((candidate: GraphNode) => printableName(candidate.info) === fn);
