@@ -38,7 +38,7 @@ import { BASE_LABEL } from '../report/merge.ts';
 import { graphView } from '../report/dot.ts';
 import type { SourcePaths } from '../report/source-path.ts';
 import { flameGraphSvg } from '../report/svg.ts';
-import { EDGE_FRACTION, NODE_FRACTION, profileLabels, topGraph, valueFormat } from '../report/top.ts';
+import { EDGE_FRACTION, NODE_FRACTION, inlineLabel, profileLabels, topGraph, valueFormat } from '../report/top.ts';
 import type { PeekView, ProfileView, ViewSettings } from '../report/views.ts';
 import { applySetting, isInputError, reportInput, sampleIndexOf, type ReportInput, type SettingName, type Settings } from '../report/driver.ts';
 import { misdirectedReason } from '../http/host.ts';
@@ -293,7 +293,7 @@ function profileView(source: Profile, settings: Settings, filters: CompiledFilte
     settings: effective,
     // Percentages of the whole profile, as the text reports': a focused view shows its share.
     flame: { ...flame, percentOf: total },
-    top: top.graph.nodes.map((node) => ({ name: printableName(node.info), flat: node.flat, cum: node.cum })),
+    top: top.graph.nodes.map((node) => ({ name: printableName(node.info), flat: node.flat, cum: node.cum, inline: inlineLabel(node) })),
     topLegend: top.header,
     topUnit: top.view.outputUnit,
   };
