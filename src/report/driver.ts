@@ -1,7 +1,7 @@
 import { ProfileFormatError, encodeProfile, type Profile, type Sample } from '../pprof/index.ts';
 import { FILTER_NAMES, FilterError, activeFilters, applyFilters, compileFilters, compiledFrom, type CompiledFilters, type Filters } from './filter.ts';
 import { defaultSampleIndex, foldedStacks } from './folded.ts';
-import { GRANULARITIES, type Granularity } from './graph.ts';
+import { GRANULARITIES, stackFrameNames, type Granularity } from './graph.ts';
 import { NoMatchError, listReport } from './list.ts';
 import { compilePattern } from './pattern.ts';
 import { BASE_LABEL, IncompatibleProfilesError } from './merge.ts';
@@ -271,7 +271,7 @@ export function runReport(
     ps: () => drawWithGraphviz(callGraph(), 'ps'),
     callgrind: () => callgrindReport(profile, sampleIndex, { total, callTree: settings.callTree }),
     raw: () => rawReport(profile),
-    folded: () => foldedStacks(profile, sampleIndex),
+    folded: () => foldedStacks(profile, sampleIndex, stackFrameNames(profile, granularity ?? 'functions', paths)),
     flamegraph: () => flameGraphSvg(profile, sampleIndex),
     proto: () => encodeProfile(profile),
   };

@@ -13,7 +13,7 @@
  *   GET /api/peek?fn=F    F's callers and callees
  *   GET /api/graph        the call graph's nodes and calls, trimmed as -dot trims them (?nodecount=N)
  *   GET /download/svg     the flame graph as drawn (?orientation, ?callers, ?zoom=NAME...)
- *   GET /download/folded  the profile as folded stacks
+ *   GET /download/folded  the profile as folded stacks, frames named at the granularity
  *
  * Every route starts from the settings the server was started with (the command line's) and takes
  * the report settings in its query, by the names the command line gives them: ?si=SAMPLE_TYPE,
@@ -32,7 +32,7 @@ import { FILTER_NAMES, FilterError, compileFilters, compiledFrom, type CompiledF
 import { flameData, flameTree } from '../report/flamegraph.ts';
 import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
 import { escapeMarkup } from '../report/markup.ts';
-import { buildGraph, locationNodeNames, printableName, sortEdges, type GraphNode, type Granularity } from '../report/graph.ts';
+import { buildGraph, printableName, sortEdges, stackFrameNames, type GraphNode, type Granularity } from '../report/graph.ts';
 import { sourceListings, type SourceRefusal } from '../report/list.ts';
 import { BASE_LABEL } from '../report/merge.ts';
 import { graphView } from '../report/dot.ts';
@@ -185,13 +185,14 @@ function route(
       const { profile, sampleIndex } = selected(source, settings, filters);
       const orientation = params.get('orientation') === 'icicle' ? 'icicle' : 'flame';
       const callersOf = params.get('callers') ?? undefined;
-      const frameNames = granularity === 'functions' ? undefined : locationNodeNames(profile, granularity, paths);
+      const frameNames = stackFrameNames(profile, granularity, paths);
       const svg = flameGraphSvg(profile, sampleIndex, { orientation, callersOf, zoom: params.getAll('zoom'), frameNames });
       return send(response, 200, 'image/svg+xml', svg, `${callersOf ? 'callers' : orientation}.svg`);
     }
     case '/download/folded': {
       const { profile, sampleIndex } = selected(source, settings, filters);
-      return send(response, 200, 'text/plain; charset=utf-8', foldedStacks(profile, sampleIndex), 'profile.folded');
+      const folded = foldedStacks(profile, sampleIndex, stackFrameNames(profile, granularity, paths));
+      return send(response, 200, 'text/plain; charset=utf-8', folded, 'profile.folded');
     }
     default:
       return send(response, 404, 'text/plain', `no such page: ${url.pathname}\n`);
@@ -277,7 +278,7 @@ function profileView(source: Profile, settings: Settings, filters: CompiledFilte
   view.outputUnit = unit;
   const callers = params.get('callers') || undefined;
   // By function, inlined frames spelled out, as flame graphs draw them; else as -top names its nodes.
-  const frameNames = granularity === 'functions' ? undefined : locationNodeNames(profile, granularity, paths);
+  const frameNames = stackFrameNames(profile, granularity, paths);
   const tree = flameTree(profile, sampleIndex, { callersOf: callers, frameNames });
   const flame = flameData(tree, view.type, view.unit);
   // The rows -top prints, with its header's lines on what it shows and drops.
