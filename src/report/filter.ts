@@ -147,8 +147,10 @@ export function applyFilters(profile: Profile, filters: CompiledFilters): { prof
     samples = samples.filter((sample) => sample.locations.length > 0);
   }
 
-  const tagFocus = filters.tagfocus && tagMatcher('tagfocus', filters.tagfocus, profile, notes);
-  const tagIgnore = filters.tagignore && tagMatcher('tagignore', filters.tagignore, profile, notes);
+  // The numeric labels' units as the samples the name filters kept give them.
+  const named = { ...profile, samples };
+  const tagFocus = filters.tagfocus && tagMatcher('tagfocus', filters.tagfocus, named, notes);
+  const tagIgnore = filters.tagignore && tagMatcher('tagignore', filters.tagignore, named, notes);
   if (tagFocus || tagIgnore) {
     let focused = false;
     let ignored = false;
