@@ -162,8 +162,8 @@ async function main(args: readonly string[]): Promise<number> {
       const base = request.base && { ...request.base, diff: true };
       const profile = await readSources(request.sources, request.seconds, log, base);
       // A bad setting is said now, and nothing is served: each view of the page would only repeat it.
-      checkSettings(profile, request.settings, '-');
-      const web = await serveWebUi(profile, { ...request.listen, title: webTitle(request.sources), settings: request.settings });
+      const filters = checkSettings(profile, request.settings, '-');
+      const web = await serveWebUi(profile, { ...request.listen, title: webTitle(request.sources), settings: request.settings, filters });
       process.stdout.write(`Serving web UI on ${web.url}\n`);
       if (request.openBrowser) openBrowser(web.url);
       // Serves until a signal ends it (their default: the port is freed with the process), or

@@ -1,10 +1,10 @@
 import { ProfileFormatError, encodeProfile, type Profile, type Sample } from '../pprof/index.ts';
-import { FILTER_NAMES, FilterError, activeFilters, applyFilters, type Filters } from './filter.ts';
+import { FILTER_NAMES, FilterError, activeFilters, applyFilters, compileFilters, compiledFrom, type CompiledFilters, type Filters } from './filter.ts';
 import { defaultSampleIndex, foldedStacks } from './folded.ts';
-import { GRANULARITIES, type Granularity } from './graph.ts';
+import { GRANULARITIES, stackFrameNames, type Granularity } from './graph.ts';
 import { NoMatchError, listReport } from './list.ts';
 import { compilePattern } from './pattern.ts';
-import { BASE_LABEL, IncompatibleProfilesError, mergeProfiles } from './merge.ts';
+import { BASE_LABEL, IncompatibleProfilesError } from './merge.ts';
 import { rawReport } from './raw.ts';
 import { tagsReport } from './tags.ts';
 import { callgrindReport } from './callgrind.ts';
@@ -150,15 +150,12 @@ export function applySetting(settings: Settings, name: SettingName, value: strin
 /**
  * Checks settings against the profile before any report is drawn: the sample type is one it
  * has, and the filters' regular expressions compile. `prefix` is how the person spelled the
- * names (`-` on the command line), for the message.
+ * names (`-` on the command line), for the message. Returns the filters compiled, for the
+ * reports of these settings to apply (see reportInput).
  */
-export function checkSettings(profile: Profile, settings: Settings, prefix = ''): void {
+export function checkSettings(profile: Profile, settings: Settings, prefix = ''): CompiledFilters {
   if (settings.sampleIndex !== undefined) sampleIndexOf(profile, settings.sampleIndex);
-  for (const name of FILTER_NAMES) {
-    const value = settings.filters[name];
-    // The tag filters are KEY=VALUE, read as a range or a regular expression when applied.
-    if (value && name !== 'tagfocus' && name !== 'tagignore') regexOption(`${prefix}${name}`, value);
-  }
+  return compileFilters(settings.filters, { prefix, toError: (message) => new UsageError(message) });
 }
 
 /** A node count as `-nodecount` (command line) or `nodecount` (prompt) takes it: a whole number, 0 or more. */
@@ -199,7 +196,7 @@ export function sampleIndexOf(profile: Profile, requested: string | undefined): 
 
 /** What every report of a profile starts from: the filtered profile, the sample type, the total, what the filters told. */
 export interface ReportInput {
-  /** `source` itself when no filter is set, else a filtered copy. */
+  /** `source` itself when the filters take nothing out of it, else a filtered profile that shares the rest with it. */
   profile: Profile;
   sampleIndex: number;
   /** What percentages are of: the whole profile's total, before the filters. */
@@ -212,22 +209,24 @@ export interface ReportInput {
   unmatched: string[];
 }
 
-/** Applies the settings' sample type and filters to `source` (left as it is), for any report or view. */
-export function reportInput(source: Profile, settings: Settings): ReportInput {
-  // The copy costs as much as a second merge (a quarter of -top's time on a large profile):
-  // made only for the filters, which change the profile in place.
-  const profile = activeFilters(settings.filters).length > 0 ? mergeProfiles([source]) : source;
-  const sampleIndex = sampleIndexOf(profile, settings.sampleIndex);
-  const total = reportTotal(profile, sampleIndex);
-  const { notes, unmatched } = applyFilters(profile, settings.filters);
+/**
+ * Applies the settings' sample type and filters to `source` (left as it is), for any report or
+ * view. `compiled`: the settings' filters as checkSettings compiled them, if it did (compiled
+ * here otherwise, or when they were compiled from other filters).
+ */
+export function reportInput(source: Profile, settings: Settings, compiled?: CompiledFilters): ReportInput {
+  const filters = compiled && compiledFrom(compiled, settings.filters) ? compiled : compileFilters(settings.filters);
+  const sampleIndex = sampleIndexOf(source, settings.sampleIndex);
+  const total = reportTotal(source, sampleIndex);
+  const { profile, notes, unmatched } = applyFilters(source, filters);
   return { profile, sampleIndex, total, activeFilters: activeFilters(settings.filters), notes, unmatched };
 }
 
 /**
- * One report of `source`, a profile as readSources makes it (merged), which is left as it is:
- * filters work on a copy, and only they change a profile here. `notes` receives what
- * the person should know that is not the report (a tag filter read as a range). `compact`
- * leaves out the profile's own header lines, as the interactive mode does after its first.
+ * One report of `source`, a profile as readSources makes it (merged), which is left as it is.
+ * `notes` receives what the person should know that is not the report (a tag filter read as a
+ * range). `compact` leaves out the profile's own header lines, as the interactive mode does
+ * after its first.
  */
 export function runReport(
   source: Profile,
@@ -272,7 +271,7 @@ export function runReport(
     ps: () => drawWithGraphviz(callGraph(), 'ps'),
     callgrind: () => callgrindReport(profile, sampleIndex, { total, callTree: settings.callTree }),
     raw: () => rawReport(profile),
-    folded: () => foldedStacks(profile, sampleIndex),
+    folded: () => foldedStacks(profile, sampleIndex, stackFrameNames(profile, granularity ?? 'functions', paths)),
     flamegraph: () => flameGraphSvg(profile, sampleIndex),
     proto: () => encodeProfile(profile),
   };

@@ -5,21 +5,26 @@ import { locationFrameNames } from './flamegraph.ts';
  * Folded stacks, the text flamegraph.pl, speedscope and inferno read: one line per distinct
  * stack, function names from root to leaf joined by `;`, a space, and the stack's total for one
  * sample type. Lines are sorted, so one profile always folds to the same text; stacks that add
- * up to zero are left out. Frames are named by function only, as those tools expect; a `;` or a
+ * up to zero are left out. Frames are named by function, as those tools expect, unless
+ * `frameNames` names them otherwise (by line or file: graph.ts's stackFrameNames); a `;` or a
  * line break inside a name (a URL in a wait's name can hold one) becomes a space, so it cannot
  * split a frame or a line.
  *
  * `sampleIndex` picks the sample type; by default the profile's default one, else the last, as
  * pprof readers choose.
  */
-export function foldedStacks(profile: Profile, sampleIndex = defaultSampleIndex(profile)): string {
+export function foldedStacks(
+  profile: Profile,
+  sampleIndex = defaultSampleIndex(profile),
+  frameNames: ReadonlyMap<Location, readonly string[]> = locationFrameNames(profile),
+): string {
   if (!Number.isInteger(sampleIndex) || sampleIndex < 0 || sampleIndex >= profile.sampleTypes.length) {
     throw new RangeError(
       `sample index ${sampleIndex} is out of range: the profile has ${profile.sampleTypes.length} sample types (0 to ${profile.sampleTypes.length - 1})`,
     );
   }
   const locationNames = new Map<Location, string>();
-  for (const [location, names] of locationFrameNames(profile)) locationNames.set(location, names.map((name) => name.replace(/[;\r\n]+/g, ' ')).join(';'));
+  for (const [location, names] of frameNames) locationNames.set(location, names.map((name) => name.replace(/[;\r\n]+/g, ' ')).join(';'));
   const totals = new Map<string, number>();
   for (const sample of profile.samples) {
     const value = sample.values[sampleIndex] ?? 0;

@@ -132,6 +132,15 @@ export function locationNodeNames(profile: Profile, granularity: Granularity, pa
 }
 
 /**
+ * The frame names of stack views (flame graphs, folded stacks) at a granularity: undefined by
+ * function, where they name frames by the functions' own names (see flamegraph.ts's
+ * locationFrameNames), else as locationNodeNames names them.
+ */
+export function stackFrameNames(profile: Profile, granularity: Granularity, paths?: SourcePaths): Map<Location, string[]> | undefined {
+  return granularity === 'functions' ? undefined : locationNodeNames(profile, granularity, paths);
+}
+
+/**
  * A profile's frames as node numbers, made once and drawn from as often as a report rebuilds its
  * graph: each sample's nodes from the root to the leaf, as the graph is built, with whether each
  * call is inlined. Numbers, not objects, because large profiles hold millions of frames.

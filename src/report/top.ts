@@ -167,12 +167,25 @@ export function topGraph(profile: Profile, options: TopOptions): TopGraph {
   return { view, graph, header };
 }
 
-/** A node's name as -top prints it: with (inline) when every call to it was inlined, (partial-inline) when some were. */
+/**
+ * Whether a node's calls were inlined, as -top marks it after the name and the web UI's Top view
+ * in its own column: "(inline)" when every call to it was, "(partial-inline)" when some were, else "".
+ */
+export function inlineLabel(node: GraphNode): InlineLabel {
+  let inlined = false;
+  let called = false;
+  for (const edge of node.in.values()) {
+    if (edge.inline) inlined = true;
+    else called = true;
+  }
+  return inlined ? (called ? '(partial-inline)' : '(inline)') : '';
+}
+export type InlineLabel = '' | '(inline)' | '(partial-inline)';
+
+/** A node's name as -top prints it: with its inlineLabel, if any, after a space. */
 export function topName(node: GraphNode): string {
-  const edges = [...node.in.values()];
-  const inlined = edges.some((edge) => edge.inline);
-  const inline = inlined ? (edges.some((edge) => !edge.inline) ? ' (partial-inline)' : ' (inline)') : '';
-  return `${printableName(node.info)}${inline}`;
+  const inline = inlineLabel(node);
+  return inline ? `${printableName(node.info)} ${inline}` : printableName(node.info);
 }
 
 /** The text of `go tool pprof -top`: header lines, then flat flat% sum% cum cum% name rows. */

@@ -20,11 +20,13 @@ export interface SourceView {
   unlocated: string[];
 }
 
-/** A function's row in the top view: its flat and cum values for the sample type shown. */
+/** A node's row in the top view: its flat and cum values for the sample type shown. */
 export interface TopRow {
   name: string;
   flat: number;
   cum: number;
+  /** Whether its calls were inlined, as -top marks it after the name: "(inline)", "(partial-inline)" or "". */
+  inline: string;
 }
 
 /** The report settings a view was drawn with: the server's, changed by the page's query. */

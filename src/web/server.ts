@@ -13,7 +13,7 @@
  *   GET /api/peek?fn=F    F's callers and callees
  *   GET /api/graph        the call graph's nodes and calls, trimmed as -dot trims them (?nodecount=N)
  *   GET /download/svg     the flame graph as drawn (?orientation, ?callers, ?zoom=NAME...)
- *   GET /download/folded  the profile as folded stacks
+ *   GET /download/folded  the profile as folded stacks, frames named at the granularity
  *
  * Every route starts from the settings the server was started with (the command line's) and takes
  * the report settings in its query, by the names the command line gives them: ?si=SAMPLE_TYPE,
@@ -28,17 +28,17 @@ import type { AddressInfo } from 'node:net';
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, sep } from 'node:path';
 import type { Profile } from '../pprof/index.ts';
-import { FILTER_NAMES, FilterError } from '../report/filter.ts';
+import { FILTER_NAMES, FilterError, compileFilters, compiledFrom, type CompiledFilters, type Filters } from '../report/filter.ts';
 import { flameData, flameTree } from '../report/flamegraph.ts';
 import { defaultSampleIndex, foldedStacks } from '../report/folded.ts';
 import { escapeMarkup } from '../report/markup.ts';
-import { buildGraph, locationNodeNames, printableName, sortEdges, type GraphNode, type Granularity } from '../report/graph.ts';
+import { buildGraph, printableName, sortEdges, stackFrameNames, type GraphNode, type Granularity } from '../report/graph.ts';
 import { sourceListings, type SourceRefusal } from '../report/list.ts';
 import { BASE_LABEL } from '../report/merge.ts';
 import { graphView } from '../report/dot.ts';
 import type { SourcePaths } from '../report/source-path.ts';
 import { flameGraphSvg } from '../report/svg.ts';
-import { EDGE_FRACTION, NODE_FRACTION, profileLabels, topGraph, valueFormat } from '../report/top.ts';
+import { EDGE_FRACTION, NODE_FRACTION, inlineLabel, profileLabels, topGraph, valueFormat } from '../report/top.ts';
 import type { PeekView, ProfileView, ViewSettings } from '../report/views.ts';
 import { applySetting, isInputError, reportInput, sampleIndexOf, type ReportInput, type SettingName, type Settings } from '../report/driver.ts';
 import { misdirectedReason } from '../http/host.ts';
@@ -55,6 +55,8 @@ export interface WebUiOptions {
    * request, so a setting changed at the prompt reaches the page's next view).
    */
   settings?: Settings;
+  /** The starting settings' filters as checkSettings compiled them, so that they are not compiled again. */
+  filters?: CompiledFilters;
 }
 
 export interface WebUi {
@@ -91,6 +93,12 @@ export async function serveWebUi(source: Profile, options: WebUiOptions): Promis
   const startingSettings = (): Settings => options.settings ?? { cum: false, filters: {} };
   // The names it answers to besides localhost, its addresses and the machine's name: -http=NAME:port.
   const served = options.host ? [options.host] : [];
+  // The filters last compiled: a page asks for its views with the same ones, request after request.
+  let compiled = options.filters;
+  const compiledFor = (filters: Filters): CompiledFilters => {
+    if (!compiled || !compiledFrom(compiled, filters)) compiled = compileFilters(filters);
+    return compiled;
+  };
   const server = createServer((request, response) => {
     const misdirected = misdirectedReason(request.headers.host, served);
     if (misdirected) {
@@ -98,7 +106,7 @@ export async function serveWebUi(source: Profile, options: WebUiOptions): Promis
       return;
     }
     try {
-      route(source, startingSettings(), client, options.title, request, response);
+      route(source, startingSettings(), compiledFor, client, options.title, request, response);
     } catch (error) {
       const status = error instanceof BadRequest || isInputError(error) ? 400 : 500;
       send(
@@ -127,6 +135,7 @@ export async function serveWebUi(source: Profile, options: WebUiOptions): Promis
 function route(
   source: Profile,
   starting: Settings,
+  compiledFor: (filters: Filters) => CompiledFilters,
   client: { script: string; stylesheet: string },
   title: string,
   request: IncomingMessage,
@@ -148,21 +157,22 @@ function route(
   }
   if (!url.pathname.startsWith('/api/') && !url.pathname.startsWith('/download/')) return send(response, 404, 'text/plain', `no such page: ${url.pathname}\n`);
   const settings = requestSettings(starting, params);
+  const filters = compiledFor(settings.filters);
   const granularity = settings.granularity ?? 'functions';
   const paths: SourcePaths = { search: settings.sourcePath ?? '', trim: settings.trimPath ?? '' };
   switch (url.pathname) {
     case '/api/profile':
-      return send(response, 200, 'application/json', JSON.stringify(profileView(source, settings, params)));
+      return send(response, 200, 'application/json', JSON.stringify(profileView(source, settings, filters, params)));
     case '/api/source': {
-      const { profile, sampleIndex } = selected(source, settings);
+      const { profile, sampleIndex } = selected(source, settings, filters);
       const symbol = sourceSymbol(profile, sampleIndex, required(params, 'fn'), granularity, paths);
       const listings = sourceListings(profile, sampleIndex, symbol, { refusal: sourceRefusal, sourcePath: paths.search, trimPath: paths.trim });
       return send(response, 200, 'application/json', JSON.stringify(listings));
     }
     case '/api/peek':
-      return send(response, 200, 'application/json', JSON.stringify(peekView(source, settings, required(params, 'fn'))));
+      return send(response, 200, 'application/json', JSON.stringify(peekView(source, settings, filters, required(params, 'fn'))));
     case '/api/graph': {
-      const { profile, sampleIndex, total } = selected(source, settings);
+      const { profile, sampleIndex, total } = selected(source, settings, filters);
       const { nodeCount, nodeFraction, edgeFraction, unit } = settings;
       return send(
         response,
@@ -172,16 +182,17 @@ function route(
       );
     }
     case '/download/svg': {
-      const { profile, sampleIndex } = selected(source, settings);
+      const { profile, sampleIndex } = selected(source, settings, filters);
       const orientation = params.get('orientation') === 'icicle' ? 'icicle' : 'flame';
       const callersOf = params.get('callers') ?? undefined;
-      const frameNames = granularity === 'functions' ? undefined : locationNodeNames(profile, granularity, paths);
+      const frameNames = stackFrameNames(profile, granularity, paths);
       const svg = flameGraphSvg(profile, sampleIndex, { orientation, callersOf, zoom: params.getAll('zoom'), frameNames });
       return send(response, 200, 'image/svg+xml', svg, `${callersOf ? 'callers' : orientation}.svg`);
     }
     case '/download/folded': {
-      const { profile, sampleIndex } = selected(source, settings);
-      return send(response, 200, 'text/plain; charset=utf-8', foldedStacks(profile, sampleIndex), 'profile.folded');
+      const { profile, sampleIndex } = selected(source, settings, filters);
+      const folded = foldedStacks(profile, sampleIndex, stackFrameNames(profile, granularity, paths));
+      return send(response, 200, 'text/plain; charset=utf-8', folded, 'profile.folded');
     }
     default:
       return send(response, 404, 'text/plain', `no such page: ${url.pathname}\n`);
@@ -251,23 +262,23 @@ function required(params: URLSearchParams, name: string): string {
   return value;
 }
 
-/** The profile as the settings' sample type and filters select it (a copy when filtered). */
-function selected(source: Profile, settings: Settings): ReportInput {
-  const input = reportInput(source, settings);
+/** The profile as the settings' sample type and filters (`filters`: compiled) select it. */
+function selected(source: Profile, settings: Settings, filters: CompiledFilters): ReportInput {
+  const input = reportInput(source, settings, filters);
   // A page of nothing says less than why: the web UI answers with the reason instead.
   if (input.unmatched.length > 0) throw new FilterError(input.unmatched.join('; '));
   return input;
 }
 
-function profileView(source: Profile, settings: Settings, params: URLSearchParams): ProfileView {
-  const { profile, sampleIndex, total, notes } = selected(source, settings);
+function profileView(source: Profile, settings: Settings, filters: CompiledFilters, params: URLSearchParams): ProfileView {
+  const { profile, sampleIndex, total, notes } = selected(source, settings, filters);
   const { granularity = 'functions', nodeFraction = NODE_FRACTION, edgeFraction = EDGE_FRACTION, unit = 'minimum', cum } = settings;
   const paths: SourcePaths = { search: settings.sourcePath ?? '', trim: settings.trimPath ?? '' };
   const view = valueFormat(profile, sampleIndex, total);
   view.outputUnit = unit;
   const callers = params.get('callers') || undefined;
   // By function, inlined frames spelled out, as flame graphs draw them; else as -top names its nodes.
-  const frameNames = granularity === 'functions' ? undefined : locationNodeNames(profile, granularity, paths);
+  const frameNames = stackFrameNames(profile, granularity, paths);
   const tree = flameTree(profile, sampleIndex, { callersOf: callers, frameNames });
   const flame = flameData(tree, view.type, view.unit);
   // The rows -top prints, with its header's lines on what it shows and drops.
@@ -283,14 +294,14 @@ function profileView(source: Profile, settings: Settings, params: URLSearchParam
     settings: effective,
     // Percentages of the whole profile, as the text reports': a focused view shows its share.
     flame: { ...flame, percentOf: total },
-    top: top.graph.nodes.map((node) => ({ name: printableName(node.info), flat: node.flat, cum: node.cum })),
+    top: top.graph.nodes.map((node) => ({ name: printableName(node.info), flat: node.flat, cum: node.cum, inline: inlineLabel(node) })),
     topLegend: top.header,
     topUnit: top.view.outputUnit,
   };
 }
 
-function peekView(source: Profile, settings: Settings, fn: string): PeekView {
-  const { profile, sampleIndex } = selected(source, settings);
+function peekView(source: Profile, settings: Settings, filters: CompiledFilters, fn: string): PeekView {
+  const { profile, sampleIndex } = selected(source, settings, filters);
   const granularity = settings.granularity ?? 'functions';
   const paths: SourcePaths = { search: settings.sourcePath ?? '', trim: settings.trimPath ?? '' };
   const node = buildGraph(profile, sampleIndex, granularity, { paths }).find((candidate: GraphNode) => printableName(candidate.info) === fn);

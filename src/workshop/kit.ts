@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeProfile, sampleTypeIndex, type Profile } from '../pprof/index.ts';
 import { buildGraph, printableName } from '../report/graph.ts';
 import { percentage, scale, toFixed } from '../report/measurement.ts';
-import { applyFilters, type Filters } from '../report/filter.ts';
+import { applyFilters, compileFilters, type Filters } from '../report/filter.ts';
 import { mergeProfiles } from '../report/merge.ts';
 import { NODE_FRACTION, sampleTotal, topReport } from '../report/top.ts';
 import { typescriptNodeFlags } from '../loader/node-flags.ts';
@@ -309,11 +309,12 @@ function typeIndex(profile: Profile, sampleType: string): number {
  * leaves out the rows below its cut-off.
  */
 export function printedShowingPercent(profile: Profile, sampleType: string, filters: Filters = {}): string {
-  const copy = mergeProfiles([profile]);
-  const sampleIndex = typeIndex(copy, sampleType);
-  const total = sampleTotal(copy, sampleIndex);
-  applyFilters(copy, filters);
-  const report = topReport(copy, { sampleIndex, total, cum: false, activeFilters: [] });
+  // Merged, as the command line reads a profile.
+  const merged = mergeProfiles([profile]);
+  const sampleIndex = typeIndex(merged, sampleType);
+  const total = sampleTotal(merged, sampleIndex);
+  const filtered = applyFilters(merged, compileFilters(filters)).profile;
+  const report = topReport(filtered, { sampleIndex, total, cum: false, activeFilters: [] });
   return /Showing nodes accounting for [^,]+, ([\d.e+-]+)% of/.exec(report)?.[1] ?? '0';
 }
 

@@ -7,6 +7,12 @@ import { afterAll, beforeAll } from 'vitest';
 import { fixture, pprofEntry, repoRoot, runTypeScript } from './run.ts';
 import { chromiumBinary } from './tools.ts';
 
+/** The window sizes browser tests open the web UI and the deck at: a laptop's and a full-HD screen's. */
+export const VIEWPORTS: readonly { readonly width: number; readonly height: number }[] = [
+  { width: 1280, height: 720 },
+  { width: 1920, height: 1080 },
+];
+
 /** Where browser tests save their screenshots, to be looked at (git ignores it). */
 export const screenshotDirectory = join(repoRoot, 'test-results/screenshots');
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshotDirectory, serveDirectory } from '../helpers/browser.ts';
+import { VIEWPORTS, launchChromium, screenshotDirectory, serveDirectory } from '../helpers/browser.ts';
 import { builtDeck, cutOff, deckSlides, openSlide, slideWith } from '../helpers/deck.ts';
 import { loadExercises } from '../../src/workshop/metadata.ts';
 import { repoRoot } from '../helpers/run.ts';
@@ -13,10 +13,6 @@ import { chromiumBinary } from '../helpers/tools.ts';
  * test-results/screenshots/ to look at.
  */
 const slides = deckSlides();
-const SIZES = [
-  { width: 1280, height: 720 },
-  { width: 1920, height: 1080 },
-];
 let browser: Browser | undefined;
 let site: Awaited<ReturnType<typeof serveDirectory>>;
 
@@ -121,7 +117,7 @@ describe.skipIf(!chromiumBinary())('the deck in Chromium', () => {
     for (const slide of slides) expect(slide.title, `slide ${slide.number}`).not.toBe('');
   });
 
-  it.each(SIZES)(
+  it.each(VIEWPORTS)(
     'shows every slide at $width x $height, every click revealed: no error, nothing cut off, text at 4.5:1 or more',
     async (viewport) => {
       const problems: string[] = [];

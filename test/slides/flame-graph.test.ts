@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlameData } from '../../src/report/flamegraph.ts';
-import { launchChromium, screenshotDirectory, serveDirectory } from '../helpers/browser.ts';
+import { VIEWPORTS, launchChromium, screenshotDirectory, serveDirectory } from '../helpers/browser.ts';
 import { builtDeck, cutOff, openSlide, slideWith } from '../helpers/deck.ts';
 import { repoRoot } from '../helpers/run.ts';
 import { chromiumBinary } from '../helpers/tools.ts';
@@ -13,11 +13,8 @@ import { chromiumBinary } from '../helpers/tools.ts';
  * it to the window with a CSS transform, so the pointer's position on screen is not the frame's
  * position in layout. Hover and click must land on the frame under the pointer at any size.
  */
-const SIZES = [
-  { width: 980, height: 552 },
-  { width: 1280, height: 720 },
-  { width: 1920, height: 1080 },
-];
+/** Slidev's own layout size, and the two every browser test opens. */
+const SIZES = [{ width: 980, height: 552 }, ...VIEWPORTS];
 const PROFILE = 'hash-chain-cpu';
 const slide = slideWith(`<FlameGraph profile="${PROFILE}"`);
 /** The graph on the slide shown: Slidev keeps its neighbours in the page, hidden. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { screenshotDirectory, webUiOverCanonicalProfile } from '../helpers/browser.ts';
+import { VIEWPORTS, screenshotDirectory, webUiOverCanonicalProfile } from '../helpers/browser.ts';
 import { runPprofCommand } from '../helpers/run.ts';
 import { chromiumBinary } from '../helpers/tools.ts';
 
@@ -22,10 +22,7 @@ const boxes = (page: Page) =>
   );
 
 describe.skipIf(!chromiumBinary())('pprof -http: the Graph view in Chromium', () => {
-  it.each([
-    [1280, 720],
-    [1920, 1080],
-  ])('at %ix%i draws the nodes -dot draws, callers above their callees, boxes apart', async (width, height) => {
+  it.each(VIEWPORTS)('at $width x $height draws the nodes -dot draws, callers above their callees, boxes apart', async ({ width, height }) => {
     const { page, errors } = await open('/?view=graph', { width, height });
     expect(await page.getAttribute('body', 'data-ready')).toBe('graph');
     const drawn = await boxes(page);

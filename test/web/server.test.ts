@@ -68,8 +68,8 @@ describe('serveWebUi', () => {
     // Shares stay of the whole profile, as with -focus in the text reports.
     expect(flame.percentOf).toBe(100_000_000);
     expect(view.top.slice(0, 2)).toEqual([
-      { name: 'hash', flat: 60_000_000, cum: 60_000_000 },
-      { name: 'sleep', flat: 30_000_000, cum: 30_000_000 },
+      { name: 'hash', flat: 60_000_000, cum: 60_000_000, inline: '' },
+      { name: 'sleep', flat: 30_000_000, cum: 30_000_000, inline: '' },
     ]);
   });
 

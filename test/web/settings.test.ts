@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeProfile } from '../../src/pprof/index.ts';
+import { emptyMapping, emptyProfile, writeProfile, type Location, type Profile, type ProfileFunction } from '../../src/pprof/index.ts';
 import { scaledLabel } from '../../src/report/measurement.ts';
 import type { GraphView, PeekView, ProfileView, SourceView } from '../../src/report/views.ts';
 import { serveWebUi, type WebUi } from '../../src/web/server.ts';
@@ -27,12 +27,53 @@ function profile() {
   return builder.build();
 }
 
+/**
+ * A Go-shaped profile with inlined calls, a location holding its inlined frames innermost first:
+ * `leaf` is always inlined into `caller`; `mix` is inlined into `caller` at one line and called
+ * from `other`, not inlined, at another.
+ */
+function inlinedProfile(): Profile {
+  const profile = emptyProfile([
+    { type: 'samples', unit: 'count' },
+    { type: 'cpu', unit: 'nanoseconds' },
+  ]);
+  profile.periodType = { type: 'cpu', unit: 'nanoseconds' };
+  profile.period = 10_000_000;
+  const mapping = { ...emptyMapping(1), memoryStart: 0x1000n, memoryLimit: 0x9000n, filename: '/app/server', hasFunctions: true, hasLineNumbers: true };
+  const names = ['leaf', 'mix', 'caller', 'other', 'main'];
+  const functions = names.map(
+    (name, i): ProfileFunction => ({ id: i + 1, name: `app.${name}`, systemName: `app.${name}`, filename: '/app/server.go', startLine: 0 }),
+  );
+  const at = (id: number, ...frames: [name: string, line: number][]): Location => ({
+    id,
+    mapping,
+    address: 0x1000n + BigInt(id) * 0x10n,
+    lines: frames.map(([name, line]) => ({ function: functions[names.indexOf(name)]!, line, column: 0 })),
+    isFolded: false,
+  });
+  const [mixInCaller, leafInCaller, mixAlone, other, main] = [
+    at(1, ['mix', 5], ['caller', 12]),
+    at(2, ['leaf', 8], ['caller', 13]),
+    at(3, ['mix', 6]),
+    at(4, ['other', 30]),
+    at(5, ['main', 20]),
+  ];
+  profile.mappings = [mapping];
+  profile.functions = functions;
+  profile.locations = [mixInCaller, leafInCaller, mixAlone, other, main];
+  const sample = (locations: Location[], count: number) => ({ locations, values: [count, count * 10_000_000], labels: [] });
+  profile.samples = [sample([mixInCaller, main], 5), sample([leafInCaller, main], 2), sample([mixAlone, other, main], 3), sample([main], 1)];
+  return profile;
+}
+
 const directory = mkdtempSync(join(tmpdir(), 'web-settings-'));
 const profileFile = join(directory, 'cpu.pb.gz');
+const inlinedFile = join(directory, 'inlined.pb.gz');
 let plain: WebUi;
 let started: WebUi;
 beforeAll(async () => {
   writeProfile(profileFile, profile());
+  writeProfile(inlinedFile, inlinedProfile());
   plain = await serveWebUi(profile(), { host: '127.0.0.1', port: 0, title: 'plain.pb.gz' });
   // As `-lines -unit=ms -nodefraction=0.15 -trim_path=DIR` would start it.
   started = await serveWebUi(profile(), {
@@ -54,9 +95,13 @@ const json = async <T>(web: WebUi, path: string): Promise<T> => {
   return (await response.json()) as T;
 };
 
-/** The Top view's rows as the page prints them: in the unit -top prints them in. */
+/** The Top view's rows as the page prints them, in the unit -top prints them in: [flat, cum, name and its Inlined? mark, as -top joins them]. */
 const viewRows = (view: ProfileView) =>
-  view.top.map((row) => [scaledLabel(row.flat, view.flame.unit, view.topUnit), scaledLabel(row.cum, view.flame.unit, view.topUnit), row.name]);
+  view.top.map((row) => [
+    scaledLabel(row.flat, view.flame.unit, view.topUnit),
+    scaledLabel(row.cum, view.flame.unit, view.topUnit),
+    row.inline ? `${row.name} ${row.inline}` : row.name,
+  ]);
 
 describe('the web UI with report settings', () => {
   it('opens with the starting settings in its address, and applies them to every route when the query has none', async () => {
@@ -153,9 +198,57 @@ describe('npm run pprof -- -http with report settings', () => {
     }
   });
 
+  it.each(['functions', 'filefunctions', 'lines', 'files', 'addresses'])(
+    'at granularity=%s marks in Top the rows -top marks (inline) and (partial-inline), and downloads folded stacks as -folded folds them',
+    async (granularity) => {
+      const server = await startPprofWeb([inlinedFile]);
+      try {
+        const view = (await (await fetch(new URL(`/api/profile?granularity=${granularity}`, server.url))).json()) as ProfileView;
+        const text = runPprofCommand(['-top', `-${granularity}`, inlinedFile]);
+        expect(text.status, text.stderr).toBe(0);
+        const rows = topTextRows(text.stdout);
+        expect(viewRows(view)).toEqual(rows);
+        // The mark is its own column, never part of the name the other views are asked for by.
+        expect(view.top.every((row) => !row.name.includes('inline'))).toBe(true);
+        if (granularity === 'functions') {
+          expect(view.top.filter((row) => row.inline).map((row) => `${row.name} ${row.inline}`)).toEqual(['app.mix (partial-inline)', 'app.leaf (inline)']);
+        }
+        if (granularity === 'lines') expect(view.top.filter((row) => row.inline).map((row) => row.inline)).toContain('(inline)');
+
+        const download = await fetch(new URL(`/download/folded?granularity=${granularity}`, server.url));
+        expect(download.status).toBe(200);
+        const folded = runPprofCommand(['-folded', `-${granularity}`, inlinedFile]);
+        expect(folded.status, folded.stderr).toBe(0);
+        expect(await download.text()).toBe(folded.stdout);
+      } finally {
+        server.stop();
+      }
+    },
+  );
+
+  it('-folded names frames at the granularity asked for, as the other reports do: by function unless told otherwise', () => {
+    const folded = (...args: string[]) => runPprofCommand(['-folded', ...args, inlinedFile]).stdout;
+    expect(folded()).toBe(
+      ['app.main 10000000', 'app.main;app.caller;app.leaf 20000000', 'app.main;app.caller;app.mix 50000000', 'app.main;app.other;app.mix 30000000', ''].join(
+        '\n',
+      ),
+    );
+    expect(folded('-lines')).toBe(
+      [
+        'app.main /app/server.go:20 10000000',
+        'app.main /app/server.go:20;app.caller /app/server.go:12;app.mix /app/server.go:5 50000000',
+        'app.main /app/server.go:20;app.caller /app/server.go:13;app.leaf /app/server.go:8 20000000',
+        'app.main /app/server.go:20;app.other /app/server.go:30;app.mix /app/server.go:6 30000000',
+        '',
+      ].join('\n'),
+    );
+    expect(folded('-files', '-trim_path=/app')).toBe('server.go 10000000\nserver.go;server.go;server.go 100000000\n');
+  });
+
   it.each([
     [['-sample_index=wall'], 'pprof: sample_index=wall is not in this profile: use one of samples, cpu (or 0 to 1)'],
     [['-focus=('], 'pprof: -focus=( is not a regular expression: '],
+    [['-tagfocus=route=('], 'pprof: -tagfocus=( is not a regular expression: '],
     [['-granularity=line'], 'pprof: -granularity must be one of functions, filefunctions, files, lines, addresses, got line'],
     [['-nodefraction=half'], 'pprof: -nodefraction must be a number, a share of the total such as 0.005, got half'],
   ])('refuses %j with -http in one line, and serves nothing', (args, message) => {

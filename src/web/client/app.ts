@@ -426,6 +426,7 @@ function renderTop(view: ProfileView): void {
     sortButton('cum'),
     element('th', { textContent: 'cum%' }),
     element('th', { className: 'name', textContent: 'function' }),
+    element('th', { className: 'inline', textContent: 'inlined?', title: '(inline): every call to it was inlined; (partial-inline): some were' }),
     element('th'),
   );
   const body = element('tbody');
@@ -506,6 +507,7 @@ function topRow(row: TopRow, sum: number, view: ProfileView): HTMLTableRowElemen
     value(row.cum),
     element('td', { textContent: share(row.cum) }),
     element('td', { className: 'name' }, name),
+    element('td', { className: 'inline', textContent: row.inline }),
     actions,
   );
 }
