@@ -66,6 +66,8 @@ export interface CanonicalWebUi {
   /** The file's own temporary directory, removed after its tests. */
   directory: string;
   wallProfile: string;
+  /** What the program timed in the profile's run: its window and each step's share of it, in ms. */
+  programTiming(): { windowMs: number; measuredMs: Record<'slowNetworkRequest' | 'cpuIntensiveTask' | 'weirdFunction', number> };
   browser(): Browser;
   /** An address of the server, from a path (and query) of it. */
   url(path: string): string;
@@ -82,12 +84,14 @@ export function webUiOverCanonicalProfile(name: string, commandLine: readonly st
   const wallProfile = join(directory, 'wall.pb.gz');
   let browser: Browser | undefined;
   let server: Awaited<ReturnType<typeof startPprofWeb>> | undefined;
+  let programTiming: ReturnType<CanonicalWebUi['programTiming']> | undefined;
   beforeAll(async () => {
     // At 999 Hz, not the default 99: the views under test open the hashing step's callees
     // (digest, createHash), which a 2 s window at 99 Hz, on a machine whose cores other work keeps
     // busy, sampled some 30 times and at times not in digest at all.
     const run = runTypeScript(fixture('wall/canonical-loop.ts'), ['wall', '2', wallProfile], { HZ: '999' });
     if (run.status !== 0) throw new Error(`recording the canonical program's wall profile failed: ${run.stderr}`);
+    programTiming = JSON.parse(run.stdout);
     browser = await launchChromium();
     server = await startPprofWeb([...commandLine, wallProfile]);
   }, 90_000);
@@ -100,6 +104,7 @@ export function webUiOverCanonicalProfile(name: string, commandLine: readonly st
   return {
     directory,
     wallProfile,
+    programTiming: () => programTiming!,
     browser: () => browser!,
     url,
     async open(path, viewport) {

@@ -40,10 +40,13 @@ export function workshopArgv(copy: string, command: WorkshopScript, args: string
   return [process.execPath, '--import', 'tsx', cli, ...(command === 'workshop' ? args : [command, ...args])];
 }
 
-/** `npm run <script> -- args` in the copy, as a learner runs it, without npm. */
+/**
+ * `npm run <script> -- args` in the copy, as a learner runs it, without npm. Its timeout bounds a
+ * hang: on a busy machine (load average 30) a million rounds of exercise 01 took 182 s.
+ */
 export function workshopCommand(copy: string, command: WorkshopScript, args: string[] = []): SpawnSyncReturns<string> {
   const [node, ...argv] = workshopArgv(copy, command, args);
-  return spawnSync(node!, argv, { cwd: copy, encoding: 'utf8', timeout: 180_000, env: { ...process.env, FORCE_COLOR: '0' } });
+  return spawnSync(node!, argv, { cwd: copy, encoding: 'utf8', timeout: 600_000, env: { ...process.env, FORCE_COLOR: '0' } });
 }
 
 /**

@@ -24,7 +24,11 @@ function pprofCommands(): string[][] {
   );
 }
 
-/** What each profile file a command names is, made fresh for the test. */
+/**
+ * What each profile file a command names is, made fresh for the test: six programs one after
+ * another, each given up to a minute (runTypeScript's own timeout). With CPU hogs on both cores
+ * (Node 22, load average 30) they took past 180 s; the hook's timeout bounds a hang, not their speed.
+ */
 const directory = mkdtempSync(join(tmpdir(), 'deck-commands-'));
 const labelled = mkdtempSync(join(tmpdir(), 'deck-labelled-'));
 const at = (name: string) => join(directory, name);
@@ -39,7 +43,7 @@ beforeAll(() => {
     runTypeScript(fixture('labels/checkout-waits.ts'), [join(labelled, 'wall.pb.gz')]),
   ];
   for (const run of made) expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-}, 180_000);
+}, 400_000);
 
 afterAll(() => {
   rmSync(directory, { recursive: true, force: true });

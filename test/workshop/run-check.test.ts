@@ -20,13 +20,19 @@ function checkFile(text: string): string {
   return file;
 }
 const check = (text: string) => runCheck(repoRoot, checkFile(text));
+/**
+ * Each test starts a runner (node with tsx, or vitest) for every check it runs, up to four: with
+ * CPU hogs on both cores (Node 24, load average 30) two tests took past the default 60 s. The
+ * timeout guards against a hang; how fast a runner starts is not what these tests check.
+ */
+const startsProcesses = { timeout: 300_000 };
 
 beforeAll(() => {
   folder = mkdtempSync(join(repoRoot, '.run-check-test-'));
 });
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-describe('the lean runner', () => {
+describe('the lean runner', startsProcesses, () => {
   it('runs the tests in order, with their hooks, up to the first failure, whose message is the reason', async () => {
     const log = join(folder, 'order.log');
     const verdict = await check(`
@@ -83,7 +89,7 @@ describe('the lean runner', () => {
   });
 });
 
-it('leaves a check that asks vitest for more than the lean runner has to vitest', async () => {
+it('leaves a check that asks vitest for more than the lean runner has to vitest', startsProcesses, async () => {
   expect(await check(`import { expect, it } from 'vitest';\nit('one', () => { expect(1 + 1).toBe(3); });\n`)).toEqual({
     done: false,
     reason: expect.stringContaining('expected 2 to be 3'),

@@ -14,6 +14,13 @@ const FOLDER = 'exercises/01-cpu-profile';
 let copy: string;
 const file = (path: string) => join(copy, FOLDER, path);
 const state = () => JSON.parse(readFileSync(join(copy, '.workshop-state.json'), 'utf8'));
+/**
+ * Each test runs learner commands one after another (node with tsx each, a million SHA-256 rounds
+ * for one): with CPU hogs on both cores (Node 24, load average 30) the million rounds alone took
+ * 182 s of the clock for 6 s of CPU, and four tests passed the default 60 s. The timeouts guard
+ * against a hang; how fast a command starts is not what these tests check.
+ */
+const runsCommands = { timeout: 600_000 };
 
 beforeAll(() => {
   copy = workshopCopy();
@@ -23,7 +30,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
-describe('npm run exercise', () => {
+describe('npm run exercise', runsCommands, () => {
   it('runs main.ts from its folder, streams its output, and says what it wrote and what to run next', () => {
     const result = workshopCommand(copy, 'exercise', ['01-cpu-profile']);
     expect(result.status, result.stderr).toBe(0);
@@ -53,7 +60,7 @@ describe('npm run exercise', () => {
   });
 });
 
-describe('npm run check and npm run hint', () => {
+describe('npm run check and npm run hint', runsCommands, () => {
   it('says not done yet with the reason in one line and how to ask for a hint, showing none itself', () => {
     const first = workshopCommand(copy, 'check', [ID]);
     expect(first.status).toBe(1);
@@ -146,11 +153,11 @@ describe('npm run check and npm run hint', () => {
     watcher.stderr.on('data', (chunk) => (output += chunk));
     try {
       await expect
-        .poll(() => output, { timeout: 60_000, interval: 200 })
+        .poll(() => output, { timeout: 300_000, interval: 200 })
         .toMatch(/Not done yet: answers.json has no "hashChain_samples_at_1000"[\s\S]*Watching exercises\/01-cpu-profile\//);
       applySolution(copy, ID, FOLDER);
       await expect
-        .poll(() => output, { timeout: 60_000, interval: 200 })
+        .poll(() => output, { timeout: 300_000, interval: 200 })
         .toMatch(/answers\.json changed\nChecking 01-cpu-profile\.\.\.\nDone: 01-cpu-profile\./);
     } finally {
       watcher.kill();
@@ -158,7 +165,7 @@ describe('npm run check and npm run hint', () => {
   });
 });
 
-describe('npm run workshop -- reset', () => {
+describe('npm run workshop -- reset', runsCommands, () => {
   // A copy without git, as a learner who downloaded the workshop has it.
   let downloaded: string;
   const at = (path: string) => join(downloaded, FOLDER, path);
