@@ -11,7 +11,6 @@ import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const entry = join(root, 'src/cli/pprof.ts');
@@ -71,7 +70,9 @@ if (!fresh()) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    packages: 'external',
+    // pprof-format too, the one package every run loads: in the one file, whose compiled code
+    // V8's compile cache keeps, it is neither resolved nor loaded as a module of its own.
+    external: ['esbuild'],
     outfile: temporary,
     metafile: true,
     logLevel: 'error',
@@ -85,10 +86,6 @@ if (!fresh()) {
   renameSync(temporary, bundle);
   renameSync(`${manifest}.${process.pid}.tmp`, manifest);
 }
-// Without TurboFan, V8's top-tier compiler, until the CLI finds the work long enough to pay for
-// it (src/cli/jit.ts): most runs are a report on a small profile, over before its compiles pay.
-// Set before the compile cache, whose entries are for the flags they were compiled under.
-setFlagsFromString('--no-turbofan');
 // Node 22.1 and later keep V8's compiled code of the bundle between starts: a start then
 // compiles none of it again. Best effort: where it cannot, Node compiles as before.
 nodeModule.enableCompileCache?.(join(cache, 'compile-cache'));
