@@ -7,6 +7,7 @@ import { dropUninterestingFrames } from '../report/prune.ts';
 import { mergeProfiles, negated } from '../report/merge.ts';
 import { SourceError } from '../report/driver.ts';
 import { fetchProfile, isUrl } from './pprof-fetch.ts';
+import { optimizeFor, optimizeFully } from './jit.ts';
 
 /** A pprof file (gzipped or not) or a Node .cpuprofile/.heapprofile, as a pprof Profile. */
 export function readSource(path: string): Profile {
@@ -19,6 +20,7 @@ export function readSource(path: string): Profile {
       code === 'ENOENT' ? `${path}: no such file` : code === 'EISDIR' ? `${path} is a directory, not a profile` : `${path}: ${(error as Error).message}`,
     );
   }
+  optimizeFor(data.length);
   if (/\.(cpuprofile|heapprofile)$/.test(path)) return convertNodeProfile(path);
   try {
     return decodeProfile(data);
@@ -34,7 +36,11 @@ export function readSource(path: string): Profile {
 export async function readSources(sources: readonly string[], seconds: number | undefined, log: (line: string) => void, base?: Base): Promise<Profile> {
   const read = async (paths: readonly string[]) => {
     const profiles: Profile[] = [];
-    for (const path of paths) profiles.push(withMapping(isUrl(path) ? await fetchProfile(path, seconds, log) : readSource(path)));
+    for (const path of paths) {
+      // A profile fetched is of any size, and the fetch takes seconds anyway.
+      if (isUrl(path)) optimizeFully();
+      profiles.push(withMapping(isUrl(path) ? await fetchProfile(path, seconds, log) : readSource(path)));
+    }
     return mergeProfiles(profiles);
   };
   const profile = await read(sources);

@@ -37,6 +37,7 @@ import {
   type Settings,
 } from '../report/driver.ts';
 import { readSources, type Base } from './pprof-sources.ts';
+import { startReport } from './jit.ts';
 import { CLI_HELP, USAGE_LINE, nearestName } from './pprof-help.ts';
 import { GRANULARITIES, type Granularity } from '../report/graph.ts';
 
@@ -157,6 +158,8 @@ async function main(args: readonly string[]): Promise<number> {
       return 0;
     }
     const log = (line: string) => process.stderr.write(`${line}\n`);
+    // A report is most often short, and not worth TurboFan's compiles; the prompt and the web UI are long.
+    if (request.report && !request.listen) startReport();
     if (request.listen) {
       // The web UI tells before from after against either kind of base: it keeps the base marked.
       const base = request.base && { ...request.base, diff: true };

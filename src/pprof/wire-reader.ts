@@ -48,6 +48,10 @@ class WireReader {
   private readonly bytes: Uint8Array;
   private at = 0;
   private strings: string[] = [];
+  // What function() and location() found beside the record they return: a pair returned as an
+  // array costs an allocation and a destructuring per record, which cold code (every start) pays.
+  private named = true;
+  private missingFunction: number | undefined;
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
@@ -256,17 +260,18 @@ class WireReader {
     const functionList: ProfileFunction[] = [];
     let unnamed: ProfileFunction | undefined;
     for (let i = 0; i < functionRanges.length; i += 2) {
-      const [fn, named] = this.function(functionRanges[i]!, functionRanges[i + 1]!);
+      const fn = this.function(functionRanges[i]!, functionRanges[i + 1]!);
       if (fn.id === 0) throw notPprof('a function has the id 0, which pprof reserves');
-      if (!named) unnamed ??= fn;
+      if (!this.named) unnamed ??= fn;
       functionList.push(fn);
     }
     const functionOf = byId(functionList, 'function');
     const locationList: Location[] = [];
     let missingFunction: string | undefined;
     for (let i = 0; i < locationRanges.length; i += 2) {
-      const [location, missing] = this.location(locationRanges[i]!, locationRanges[i + 1]!, mappings, functionOf);
+      const location = this.location(locationRanges[i]!, locationRanges[i + 1]!, mappings, functionOf);
       if (location.id === 0) throw notPprof('a location has the id 0, which pprof reserves');
+      const missing = this.missingFunction;
       if (missing !== undefined) missingFunction ??= `location ${location.id} refers to function ${missing}, which does not exist`;
       locationList.push(location);
     }
@@ -359,10 +364,14 @@ class WireReader {
     return mapping;
   }
 
-  /** A function, and whether its name and file name are strings the table has. */
-  private function(start: number, end: number): [ProfileFunction, boolean] {
+  /** A function; `named` tells after whether its name and file name are strings the table has. */
+  private function(start: number, end: number): ProfileFunction {
     this.at = start;
-    let [id, name, systemName, filename, startLine] = [0, 0, 0, 0, 0];
+    let id = 0;
+    let name = 0;
+    let systemName = 0;
+    let filename = 0;
+    let startLine = 0;
     while (this.at < end) {
       const tag = this.varint(end);
       const field = Math.floor(tag / 8);
@@ -378,20 +387,14 @@ class WireReader {
       else if (field === 4) filename = this.int64(end);
       else startLine = this.int64(end);
     }
-    const [nameText, filenameText] = [this.text(name), this.text(filename)];
-    return [
-      { id, name: nameText ?? '', systemName: this.str(systemName), filename: filenameText ?? '', startLine },
-      nameText !== undefined && filenameText !== undefined,
-    ];
+    const nameText = this.text(name);
+    const filenameText = this.text(filename);
+    this.named = nameText !== undefined && filenameText !== undefined;
+    return { id, name: nameText ?? '', systemName: this.str(systemName), filename: filenameText ?? '', startLine };
   }
 
-  /** A location, and the id of the first function it names that does not exist. */
-  private location(
-    start: number,
-    end: number,
-    mappings: Map<number, Mapping>,
-    functionOf: (id: number) => ProfileFunction | undefined,
-  ): [Location, number | undefined] {
+  /** A location; `missingFunction` tells after the id of the first function it names that does not exist. */
+  private location(start: number, end: number, mappings: Map<number, Mapping>, functionOf: (id: number) => ProfileFunction | undefined): Location {
     this.at = start;
     const location: Location = { id: 0, mapping: undefined, address: 0n, lines: [], isFolded: false };
     let missing: number | undefined;
@@ -402,7 +405,10 @@ class WireReader {
       if (field === 4) {
         this.expect(wireType, LENGTH, field, 'location');
         const lineEnd = this.lengthEnd(end);
-        let [functionId, line, column] = [0, 0, 0];
+        // Plain lets, not a destructured array: cold code (every start) pays for each array.
+        let functionId = 0;
+        let line = 0;
+        let column = 0;
         while (this.at < lineEnd) {
           const lineTag = this.varint(lineEnd);
           const lineField = Math.floor(lineTag / 8);
@@ -430,7 +436,8 @@ class WireReader {
       else if (field === 3) location.address = this.uint64(end);
       else location.isFolded = this.varint(end) !== 0;
     }
-    return [location, missing];
+    this.missingFunction = missing;
+    return location;
   }
 
   private sample(start: number, end: number, valueCount: number, locationOf: (id: number) => Location | undefined): Sample {
@@ -480,7 +487,10 @@ class WireReader {
 
   /** A label; none for one that holds neither a string, nor a number, nor a unit, which go tool pprof drops too. */
   private label(end: number): Label | undefined {
-    let [key, str, num, numUnit] = [0, 0, 0, 0];
+    let key = 0;
+    let str = 0;
+    let num = 0;
+    let numUnit = 0;
     while (this.at < end) {
       const tag = this.varint(end);
       const field = Math.floor(tag / 8);
@@ -513,7 +523,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 function readStrings(bytes: Uint8Array, ranges: readonly number[]): string[] {
   const strings: string[] = new Array(ranges.length / 2);
   for (let i = 0; i < ranges.length; i += 2) {
-    const [start, end] = [ranges[i]!, ranges[i + 1]!];
+    const start = ranges[i]!;
+    const end = ranges[i + 1]!;
     let ascii = true;
     for (let at = start; at < end; at++) {
       if (bytes[at]! >= 0x80) {

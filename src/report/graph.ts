@@ -161,8 +161,9 @@ function frameIndex(profile: Profile, granularity: Granularity, objNames: boolea
   const keys: string[] = [];
   const infos: NodeInfo[] = [];
   const nodeOf = (info: NodeInfo): number => {
-    // NUL cannot occur in names or paths: the fields cannot run into each other.
-    const key = `${info.address}\0${info.name}\0${info.file}\0${info.line}\0${info.objfile}\0${info.startLine}`;
+    // NUL cannot occur in names or paths: the fields cannot run into each other. An address of 0
+    // (all but -addresses) is written without bigint arithmetic, costly in the cold code of a start.
+    const key = `${info.address === 0n ? '0' : info.address}\0${info.name}\0${info.file}\0${info.line}\0${info.objfile}\0${info.startLine}`;
     let number = numbers.get(key);
     if (number === undefined) {
       number = keys.length;

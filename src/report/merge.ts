@@ -1,4 +1,14 @@
-import { emptyProfile, type Label, type Location, type Mapping, type Profile, type ProfileFunction, type Sample, type ValueType } from '../pprof/model.ts';
+import {
+  emptyProfile,
+  type Label,
+  type Line,
+  type Location,
+  type Mapping,
+  type Profile,
+  type ProfileFunction,
+  type Sample,
+  type ValueType,
+} from '../pprof/model.ts';
 import { positionFinder } from './record-index.ts';
 
 /** Profiles that cannot be added up: their sample or period types differ. */
@@ -186,11 +196,22 @@ class RecordMerger {
     const known = position >= 0 ? this.#locationsByPosition[position] : this.#locationOf.get(location);
     if (known !== undefined) return known;
     const mapped = location.mapping && this.#mapping(location.mapping);
-    const address = location.address + (mapped?.offset ?? 0n);
-    const lines = location.lines.map((line) => ({ function: this.#function(line.function), line: line.line, column: 0 }));
+    const offset = mapped ? mapped.offset : 0n;
+    const address = offset === 0n ? location.address : location.address + offset;
+    // One loop, no closures, and no bigint arithmetic where the address or mapping start is 0
+    // (Node's profiles have all addresses 0): every location of every source is keyed, and on a
+    // small profile this runs cold, where each closure and bigint operation costs most.
+    const lines: Line[] = new Array(location.lines.length);
+    const start = mapped ? mapped.mapping.memoryStart : 0n;
     // Addresses are compared within their mapping, which may sit elsewhere in another process.
-    const where = `${mapped?.mapping.id ?? 0}:${address - (mapped?.mapping.memoryStart ?? 0n)}:${location.isFolded ? 1 : 0}`;
-    const key = `${where}:${lines.map((line) => `${line.function.id},${line.line}`).join(';')}`;
+    const relative = start === 0n ? address : address - start;
+    let key = `${mapped ? mapped.mapping.id : 0}:${relative === 0n ? '0' : relative.toString()}:${location.isFolded ? 1 : 0}:`;
+    for (let i = 0; i < lines.length; i++) {
+      const line = location.lines[i]!;
+      const fn = this.#function(line.function);
+      lines[i] = { function: fn, line: line.line, column: 0 };
+      key += i === 0 ? `${fn.id},${line.line}` : `;${fn.id},${line.line}`;
+    }
     let merged = this.#locationsByKey.get(key);
     if (!merged) {
       merged = { id: this.locations.length + 1, mapping: mapped?.mapping, address, lines, isFolded: location.isFolded };
