@@ -20,7 +20,7 @@ export function readSource(path: string): Profile {
       code === 'ENOENT' ? `${path}: no such file` : code === 'EISDIR' ? `${path} is a directory, not a profile` : `${path}: ${(error as Error).message}`,
     );
   }
-  optimizeFor(data.length);
+  optimizeFor(data);
   if (/\.(cpuprofile|heapprofile)$/.test(path)) return convertNodeProfile(path);
   try {
     return decodeProfile(data);

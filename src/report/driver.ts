@@ -271,8 +271,9 @@ export function runReport(
     ps: () => drawWithGraphviz(callGraph(), 'ps'),
     callgrind: () => callgrindReport(profile, sampleIndex, { total, callTree: settings.callTree }),
     raw: () => rawReport(profile),
+    // Frames named at the granularity asked for, as the web UI's flame graph and download name them.
     folded: () => foldedStacks(profile, sampleIndex, stackFrameNames(profile, granularity ?? 'functions', paths)),
-    flamegraph: () => flameGraphSvg(profile, sampleIndex),
+    flamegraph: () => flameGraphSvg(profile, sampleIndex, { frameNames: stackFrameNames(profile, granularity ?? 'functions', paths) }),
     proto: () => encodeProfile(profile),
   };
   return reports[report]();

@@ -199,7 +199,7 @@ describe('npm run pprof -- -http with report settings', () => {
   });
 
   it.each(['functions', 'filefunctions', 'lines', 'files', 'addresses'])(
-    'at granularity=%s marks in Top the rows -top marks (inline) and (partial-inline), and downloads folded stacks as -folded folds them',
+    'at granularity=%s marks in Top the rows -top marks (inline) and (partial-inline), and downloads folded stacks and the flame graph as -folded and -flamegraph write them',
     async (granularity) => {
       const server = await startPprofWeb([inlinedFile]);
       try {
@@ -220,6 +220,12 @@ describe('npm run pprof -- -http with report settings', () => {
         const folded = runPprofCommand(['-folded', `-${granularity}`, inlinedFile]);
         expect(folded.status, folded.stderr).toBe(0);
         expect(await download.text()).toBe(folded.stdout);
+
+        const svg = await fetch(new URL(`/download/svg?granularity=${granularity}`, server.url));
+        expect(svg.status).toBe(200);
+        const flamegraph = runPprofCommand(['-flamegraph', `-${granularity}`, inlinedFile]);
+        expect(flamegraph.status, flamegraph.stderr).toBe(0);
+        expect(await svg.text()).toBe(flamegraph.stdout);
       } finally {
         server.stop();
       }
