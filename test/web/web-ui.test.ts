@@ -4,14 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { writeProfile } from '../../src/pprof/index.ts';
 import { screenshotDirectory, startPprofWeb, webUiOverCanonicalProfile } from '../helpers/browser.ts';
 import { cpuShapedBuilder, lineOf } from '../helpers/profile.ts';
-import { fixture } from '../helpers/run.ts';
+import { fixture, runPprofCommand } from '../helpers/run.ts';
 import { chromiumBinary } from '../helpers/tools.ts';
 
 /**
  * The web UI in real Chromium, over the wall profile of the canonical program: what a person
  * sees and does in the page. Screenshots go to test-results/screenshots.
  */
-const { directory, browser, url, open, programTiming } = webUiOverCanonicalProfile('web-ui');
+const { directory, browser, url, open, programTiming, wallProfile } = webUiOverCanonicalProfile('web-ui');
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshotDirectory, `web-${name}.png`), fullPage: true });
 
@@ -93,8 +93,20 @@ describe.skipIf(!chromiumBinary())('pprof -http in Chromium', () => {
 
   it('searches frames with a regular expression, highlights them and sums them', async () => {
     const { page } = await open('/');
+    // A frame of the flame graph is a calling context: besides each step under the loop, an async
+    // step resumed after its await (its last line) is sampled with no caller, a frame of its own.
+    const folded = runPprofCommand(['-folded', wallProfile]);
+    expect(folded.status, folded.stderr).toBe(0);
+    const contexts = new Set<string>();
+    for (const line of folded.stdout.trim().split('\n')) {
+      const frames = line.slice(0, line.lastIndexOf(' ')).split(';');
+      frames.forEach((frame, i) => {
+        if (frame === 'weirdFunction' || frame === 'cpuIntensiveTask') contexts.add(frames.slice(0, i + 1).join(';'));
+      });
+    }
+    expect(contexts.size).toBeGreaterThanOrEqual(2);
     await page.fill('.fg-search', '^(weirdFunction|cpuIntensiveTask)$');
-    await expect.poll(() => page.textContent('.fg-matches')).toMatch(/^2 frames: \S+ \(\d+(\.\d+)?%\)$/);
+    await expect.poll(() => page.textContent('.fg-matches')).toMatch(new RegExp(`^${contexts.size} frames: \\S+ \\(\\d+(\\.\\d+)?%\\)$`));
     const [red, green, blue] = await frameColour(page, 'weirdFunction');
     // The highlight is a strong pink: red and blue over green.
     expect(red! - green!).toBeGreaterThan(80);
