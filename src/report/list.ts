@@ -35,6 +35,7 @@ export function sourceListings(profile: Profile, sampleIndex: number, symbol: Re
     throw new NoMatchError(`no function matches ${symbol.source}: -list takes a regular expression on function names (see -top for them)`);
   const listings: SourceListing[] = [];
   const unlocated: string[] = [];
+  const opened = new Set<string>();
   for (const name of [...byFunction.keys()].sort()) {
     const byFile = new Map<string, GraphNode[]>();
     for (const node of byFunction.get(name)!) if (node.info.file) byFile.set(node.info.file, [...(byFile.get(node.info.file) ?? []), node]);
@@ -43,11 +44,6 @@ export function sourceListings(profile: Profile, sampleIndex: number, symbol: Re
       const lineNodes = byFile.get(file)!;
       const flat = lineNodes.reduce((sum, node) => sum + node.flat, 0);
       const cum = lineNodes.reduce((sum, node) => sum + node.cum, 0);
-      const source = readSource(file, lookup, refusal);
-      if (typeof source === 'string') {
-        listings.push({ name, file, flat, cum, lines: source });
-        continue;
-      }
       const first = lineNodes[0]!.info;
       let start = first.startLine || first.line - MARGIN;
       let end = first.line + MARGIN;
@@ -55,6 +51,19 @@ export function sourceListings(profile: Profile, sampleIndex: number, symbol: Re
         const nodeStart = info.startLine || info.line - MARGIN;
         if (nodeStart < start) start = nodeStart;
         else if (info.line + MARGIN > end) end = info.line + MARGIN;
+      }
+      // As go tool pprof: a file is opened for the first line to show, so a range that ends before
+      // it starts (lines with samples above the function's first) shows nothing and tells no
+      // error, unless a listing before opened that file already.
+      if (Math.max(1, start) <= end) opened.add(file);
+      if (!opened.has(file)) {
+        listings.push({ name, file, flat, cum, lines: [] });
+        continue;
+      }
+      const source = readSource(file, lookup, refusal);
+      if (typeof source === 'string') {
+        listings.push({ name, file, flat, cum, lines: source });
+        continue;
       }
       const lines = [];
       for (let line = Math.max(1, start); line <= end && line <= source.length; line++) {
