@@ -4,8 +4,8 @@ import { ProfileFormatError, decodeProfile, emptyMapping, type Mapping, type Pro
 import { convertNodeProfile } from '../profilers/convert.ts';
 import { simplifyFunctionNames } from '../report/names.ts';
 import { dropUninterestingFrames } from '../report/prune.ts';
-import { mergeProfiles, negated } from '../report/merge.ts';
-import { SourceError } from '../report/driver.ts';
+import { aloneForSums, mergeProfiles, negated } from '../report/merge.ts';
+import { SUMMING_REPORTS, SourceError, type Report } from '../report/driver.ts';
 import { fetchProfile, isUrl } from './pprof-fetch.ts';
 import { optimizeFor, optimizeFully } from './jit.ts';
 
@@ -31,9 +31,16 @@ export function readSource(path: string): Profile {
 
 /**
  * The sources (files, or /debug/pprof URLs) as one profile, merged even when there is one, as go
- * tool pprof does. `seconds` is added to URLs; `log` tells the person what the fetching does.
+ * tool pprof does; for one report of `SUMMING_REPORTS` (`forReport`), a single source is as
+ * good unmerged. `seconds` is added to URLs; `log` tells the person what the fetching does.
  */
-export async function readSources(sources: readonly string[], seconds: number | undefined, log: (line: string) => void, base?: Base): Promise<Profile> {
+export async function readSources(
+  sources: readonly string[],
+  seconds: number | undefined,
+  log: (line: string) => void,
+  base?: Base,
+  forReport?: Report,
+): Promise<Profile> {
   const read = async (paths: readonly string[]) => {
     const profiles: Profile[] = [];
     for (const path of paths) {
@@ -41,13 +48,15 @@ export async function readSources(sources: readonly string[], seconds: number | 
       if (isUrl(path)) optimizeFully();
       profiles.push(withMapping(isUrl(path) ? await fetchProfile(path, seconds, log) : readSource(path)));
     }
-    return mergeProfiles(profiles);
+    const alone = profiles.length === 1 && !base && forReport && SUMMING_REPORTS.has(forReport) ? aloneForSums(profiles[0]!) : undefined;
+    return alone ?? mergeProfiles(profiles);
   };
   const profile = await read(sources);
   const whole = base ? mergeProfiles([profile, negated(await read([base.path]), { markAsBase: base.diff })]) : profile;
   const main = whole.mappings[0];
   // go tool pprof would look for the main binary to symbolize from, and says when none is named.
-  if (main && main.filename === '' && !hasSymbols(main) && whole.locations.some((location) => location.mapping === main)) {
+  // Of the locations a sample reaches: an unmerged profile may list others.
+  if (main && main.filename === '' && !hasSymbols(main) && whole.samples.some((sample) => sample.locations.some((location) => location.mapping === main))) {
     log('Main binary filename not available.');
   }
   dropUninterestingFrames(whole);

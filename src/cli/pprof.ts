@@ -174,7 +174,7 @@ async function main(args: readonly string[]): Promise<number> {
       whenParentGone(() => exitLike(1, 'SIGHUP'));
       await new Promise(() => {});
     }
-    const profile = await readSources(request.sources, request.seconds, log, request.base);
+    const profile = await readSources(request.sources, request.seconds, log, request.base, request.report);
     if (!request.report)
       return await interactive(profile, request.settings, { title: webTitle(request.sources), openBrowser: request.openBrowser, output: request.output });
     const binary = { proto: 'a gzipped profile', pdf: 'a PDF file', png: 'a PNG image', gif: 'a GIF image', ps: 'a PostScript file' } as Partial<

@@ -45,6 +45,28 @@ export const REPORT_ALIASES: Readonly<Record<string, Report>> = { text: 'top' };
 /** The report a name (or an alias) stands for, if any. */
 export const reportNamed = (name: string): Report | undefined =>
   (REPORTS as readonly string[]).includes(name) ? (name as Report) : Object.hasOwn(REPORT_ALIASES, name) ? REPORT_ALIASES[name] : undefined;
+/**
+ * Reports whose text is made of sums of samples by what their frames say (names, files, lines,
+ * addresses) and nothing else: not record ids, not their order, not how samples are split. They
+ * can read a single profile unmerged (see aloneForSums in merge.ts); -raw, -traces and -proto
+ * show the records and samples themselves, and need the merge go tool pprof makes.
+ */
+export const SUMMING_REPORTS: ReadonlySet<Report> = new Set<Report>([
+  'top',
+  'tags',
+  'list',
+  'peek',
+  'tree',
+  'dot',
+  'svg',
+  'pdf',
+  'png',
+  'gif',
+  'ps',
+  'callgrind',
+  'folded',
+  'flamegraph',
+]);
 /** Reports that take a regular expression: -list REGEX, -peek REGEX. */
 export const REPORTS_WITH_REGEX: readonly Report[] = ['list', 'peek'];
 

@@ -159,9 +159,7 @@ class RecordMerger {
   #mapping(mapping: Mapping): { mapping: Mapping; offset: bigint } {
     const known = this.#mappingOf.get(mapping);
     if (known) return known;
-    // Sizes rounded up to a page: the same binary loads a little differently in each process.
-    const size = ((mapping.memoryLimit - mapping.memoryStart + 0xfffn) / 0x1000n) * 0x1000n;
-    const key = `${size}:${mapping.fileOffset}:${mapping.buildId || mapping.filename}`;
+    const key = mappingKey(mapping);
     const existing = this.#mappingsByKey.get(key);
     let mapped: { mapping: Mapping; offset: bigint };
     if (existing) mapped = { mapping: existing, offset: existing.memoryStart - mapping.memoryStart };
@@ -222,6 +220,29 @@ class RecordMerger {
     else this.#locationOf.set(location, merged);
     return merged;
   }
+}
+
+/** What makes two mappings one in a merge: the same binary, loaded at the same offset and size. */
+function mappingKey(mapping: Mapping): string {
+  // Sizes rounded up to a page: the same binary loads a little differently in each process.
+  const size = ((mapping.memoryLimit - mapping.memoryStart + 0xfffn) / 0x1000n) * 0x1000n;
+  return `${size}:${mapping.fileOffset}:${mapping.buildId || mapping.filename}`;
+}
+
+/**
+ * One profile as its merge would be for a report that only sums samples by what their frames
+ * say (see SUMMING_REPORTS in driver.ts): the profile itself, its all-zero samples gone. The
+ * merge of one profile also makes equal records one, renumbers them and adds up samples with
+ * the same stack, none of which such a report can see; only mappings that would become one
+ * move addresses, and then this gives undefined: merge instead. Skipping the merge saves a
+ * quarter of a short report's run, most of it in keying every record. Changes the profile given.
+ */
+export function aloneForSums(profile: Profile): Profile | undefined {
+  const keys = new Set(profile.mappings.map(mappingKey));
+  if (keys.size !== profile.mappings.length) return undefined;
+  if (profile.samples.some((sample) => !sample.values.some((value) => value !== 0)))
+    profile.samples = profile.samples.filter((sample) => sample.values.some((value) => value !== 0));
+  return profile;
 }
 
 function sameStack(a: readonly Location[], b: readonly Location[]): boolean {
