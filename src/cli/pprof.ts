@@ -16,7 +16,7 @@ import { textBytes, writeFileAtomic } from '../pprof/index.ts';
 import { openBrowser, parseListenAddress } from '../web/open-browser.ts';
 import { serveWebUi, webTitle } from '../web/server.ts';
 import { unwritableReason } from './output.ts';
-import { exitLike, whenParentGone } from './signals.ts';
+import { endWhenOutputCloses, exitLike, whenParentGone } from './signals.ts';
 import { interactive } from './pprof-interactive.ts';
 import {
   REPORTS,
@@ -197,4 +197,5 @@ async function main(args: readonly string[]): Promise<number> {
   }
 }
 
+endWhenOutputCloses();
 process.exitCode = await main(process.argv.slice(2));

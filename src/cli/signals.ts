@@ -67,6 +67,17 @@ export function exitLike(code: number, signal?: NodeJS.Signals | null): never {
   process.exit(signal ? 128 + (constants.signals[signal] ?? 0) : code);
 }
 
+/**
+ * Piped into head, the reader may leave before the output is done, or the terminal may close:
+ * that ends the output and the command, quietly and with its own status, not in a crash.
+ */
+export function endWhenOutputCloses(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 /** Writes to stderr, which a closed terminal may have taken away: then there is no one to tell. */
 export function tell(text: string): void {
   // A write to a terminal that has gone fails later, as an 'error' event: not a crash either.

@@ -20,17 +20,12 @@ import { runCheck } from '../workshop/run-check.ts';
 import { BACKUPS, type ResetStep, readStartingFiles, resetFolder, STARTING_FILES } from '../workshop/starting-files.ts';
 import { readProgress, writeProgress, type Progress } from '../workshop/state.ts';
 import { bar } from './progress.ts';
-import { exitLike, relayStopSignals } from './signals.ts';
+import { endWhenOutputCloses, exitLike, relayStopSignals } from './signals.ts';
 import { typescriptNodeFlags } from '../loader/node-flags.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const say = (line = '') => process.stdout.write(`${line}\n`);
-// Piped into head, the reader may leave before we are done, or the terminal may close: that
-// ends the output, not in a crash.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
-  process.exit(process.exitCode ?? 0);
-});
+endWhenOutputCloses();
 
 /** The exercise named, or the one last run when none is. */
 function chosen(exercises: readonly Exercise[], progress: Progress, query: string | undefined): Exercise {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ProfileBuilder, encodeProfile, writeProfile } from '../../src/pprof/index.ts';
 import { cpuShapedBuilder, readProfile, sampleTypeNames } from '../helpers/profile.ts';
-import { repoRoot, runPprofCommand } from '../helpers/run.ts';
+import { pprofEntry, repoRoot, runPprofCommand } from '../helpers/run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pprof-cli-'));
 
@@ -344,6 +344,21 @@ describe('npm run pprof', () => {
     expect(complete('sample')).toEqual([['sample_index='], 'sample']);
     expect(complete('tag')).toEqual([['tags', 'tagfocus=', 'tagignore='], 'tag']);
     expect(complete('')[0]).toContain('quit');
+  });
+
+  it('piped into a reader that leaves early (head), ends quietly with status 0, not with an EPIPE stack', () => {
+    // Output of several pipe buffers, so that most of it is written after the reader has gone.
+    const builder = new ProfileBuilder({ sampleTypes: [{ type: 'samples', unit: 'count' }] });
+    for (let i = 0; i < 5_000; i++) builder.addSample([{ name: `fn${i}`, file: `/app/module${i}.ts`, line: i + 1 }], [1]);
+    const large = join(dir, 'large-raw.pb.gz');
+    writeProfile(large, builder.build());
+    const result = spawnSync('bash', ['-c', '"$0" "$1" -raw "$2" | head -c 100 > /dev/null; echo "${PIPESTATUS[0]}"', process.execPath, pprofEntry, large], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('0\n');
   });
 
   it('reads a raw, ungzipped .pb', () => {
