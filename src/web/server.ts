@@ -270,6 +270,9 @@ function selected(source: Profile, settings: Settings, filters: CompiledFilters)
   return input;
 }
 
+/** The Top view's rows at most, whatever -nodecount says, as in go tool pprof's web UI. */
+export const TOP_VIEW_ROWS = 500;
+
 function profileView(source: Profile, settings: Settings, filters: CompiledFilters, params: URLSearchParams): ProfileView {
   const { profile, sampleIndex, total, notes } = selected(source, settings, filters);
   const { granularity = 'functions', nodeFraction = NODE_FRACTION, edgeFraction = EDGE_FRACTION, unit = 'minimum', cum } = settings;
@@ -281,8 +284,9 @@ function profileView(source: Profile, settings: Settings, filters: CompiledFilte
   const frameNames = stackFrameNames(profile, granularity, paths);
   const tree = flameTree(profile, sampleIndex, { callersOf: callers, frameNames });
   const flame = flameData(tree, view.type, view.unit);
-  // The rows -top prints, with its header's lines on what it shows and drops.
-  const top = topGraph(profile, { sampleIndex, total, granularity, nodeFraction, edgeFraction, unit, paths, cum, compact: true });
+  // The rows -top prints, with its header's lines on what it shows and drops; at most
+  // TOP_VIEW_ROWS, as go tool pprof's Top view: a profile of 200,000 functions is a page of them.
+  const top = topGraph(profile, { sampleIndex, total, granularity, nodeCount: TOP_VIEW_ROWS, nodeFraction, edgeFraction, unit, paths, cum, compact: true });
   const effective: ViewSettings = { granularity, unit, nodeFraction, edgeFraction, cum };
   return {
     sampleTypes: profile.sampleTypes.map((type) => type.type),

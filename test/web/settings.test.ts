@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyMapping, emptyProfile, writeProfile, type Location, type Profile, type ProfileFunction } from '../../src/pprof/index.ts';
 import { scaledLabel } from '../../src/report/measurement.ts';
 import type { GraphView, PeekView, ProfileView, SourceView } from '../../src/report/views.ts';
-import { serveWebUi, type WebUi } from '../../src/web/server.ts';
+import { TOP_VIEW_ROWS, serveWebUi, type WebUi } from '../../src/web/server.ts';
 import { startPprofWeb } from '../helpers/browser.ts';
 import { cpuShapedBuilder, topTextRows } from '../helpers/profile.ts';
 import { runPprofCommand } from '../helpers/run.ts';
@@ -177,6 +177,26 @@ describe('the web UI with report settings', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: message });
     expect((await fetch(new URL('/api/profile', plain.url))).status).toBe(200);
+  });
+});
+
+describe('the Top view of a profile with many functions', () => {
+  it(`lists ${TOP_VIEW_ROWS} rows at most, the rows and legend of -top -nodecount=${TOP_VIEW_ROWS}, as go tool pprof's web UI does`, async () => {
+    const builder = cpuShapedBuilder();
+    for (let i = 0; i < TOP_VIEW_ROWS + 100; i++) builder.addSample([frame(`fn${i}`, i + 1), frame('main', 10)], [1 + (i % 7), (1 + (i % 7)) * 10_000_000]);
+    const path = join(directory, 'many.pb.gz');
+    writeProfile(path, builder.build());
+    const web = await serveWebUi(builder.build(), { host: '127.0.0.1', port: 0, title: 'many.pb.gz', settings: { cum: false, filters: {}, nodeFraction: 0 } });
+    try {
+      const view = (await (await fetch(new URL('/api/profile', web.url))).json()) as ProfileView;
+      const text = runPprofCommand(['-top', '-nodefraction=0', `-nodecount=${TOP_VIEW_ROWS}`, path]).stdout;
+      expect(view.top).toHaveLength(TOP_VIEW_ROWS);
+      expect(viewRows(view)).toEqual(topTextRows(text));
+      expect(view.topLegend).toEqual(text.split('\n').filter((line) => /^(Showing|Dropped)/.test(line)));
+      expect(view.topLegend[1]).toBe(`Showing top ${TOP_VIEW_ROWS} nodes out of ${TOP_VIEW_ROWS + 101}`);
+    } finally {
+      await web.close();
+    }
   });
 });
 
