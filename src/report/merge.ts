@@ -231,17 +231,19 @@ function mappingKey(mapping: Mapping): string {
 
 /**
  * One profile as its merge would be for a report that only sums samples by what their frames
- * say (see SUMMING_REPORTS in driver.ts): the profile itself, its all-zero samples gone. The
- * merge of one profile also makes equal records one, renumbers them and adds up samples with
- * the same stack, none of which such a report can see; only mappings that would become one
- * move addresses, and then this gives undefined: merge instead. Skipping the merge saves a
- * quarter of a short report's run, most of it in keying every record. Changes the profile given.
+ * say (see SUMMING_REPORTS in driver.ts): the profile itself, its all-zero samples and repeated
+ * comments gone (reports head with the comments). The merge of one profile also makes equal
+ * records one, renumbers them and adds up samples with the same stack, none of which such a
+ * report can see; only mappings that would become one move addresses, and then this gives
+ * undefined: merge instead. Skipping the merge saves a quarter of a short report's run, most of
+ * it in keying every record. Changes the profile given.
  */
 export function aloneForSums(profile: Profile): Profile | undefined {
   const keys = new Set(profile.mappings.map(mappingKey));
   if (keys.size !== profile.mappings.length) return undefined;
   if (profile.samples.some((sample) => !sample.values.some((value) => value !== 0)))
     profile.samples = profile.samples.filter((sample) => sample.values.some((value) => value !== 0));
+  profile.comments = [...new Set(profile.comments)];
   return profile;
 }
 

@@ -15,7 +15,8 @@ import { goBinary } from '../helpers/tools.ts';
  * merge). These tests hold it to what the merge would have given, on a profile made to show every
  * difference a merge of one profile makes: equal functions and locations under other ids, samples
  * with the same stack and labels, all-zero samples, records no sample reaches, records listed in
- * another order than the samples reach them, inlined frames, addresses in two mappings, ties.
+ * another order than the samples reach them, inlined frames, addresses in two mappings, ties, a
+ * comment repeated.
  */
 
 function lcg(seed: number): () => number {
@@ -45,7 +46,14 @@ function awkwardProfile(mappings: Mapping[] = [mapping(1, '/bin/app', 0x400000n)
     { type: 'samples', unit: 'count' },
     { type: 'cpu', unit: 'nanoseconds' },
   ]);
-  Object.assign(profile, { periodType: { type: 'cpu', unit: 'nanoseconds' }, period: 10_000_000, timeNanos: 1_765_000_000_000_000_000n, durationNanos: 2e9 });
+  Object.assign(profile, {
+    periodType: { type: 'cpu', unit: 'nanoseconds' },
+    period: 10_000_000,
+    timeNanos: 1_765_000_000_000_000_000n,
+    durationNanos: 2e9,
+    // Reports head with the comments; a merge keeps each once.
+    comments: ['built to show a merge', 'twice', 'built to show a merge'],
+  });
   const files = ['/src/app/main.go', '/src/app/work.go', '/usr/lib/go/src/runtime/proc.go'];
   const functions: ProfileFunction[] = Array.from({ length: 12 }, (_, i) => ({
     id: i + 1,
