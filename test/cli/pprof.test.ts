@@ -352,7 +352,7 @@ describe('npm run pprof', () => {
     for (let i = 0; i < 5_000; i++) builder.addSample([{ name: `fn${i}`, file: `/app/module${i}.ts`, line: i + 1 }], [1]);
     const large = join(dir, 'large-raw.pb.gz');
     writeProfile(large, builder.build());
-    const result = spawnSync('bash', ['-c', '"$0" "$1" -raw "$2" | head -c 100 > /dev/null; echo "${PIPESTATUS[0]}"', process.execPath, pprofEntry, large], {
+    const result = spawnSync('bash', ['-c', '"$0" "$1" -raw "$2" | head -c 100 > /dev/null; echo "$PIPESTATUS"', process.execPath, pprofEntry, large], {
       cwd: repoRoot,
       encoding: 'utf8',
       timeout: 60_000,
