@@ -108,6 +108,11 @@ export interface WallCharging {
   waitingAt(time: number): boolean;
   /** How long waits of the program were in flight between two times. */
   waitedBetween(from: number, to: number): number;
+  /**
+   * Which run of the program's code `time` fell in while no wait was in flight, named by the
+   * two awaits around it (runs between the same two run the same code), if known.
+   */
+  runAt(time: number): string | undefined;
 }
 
 /**
@@ -132,6 +137,11 @@ export interface WallCharging {
  *   (stacks with no frame of the program: undici reading a response, a collection between
  *   callbacks), which is part of the wait and counted by it. Charged as running, they made
  *   running + waiting of a sequential loop up to 117% of its window.
+ * - A collection in a run of the program's code (while nothing waited) in which V8 sampled no
+ *   JavaScript goes under the code sampled in the runs between the same two awaits, in
+ *   proportion to its time there: V8's few samples of a short CPU step may all fall in its
+ *   collections (a third of its time when it hashes), and at the root they took 1 to 2 points
+ *   from that step. With no such run sampled, it stays at the root.
  * - A collection goes under JavaScript sampled next to it only if the program's code did not
  *   turn in between: otherwise it ran between callbacks (V8 runs one as a task once the code
  *   that allocated returns). For one sampled while nothing waited, only a turn surely between
@@ -247,6 +257,10 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     if (next === undefined) micros += within(time, Math.max(time, wall.end));
     return micros;
   };
+  // Collections with no JavaScript sampled in their run, by the run (see runAt), and the
+  // program's code sampled in each run, by the frame that paid for it: see hostLikeRuns.
+  const unhostedByRun = new Map<string, Map<string, { id: number; sampleLabels?: Readonly<Record<string, string>>; count: number; micros: number }>>();
+  const codeByRun = new Map<string, Map<number, number>>();
   for (let i = 0; i < samples.length; i++) {
     const id = samples[i]!;
     if (wall && quiet(i)) continue;
@@ -261,6 +275,21 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     const sampleLabels = labelsOf(host !== undefined ? hostIndex : i);
     let labelId = labelIds.get(sampleLabels);
     if (labelId === undefined) labelIds.set(sampleLabels, (labelId = labelIds.size));
+    const run = wall && !wall.waitingAt(sampleTimes[i]!) ? wall.runAt(sampleTimes[i]!) : undefined;
+    if (run !== undefined && collecting(i) && host === undefined) {
+      let unhosted = unhostedByRun.get(run);
+      if (!unhosted) unhostedByRun.set(run, (unhosted = new Map()));
+      const total = unhosted.get(`${id}|${labelId}`) ?? { id, sampleLabels, count: 0, micros: 0 };
+      total.count += inWindow ? 1 : 0;
+      total.micros += micros;
+      unhosted.set(`${id}|${labelId}`, total);
+      continue;
+    }
+    if (run !== undefined && isJavaScript(host ?? id)) {
+      let code = codeByRun.get(run);
+      if (!code) codeByRun.set(run, (code = new Map()));
+      code.set(programs, (code.get(programs) ?? 0) + micros);
+    }
     const key = call ? `call:${programs}|${labelId}` : `${collecting(i) && host !== undefined ? `${id}:${host}` : id}|${labelId}`;
     const total =
       totals.get(key) ??
@@ -268,6 +297,34 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     total.count += inWindow ? 1 : 0;
     total.micros += micros;
     totals.set(key, total);
+  }
+
+  // A run of the program's code in which V8 sampled only collections goes under the code V8
+  // sampled in the runs between the same two awaits, in proportion to its time there; with no
+  // such run, at the root. Left at the root, the collections of a CPU step whose few samples all
+  // fell in them (a third of its time: hashing allocates) took 1 to 2 points from that step.
+  for (const [run, unhosted] of unhostedByRun) {
+    const code = [...(codeByRun.get(run) ?? [])].filter(([, micros]) => micros > 0).sort(([a], [b]) => a - b);
+    for (const [labelled, total] of unhosted) {
+      if (code.length === 0) {
+        const atRoot = totals.get(labelled) ?? { id: total.id, sampleLabels: total.sampleLabels, count: 0, micros: 0 };
+        atRoot.count += total.count;
+        atRoot.micros += total.micros;
+        totals.set(labelled, atRoot);
+        continue;
+      }
+      const weights = code.map(([, micros]) => micros);
+      const sum = weights.reduce((a, b) => a + b, 0);
+      const counts = apportion(total.count, weights);
+      const [gcId, labelId] = labelled.split('|');
+      code.forEach(([host], k) => {
+        const key = `${gcId}:${host}|${labelId}`;
+        const hosted = totals.get(key) ?? { id: total.id, host, sampleLabels: total.sampleLabels, count: 0, micros: 0 };
+        hosted.count += counts[k]!;
+        hosted.micros += (total.micros * weights[k]!) / sum;
+        totals.set(key, hosted);
+      });
+    }
   }
 
   const unsampledMicros = wall ? unsampledRunning(wall, sampleTimes, quiet) : 0;

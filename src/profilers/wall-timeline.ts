@@ -6,8 +6,9 @@ import { partitionPoint } from '../pprof/search.ts';
  * wait ended and the code awaiting it resumed). Times are performance.now() milliseconds.
  *
  * Memory follows time coarsely, not the number of operations: one bit per quarter millisecond
- * of the window for the turns (1.8 MB an hour), and one pair of numbers per stretch of the
- * window in which nothing waited.
+ * of the window for the turns (1.8 MB an hour), and four numbers per stretch of the window in
+ * which a wait was in flight (its times, and where the waits that opened and closed it were
+ * awaited).
  */
 /** The resolution of turn times. */
 const TICKS_PER_MS = 4;
@@ -18,6 +19,9 @@ export class ProgramTimeline {
   /** Disjoint, sorted stretches in which at least one wait was in flight. */
   readonly #waitStarts: number[] = [];
   readonly #waitEnds: number[] = [];
+  /** Where in the program the wait that opened (or closed) each stretch was awaited: see wait(). */
+  readonly #startSites: number[] = [];
+  readonly #endSites: number[] = [];
 
   constructor(start: number) {
     this.#start = start;
@@ -72,8 +76,12 @@ export class ProgramTimeline {
     return undefined;
   }
 
-  /** A wait was in flight from `start` to `end`. Waits mostly end in time order, so merging starts at the latest stretch. */
-  wait(start: number, end: number): void {
+  /**
+   * A wait was in flight from `start` to `end`, awaited at `site` (a number the caller gives
+   * each place in the program, or -1 for none). Waits mostly end in time order, so merging
+   * starts at the latest stretch.
+   */
+  wait(start: number, end: number, site = -1): void {
     if (!(end > start)) return;
     const starts = this.#waitStarts;
     const ends = this.#waitEnds;
@@ -82,9 +90,29 @@ export class ProgramTimeline {
     while (first > 0 && ends[first - 1]! >= start) first--;
     let last = first;
     while (last < starts.length && starts[last]! <= end) last++;
-    const merged = last > first ? [Math.min(start, starts[first]!), Math.max(end, ends[last - 1]!)] : [start, end];
-    starts.splice(first, last - first, merged[0]!);
-    ends.splice(first, last - first, merged[1]!);
+    let [mergedStart, startSite, mergedEnd, endSite] = [start, site, end, site];
+    if (last > first) {
+      if (starts[first]! < start) [mergedStart, startSite] = [starts[first]!, this.#startSites[first]!];
+      if (ends[last - 1]! > end) [mergedEnd, endSite] = [ends[last - 1]!, this.#endSites[last - 1]!];
+    }
+    starts.splice(first, last - first, mergedStart);
+    ends.splice(first, last - first, mergedEnd);
+    this.#startSites.splice(first, last - first, startSite);
+    this.#endSites.splice(first, last - first, endSite);
+  }
+
+  /**
+   * The run of code that `time` fell in while no wait was in flight, named by where the program
+   * awaited the wait that ended just before it and the one that began just after it (as
+   * `before>after`): runs between the same two awaits run the same code. Undefined during a
+   * wait, and for a run that an edge of the window or a wait with no site bounds.
+   */
+  runAt(time: number): string | undefined {
+    // The first stretch that starts after `time`: the run lies between it and the one before.
+    const next = partitionPoint(this.#waitStarts.length, (i) => this.#waitStarts[i]! <= time);
+    if (next === 0 || next === this.#waitStarts.length || this.#waitEnds[next - 1]! >= time) return undefined;
+    const [before, after] = [this.#endSites[next - 1]!, this.#startSites[next]!];
+    return before < 0 || after < 0 ? undefined : `${before}>${after}`;
   }
 
   /** How long waits were in flight from `from` to `to`. */

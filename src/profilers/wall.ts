@@ -28,6 +28,8 @@ export const DEFAULT_WALL_HZ = 99;
 interface StackNode {
   readonly children: Map<Frame, StackNode>;
   waits?: Map<string, WaitTotal>;
+  /** A number per description for the place awaited, so the timeline can tell runs between the same two awaits. */
+  sites?: Map<string, number>;
 }
 interface WaitTotal {
   readonly description: string;
@@ -56,6 +58,8 @@ interface Window {
   readonly turns: WeakMap<AsyncOperation, Turn>;
   /** When the waits were in flight and the code turned, to charge V8's samples by. */
   readonly timeline: ProgramTimeline;
+  /** How many places (stack and description) the program awaited at: see StackNode.sites. */
+  siteCount: number;
   readonly unsubscribe: () => void;
   /** Ends the tracker's sampling and says what it did. */
   readonly stopSampling: () => SamplingSummary;
@@ -97,6 +101,7 @@ export function startWallProfile(options: WallProfileOptions = {}): void {
     waits: { children: new Map() },
     turns: new WeakMap(),
     timeline: new ProgramTimeline(startTime),
+    siteCount: 0,
     installedTracker,
     stopSampling: startSampling(),
     labels: recordLabels(),
@@ -135,15 +140,18 @@ function charge(window: Window, operation: AsyncOperation, endTime: number): voi
   const turnEnd = window.turns.get(operation)?.end;
   const waitStart = Math.max(window.startTime, operation.startTime, Number.isNaN(turnEnd) ? endTime : (turnEnd ?? 0));
   if (endTime <= waitStart) return;
-  if (turnEnd !== undefined && !Number.isNaN(turnEnd)) window.timeline.turn(turnEnd);
-  window.timeline.turn(endTime);
-  window.timeline.wait(waitStart, endTime);
   let node = window.waits;
   for (const frame of operation.stack) {
     let child = node.children.get(frame);
     if (!child) node.children.set(frame, (child = { children: new Map() }));
     node = child;
   }
+  node.sites ??= new Map();
+  let site = node.sites.get(operation.description);
+  if (site === undefined) node.sites.set(operation.description, (site = window.siteCount++));
+  if (turnEnd !== undefined && !Number.isNaN(turnEnd)) window.timeline.turn(turnEnd);
+  window.timeline.turn(endTime);
+  window.timeline.wait(waitStart, endTime, site);
   node.waits ??= new Map();
   // Waits of the same place and description apart by their labels, if they have any.
   const key = operation.labels ? `${operation.description}\0${JSON.stringify(operation.labels)}` : operation.description;
@@ -221,6 +229,7 @@ export function stopWallProfile(): Profile {
       surelyTurned: (from, to) => timeline.surelyTurned(perfTime(from), perfTime(to)),
       waitingAt: (time) => timeline.waitingAt(perfTime(time)),
       waitedBetween: (from, to) => timeline.waitedBetween(perfTime(from), perfTime(to)) * 1000,
+      runAt: (time) => timeline.runAt(perfTime(time)),
     },
   });
   for (const total of waitTotals(window.waits)) {

@@ -17,6 +17,7 @@ function charging(timeline: ProgramTimeline, startMs: number, endMs: number): Wa
     surelyTurned: (from, to) => timeline.surelyTurned(from / 1000, to / 1000),
     waitingAt: (time) => timeline.waitingAt(time / 1000),
     waitedBetween: (from, to) => timeline.waitedBetween(from / 1000, to / 1000) * 1000,
+    runAt: (time) => timeline.runAt(time / 1000),
   };
 }
 
@@ -32,6 +33,18 @@ describe('ProgramTimeline', () => {
     expect(timeline.waitedBetween(0, 100)).toBe(1 + 30 + 10);
     expect(timeline.waitedBetween(35, 55)).toBe(5 + 5);
     expect(timeline.waitedBetween(41, 49)).toBe(0);
+  });
+
+  it('names a run in which nothing waited by where the waits around it were awaited', () => {
+    const timeline = new ProgramTimeline(0);
+    timeline.wait(10, 20, 0);
+    timeline.wait(30, 40, 1);
+    timeline.wait(35, 50, 2);
+    timeline.wait(60, 70, 0);
+    timeline.wait(80, 90);
+    // Between 20 and 30: after the wait at site 0 and before that at site 1. The stretch from 30
+    // to 50 began with the wait at site 1 and ended with that at site 2.
+    expect([25, 55, 15, 5, 75, 95].map((time) => timeline.runAt(time))).toEqual(['0>1', '2>0', undefined, undefined, undefined, undefined]);
   });
 
   it('finds the first and last turn between two times, to the quarter millisecond', () => {
@@ -204,5 +217,42 @@ describe('addV8Samples charging a sample of the program after another, with a wa
     addV8Samples(builder, v8, { mapper: new SourceMapper(), wall: charging(timeline, 0, 30) });
     // 10 ms for the first; 20 less the 13 waited for the second.
     expect(stacks(builder.build())).toEqual([{ frames: ['hot /app/x.js:5'], values: [2, 17_000_000] }]);
+  });
+});
+
+describe('addV8Samples placing a collection in a run with no JavaScript sampled', () => {
+  // Idle samples every 10 ms while the program waits; it runs from 20 to 40 (hot sampled at 30),
+  // from 80 to 100 and from 120 to 140 (V8 sampled only a collection in each). The first two
+  // runs lie between a wait awaited at site 0 and one at site 1; the third between 1 and 0.
+  const v8: V8CpuProfile = {
+    nodes: hotIdleCollectorNodes(),
+    startTime: 0,
+    //        10  20  30  40  50  60  70  80  90 100 110 120 130 140 150 ms
+    samples: [3, 3, 2, 3, 3, 3, 3, 3, 4, 3, 3, 3, 4, 3, 3],
+    timeDeltas: Array(15).fill(10_000),
+    endTime: 150_000,
+  };
+  const timeline = new ProgramTimeline(0);
+  for (const [start, end, site] of [
+    [5, 20, 0],
+    [40, 60, 1],
+    [60, 80, 0],
+    [100, 120, 1],
+    [140, 150, 0],
+  ] as const) {
+    timeline.turn(start);
+    timeline.turn(end);
+    timeline.wait(start, end, site);
+  }
+  const builder = cpuShapedBuilder();
+  addV8Samples(builder, v8, { mapper: new SourceMapper(), wall: charging(timeline, 0, 150) });
+
+  it('puts it under the code sampled in runs between the same two awaits, or at the root if there is none', () => {
+    expect(stacks(builder.build())).toEqual([
+      // Each sample stands for its run, 20 ms: from the turn before it to the one after.
+      { frames: ['hot /app/x.js:5'], values: [1, 20_000_000] },
+      { frames: ['(garbage collector) :0'], values: [1, 20_000_000] },
+      { frames: ['(garbage collector) :0', 'hot /app/x.js:5'], values: [1, 20_000_000] },
+    ]);
   });
 });
