@@ -30,7 +30,7 @@ interface Measured {
 
 /**
  * Each step's share of the window in the profile, running + waiting over the window, and the
- * part of it that ran where V8 took no sample (`(unsampled)`, no step's).
+ * part of it that ran where V8 took no sample and no run like it was sampled (`(unsampled)`, no step's).
  */
 function profiled(path: string): { shares: Record<string, number>; coverage: number; unsampled: number } {
   const profile = decodeProfile(readFileSync(path));
@@ -94,5 +94,5 @@ export async function run(options: { quick: boolean }): Promise<void> {
   }
   printTable(['ms per round', 'load', 'load avg', 'request', 'CPU', 'sleep', 'worst, points', 'running+waiting', 'unsampled'], rows);
   console.log(`load avg: the machine's 1-minute load average as the run started, before its hogs, on ${cores} cores`);
-  console.log("unsampled: running time V8's sampler took no sample of, in the profile as (unsampled), no step's");
+  console.log("unsampled: running time V8 took no sample of, nor of a run between the same two awaits: (unsampled) in the profile, no step's");
 }

@@ -41,7 +41,8 @@ export interface CpuConversionOptions {
 const IDLE = '(idle)';
 const ROOT = '(root)';
 const GC = '(garbage collector)';
-const V8_STATES = new Set([IDLE, ROOT, GC, '(program)']);
+const PROGRAM = '(program)';
+const V8_STATES = new Set([IDLE, ROOT, GC, PROGRAM]);
 
 /**
  * Turns a V8 CPU profile into pprof with sample types samples/count and cpu/nanoseconds.
@@ -113,6 +114,8 @@ export interface WallCharging {
    * two awaits around it (runs between the same two run the same code), if known.
    */
   runAt(time: number): string | undefined;
+  /** The parts of `from` to `to` in which no wait was in flight, each with its run's name as runAt gives it. */
+  runsBetween(from: number, to: number): readonly { start: number; end: number; run?: string }[];
 }
 
 /**
@@ -137,11 +140,11 @@ export interface WallCharging {
  *   (stacks with no frame of the program: undici reading a response, a collection between
  *   callbacks), which is part of the wait and counted by it. Charged as running, they made
  *   running + waiting of a sequential loop up to 117% of its window.
- * - A collection in a run of the program's code (while nothing waited) in which V8 sampled no
- *   JavaScript goes under the code sampled in the runs between the same two awaits, in
- *   proportion to its time there: V8's few samples of a short CPU step may all fall in its
- *   collections (a third of its time when it hashes), and at the root they took 1 to 2 points
- *   from that step. With no such run sampled, it stays at the root.
+ * - A collection (or V8's `(program)`) in a run of the program's code (while nothing waited) in
+ *   which V8 sampled no JavaScript goes under the code sampled in the runs between the same two
+ *   awaits, in proportion to its time there: V8's few samples of a short CPU step may all fall
+ *   in its collections (a third of its time when it hashes), and at the root they took 1 to 2
+ *   points from that step. With no such run sampled, it stays at the root.
  * - A collection goes under JavaScript sampled next to it only if the program's code did not
  *   turn in between: otherwise it ran between callbacks (V8 runs one as a task once the code
  *   that allocated returns). For one sampled while nothing waited, only a turn surely between
@@ -160,8 +163,11 @@ export interface WallCharging {
  *   gap, the CPU step after a wait whose only sample was the code resumed from it (V8 samples
  *   late on a busy machine) read up to 2.6 points high, and running + waiting 104%.
  * - Time the program's code ran where V8 took no sample at all (between two quiet samples) goes
- *   to `(unsampled)`, with no stack: V8's sampler waits for a core too, and was measured to skip
+ *   to the code sampled in the runs between the same two awaits, in proportion, or else to
+ *   `(unsampled)`, with no stack: V8's sampler waits for a core too, and was measured to skip
  *   100 to 300 ms while a CPU step ran; left out, running + waiting fell to 96% of the window.
+ *   Most such runs are the code between two awaits, shorter than V8's interval: as
+ *   `(unsampled)`, the steps that await read 0.3 to 1.1 points low.
  */
 export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options: V8SampleOptions): void {
   const { mapper, labels } = options;
@@ -179,6 +185,8 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     { id: number; host?: number; call?: boolean; sampleLabels?: Readonly<Record<string, string>>; count: number; micros: number }
   >();
   const collecting = (i: number) => byId.get(samples[i]!)?.callFrame.functionName === GC;
+  // V8's own work with no stack: a collection, or `(program)` (compiling, its runtime).
+  const stackless = (i: number) => collecting(i) || byId.get(samples[i]!)?.callFrame.functionName === PROGRAM;
   // Each sample's labels, read at its time; a collection's are those of the code it belongs to.
   const sampleTimes: number[] = [];
   for (let i = 0, time = v8.startTime; i < samples.length; i++) sampleTimes.push((time += deltas[i] ?? 0));
@@ -257,10 +265,10 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     if (next === undefined) micros += within(time, Math.max(time, wall.end));
     return micros;
   };
-  // Collections with no JavaScript sampled in their run, by the run (see runAt), and the
+  // V8's work with no stack in runs with no JavaScript sampled, by the run (see runAt), and the
   // program's code sampled in each run, by the frame that paid for it: see hostLikeRuns.
   const unhostedByRun = new Map<string, Map<string, { id: number; sampleLabels?: Readonly<Record<string, string>>; count: number; micros: number }>>();
-  const codeByRun = new Map<string, Map<number, number>>();
+  const codeByRun = new Map<string, Map<string, number>>();
   for (let i = 0; i < samples.length; i++) {
     const id = samples[i]!;
     if (wall && quiet(i)) continue;
@@ -276,7 +284,7 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     let labelId = labelIds.get(sampleLabels);
     if (labelId === undefined) labelIds.set(sampleLabels, (labelId = labelIds.size));
     const run = wall && !wall.waitingAt(sampleTimes[i]!) ? wall.runAt(sampleTimes[i]!) : undefined;
-    if (run !== undefined && collecting(i) && host === undefined) {
+    if (run !== undefined && stackless(i) && host === undefined) {
       let unhosted = unhostedByRun.get(run);
       if (!unhosted) unhostedByRun.set(run, (unhosted = new Map()));
       const total = unhosted.get(`${id}|${labelId}`) ?? { id, sampleLabels, count: 0, micros: 0 };
@@ -285,11 +293,6 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
       unhosted.set(`${id}|${labelId}`, total);
       continue;
     }
-    if (run !== undefined && isJavaScript(host ?? id)) {
-      let code = codeByRun.get(run);
-      if (!code) codeByRun.set(run, (code = new Map()));
-      code.set(programs, (code.get(programs) ?? 0) + micros);
-    }
     const key = call ? `call:${programs}|${labelId}` : `${collecting(i) && host !== undefined ? `${id}:${host}` : id}|${labelId}`;
     const total =
       totals.get(key) ??
@@ -297,14 +300,26 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     total.count += inWindow ? 1 : 0;
     total.micros += micros;
     totals.set(key, total);
+    if (run !== undefined && isJavaScript(host ?? id)) {
+      let code = codeByRun.get(run);
+      if (!code) codeByRun.set(run, (code = new Map()));
+      code.set(key, (code.get(key) ?? 0) + micros);
+    }
   }
 
-  // A run of the program's code in which V8 sampled only collections goes under the code V8
-  // sampled in the runs between the same two awaits, in proportion to its time there; with no
-  // such run, at the root. Left at the root, the collections of a CPU step whose few samples all
-  // fell in them (a third of its time: hashing allocates) took 1 to 2 points from that step.
+  // The code sampled in each run, and its share of that run's sampled time, in a fixed order.
+  const codeOf = (run: string | undefined) => {
+    const code = [...(codeByRun.get(run ?? '') ?? [])].filter(([, micros]) => micros > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const sum = code.reduce((all, [, micros]) => all + micros, 0);
+    return code.map(([key, micros]) => ({ total: totals.get(key)!, share: micros / sum }));
+  };
+  // A run of the program's code in which V8 sampled only its own work (collections, `(program)`)
+  // goes under the code V8 sampled in the runs between the same two awaits, in proportion to its
+  // time there; with no such run, at the root. Left at the root, the collections of a CPU step
+  // whose few samples all fell in them (a third of its time: hashing allocates) took 1 to 2
+  // points from that step.
   for (const [run, unhosted] of unhostedByRun) {
-    const code = [...(codeByRun.get(run) ?? [])].filter(([, micros]) => micros > 0).sort(([a], [b]) => a - b);
+    const code = codeOf(run);
     for (const [labelled, total] of unhosted) {
       if (code.length === 0) {
         const atRoot = totals.get(labelled) ?? { id: total.id, sampleLabels: total.sampleLabels, count: 0, micros: 0 };
@@ -313,21 +328,32 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
         totals.set(labelled, atRoot);
         continue;
       }
-      const weights = code.map(([, micros]) => micros);
-      const sum = weights.reduce((a, b) => a + b, 0);
-      const counts = apportion(total.count, weights);
-      const [gcId, labelId] = labelled.split('|');
-      code.forEach(([host], k) => {
-        const key = `${gcId}:${host}|${labelId}`;
+      const counts = apportion(
+        total.count,
+        code.map(({ share }) => share),
+      );
+      const labelId = labelled.slice(labelled.indexOf('|') + 1);
+      code.forEach(({ total: hostTotal, share }, k) => {
+        const host = hostTotal.host ?? hostTotal.id;
+        const key = `${total.id}:${host}|${labelId}`;
         const hosted = totals.get(key) ?? { id: total.id, host, sampleLabels: total.sampleLabels, count: 0, micros: 0 };
         hosted.count += counts[k]!;
-        hosted.micros += (total.micros * weights[k]!) / sum;
+        hosted.micros += total.micros * share;
         totals.set(key, hosted);
       });
     }
   }
-
-  const unsampledMicros = wall ? unsampledRunning(wall, sampleTimes, quiet) : 0;
+  // Likewise the time the program's code ran where V8 took no sample at all: a run too short for
+  // V8's interval (the code between two awaits), or one V8's sampler missed waiting for a core,
+  // is charged as the runs between the same two awaits were sampled; with none, `(unsampled)`.
+  let unsampledMicros = 0;
+  if (wall) {
+    for (const { micros, run } of unsampledRunning(wall, sampleTimes, quiet)) {
+      const code = codeOf(run);
+      if (code.length === 0) unsampledMicros += micros;
+      for (const { total, share } of code) total.micros += micros * share;
+    }
+  }
 
   // Walked up, not recursed into: a stack can be 100,000 frames deep. Memoised per node asked for.
   const frames = new Map<number, Frame>();
@@ -390,8 +416,8 @@ const UNSAMPLED = '(unsampled)';
  * that waits for a core like any other: on a busy machine it was measured to go 100 to 300 ms
  * without a sample while the program ran its CPU step, so whole steps went uncharged.
  */
-function unsampledRunning(wall: WallCharging, sampleTimes: readonly number[], quiet: (i: number) => boolean): number {
-  let micros = 0;
+function unsampledRunning(wall: WallCharging, sampleTimes: readonly number[], quiet: (i: number) => boolean): { micros: number; run?: string }[] {
+  const unsampled: { micros: number; run?: string }[] = [];
   // The gap's start: the window's start, or a quiet sample's time; undefined after a sample of the program.
   let from: number | undefined = wall.start;
   const close = (to: number) => {
@@ -403,8 +429,8 @@ function unsampledRunning(wall: WallCharging, sampleTimes: readonly number[], qu
     const last = wall.lastTurn(start, end);
     // Turns are known to the quarter millisecond: a first and last turn that close may be one
     // turn, which says the code ran, not for how long.
-    if (first !== undefined && last !== undefined && last - first > TURN_RESOLUTION_MICROS)
-      micros += Math.max(0, last - first - wall.waitedBetween(first, last));
+    if (first === undefined || last === undefined || last - first <= TURN_RESOLUTION_MICROS) return;
+    for (const run of wall.runsBetween(first, last)) if (run.end > run.start) unsampled.push({ micros: run.end - run.start, run: run.run });
   };
   for (let i = 0; i < sampleTimes.length; i++) {
     const time = sampleTimes[i]!;
@@ -416,7 +442,7 @@ function unsampledRunning(wall: WallCharging, sampleTimes: readonly number[], qu
     } else from = undefined;
   }
   close(wall.end);
-  return micros;
+  return unsampled;
 }
 
 /** Node's JavaScript (`node:` modules) and V8's builtins (no file), such as runMicrotasks. */

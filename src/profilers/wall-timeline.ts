@@ -110,7 +110,30 @@ export class ProgramTimeline {
   runAt(time: number): string | undefined {
     // The first stretch that starts after `time`: the run lies between it and the one before.
     const next = partitionPoint(this.#waitStarts.length, (i) => this.#waitStarts[i]! <= time);
-    if (next === 0 || next === this.#waitStarts.length || this.#waitEnds[next - 1]! >= time) return undefined;
+    if (next > 0 && this.#waitEnds[next - 1]! >= time) return undefined;
+    return this.#runBefore(next);
+  }
+
+  /** The parts of `from` to `to` in which no wait was in flight, each with its run's name (see runAt). */
+  runsBetween(from: number, to: number): { start: number; end: number; run?: string }[] {
+    const runs: { start: number; end: number; run?: string }[] = [];
+    const starts = this.#waitStarts;
+    let next = partitionPoint(starts.length, (i) => this.#waitEnds[i]! <= from);
+    for (let at = from; at < to; ) {
+      if (next < starts.length && starts[next]! <= at) {
+        at = this.#waitEnds[next++]!;
+        continue;
+      }
+      const end = Math.min(to, next < starts.length ? starts[next]! : to);
+      runs.push({ start: at, end, run: this.#runBefore(next) });
+      at = end;
+    }
+    return runs;
+  }
+
+  /** The name of the run between stretch `next - 1` and stretch `next`, if both are there and were awaited somewhere. */
+  #runBefore(next: number): string | undefined {
+    if (next === 0 || next === this.#waitStarts.length) return undefined;
     const [before, after] = [this.#endSites[next - 1]!, this.#startSites[next]!];
     return before < 0 || after < 0 ? undefined : `${before}>${after}`;
   }

@@ -230,6 +230,8 @@ export function stopWallProfile(): Profile {
       waitingAt: (time) => timeline.waitingAt(perfTime(time)),
       waitedBetween: (from, to) => timeline.waitedBetween(perfTime(from), perfTime(to)) * 1000,
       runAt: (time) => timeline.runAt(perfTime(time)),
+      runsBetween: (from, to) =>
+        timeline.runsBetween(perfTime(from), perfTime(to)).map(({ start, end, run }) => ({ start: v8Time(start), end: v8Time(end), run })),
     },
   });
   for (const total of waitTotals(window.waits)) {

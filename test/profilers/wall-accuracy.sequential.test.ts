@@ -23,8 +23,8 @@ const STEPS = ['slowNetworkRequest', 'cpuIntensiveTask', 'weirdFunction'] as con
  * window (README), with room for chance over what was seen on Node 22, 24 and 26 with the
  * machine's load average at 20 besides the hogs. A step that awaits is mostly its wait, which
  * the tracker times exactly, but the code between two waits counts as the step's only where V8
- * sampled it (elsewhere as (unsampled)), and V8's samples come 20 to 300 ms apart when its
- * sampler waits for a core: seen up to 4.1.
+ * sampled it or a run between the same two awaits (elsewhere as (unsampled)), and V8's samples
+ * come 20 to 300 ms apart when its sampler waits for a core: seen up to 4.1.
  * The CPU step is V8's samples alone, and on such a machine V8 loses the frames of some
  * samples taken inside fast calls into C++ (`performance.now()`) and, on Node 22, catches whole
  * steps inside collections that name no code: seen up to 5.

@@ -18,6 +18,7 @@ function charging(timeline: ProgramTimeline, startMs: number, endMs: number): Wa
     waitingAt: (time) => timeline.waitingAt(time / 1000),
     waitedBetween: (from, to) => timeline.waitedBetween(from / 1000, to / 1000) * 1000,
     runAt: (time) => timeline.runAt(time / 1000),
+    runsBetween: (from, to) => timeline.runsBetween(from / 1000, to / 1000).map(({ start, end, run }) => ({ start: start * 1000, end: end * 1000, run })),
   };
 }
 
@@ -45,6 +46,20 @@ describe('ProgramTimeline', () => {
     // Between 20 and 30: after the wait at site 0 and before that at site 1. The stretch from 30
     // to 50 began with the wait at site 1 and ended with that at site 2.
     expect([25, 55, 15, 5, 75, 95].map((time) => timeline.runAt(time))).toEqual(['0>1', '2>0', undefined, undefined, undefined, undefined]);
+  });
+
+  it('splits the time between two times into the runs in which nothing waited, each named', () => {
+    const timeline = new ProgramTimeline(0);
+    timeline.wait(10, 20, 0);
+    timeline.wait(30, 40, 1);
+    timeline.wait(50, 60);
+    expect(timeline.runsBetween(5, 70)).toEqual([
+      { start: 5, end: 10, run: undefined },
+      { start: 20, end: 30, run: '0>1' },
+      { start: 40, end: 50, run: undefined },
+      { start: 60, end: 70, run: undefined },
+    ]);
+    expect(timeline.runsBetween(12, 35)).toEqual([{ start: 20, end: 30, run: '0>1' }]);
   });
 
   it('finds the first and last turn between two times, to the quarter millisecond', () => {
@@ -220,18 +235,12 @@ describe('addV8Samples charging a sample of the program after another, with a wa
   });
 });
 
-describe('addV8Samples placing a collection in a run with no JavaScript sampled', () => {
-  // Idle samples every 10 ms while the program waits; it runs from 20 to 40 (hot sampled at 30),
-  // from 80 to 100 and from 120 to 140 (V8 sampled only a collection in each). The first two
-  // runs lie between a wait awaited at site 0 and one at site 1; the third between 1 and 0.
-  const v8: V8CpuProfile = {
-    nodes: hotIdleCollectorNodes(),
-    startTime: 0,
-    //        10  20  30  40  50  60  70  80  90 100 110 120 130 140 150 ms
-    samples: [3, 3, 2, 3, 3, 3, 3, 3, 4, 3, 3, 3, 4, 3, 3],
-    timeDeltas: Array(15).fill(10_000),
-    endTime: 150_000,
-  };
+/**
+ * A program that waits from 5 to 20 ms, 40 to 80, 100 to 120 and 140 to 150, and runs between:
+ * from 20 to 40 and from 80 to 100 after a wait awaited at site 0 and before one at site 1; from
+ * 120 to 140 between site 1 and site 0.
+ */
+function runsBetweenTwoSites(): ProgramTimeline {
   const timeline = new ProgramTimeline(0);
   for (const [start, end, site] of [
     [5, 20, 0],
@@ -244,6 +253,21 @@ describe('addV8Samples placing a collection in a run with no JavaScript sampled'
     timeline.turn(end);
     timeline.wait(start, end, site);
   }
+  return timeline;
+}
+
+describe.each(['(garbage collector)', '(program)'])("addV8Samples placing V8's %s in a run with no JavaScript sampled", (state) => {
+  // Idle samples every 10 ms while the program waits; it runs from 20 to 40 (hot sampled at 30),
+  // from 80 to 100 and from 120 to 140 (V8 sampled only its own work, with no stack, in each).
+  const v8: V8CpuProfile = {
+    nodes: hotIdleCollectorNodes().map((node) => (node.id === 4 ? { ...node, callFrame: { ...node.callFrame, functionName: state } } : node)),
+    startTime: 0,
+    //        10  20  30  40  50  60  70  80  90 100 110 120 130 140 150 ms
+    samples: [3, 3, 2, 3, 3, 3, 3, 3, 4, 3, 3, 3, 4, 3, 3],
+    timeDeltas: Array(15).fill(10_000),
+    endTime: 150_000,
+  };
+  const timeline = runsBetweenTwoSites();
   const builder = cpuShapedBuilder();
   addV8Samples(builder, v8, { mapper: new SourceMapper(), wall: charging(timeline, 0, 150) });
 
@@ -251,8 +275,33 @@ describe('addV8Samples placing a collection in a run with no JavaScript sampled'
     expect(stacks(builder.build())).toEqual([
       // Each sample stands for its run, 20 ms: from the turn before it to the one after.
       { frames: ['hot /app/x.js:5'], values: [1, 20_000_000] },
-      { frames: ['(garbage collector) :0'], values: [1, 20_000_000] },
-      { frames: ['(garbage collector) :0', 'hot /app/x.js:5'], values: [1, 20_000_000] },
+      { frames: [`${state} :0`], values: [1, 20_000_000] },
+      { frames: [`${state} :0`, 'hot /app/x.js:5'], values: [1, 20_000_000] },
+    ]);
+  });
+});
+
+describe('addV8Samples charging a run of the program that V8 did not sample, like a run it did', () => {
+  // As above, but V8's sampler took no sample from 70 to 110 nor at 130: the runs from 80 to 100
+  // (between the same two awaits as the one from 20 to 40, where hot was sampled) and from 120
+  // to 140 (between two others) went unsampled.
+  const timeline = runsBetweenTwoSites();
+  const builder = cpuShapedBuilder();
+  const v8: V8CpuProfile = {
+    nodes: hotIdleCollectorNodes(),
+    startTime: 0,
+    //        10  20  30  40  50  60  70 110 120 140 150 ms
+    samples: [3, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3],
+    timeDeltas: [10, 10, 10, 10, 10, 10, 10, 40, 10, 20, 10].map((ms) => ms * 1000),
+    endTime: 150_000,
+  };
+  addV8Samples(builder, v8, { mapper: new SourceMapper(), wall: charging(timeline, 0, 150) });
+
+  it('charges it as the runs between the same two awaits were sampled, and the rest to (unsampled)', () => {
+    expect(stacks(builder.build())).toEqual([
+      // Its own 20 ms, and the 20 of the run like it that V8 missed; the sample is counted once.
+      { frames: ['hot /app/x.js:5'], values: [1, 40_000_000] },
+      { frames: ['(unsampled) :0'], values: [0, 20_000_000] },
     ]);
   });
 });
