@@ -180,10 +180,8 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   // Totals by sampled node and, for a collection, by the node of the JavaScript it interrupted.
   // `call`: the sample ran inside the program's call of an API the async tracker hooks, and goes
   // to the calling function (see programsWorkOf).
-  const totals = new Map<
-    string,
-    { id: number; host?: number; call?: boolean; sampleLabels?: Readonly<Record<string, string>>; count: number; micros: number }
-  >();
+  type SampleTotal = { id: number; host?: number; call?: boolean; sampleLabels?: Readonly<Record<string, string>>; count: number; micros: number };
+  const totals = new Map<string, SampleTotal>();
   const collecting = (i: number) => byId.get(samples[i]!)?.callFrame.functionName === GC;
   // V8's own work with no stack: a collection, or `(program)` (compiling, its runtime).
   const stackless = (i: number) => collecting(i) || byId.get(samples[i]!)?.callFrame.functionName === PROGRAM;
@@ -266,8 +264,8 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     return micros;
   };
   // V8's work with no stack in runs with no JavaScript sampled, by the run (see runAt), and the
-  // program's code sampled in each run, by the frame that paid for it: see hostLikeRuns.
-  const unhostedByRun = new Map<string, Map<string, { id: number; sampleLabels?: Readonly<Record<string, string>>; count: number; micros: number }>>();
+  // time of the program's code sampled in each run, by its total: both charged below.
+  const unhostedByRun = new Map<string, Map<string, SampleTotal>>();
   const codeByRun = new Map<string, Map<string, number>>();
   for (let i = 0; i < samples.length; i++) {
     const id = samples[i]!;
@@ -307,11 +305,18 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     }
   }
 
-  // The code sampled in each run, and its share of that run's sampled time, in a fixed order.
+  // The code sampled in each run, and its share of that run's sampled time, in a fixed order;
+  // worked out once per run, as a long profile has thousands of unsampled runs.
+  const shares = new Map<string, { total: SampleTotal; share: number }[]>();
   const codeOf = (run: string | undefined) => {
-    const code = [...(codeByRun.get(run ?? '') ?? [])].filter(([, micros]) => micros > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (run === undefined) return [];
+    let known = shares.get(run);
+    if (known) return known;
+    const code = [...(codeByRun.get(run) ?? [])].filter(([, micros]) => micros > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const sum = code.reduce((all, [, micros]) => all + micros, 0);
-    return code.map(([key, micros]) => ({ total: totals.get(key)!, share: micros / sum }));
+    known = code.map(([key, micros]) => ({ total: totals.get(key)!, share: micros / sum }));
+    shares.set(run, known);
+    return known;
   };
   // A run of the program's code in which V8 sampled only its own work (collections, `(program)`)
   // goes under the code V8 sampled in the runs between the same two awaits, in proportion to its
