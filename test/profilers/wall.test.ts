@@ -55,7 +55,9 @@ describe('wall profile semantics', () => {
   it('shows a request in flight and the computing of the same task, never both at once', () => {
     const p = profile('computeWhileRequesting');
     const { computedMs, windowMs } = results.computeWhileRequesting!;
-    const running = cumulative(p, WALL, 'spin') / 1e6;
+    // What V8 missed of it (its sampler waits for a core too) is the spin's as V8 sampled the
+    // rounds like it, or (unsampled) where it sampled none: on a loaded CI machine, 40% once.
+    const running = (cumulative(p, WALL, 'spin') + cumulative(p, WALL, '(unsampled)')) / 1e6;
     const waiting = wallNanos(p, 'waiting') / 1e6;
     expect(running).toBeGreaterThan(computedMs! * 0.7);
     // The request, then its body's read, both waits of the task.
