@@ -337,11 +337,13 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
         total.count,
         code.map(({ share }) => share),
       );
-      const labelId = labelled.slice(labelled.indexOf('|') + 1);
+      // Under the code's stack with the code's labels, as a collection hosted by a sample is, so
+      // that a sample's stack and labels tell of the same code: those current at the collection's
+      // own time were another context's (none, between callbacks) in a labelled server's profile.
       code.forEach(({ total: hostTotal, share }, k) => {
         const host = hostTotal.host ?? hostTotal.id;
-        const key = `${total.id}:${host}|${labelId}`;
-        const hosted = totals.get(key) ?? { id: total.id, host, sampleLabels: total.sampleLabels, count: 0, micros: 0 };
+        const key = `${total.id}:${host}|${labelIds.get(hostTotal.sampleLabels)}`;
+        const hosted = totals.get(key) ?? { id: total.id, host, sampleLabels: hostTotal.sampleLabels, count: 0, micros: 0 };
         hosted.count += counts[k]!;
         hosted.micros += total.micros * share;
         totals.set(key, hosted);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SourceMapper } from '../../src/pprof/index.ts';
 import { addV8Samples, type V8CpuProfile, type WallCharging } from '../../src/profilers/v8-cpu-profile.ts';
 import { ProgramTimeline } from '../../src/profilers/wall-timeline.ts';
-import { cpuShapedBuilder, stacks } from '../helpers/profile.ts';
+import { cpuShapedBuilder, labelledStacks, stacks } from '../helpers/profile.ts';
 
 const frame = (functionName: string, lineNumber = 0) => ({ functionName, url: '/app/x.js', lineNumber, columnNumber: 0 });
 
@@ -269,14 +269,16 @@ describe.each(['(garbage collector)', '(program)'])("addV8Samples placing V8's %
   };
   const timeline = runsBetweenTwoSites();
   const builder = cpuShapedBuilder();
-  addV8Samples(builder, v8, { mapper: new SourceMapper(), wall: charging(timeline, 0, 150) });
+  // The code ran with a label up to 50 ms; V8's own work after that ran with none.
+  const labelsAt = (micros: number) => (micros < 50_000 ? { route: '/a' } : undefined);
+  addV8Samples(builder, v8, { mapper: new SourceMapper(), wall: charging(timeline, 0, 150), labelsAt });
 
-  it('puts it under the code sampled in runs between the same two awaits, or at the root if there is none', () => {
-    expect(stacks(builder.build())).toEqual([
+  it("puts it under the code sampled in runs between the same two awaits, with that code's labels, or at the root if there is none", () => {
+    expect(labelledStacks(builder.build())).toEqual([
       // Each sample stands for its run, 20 ms: from the turn before it to the one after.
-      { frames: ['hot /app/x.js:5'], values: [1, 20_000_000] },
-      { frames: [`${state} :0`], values: [1, 20_000_000] },
-      { frames: [`${state} :0`, 'hot /app/x.js:5'], values: [1, 20_000_000] },
+      { frames: ['hot /app/x.js:5'], values: [1, 20_000_000], labels: { route: '/a' } },
+      { frames: [`${state} :0`], values: [1, 20_000_000], labels: {} },
+      { frames: [`${state} :0`, 'hot /app/x.js:5'], values: [1, 20_000_000], labels: { route: '/a' } },
     ]);
   });
 });
