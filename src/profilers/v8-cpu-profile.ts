@@ -96,6 +96,8 @@ export interface WallCharging {
   /** The window: a sample is charged only its time inside it, and counted only if taken inside it. */
   readonly start: number;
   readonly end: number;
+  /** V8's sampling interval. */
+  readonly interval: number;
   /**
    * About when the program's code first (or last) turned between two times, if it did: a run
    * that started a wait ended, or a wait ended and the code awaiting it resumed. The thread was
@@ -168,6 +170,10 @@ export interface WallCharging {
  *   100 to 300 ms while a CPU step ran; left out, running + waiting fell to 96% of the window.
  *   Most such runs are the code between two awaits, shorter than V8's interval: as
  *   `(unsampled)`, the steps that await read 0.3 to 1.1 points low.
+ * - A sample stands for at most two of V8's intervals on either side of it: the runs of the
+ *   program's code farther off in a longer gap (V8's sampler starved) are charged as the runs
+ *   between the same two awaits were sampled, and with none, to the sample as before. One sample
+ *   standing for a 280 ms gap is a poor guess: see REACH_INTERVALS.
  */
 export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options: V8SampleOptions): void {
   const { mapper, labels } = options;
@@ -237,9 +243,13 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   // and while the program waits, Node's own work (undici reading a response, a collection
   // between callbacks), which is part of the wait and counted by it already.
   const quiet = (i: number) => idle(i) || (wall?.waitingAt(sampleTimes[i]!) === true && runtimeOnly(stackOf(i)));
-  /** The time sample i stands for: the interval that ended with it, or as a wall profile charges it. */
-  const charged = (i: number): number => {
-    if (!wall) return Math.max(0, deltas[i] ?? 0);
+  /**
+   * The time sample i stands for: the interval that ended with it, or as a wall profile charges
+   * it; and in a wall profile, the stretches of that time farther from it than its reach (see
+   * REACH_INTERVALS), where V8's sampler was starved.
+   */
+  const charged = (i: number): { micros: number; beyondReach: [number, number][] } => {
+    if (!wall) return { micros: Math.max(0, deltas[i] ?? 0), beyondReach: [] };
     const within = (from: number, to: number) => Math.max(0, Math.min(to, wall.end) - Math.max(from, wall.start));
     const notWaited = (from: number, to: number) => Math.max(0, within(from, to) - wall.waitedBetween(Math.max(from, wall.start), Math.min(to, wall.end)));
     const previous = i === 0 ? v8.startTime : sampleTimes[i - 1]!;
@@ -252,21 +262,24 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     const part = wall.waitingAt(time) ? within : notWaited;
     // Between two samples of the program's code, it may have left its run to wait: if it surely
     // turned, the time it waited is the wait's, counted by the wait already.
-    let micros =
-      i > 0 && quiet(i - 1)
-        ? part(wall.firstTurn(previous, time) ?? (previous + time) / 2, time)
-        : i > 0 && wall.surelyTurned(previous, time)
-          ? part(previous, time)
-          : within(previous, time);
-    if (next !== undefined && quiet(i + 1)) micros += part(time, wall.lastTurn(time, next) ?? (time + next) / 2);
+    const from = i > 0 && quiet(i - 1) ? (wall.firstTurn(previous, time) ?? (previous + time) / 2) : previous;
+    let micros = i > 0 && (quiet(i - 1) || wall.surelyTurned(previous, time)) ? part(from, time) : within(previous, time);
     // After the last one, it ran to the end of the window: the program was running when it stopped the profile.
-    if (next === undefined) micros += within(time, Math.max(time, wall.end));
-    return micros;
+    let to = next === undefined ? Math.max(time, wall.end) : time;
+    if (next !== undefined && quiet(i + 1)) micros += part(time, (to = wall.lastTurn(time, next) ?? (time + next) / 2));
+    else if (next === undefined) micros += within(time, to);
+    const reach = REACH_INTERVALS * wall.interval;
+    const beyondReach: [number, number][] = [];
+    if (time - from > reach) beyondReach.push([from, time - reach]);
+    if (to - time > reach) beyondReach.push([time + reach, to]);
+    return { micros, beyondReach };
   };
   // V8's work with no stack in runs with no JavaScript sampled, by the run (see runAt), and the
   // time of the program's code sampled in each run, by its total: both charged below.
   const unhostedByRun = new Map<string, Map<string, SampleTotal>>();
   const codeByRun = new Map<string, Map<string, number>>();
+  // Runs in the part of a sample's time beyond its reach, with the key of the sample's total.
+  const beyondReachRuns: { micros: number; run: string; key: string }[] = [];
   for (let i = 0; i < samples.length; i++) {
     const id = samples[i]!;
     if (wall && quiet(i)) continue;
@@ -276,8 +289,8 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     if (programs === undefined) continue;
     const call = programs !== (host ?? id);
     const inWindow = !wall || (sampleTimes[i]! >= wall.start && sampleTimes[i]! <= wall.end);
-    const micros = charged(i);
-    if (!inWindow && micros === 0) continue;
+    const { micros: chargedMicros, beyondReach } = charged(i);
+    if (!inWindow && chargedMicros === 0) continue;
     const sampleLabels = labelsOf(host !== undefined ? hostIndex : i);
     let labelId = labelIds.get(sampleLabels);
     if (labelId === undefined) labelIds.set(sampleLabels, (labelId = labelIds.size));
@@ -287,11 +300,21 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
       if (!unhosted) unhostedByRun.set(run, (unhosted = new Map()));
       const total = unhosted.get(`${id}|${labelId}`) ?? { id, sampleLabels, count: 0, micros: 0 };
       total.count += inWindow ? 1 : 0;
-      total.micros += micros;
+      total.micros += chargedMicros;
       unhosted.set(`${id}|${labelId}`, total);
       continue;
     }
     const key = call ? `call:${programs}|${labelId}` : `${collecting(i) && host !== undefined ? `${id}:${host}` : id}|${labelId}`;
+    // The runs of the program's code beyond the sample's reach are charged below, as V8 sampled
+    // the runs like them; the sample keeps the rest.
+    let micros = chargedMicros;
+    for (const [from, to] of beyondReach) {
+      for (const piece of wall!.runsBetween(Math.max(from, wall!.start), Math.min(to, wall!.end))) {
+        if (piece.run === undefined || !(piece.end > piece.start)) continue;
+        beyondReachRuns.push({ micros: piece.end - piece.start, run: piece.run, key });
+        micros -= piece.end - piece.start;
+      }
+    }
     const total =
       totals.get(key) ??
       (call ? { id: programs, call, sampleLabels, count: 0, micros: 0 } : { id, host: collecting(i) ? host : undefined, sampleLabels, count: 0, micros: 0 });
@@ -361,6 +384,13 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
       for (const { total, share } of code) total.micros += micros * share;
     }
   }
+  // Likewise the runs in a long gap of V8's sampler, beyond the reach of the sample that ended
+  // (or began) it; with no like run sampled, that sample stands for them, as for any gap.
+  for (const { micros, run, key } of beyondReachRuns) {
+    const code = codeOf(run);
+    if (code.length === 0) totals.get(key)!.micros += micros;
+    for (const { total, share } of code) total.micros += micros * share;
+  }
 
   // Walked up, not recursed into: a stack can be 100,000 frames deep. Memoised per node asked for.
   const frames = new Map<number, Frame>();
@@ -409,6 +439,17 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   }
   if (unsampledMicros > 0) add([{ name: UNSAMPLED, file: '', line: 0 }], [0, Math.round(unsampledMicros * 1000)], undefined);
 }
+
+/**
+ * How many of V8's intervals of a wall profile's time a sample stands for at most, on either
+ * side of it. Beyond that, in a gap where V8's sampler was starved (it waits for a core: with
+ * Chromium busy beside it, it went a few hundred milliseconds without a sample while the program
+ * ran several rounds of a loop), one sample's stack is a poor guess: a sample in which V8 lost
+ * the frames (the loop's module function alone) was charged 278 ms, while the rounds' hashing,
+ * 276 ms by the program's clock, read 0.76 of that. Twice the interval leaves a late sampler's
+ * usual gaps to the sample.
+ */
+const REACH_INTERVALS = 2;
 
 /** How finely the program's turns are known (ProgramTimeline), in V8's microseconds. */
 const TURN_RESOLUTION_MICROS = 250;

@@ -218,6 +218,7 @@ export function stopWallProfile(): Profile {
     wall: {
       start: v8Time(window.startTime),
       end: v8Time(endTime),
+      interval: window.periodMs * 1000,
       firstTurn: (from, to) => {
         const turn = timeline.firstTurn(perfTime(from), perfTime(to));
         return turn === undefined ? undefined : v8Time(turn);

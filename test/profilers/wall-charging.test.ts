@@ -6,12 +6,13 @@ import { cpuShapedBuilder, labelledStacks, stacks } from '../helpers/profile.ts'
 
 const frame = (functionName: string, lineNumber = 0) => ({ functionName, url: '/app/x.js', lineNumber, columnNumber: 0 });
 
-/** A wall charging over a timeline whose milliseconds are V8's microseconds / 1000. */
+/** A wall charging over a timeline whose milliseconds are V8's microseconds / 1000, for V8 sampling every 10 ms. */
 function charging(timeline: ProgramTimeline, startMs: number, endMs: number): WallCharging {
   const toV8 = (ms: number | undefined) => (ms === undefined ? undefined : ms * 1000);
   return {
     start: startMs * 1000,
     end: endMs * 1000,
+    interval: 10_000,
     firstTurn: (from, to) => toV8(timeline.firstTurn(from / 1000, to / 1000)),
     lastTurn: (from, to) => toV8(timeline.lastTurn(from / 1000, to / 1000)),
     surelyTurned: (from, to) => timeline.surelyTurned(from / 1000, to / 1000),
@@ -303,6 +304,44 @@ describe('addV8Samples charging a run of the program that V8 did not sample, lik
     expect(stacks(builder.build())).toEqual([
       // Its own 20 ms, and the 20 of the run like it that V8 missed; the sample is counted once.
       { frames: ['hot /app/x.js:5'], values: [1, 40_000_000] },
+      { frames: ['(unsampled) :0'], values: [0, 20_000_000] },
+    ]);
+  });
+});
+
+describe("addV8Samples charging a long gap of V8's sampler, beyond a sample's reach", () => {
+  // As above, but V8's sampler took no sample from 70 to 135, where it sampled cold in the run
+  // from 120 to 140: the gap holds the run from 80 to 100, between the same two awaits as the
+  // run from 20 to 40, where V8 sampled hot (or nothing).
+  const timeline = runsBetweenTwoSites();
+  const profileOf = (hotSampled: boolean) => {
+    const builder = cpuShapedBuilder();
+    const v8: V8CpuProfile = {
+      nodes: [...hotIdleCollectorNodes(), { id: 5, callFrame: frame('cold', 8) }],
+      startTime: 0,
+      //                    10  20 (30) 40  50  60  70 135 150 ms
+      samples: [3, 3, ...(hotSampled ? [2] : []), 3, 3, 3, 3, 5, 3],
+      timeDeltas: [10, 10, ...(hotSampled ? [10, 10] : [20]), 10, 10, 10, 65, 15].map((ms) => ms * 1000),
+      endTime: 150_000,
+    };
+    addV8Samples(builder, v8, { mapper: new SourceMapper(), wall: charging(timeline, 0, 150) });
+    return stacks(builder.build());
+  };
+
+  it('charges the runs more than two intervals before the sample as the runs like them were sampled', () => {
+    expect(profileOf(true)).toEqual([
+      // Its own 20 ms, and the run from 80 to 100 that the gap holds.
+      { frames: ['hot /app/x.js:5'], values: [1, 40_000_000] },
+      // From 115 (two intervals before it), less the wait to 120, and on to the turn at 140.
+      { frames: ['cold /app/x.js:9'], values: [1, 20_000_000] },
+    ]);
+  });
+
+  it('leaves them to the sample, as any gap, when V8 sampled no run like them', () => {
+    expect(profileOf(false)).toEqual([
+      // From the turn at 80, less the wait from 100 to 120, and on to the turn at 140.
+      { frames: ['cold /app/x.js:9'], values: [1, 40_000_000] },
+      // The run from 20 to 40, which V8 missed.
       { frames: ['(unsampled) :0'], values: [0, 20_000_000] },
     ]);
   });
