@@ -294,7 +294,7 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     const sampleLabels = labelsOf(host !== undefined ? hostIndex : i);
     let labelId = labelIds.get(sampleLabels);
     if (labelId === undefined) labelIds.set(sampleLabels, (labelId = labelIds.size));
-    const run = wall && !wall.waitingAt(sampleTimes[i]!) ? wall.runAt(sampleTimes[i]!) : undefined;
+    const run = wall?.runAt(sampleTimes[i]!);
     if (run !== undefined && stackless(i) && host === undefined) {
       let unhosted = unhostedByRun.get(run);
       if (!unhosted) unhostedByRun.set(run, (unhosted = new Map()));
@@ -373,24 +373,20 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
       });
     }
   }
+  /** Charges time of a run as V8 sampled the runs like it; false, charging nothing, if it sampled none. */
+  const chargeLikeRuns = (micros: number, run: string | undefined): boolean => {
+    const code = codeOf(run);
+    for (const { total, share } of code) total.micros += micros * share;
+    return code.length > 0;
+  };
   // Likewise the time the program's code ran where V8 took no sample at all: a run too short for
   // V8's interval (the code between two awaits), or one V8's sampler missed waiting for a core,
   // is charged as the runs between the same two awaits were sampled; with none, `(unsampled)`.
   let unsampledMicros = 0;
-  if (wall) {
-    for (const { micros, run } of unsampledRunning(wall, sampleTimes, quiet)) {
-      const code = codeOf(run);
-      if (code.length === 0) unsampledMicros += micros;
-      for (const { total, share } of code) total.micros += micros * share;
-    }
-  }
+  if (wall) for (const { micros, run } of unsampledRunning(wall, sampleTimes, quiet)) if (!chargeLikeRuns(micros, run)) unsampledMicros += micros;
   // Likewise the runs in a long gap of V8's sampler, beyond the reach of the sample that ended
   // (or began) it; with no like run sampled, that sample stands for them, as for any gap.
-  for (const { micros, run, key } of beyondReachRuns) {
-    const code = codeOf(run);
-    if (code.length === 0) totals.get(key)!.micros += micros;
-    for (const { total, share } of code) total.micros += micros * share;
-  }
+  for (const { micros, run, key } of beyondReachRuns) if (!chargeLikeRuns(micros, run)) totals.get(key)!.micros += micros;
 
   // Walked up, not recursed into: a stack can be 100,000 frames deep. Memoised per node asked for.
   const frames = new Map<number, Frame>();
