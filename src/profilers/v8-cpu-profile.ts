@@ -245,10 +245,10 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   const quiet = (i: number) => idle(i) || (wall?.waitingAt(sampleTimes[i]!) === true && runtimeOnly(stackOf(i)));
   /**
    * The time sample i stands for: the interval that ended with it, or as a wall profile charges
-   * it; and in a wall profile, the stretches of that time farther from it than its reach (see
-   * REACH_INTERVALS), where V8's sampler was starved.
+   * it; and in a wall profile, the runs of the program's code in that time farther from it than
+   * its reach (see REACH_INTERVALS), where V8's sampler was starved, each named (see runAt).
    */
-  const charged = (i: number): { micros: number; beyondReach: [number, number][] } => {
+  const charged = (i: number): { micros: number; beyondReach: { micros: number; run: string }[] } => {
     if (!wall) return { micros: Math.max(0, deltas[i] ?? 0), beyondReach: [] };
     const within = (from: number, to: number) => Math.max(0, Math.min(to, wall.end) - Math.max(from, wall.start));
     const notWaited = (from: number, to: number) => Math.max(0, within(from, to) - wall.waitedBetween(Math.max(from, wall.start), Math.min(to, wall.end)));
@@ -269,9 +269,15 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     if (next !== undefined && quiet(i + 1)) micros += part(time, (to = wall.lastTurn(time, next) ?? (time + next) / 2));
     else if (next === undefined) micros += within(time, to);
     const reach = REACH_INTERVALS * wall.interval;
-    const beyondReach: [number, number][] = [];
-    if (time - from > reach) beyondReach.push([from, time - reach]);
-    if (to - time > reach) beyondReach.push([time + reach, to]);
+    const farOff: [number, number][] = [];
+    if (time - from > reach) farOff.push([from, time - reach]);
+    if (to - time > reach) farOff.push([time + reach, to]);
+    const beyondReach: { micros: number; run: string }[] = [];
+    for (const [start, end] of farOff) {
+      for (const piece of wall.runsBetween(Math.max(start, wall.start), Math.min(end, wall.end))) {
+        if (piece.run !== undefined && piece.end > piece.start) beyondReach.push({ micros: piece.end - piece.start, run: piece.run });
+      }
+    }
     return { micros, beyondReach };
   };
   // V8's work with no stack in runs with no JavaScript sampled, by the run (see runAt), and the
@@ -308,12 +314,9 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     // The runs of the program's code beyond the sample's reach are charged below, as V8 sampled
     // the runs like them; the sample keeps the rest.
     let micros = chargedMicros;
-    for (const [from, to] of beyondReach) {
-      for (const piece of wall!.runsBetween(Math.max(from, wall!.start), Math.min(to, wall!.end))) {
-        if (piece.run === undefined || !(piece.end > piece.start)) continue;
-        beyondReachRuns.push({ micros: piece.end - piece.start, run: piece.run, key });
-        micros -= piece.end - piece.start;
-      }
+    for (const far of beyondReach) {
+      beyondReachRuns.push({ ...far, key });
+      micros -= far.micros;
     }
     const total =
       totals.get(key) ??
