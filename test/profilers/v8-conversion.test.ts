@@ -30,7 +30,7 @@ const v8: V8CpuProfile = {
   // Each sample is charged its delta: the time since the sample before it.
   samples: [3, 3, 4, 3, 5, 6, 3, 2, 6, 6, 4, 6, 4, 6, 6, 3],
   timeDeltas: [10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 20, 10, 10, 10, 30],
-  endTime: 1_200,
+  endTime: 1_190,
 };
 
 describe('cpuProfileToPprof', () => {
@@ -39,7 +39,7 @@ describe('cpuProfileToPprof', () => {
   it('has the CPU sample types and records the window', () => {
     expect(sampleTypeNames(profile)).toEqual(['samples/count', 'cpu/nanoseconds']);
     expect(Number(profile.period)).toBe(10_000);
-    expect(Number(profile.durationNanos)).toBe(200_000);
+    expect(Number(profile.durationNanos)).toBe(190_000);
   });
 
   it('weights samples by the time since the one before, drops (idle), keeps (program) and (garbage collector) as leaves, splits lines by ticks', () => {
@@ -56,6 +56,20 @@ describe('cpuProfileToPprof', () => {
       { frames: ['(garbage collector) /app/x.js:0', 'main /app/x.js:10'], values: [2, 20_000] },
       { frames: ['(garbage collector) /app/x.js:0', 'hot /app/x.js:2', 'main /app/x.js:10'], values: [3, 30_000] },
     ]);
+  });
+
+  it("charges the time after the last sample to it, to the profile's end: the samples add up to the window less its idle time", () => {
+    // V8's sampler went without a core for the last 300 µs of a busy loop.
+    const silentAtTheEnd: V8CpuProfile = { ...v8, samples: [3, 3, 4, 2], timeDeltas: [10, 10, 10, 10], endTime: 1_340 };
+    expect(stacks(cpuProfileToPprof(silentAtTheEnd, { timeNanos: 0, periodNanos: 10_000 }))).toEqual([
+      { frames: ['main /app/x.js:10'], values: [1, 310_000] },
+      { frames: ['hot /app/x.js:3', 'main /app/x.js:10'], values: [2, 16_000] },
+      { frames: ['hot /app/x.js:4', 'main /app/x.js:10'], values: [0, 4_000] },
+    ]);
+    // Idle at the end, the thread had nothing to run: the time stays out.
+    const idleAtTheEnd: V8CpuProfile = { ...silentAtTheEnd, samples: [3, 3, 2, 4] };
+    const total = stacks(cpuProfileToPprof(idleAtTheEnd, { timeNanos: 0, periodNanos: 10_000 })).reduce((sum, s) => sum + s.values[1]!, 0);
+    expect(total).toBe(30_000);
   });
 
   it('estimates the period from the samples when it is not given', () => {
