@@ -1,4 +1,5 @@
 import { partitionPoint } from '../pprof/search.ts';
+import type { WallCharging } from './v8-cpu-profile.ts';
 
 /**
  * What a wall profile knows of the program's own time, besides V8's samples: when its waits
@@ -155,4 +156,29 @@ export class ProgramTimeline {
     const first = partitionPoint(this.#waitStarts.length, (i) => this.#waitEnds[i]! < time);
     return first < this.#waitStarts.length && this.#waitStarts[first]! <= time;
   }
+}
+
+/**
+ * The timeline as addV8Samples reads it, in V8's microseconds: `offsetMs` is how far V8's
+ * clock (in milliseconds) is ahead of performance.now(). The window is in performance.now()
+ * milliseconds, the interval V8's, in microseconds.
+ */
+export function wallCharging(timeline: ProgramTimeline, window: { startMs: number; endMs: number; intervalMicros: number; offsetMs: number }): WallCharging {
+  const { offsetMs } = window;
+  const v8Time = (ms: number) => (ms + offsetMs) * 1000;
+  const perfTime = (micros: number) => micros / 1000 - offsetMs;
+  const v8TimeOf = (ms: number | undefined) => (ms === undefined ? undefined : v8Time(ms));
+  return {
+    start: v8Time(window.startMs),
+    end: v8Time(window.endMs),
+    interval: window.intervalMicros,
+    firstTurn: (from, to) => v8TimeOf(timeline.firstTurn(perfTime(from), perfTime(to))),
+    lastTurn: (from, to) => v8TimeOf(timeline.lastTurn(perfTime(from), perfTime(to))),
+    surelyTurned: (from, to) => timeline.surelyTurned(perfTime(from), perfTime(to)),
+    waitingAt: (time) => timeline.waitingAt(perfTime(time)),
+    waitedBetween: (from, to) => timeline.waitedBetween(perfTime(from), perfTime(to)) * 1000,
+    runAt: (time) => timeline.runAt(perfTime(time)),
+    runsBetween: (from, to) =>
+      timeline.runsBetween(perfTime(from), perfTime(to)).map(({ start, end, run }) => ({ start: v8Time(start), end: v8Time(end), run })),
+  };
 }

@@ -7,7 +7,7 @@ import { epochNanos, monotonicOffsetMs } from './clock.ts';
 import { labelsAtV8Time, recordLabels, type LabelTimeline, type Labels } from './labels.ts';
 import { addV8Samples, type V8CpuProfile } from './v8-cpu-profile.ts';
 import { intervalMicrosFor, startV8Sampler, stopV8Sampler } from './v8-sampler.ts';
-import { ProgramTimeline } from './wall-timeline.ts';
+import { ProgramTimeline, wallCharging } from './wall-timeline.ts';
 
 export interface WallProfileOptions {
   /**
@@ -204,36 +204,13 @@ export function stopWallProfile(): Profile {
       ...(sampled.lowestProbability < 1 ? [sampledWaitsComment(sampled)] : []),
     ],
   });
-  // performance.now() milliseconds as V8's microseconds.
-  const offsetMs = monotonicOffsetMs();
-  const v8Time = (ms: number) => (ms + offsetMs) * 1000;
-  const perfTime = (micros: number) => micros / 1000 - offsetMs;
-  const { timeline } = window;
   addV8Samples(builder, v8, {
     mapper: new SourceMapper(),
     labels: { state: 'running' },
     labelsAt: labelsAtV8Time(window.labels),
     fromProgramRoot: true,
     programOnly: true,
-    wall: {
-      start: v8Time(window.startTime),
-      end: v8Time(endTime),
-      interval: window.periodMs * 1000,
-      firstTurn: (from, to) => {
-        const turn = timeline.firstTurn(perfTime(from), perfTime(to));
-        return turn === undefined ? undefined : v8Time(turn);
-      },
-      lastTurn: (from, to) => {
-        const turn = timeline.lastTurn(perfTime(from), perfTime(to));
-        return turn === undefined ? undefined : v8Time(turn);
-      },
-      surelyTurned: (from, to) => timeline.surelyTurned(perfTime(from), perfTime(to)),
-      waitingAt: (time) => timeline.waitingAt(perfTime(time)),
-      waitedBetween: (from, to) => timeline.waitedBetween(perfTime(from), perfTime(to)) * 1000,
-      runAt: (time) => timeline.runAt(perfTime(time)),
-      runsBetween: (from, to) =>
-        timeline.runsBetween(perfTime(from), perfTime(to)).map(({ start, end, run }) => ({ start: v8Time(start), end: v8Time(end), run })),
-    },
+    wall: wallCharging(window.timeline, { startMs: window.startTime, endMs: endTime, intervalMicros: window.periodMs * 1000, offsetMs: monotonicOffsetMs() }),
   });
   for (const total of waitTotals(window.waits)) {
     builder.addSample(waitingStack(total.description, total.stack), [Math.round(total.count), Math.round(total.nanos)], {

@@ -1,27 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { SourceMapper } from '../../src/pprof/index.ts';
 import { addV8Samples, type V8CpuProfile, type WallCharging } from '../../src/profilers/v8-cpu-profile.ts';
-import { ProgramTimeline } from '../../src/profilers/wall-timeline.ts';
+import { ProgramTimeline, wallCharging } from '../../src/profilers/wall-timeline.ts';
 import { cpuShapedBuilder, labelledStacks, stacks } from '../helpers/profile.ts';
 
 const frame = (functionName: string, lineNumber = 0) => ({ functionName, url: '/app/x.js', lineNumber, columnNumber: 0 });
 
-/** A wall charging over a timeline whose milliseconds are V8's microseconds / 1000, for V8 sampling every 10 ms. */
-function charging(timeline: ProgramTimeline, startMs: number, endMs: number): WallCharging {
-  const toV8 = (ms: number | undefined) => (ms === undefined ? undefined : ms * 1000);
-  return {
-    start: startMs * 1000,
-    end: endMs * 1000,
-    interval: 10_000,
-    firstTurn: (from, to) => toV8(timeline.firstTurn(from / 1000, to / 1000)),
-    lastTurn: (from, to) => toV8(timeline.lastTurn(from / 1000, to / 1000)),
-    surelyTurned: (from, to) => timeline.surelyTurned(from / 1000, to / 1000),
-    waitingAt: (time) => timeline.waitingAt(time / 1000),
-    waitedBetween: (from, to) => timeline.waitedBetween(from / 1000, to / 1000) * 1000,
-    runAt: (time) => timeline.runAt(time / 1000),
-    runsBetween: (from, to) => timeline.runsBetween(from / 1000, to / 1000).map(({ start, end, run }) => ({ start: start * 1000, end: end * 1000, run })),
-  };
-}
+/** The timeline as a wall profile hands it to addV8Samples, V8's clock at performance.now()'s, V8 sampling every 10 ms. */
+const charging = (timeline: ProgramTimeline, startMs: number, endMs: number): WallCharging =>
+  wallCharging(timeline, { startMs, endMs, intervalMicros: 10_000, offsetMs: 0 });
 
 describe('ProgramTimeline', () => {
   it('merges waits into the stretches in which one was in flight, in any order', () => {
