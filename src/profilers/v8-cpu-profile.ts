@@ -152,8 +152,12 @@ export interface WallCharging {
  *   turn in between: otherwise it ran between callbacks (V8 runs one as a task once the code
  *   that allocated returns). For one sampled while nothing waited, only a turn surely between
  *   counts: one in the same quarter millisecond as the JavaScript sample left a contended
- *   loop's collections at the root, 1 to 2 points of its CPU step. Hosted by the code before, the collections after a CPU step ran
- *   during the next sleep and were charged to the step.
+ *   loop's collections at the root, 1 to 2 points of its CPU step. Hosted by the code before,
+ *   the collections after a CPU step ran during the next sleep and were charged to the step.
+ * - A collection with no JavaScript sampled before it in its run (while nothing waited) goes
+ *   under the code sampled in the runs between the same two awaits, as above, rather than under
+ *   the code sampled just after it: that may be where the run went on to, the next step's start
+ *   (the sleep's `setTimeout` after a CPU step took 2.4 points of the step's collections).
  * - Next to a quiet sample, the thread took up or left the program's code somewhere in the gap,
  *   so a sample stands for the part from when the code first turned in it (or up to when it
  *   last turned), or half the gap when it did not turn; sampled while nothing waited, less the
@@ -171,6 +175,9 @@ export interface WallCharging {
  *   100 to 300 ms while a CPU step ran; left out, running + waiting fell to 96% of the window.
  *   Most such runs are the code between two awaits, shorter than V8's interval: as
  *   `(unsampled)`, the steps that await read 0.3 to 1.1 points low.
+ * - A sample of a function of the program on none of its lines (V8 lost the frames inlined into
+ *   it) in a run goes, with its count, to the code sampled in the runs between the same two
+ *   awaits, as above; with none, it stays. See positionless.
  * - A sample stands for at most two of V8's intervals on either side of it: the runs of the
  *   program's code farther off in a longer gap (V8's sampler starved) are charged as the runs
  *   between the same two awaits were sampled, and with none, to the sample as before. One sample
@@ -184,6 +191,19 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   const samples = v8.samples ?? [];
   const deltas = v8.timeDeltas ?? [];
   const isJavaScript = (id: number | undefined) => id !== undefined && !V8_STATES.has(byId.get(id)?.callFrame.functionName ?? IDLE);
+  const { wall } = options;
+  // In a wall profile, a function of the program whose samples V8 could place on no line: V8 lost
+  // the frames inlined into it (see below). Such a sample tells only the outermost function.
+  const positionlessIds = new Set(
+    wall
+      ? v8.nodes
+          .filter((node) => isJavaScript(node.id) && !actsForItsCaller(node.callFrame.url) && !(node.positionTicks ?? []).some((tick) => tick.ticks > 0))
+          .map((node) => node.id)
+      : [],
+  );
+  const positionless = (id: number | undefined) => id !== undefined && positionlessIds.has(id);
+  // JavaScript whose stack can host a collection and stand for a run's code.
+  const knownCode = (id: number | undefined) => isJavaScript(id) && !positionless(id);
   // Totals by sampled node and, for a collection, by the node of the JavaScript it interrupted.
   // `call`: the sample ran inside the program's call of an API the async tracker hooks, and goes
   // to the calling function (see programsWorkOf).
@@ -197,7 +217,6 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   for (let i = 0, time = v8.startTime; i < samples.length; i++) sampleTimes.push((time += deltas[i] ?? 0));
   const labelsOf = (i: number) => options.labelsAt?.(sampleTimes[i]!);
   const labelIds = new Map<Readonly<Record<string, string>> | undefined, number>();
-  const { wall } = options;
   const programsOf = options.programOnly ? programsWorkOf(byId, parentOf) : (id: number) => id;
   const idle = (i: number) => byId.get(samples[i]!)?.callFrame.functionName === IDLE;
   // Whether a sampled stack is Node's alone, with no frame of the program (V8's states included).
@@ -224,8 +243,20 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     const [from, to] = [sampleTimes[Math.min(gc, js)]!, sampleTimes[Math.max(gc, js)]!];
     return wall.surelyTurned(from, to) || wall.waitedBetween(from, to) > 0;
   };
+  // The runs of the program's code (see runAt) in which V8 sampled the program's JavaScript.
+  const runsWithCode = new Set<string>();
+  for (let i = 0; wall && i < samples.length; i++) {
+    const run = knownCode(samples[i]) && programsOf(samples[i]!) !== undefined ? wall.runAt(sampleTimes[i]!) : undefined;
+    if (run !== undefined) runsWithCode.add(run);
+  }
+  const likeRunsSampled = (i: number) => {
+    const run = wall?.runAt(sampleTimes[i]!);
+    return run !== undefined && runsWithCode.has(run);
+  };
   // Where each collection belongs: the JavaScript sampled just before its run, or else just
-  // after it, if that code was still running (see above); -1 for none.
+  // after it, if that code was still running (see above); -1 for none. With none before, one in
+  // a run like others in which V8 sampled code is left unhosted, to be charged as those were
+  // sampled (below): the code sampled after it may be the run's last (the next step's start).
   const hostIndexes = new Int32Array(samples.length).fill(-1);
   for (let i = 0; i < samples.length; i++) {
     if (!collecting(i)) continue;
@@ -236,8 +267,8 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     let after = i;
     while (after < samples.length && collecting(after)) after++;
     const before = i - 1;
-    if (isJavaScript(samples[before]) && !apart(i, before)) hostIndexes[i] = before;
-    else if (isJavaScript(samples[after]) && !apart(after - 1, after)) hostIndexes[i] = after;
+    if (knownCode(samples[before]) && !apart(i, before)) hostIndexes[i] = before;
+    else if (knownCode(samples[after]) && !apart(after - 1, after) && !likeRunsSampled(i)) hostIndexes[i] = after;
   }
   const stackOf = (i: number) => samples[hostIndexes[i]! >= 0 ? hostIndexes[i]! : i]!;
   // In a wall profile, samples in which the thread did not run the program's code: idle ones,
@@ -291,6 +322,8 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
   const codeByRun = new Map<string, Map<string, number>>();
   // Runs in the part of a sample's time beyond its reach, with the key of the sample's total.
   const beyondReachRuns: { micros: number; run: string; key: string }[] = [];
+  // Samples V8 could place on no line in a run (see positionless), with their total's key.
+  const positionlessInRuns: { key: string; run: string; count: number; micros: number }[] = [];
   for (let i = 0; i < samples.length; i++) {
     const id = samples[i]!;
     if (wall && quiet(i)) continue;
@@ -329,7 +362,8 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     total.count += inWindow ? 1 : 0;
     total.micros += micros;
     totals.set(key, total);
-    if (run !== undefined && isJavaScript(host ?? id)) {
+    if (run !== undefined && positionless(id) && !call && host === undefined) positionlessInRuns.push({ key, run, count: inWindow ? 1 : 0, micros });
+    if (run !== undefined && knownCode(host ?? id)) {
       let code = codeByRun.get(run);
       if (!code) codeByRun.set(run, (code = new Map()));
       code.set(key, (code.get(key) ?? 0) + micros);
@@ -381,6 +415,26 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
       });
     }
   }
+  // A sample V8 placed on no line of the program's function goes, with its count, to the code
+  // V8 sampled in the runs between the same two awaits (which it mostly is, inlined where V8 lost
+  // it); with none, it stays. V8 loses the inlined frames of a sample taken inside some calls into
+  // C++ (a CPU step spinning on performance.now()): 0.2 to 1.3% of the window, under the loop's
+  // module function, taken from the step.
+  for (const { key, run, count, micros } of positionlessInRuns) {
+    const code = codeOf(run);
+    if (code.length === 0) continue;
+    const own = totals.get(key)!;
+    own.count -= count;
+    own.micros -= micros;
+    const counts = apportion(
+      count,
+      code.map(({ share }) => share),
+    );
+    code.forEach(({ total, share }, k) => {
+      total.count += counts[k]!;
+      total.micros += micros * share;
+    });
+  }
   /** Charges time of a run as V8 sampled the runs like it; false, charging nothing, if it sampled none. */
   const chargeLikeRuns = (micros: number, run: string | undefined): boolean => {
     const code = codeOf(run);
@@ -422,7 +476,7 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
 
   for (const total of [...totals.values()].sort((a, b) => a.id - b.id || Number(a.call ?? 0) - Number(b.call ?? 0) || (a.host ?? 0) - (b.host ?? 0))) {
     const node = byId.get(total.id);
-    if (!node || node.callFrame.functionName === IDLE) continue;
+    if (!node || node.callFrame.functionName === IDLE || (total.count === 0 && total.micros <= 0)) continue;
     const parents = total.host === undefined ? callerStack(parentOf.get(total.id)) : callerStack(total.host);
     const leaf = frameOf(node.callFrame, mapper);
     // A call's samples have no line of their own in the function (V8 keeps none for callers).

@@ -63,10 +63,17 @@ describe('ProgramTimeline', () => {
   });
 });
 
+/** A function of the program, its samples on the line after its declaration's, as V8 places them. */
+const programNode = (id: number, functionName: string, lineNumber: number): V8CpuProfile['nodes'][number] => ({
+  id,
+  callFrame: frame(functionName, lineNumber),
+  positionTicks: [{ line: lineNumber + 1, ticks: 1 }],
+});
+
 /** (root) -> hot (node 2), and V8's (idle) (3) and (garbage collector) (4), which have no url. */
 const hotIdleCollectorNodes = (): V8CpuProfile['nodes'] => [
   { id: 1, callFrame: { ...frame('(root)', -1), url: '' }, children: [2, 3, 4] },
-  { id: 2, callFrame: frame('hot', 4) },
+  programNode(2, 'hot', 4),
   { id: 3, callFrame: { ...frame('(idle)', -1), url: '' } },
   { id: 4, callFrame: { ...frame('(garbage collector)', -1), url: '' } },
 ];
@@ -271,6 +278,66 @@ describe.each(['(garbage collector)', '(program)'])("addV8Samples placing V8's %
   });
 });
 
+/** The stacks of a profile of 150 ms whose samples (node ids) V8 took every 10 ms from 5 ms. */
+function sampledEvery10MsFrom5(nodes: V8CpuProfile['nodes'], samples: number[], wall: WallCharging | undefined) {
+  const builder = cpuShapedBuilder();
+  // Times:  5  15  25  35  45  55  65  75  85  95 105 115 125 135 145 ms
+  const timeDeltas = [5, ...Array(samples.length - 1).fill(10)].map((ms) => ms * 1000);
+  addV8Samples(builder, { nodes, startTime: 0, samples, timeDeltas, endTime: 150_000 }, { mapper: new SourceMapper(), wall });
+  return stacks(builder.build());
+}
+
+describe('addV8Samples placing a collection with no JavaScript before it in its run', () => {
+  // Samples every 10 ms from 5 ms, idle while the program waits. In the run from 20 to 40, hot
+  // at 25 and 35; in the run from 80 to 100, between the same two awaits, a collection at 85 and
+  // then next, which the run went on to (the next step's start), at 95.
+  const timeline = runsBetweenTwoSites();
+  const profileOf = (wall: WallCharging | undefined) =>
+    sampledEvery10MsFrom5([...hotIdleCollectorNodes(), programNode(5, 'next', 8)], [3, 3, 2, 2, 3, 3, 3, 3, 4, 5, 3, 3, 3, 3, 3], wall);
+
+  it('charges it as the code of the runs between the same two awaits was sampled, not to the code sampled after it', () => {
+    expect(profileOf(charging(timeline, 0, 150))).toEqual([
+      // From the turn at 20 to the one at 40.
+      { frames: ['hot /app/x.js:5'], values: [2, 20_000_000] },
+      // The collection's 5 ms, from the turn at 80, split 20 to 15 as hot and next were sampled.
+      { frames: ['(garbage collector) :0', 'hot /app/x.js:5'], values: [1, 2_857_143] },
+      { frames: ['(garbage collector) :0', 'next /app/x.js:9'], values: [0, 2_142_857] },
+      // From 85 to the turn at 100.
+      { frames: ['next /app/x.js:9'], values: [1, 15_000_000] },
+    ]);
+  });
+
+  it('puts it under the code sampled after it when no run is known, as in a CPU profile', () => {
+    expect(profileOf(undefined).find(({ frames }) => frames[0] === '(garbage collector) :0')).toEqual({
+      frames: ['(garbage collector) :0', 'next /app/x.js:9'],
+      values: [1, 10_000_000],
+    });
+  });
+});
+
+describe('addV8Samples charging a sample V8 placed on no line of the function it names', () => {
+  // As above, but at 85 V8 sampled the module's function, which calls hot, on no line: it lost
+  // hot's frame, inlined there. Then hot at 95.
+  const nodes: V8CpuProfile['nodes'] = [
+    { id: 1, callFrame: { ...frame('(root)', -1), url: '' }, children: [5, 3, 4] },
+    programNode(2, 'hot', 4),
+    { id: 3, callFrame: { ...frame('(idle)', -1), url: '' } },
+    { id: 4, callFrame: { ...frame('(garbage collector)', -1), url: '' } },
+    { id: 5, callFrame: frame('module', -1), children: [2] },
+  ];
+  const profileOf = (wall: WallCharging | undefined) => sampledEvery10MsFrom5(nodes, [3, 3, 2, 2, 3, 3, 3, 3, 5, 2, 3, 3, 3, 3, 3], wall);
+
+  it('charges it, with its count, as the code of the runs between the same two awaits was sampled', () => {
+    // hot: 20 ms from 20 to 40; 5 from the turn at 80 to the lost sample at 85, and 10 more to
+    // 100 after it: all hot, sampled four times.
+    expect(profileOf(charging(runsBetweenTwoSites(), 0, 150))).toEqual([{ frames: ['hot /app/x.js:5', 'module /app/x.js:0'], values: [4, 40_000_000] }]);
+  });
+
+  it('leaves it to the function it names when no run is known, as in a CPU profile', () => {
+    expect(profileOf(undefined)).toContainEqual({ frames: ['module /app/x.js:0'], values: [1, 10_000_000] });
+  });
+});
+
 describe('addV8Samples charging a run of the program that V8 did not sample, like a run it did', () => {
   // As above, but V8's sampler took no sample from 70 to 110 nor at 130: the runs from 80 to 100
   // (between the same two awaits as the one from 20 to 40, where hot was sampled) and from 120
@@ -304,7 +371,7 @@ describe("addV8Samples charging a long gap of V8's sampler, beyond a sample's re
   const profileOf = (hotSampled: boolean) => {
     const builder = cpuShapedBuilder();
     const v8: V8CpuProfile = {
-      nodes: [...hotIdleCollectorNodes(), { id: 5, callFrame: frame('cold', 8) }],
+      nodes: [...hotIdleCollectorNodes(), programNode(5, 'cold', 8)],
       startTime: 0,
       //                    10  20 (30) 40  50  60  70 135 150 ms
       samples: [3, 3, ...(hotSampled ? [2] : []), 3, 3, 3, 3, 5, 3],
