@@ -284,8 +284,7 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
     // The time after the last sample, to the profile's end, is the last sample's: the thread ran
     // on until the profile stopped. Left out, a CPU profile read 44% of a busy loop's window when
     // V8's sampler went without a core for its last 320 ms (Node 22, beside a browser's test).
-    const tail = i === samples.length - 1 ? Math.max(0, v8.endTime - sampleTimes[i]!) : 0;
-    if (!wall) return { micros: Math.max(0, deltas[i] ?? 0) + tail, beyondReach: [] };
+    if (!wall) return { micros: Math.max(0, deltas[i] ?? 0) + (i === samples.length - 1 ? Math.max(0, v8.endTime - sampleTimes[i]!) : 0), beyondReach: [] };
     const within = (from: number, to: number) => Math.max(0, Math.min(to, wall.end) - Math.max(from, wall.start));
     const notWaited = (from: number, to: number) => Math.max(0, within(from, to) - wall.waitedBetween(Math.max(from, wall.start), Math.min(to, wall.end)));
     const previous = i === 0 ? v8.startTime : sampleTimes[i - 1]!;
@@ -415,32 +414,36 @@ export function addV8Samples(builder: ProfileBuilder, v8: V8CpuProfile, options:
       });
     }
   }
+  /**
+   * Charges time of a run, and `count` samples, as V8 sampled the runs like it; false, charging
+   * nothing, if it sampled none.
+   */
+  const chargeLikeRuns = (micros: number, run: string | undefined, count = 0): boolean => {
+    const code = codeOf(run);
+    const counts =
+      count === 0
+        ? undefined
+        : apportion(
+            count,
+            code.map(({ share }) => share),
+          );
+    code.forEach(({ total, share }, k) => {
+      total.count += counts?.[k] ?? 0;
+      total.micros += micros * share;
+    });
+    return code.length > 0;
+  };
   // A sample V8 placed on no line of the program's function goes, with its count, to the code
   // V8 sampled in the runs between the same two awaits (which it mostly is, inlined where V8 lost
   // it); with none, it stays. V8 loses the inlined frames of a sample taken inside some calls into
   // C++ (a CPU step spinning on performance.now()): 0.2 to 1.3% of the window, under the loop's
   // module function, taken from the step.
   for (const { key, run, count, micros } of positionlessInRuns) {
-    const code = codeOf(run);
-    if (code.length === 0) continue;
+    if (!chargeLikeRuns(micros, run, count)) continue;
     const own = totals.get(key)!;
     own.count -= count;
     own.micros -= micros;
-    const counts = apportion(
-      count,
-      code.map(({ share }) => share),
-    );
-    code.forEach(({ total, share }, k) => {
-      total.count += counts[k]!;
-      total.micros += micros * share;
-    });
   }
-  /** Charges time of a run as V8 sampled the runs like it; false, charging nothing, if it sampled none. */
-  const chargeLikeRuns = (micros: number, run: string | undefined): boolean => {
-    const code = codeOf(run);
-    for (const { total, share } of code) total.micros += micros * share;
-    return code.length > 0;
-  };
   // Likewise the time the program's code ran where V8 took no sample at all: a run too short for
   // V8's interval (the code between two awaits), or one V8's sampler missed waiting for a core,
   // is charged as the runs between the same two awaits were sampled; with none, `(unsampled)`.
